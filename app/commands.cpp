@@ -1,0 +1,11 @@
+#include "app/commands.h"
+
+namespace attnviz {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+  };
+  return kCommands;
+}
+
+}  // namespace attnviz

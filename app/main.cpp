@@ -1,0 +1,49 @@
+// attnviz entry point: the desktop app by default, or a command-line subcommand.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+
+namespace {
+
+const char* kUsage =
+    "attnviz " ATTNVIZ_VERSION " - see where a transformer's attention goes\n"
+    "\n"
+    "usage:\n"
+    "  attnviz [--model DIR] [--text TEXT]         the desktop app (built-in model by default)\n"
+    "  attnviz tokenize [--model DIR] --text TEXT [--json]\n"
+    "  attnviz export [--model DIR] (--text TEXT | --text-file FILE) --out FILE\n"
+    "                 [--format png|svg|json|npy] [--layer L] [--head H | --grid] [--token I]\n"
+    "                 [--scale 1|2|4] [--timings]\n"
+    "  attnviz --help | --version\n"
+    "\n"
+    "--model defaults to the built-in model. --format defaults from the file extension.\n"
+    "PNG/SVG: one head's heatmap (--layer, --head), all heads (--grid), or the arcs from one\n"
+    "token (--token). JSON/NPY: the attention tensor (L, H, T, T) float32, rows = queries.\n"
+    "Errors go to stderr with a non-zero exit code; nothing is written on failure.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (!words.empty() && (words[0] == "--help" || words[0] == "-h" || words[0] == "help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!words.empty() && words[0] == "--version") {
+    std::printf("attnviz %s\n", ATTNVIZ_VERSION);
+    return 0;
+  }
+  if (!words.empty() && words[0].rfind("--", 0) != 0) {
+    const std::string command = words[0];
+    std::vector<std::string> rest(words.begin() + 1, words.end());
+    for (const attnviz::Command& entry : attnviz::commands()) {
+      if (command == entry.name) return entry.run(rest);
+    }
+    std::fprintf(stderr, "attnviz: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    return 2;
+  }
+  return attnviz::run_desktop_app(words);
+}

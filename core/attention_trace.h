@@ -1,0 +1,118 @@
+// AttentionTrace: everything one forward pass (or an imported attention file) says about
+// attention, immutable once published and shared between the worker, the panels and exporters.
+//
+// Legend: L layers, H heads, T tokens, C width, D = C / H head width.
+// Post-softmax weights are stored row by row, rows = queries. A causal trace stores only the
+// keys a query can see (row q holds keys 0..q, the rest are exactly 0), which halves the memory
+// of the largest buffer; row() and weight() hide the layout.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/tokenizer.h"
+
+namespace attnviz {
+
+// What-ifs a person can switch on a run. Defaults reproduce the model exactly.
+struct RunOptions {
+  std::optional<bool> causal_mask;  // unset: the model's own (GPT-2 causal, BERT bidirectional)
+  bool scale_by_sqrt_dk = true;     // divide q·k by sqrt(D)
+  float temperature = 1.0f;         // divide scores by this before softmax (> 0)
+  int top_predictions = 10;         // next-token predictions kept per position (LM models)
+  bool keep_hidden_states = false;  // keep (L+1, T, C) residual stream (tests, analyses)
+  bool keep_qkv = true;             // keep Q, K, V per layer for the inspector and the cache
+
+  bool reproduces_model() const { return !causal_mask && scale_by_sqrt_dk && temperature == 1.0f; }
+  bool same_math(const RunOptions& o) const {
+    return causal_mask == o.causal_mask && scale_by_sqrt_dk == o.scale_by_sqrt_dk &&
+           temperature == o.temperature;
+  }
+};
+
+struct Prediction {
+  int32_t id = 0;
+  std::string text;
+  float probability = 0.0f;
+};
+
+struct RunTimings {
+  double tokenize_ms = 0.0;
+  double forward_ms = 0.0;
+  int reused_positions = 0;  // prefix positions taken from the previous run's keys and values
+};
+
+// The arithmetic of one head, for the inspector.
+struct HeadDetail {
+  int layer = 0, head = 0, tokens = 0, head_dim = 0;
+  float score_scale = 1.0f;     // factor applied to q·k before softmax (1/sqrt(D), / temperature)
+  std::vector<float> queries;   // (T, D)
+  std::vector<float> keys;      // (T, D)
+  std::vector<float> values;    // (T, D)
+  std::vector<float> scores;    // (T, T) pre-softmax q·k * score_scale; masked = -infinity
+};
+
+class AttentionTrace {
+ public:
+  AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal);
+
+  int layers() const { return layers_; }
+  int heads() const { return heads_; }
+  int tokens_count() const { return static_cast<int>(tokens_.size()); }
+  const std::vector<Token>& tokens() const { return tokens_; }
+  bool causal() const { return causal_; }
+
+  // Number of stored keys of a query row: causal rows see keys 0..query.
+  int row_length(int query) const { return causal_ ? query + 1 : tokens_count(); }
+  // Post-softmax weights of one query over keys 0..row_length(query)-1.
+  std::span<const float> row(int layer, int head, int query) const;
+  std::span<float> mutable_row(int layer, int head, int query);
+  // Weight of key for query; exactly 0 where the mask hides the key.
+  float weight(int layer, int head, int query, int key) const;
+  // Dense (T, T) copy of one head into out (size T*T), zeros where masked.
+  void copy_head(int layer, int head, std::span<float> out) const;
+  // Dense (L, H, T, T) copy of everything (exporters of NPY/JSON).
+  std::vector<float> dense() const;
+  size_t weight_bytes() const { return weights_.size() * sizeof(float); }
+
+  // Q, K, V of every layer, present for traces computed by attnviz (not for imported ones).
+  bool has_qkv() const { return !qkv_.empty(); }
+  int width() const { return width_; }
+  int head_dim() const { return heads_ > 0 ? width_ / heads_ : 0; }
+  void set_qkv_shape(int width);                // allocates (L, T, 3C)
+  std::span<const float> qkv(int layer) const;  // (T, 3C): [Q | K | V], head h at columns h*D
+  std::span<float> mutable_qkv(int layer);
+  // Scale applied to q·k of a layer before softmax (includes temperature); set by the model.
+  float score_scale(int layer) const { return score_scales_.empty() ? 1.0f : score_scales_[layer]; }
+  void set_score_scales(std::vector<float> scales) { score_scales_ = std::move(scales); }
+  // Recomputes scores of one head from the stored Q and K. Requires has_qkv().
+  HeadDetail head_detail(int layer, int head) const;
+
+  // Describes the run.
+  std::string model_name;
+  RunOptions options;
+  RunTimings timings;
+  // Top next-token predictions per position (empty for models without an LM head).
+  std::vector<std::vector<Prediction>> predictions;  // (T, k)
+  // Residual stream when RunOptions::keep_hidden_states: (L+1, T, C); last = final output
+  // (after ln_f for GPT-2).
+  std::vector<float> hidden_states;
+
+ private:
+  size_t row_offset(int layer, int head, int query) const;
+
+  std::vector<Token> tokens_;
+  int layers_ = 0;
+  int heads_ = 0;
+  bool causal_ = false;
+  size_t head_stride_ = 0;        // floats per head: T(T+1)/2 causal, T*T otherwise
+  std::vector<float> weights_;    // (L, H, rows...) post-softmax, rows = queries
+  int width_ = 0;
+  std::vector<float> qkv_;        // (L, T, 3C)
+  std::vector<float> score_scales_;  // (L)
+};
+
+}  // namespace attnviz

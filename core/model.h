@@ -1,0 +1,51 @@
+// Model: a loaded checkpoint (config, weights, tokenizer) that turns tokens into an
+// AttentionTrace. GPT-2 (causal, with LM head) and BERT (bidirectional) implement it.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+
+#include "core/attention_trace.h"
+#include "core/model_config.h"
+#include "core/result.h"
+#include "core/tokenizer.h"
+
+namespace attnviz {
+
+// Called during a run with the fraction done; returning false cancels the run.
+using ProgressFn = std::function<bool(float fraction)>;
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  // Loads a Hugging Face model folder: config.json, model.safetensors (or shards with
+  // model.safetensors.index.json) and the tokenizer files. The architecture comes from
+  // config.json's model_type. Errors name the file and the problem; nothing large is allocated
+  // before the config and the tensor shapes have been checked.
+  static Result<std::shared_ptr<Model>> load(const std::filesystem::path& folder);
+
+  virtual const ModelConfig& config() const = 0;
+  virtual const Tokenizer& tokenizer() const = 0;
+  const std::filesystem::path& folder() const { return folder_; }
+
+  // Runs the forward pass on tokens (at most config().max_positions; the caller truncates).
+  // `previous` is an earlier trace of this model; for causal runs with the same math options,
+  // the keys and values of the shared token prefix are reused and only new positions are
+  // computed, with results identical to a full run. Not thread-safe: one run at a time (the
+  // model owns its scratch buffers).
+  virtual Result<std::shared_ptr<const AttentionTrace>> run(
+      std::span<const Token> tokens, const RunOptions& options,
+      const AttentionTrace* previous = nullptr, const ProgressFn& progress = {}) = 0;
+
+ protected:
+  std::filesystem::path folder_;
+};
+
+// The folder of the built-in model: $ATTNVIZ_MODEL_DIR, else assets/model beside the executable
+// (installed or build tree), else the source tree's assets/model.
+std::filesystem::path builtin_model_folder();
+
+}  // namespace attnviz
