@@ -583,6 +583,47 @@ TEST_F(SafetensorsTest, WriterFailureLeavesNoTemporaryFile) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), 1);
 }
 
+TEST_F(SafetensorsTest, ReadsLarge16BitTensorsAcrossChunks) {
+  // More than one 2^20-element read chunk, ending mid-chunk.
+  const size_t count = (size_t{1} << 20) * 2 + 3;
+  std::vector<uint16_t> halves(count), brains(count);
+  std::vector<float> want_half(count), want_brain(count);
+  for (size_t i = 0; i < count; ++i) {
+    const float value =
+        std::ldexp(static_cast<float>(i % 4093) - 2046.0f, -static_cast<int>(i % 9));
+    halves[i] = float_to_half(value);
+    brains[i] = float_to_bfloat16(value);
+    want_half[i] = half_to_float(halves[i]);
+    want_brain[i] = bfloat16_to_float(brains[i]);
+  }
+  const fs::path path = dir_ / "large.safetensors";
+  ASSERT_TRUE(write_safetensors(
+                  path, std::vector<TensorToWrite>{{"h", DType::kF16, {count}, as_bytes(halves)},
+                                                   {"b", DType::kBF16, {count}, as_bytes(brains)}})
+                  .ok());
+  auto file = SafetensorsFile::open(path);
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  auto h = file->read_floats(*file->find("h"));
+  auto b = file->read_floats(*file->find("b"));
+  ASSERT_TRUE(h.ok() && b.ok());
+  EXPECT_EQ(h.value(), want_half);
+  EXPECT_EQ(b.value(), want_brain);
+}
+
+TEST_F(SafetensorsTest, RefusesTensorInfoPointingOutsideTheFile) {
+  const fs::path path = dir_ / "small.safetensors";
+  ASSERT_TRUE(
+      write_safetensors(path, std::vector<TensorToWrite>{{"w", DType::kF32, {1}, {0, 0, 0, 0}}})
+          .ok());
+  auto file = SafetensorsFile::open(path);
+  ASSERT_TRUE(file.ok());
+  TensorInfo forged = *file->find("w");
+  forged.shape = {1000};
+  forged.end = 4000;
+  expect_error(file->read_bytes(forged), "outside the file", path);
+  expect_error(file->read_floats(forged), "outside the file", path);
+}
+
 // ---- a file that changes after it was opened ----
 
 TEST_F(SafetensorsTest, FileTruncatedAfterOpenIsAnErrorNotACrash) {
