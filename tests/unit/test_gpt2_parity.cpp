@@ -98,7 +98,9 @@ TEST_F(Gpt2Parity, PredictionsMatchSoftmaxOfTiedHead) {
       EXPECT_EQ(p.text, model_->tokenizer().token_text(p.id)) << place;
       worst.update(std::abs(p.probability - probability(p.id)), place + " (own id)");
       worst.update(std::abs(p.probability - probability(order[r])), place + " (rank)");
-      if (r > 0) EXPECT_LE(p.probability, trace->predictions[q][r - 1].probability) << place;
+      if (r > 0) {
+        EXPECT_LE(p.probability, trace->predictions[q][r - 1].probability) << place;
+      }
     }
   }
   EXPECT_LT(worst.value, 1e-5) << "prediction probability max difference " << worst.value
