@@ -280,7 +280,7 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
   std::string line;
   while (std::getline(lines, line)) {
     // Trailing whitespace (a CR from Windows) is not part of the token, as in HF's reader.
-    while (!line.empty() && unicode::is_whitespace(static_cast<unsigned char>(line.back()))) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
       line.pop_back();
     }
     if (Status valid = unicode::validate_utf8(line); !valid.ok()) {

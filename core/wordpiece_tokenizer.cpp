@@ -118,8 +118,12 @@ void WordPieceTokenizer::normalize(std::string_view text, size_t offset,
   auto flush = [&] {
     if (strip) canonical_reorder(chars, sources);
     for (size_t k = 0; k < chars.size(); ++k) {
-      if (strip && unicode::is_nonspacing_mark(chars[k])) continue;
       const unicode::DecodedChar& from = spans[sources[k]];
+      if (strip && unicode::is_nonspacing_mark(chars[k])) {
+        // A stripped accent typed as its own character still belongs to the letter before.
+        if (!out.empty() && out.back().original_end == from.start) out.back().original_end = from.end;
+        continue;
+      }
       out.push_back({chars[k], from.start, from.end});
     }
     chars.clear();
