@@ -162,6 +162,9 @@ TEST_F(ModelConfigTest, RejectsUnsupportedActivations) {
   bert = hub_bert();
   bert["position_embedding_type"] = "relative_key";
   expect_error(bert, {"\"position_embedding_type\"", "relative_key"});
+  bert = hub_bert();
+  bert["is_decoder"] = true;
+  expect_error(bert, {"\"is_decoder\"", "encoder"});
 }
 
 TEST_F(ModelConfigTest, RejectsUnknownOrMissingModelType) {
