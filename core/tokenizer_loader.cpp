@@ -19,7 +19,9 @@ using nlohmann::json;
 constexpr uintmax_t kMaxTokenizerFileBytes = uintmax_t(1) << 30;
 constexpr int64_t kMaxVocabularyId = (1 << 24) - 1;
 
-std::string name_of(const fs::path& path) { return path.string(); }
+std::string name_of(const fs::path& path) {
+  return path.string();
+}
 
 Result<std::string> read_file(const fs::path& path) {
   std::error_code ec;
@@ -100,8 +102,8 @@ Result<std::vector<AddedToken>> parse_added_tokens(const json& root, const std::
                         "] needs an integer id and a string content");
     }
     AddedToken token;
-    token.id = static_cast<int32_t>(std::clamp<int64_t>(entry["id"].get<int64_t>(), -1,
-                                                        kMaxVocabularyId + 1));
+    token.id = static_cast<int32_t>(
+        std::clamp<int64_t>(entry["id"].get<int64_t>(), -1, kMaxVocabularyId + 1));
     token.content = entry["content"].get<std::string>();
     token.special = entry.value("special", true);
     added.push_back(std::move(token));
@@ -143,9 +145,9 @@ Result<WordPieceOptions> read_tokenizer_config(const fs::path& path, WordPieceOp
     if (Status s = read_bool("strip_accents", strip); !s.ok()) return s.error();
     options.strip_accents = strip;
   }
-  for (auto [key, field] : {std::pair{"unk_token", &options.unk_token},
-                            std::pair{"cls_token", &options.cls_token},
-                            std::pair{"sep_token", &options.sep_token}}) {
+  for (auto [key, field] :
+       {std::pair{"unk_token", &options.unk_token}, std::pair{"cls_token", &options.cls_token},
+        std::pair{"sep_token", &options.sep_token}}) {
     if (config.contains(key)) {
       if (auto name = token_name(config[key])) *field = *name;
     }
@@ -289,8 +291,8 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
     }
     id_to_token.push_back(line);
     if (id_to_token.size() > size_t(kMaxVocabularyId) + 1) {
-      return make_error(name_of(vocab_txt) + ": more than " +
-                        std::to_string(kMaxVocabularyId + 1) + " lines; not a vocabulary");
+      return make_error(name_of(vocab_txt) + ": more than " + std::to_string(kMaxVocabularyId + 1) +
+                        " lines; not a vocabulary");
     }
   }
   // transformers' BertTokenizer treats its special tokens as added tokens matched in the text.
@@ -322,7 +324,8 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
   if (auto unk = model.contains("unk_token") ? token_name(model["unk_token"]) : std::nullopt) {
     options.unk_token = *unk;
   }
-  if (model.contains("continuing_subword_prefix") && model["continuing_subword_prefix"].is_string()) {
+  if (model.contains("continuing_subword_prefix") &&
+      model["continuing_subword_prefix"].is_string()) {
     options.continuing_prefix = model["continuing_subword_prefix"].get<std::string>();
   }
   if (model.contains("max_input_chars_per_word")) {
@@ -358,8 +361,8 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
   if (root->contains("post_processor") && (*root)["post_processor"].is_object()) {
     const json& post = (*root)["post_processor"];
     if (post.value("type", "") == "BertProcessing") {
-      for (auto [key, field] : {std::pair{"cls", &options.cls_token},
-                                std::pair{"sep", &options.sep_token}}) {
+      for (auto [key, field] :
+           {std::pair{"cls", &options.cls_token}, std::pair{"sep", &options.sep_token}}) {
         if (post.contains(key) && post[key].is_array() && !post[key].empty() &&
             post[key][0].is_string()) {
           *field = post[key][0].get<std::string>();
@@ -429,7 +432,8 @@ Result<std::unique_ptr<Tokenizer>> load_tokenizer(const fs::path& model_folder,
     if (!read.ok()) return read.error();
     options = read.value();
   }
-  if (has_file(tokenizer_json)) return as_tokenizer(load_wordpiece_tokenizer_json(tokenizer_json, options));
+  if (has_file(tokenizer_json))
+    return as_tokenizer(load_wordpiece_tokenizer_json(tokenizer_json, options));
   const fs::path vocab_txt = model_folder / "vocab.txt";
   if (has_file(vocab_txt)) return as_tokenizer(load_wordpiece_vocab_txt(vocab_txt, options));
   return make_error(name_of(model_folder) + ": no BERT tokenizer: expected tokenizer.json or " +

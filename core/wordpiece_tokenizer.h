@@ -29,10 +29,10 @@
 namespace attnviz {
 
 struct WordPieceOptions {
-  bool lower_case = true;                    // BertNormalizer.lowercase / do_lower_case
-  std::optional<bool> strip_accents;         // unset: follows lower_case (HF's rule)
-  bool handle_chinese_chars = true;          // spaces around CJK ideographs
-  bool clean_text = true;                    // drop NUL, U+FFFD, controls; whitespace -> space
+  bool lower_case = true;             // BertNormalizer.lowercase / do_lower_case
+  std::optional<bool> strip_accents;  // unset: follows lower_case (HF's rule)
+  bool handle_chinese_chars = true;   // spaces around CJK ideographs
+  bool clean_text = true;             // drop NUL, U+FFFD, controls; whitespace -> space
   std::string unk_token = "[UNK]";
   std::string cls_token = "[CLS]";
   std::string sep_token = "[SEP]";

@@ -73,10 +73,11 @@ std::string check_spans(std::string_view text, const std::vector<Token>& tokens)
       return "token " + std::to_string(i) + " has span [" + std::to_string(t.start) + ", " +
              std::to_string(t.end) + "), expected to start at " + std::to_string(expected_start);
     }
-    const std::string bytes_shown = unicode::replace_invalid_utf8(text.substr(t.start, t.end - t.start));
+    const std::string bytes_shown =
+        unicode::replace_invalid_utf8(text.substr(t.start, t.end - t.start));
     if (t.text != bytes_shown) {
-      return "token " + std::to_string(i) + " text " + json(t.text).dump() + " but its bytes show " +
-             json(bytes_shown).dump();
+      return "token " + std::to_string(i) + " text " + json(t.text).dump() +
+             " but its bytes show " + json(bytes_shown).dump();
     }
     expected_start = t.end;
   }
@@ -119,7 +120,8 @@ TEST(BpeTokenizer, TokenizerJsonMatchesHuggingFaceOnEveryReferenceLine) {
 
 // The folder loader (tokenizer.json preferred) and the built-in model's vocab.json.
 TEST(BpeTokenizer, LoadTokenizerFromFolders) {
-  for (const fs::path& folder : {kModel, fs::path(ATTNVIZ_TEST_DATA) / ".." / ".." / "assets" / "model"}) {
+  for (const fs::path& folder :
+       {kModel, fs::path(ATTNVIZ_TEST_DATA) / ".." / ".." / "assets" / "model"}) {
     auto tokenizer = load_tokenizer(folder, Architecture::kGpt2);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
     auto tokens = tokenizer.value()->encode("The bank by the river was eroding.");
@@ -192,8 +194,7 @@ TEST(Gpt2Pretokenize, RegexSemantics) {
   // Contractions are case-sensitive and come before letters.
   EXPECT_EQ(pieces("I'm you'll it's"), (Pieces{"I", "'m", " you", "'ll", " it", "'s"}));
   EXPECT_EQ(pieces("I'M"), (Pieces{"I", "'", "M"}));
-  EXPECT_EQ(pieces("we're they've he'd"),
-            (Pieces{"we", "'re", " they", "'ve", " he", "'d"}));
+  EXPECT_EQ(pieces("we're they've he'd"), (Pieces{"we", "'re", " they", "'ve", " he", "'d"}));
   // Punctuation runs swallow an apostrophe that follows them.
   EXPECT_EQ(pieces("!!'s"), (Pieces{"!!'", "s"}));
   EXPECT_EQ(pieces(" 's"), (Pieces{" '", "s"}));
@@ -253,7 +254,8 @@ class BpeLoaderErrors : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("attnviz_test_bpe_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("attnviz_test_bpe_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::create_directories(dir_);
     fs::copy_file(kModel / "vocab.json", dir_ / "vocab.json", fs::copy_options::overwrite_existing);
   }

@@ -119,12 +119,12 @@ TEST(WordPieceTokenizer, VocabTxtMatchesHuggingFaceOnEveryReferenceLine) {
 // A small vocabulary with sub-word pieces, to test what the fixture's vocab (which has no
 // "##" entries) cannot.
 std::unique_ptr<WordPieceTokenizer> small_tokenizer(WordPieceOptions options = {}) {
-  std::vector<std::string> vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un",
-                                    "##aff", "##able", "cafe", "naive", "!", ",", "東",
-                                    "\u1112", "##\u1161", "##\u11AB", "hello", "Hello", "i",
-                                    "##un", "##u"};
-  auto tokenizer = WordPieceTokenizer::create(
-      vocab, {{"[MASK]", 4, true}, {"[CLS]", 2, true}}, options, "small vocab");
+  std::vector<std::string> vocab = {"[PAD]", "[UNK]",  "[CLS]",    "[SEP]",    "[MASK]", "un",
+                                    "##aff", "##able", "cafe",     "naive",    "!",      ",",
+                                    "東",    "\u1112", "##\u1161", "##\u11AB", "hello",  "Hello",
+                                    "i",     "##un",   "##u"};
+  auto tokenizer = WordPieceTokenizer::create(vocab, {{"[MASK]", 4, true}, {"[CLS]", 2, true}},
+                                              options, "small vocab");
   EXPECT_TRUE(tokenizer.ok()) << tokenizer.error().message;
   return std::move(tokenizer).value();
 }
@@ -149,8 +149,14 @@ void expect_tokens(const Tokenizer& tokenizer, const std::string& text,
 TEST(WordPieceTokenizer, SubwordPiecesAndSpans) {
   auto tokenizer = small_tokenizer();
   expect_tokens(*tokenizer, "Unaffable, hello!",
-                {{"[CLS]", 0, 0}, {"un", 0, 2}, {"##aff", 2, 5}, {"##able", 5, 9}, {",", 9, 10},
-                 {"hello", 11, 16}, {"!", 16, 17}, {"[SEP]", 17, 17}});
+                {{"[CLS]", 0, 0},
+                 {"un", 0, 2},
+                 {"##aff", 2, 5},
+                 {"##able", 5, 9},
+                 {",", 9, 10},
+                 {"hello", 11, 16},
+                 {"!", 16, 17},
+                 {"[SEP]", 17, 17}});
   // No full match for the rest of the word: the whole word is [UNK].
   expect_tokens(*tokenizer, "unaffx", {{"[CLS]", 0, 0}, {"[UNK]", 0, 6}, {"[SEP]", 6, 6}});
   EXPECT_EQ(tokenizer->decode(std::vector<int32_t>{2, 5, 6, 7, 10, 16, 3}),
@@ -171,9 +177,9 @@ TEST(WordPieceTokenizer, SpansPointIntoTheOriginalText) {
                 {{"[CLS]", 0, 0}, {"東", 0, 3}, {"hello", 6, 11}, {"[SEP]", 11, 11}});
   // A Hangul syllable decomposes into three jamo (three pieces): the first piece owns the
   // original character, the others get an empty span at its end.
-  expect_tokens(*tokenizer, "\uD55C",
-                {{"[CLS]", 0, 0}, {"\u1112", 0, 3}, {"##\u1161", 3, 3}, {"##\u11AB", 3, 3},
-                 {"[SEP]", 3, 3}});
+  expect_tokens(
+      *tokenizer, "\uD55C",
+      {{"[CLS]", 0, 0}, {"\u1112", 0, 3}, {"##\u1161", 3, 3}, {"##\u11AB", 3, 3}, {"[SEP]", 3, 3}});
   // İ lower-cases to i + U+0307, and the combining dot is stripped.
   expect_tokens(*tokenizer, "\u0130", {{"[CLS]", 0, 0}, {"i", 0, 2}, {"[SEP]", 2, 2}});
 }
@@ -190,9 +196,9 @@ TEST(WordPieceTokenizer, CasedAndNoAccentStripping) {
   WordPieceOptions cased;
   cased.lower_case = false;
   auto tokenizer = small_tokenizer(cased);
-  expect_tokens(*tokenizer, "Hello hello HELLO",
-                {{"[CLS]", 0, 0}, {"Hello", 0, 5}, {"hello", 6, 11}, {"[UNK]", 12, 17},
-                 {"[SEP]", 17, 17}});
+  expect_tokens(
+      *tokenizer, "Hello hello HELLO",
+      {{"[CLS]", 0, 0}, {"Hello", 0, 5}, {"hello", 6, 11}, {"[UNK]", 12, 17}, {"[SEP]", 17, 17}});
   WordPieceOptions lower_keep_accents;
   lower_keep_accents.strip_accents = false;
   tokenizer = small_tokenizer(lower_keep_accents);
@@ -232,7 +238,7 @@ TEST(WordPieceTokenizer, InvalidUtf8NamesTheByte) {
 }
 
 TEST(WordPieceTokenizer, PunctuationAndCleaning) {
-  EXPECT_TRUE(is_bert_punctuation(U'$'));   // ASCII 36: a symbol, but BERT splits it
+  EXPECT_TRUE(is_bert_punctuation(U'$'));  // ASCII 36: a symbol, but BERT splits it
   EXPECT_TRUE(is_bert_punctuation(U'`'));
   EXPECT_TRUE(is_bert_punctuation(U'\u2014'));   // em dash, Pd
   EXPECT_TRUE(is_bert_punctuation(U'\u00BF'));   // ¿, Po
@@ -285,7 +291,8 @@ TEST(WordPieceTokenizer, LoaderErrors) {
   EXPECT_NE(no_unk.error().message.find("no '[UNK]' token"), std::string::npos)
       << no_unk.error().message;
 
-  std::ofstream(dir / "tokenizer.json") << R"({"model": {"type": "WordPiece", "vocab": {"a": 0, "b": 0}}})";
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model": {"type": "WordPiece", "vocab": {"a": 0, "b": 0}}})";
   auto duplicate = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
   ASSERT_FALSE(duplicate.ok());
   EXPECT_NE(duplicate.error().message.find("duplicate vocab id 0"), std::string::npos)
