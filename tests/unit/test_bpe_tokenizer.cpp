@@ -314,6 +314,18 @@ TEST_F(BpeLoaderErrors, TokenizerJsonOfAnotherKind) {
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.error().message.find("expected 'BPE'"), std::string::npos)
       << loaded.error().message;
+  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
+                             "pre_tokenizer": ["ByteLevel"]})");
+  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("pre_tokenizer is not ByteLevel"), std::string::npos)
+      << loaded.error().message;
+  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": [],
+                             "ignore_merges": "no"}, "pre_tokenizer": {"type": "ByteLevel"}})");
+  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("unexpected content"), std::string::npos)
+      << loaded.error().message;
   write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": [["a"]]},
                              "pre_tokenizer": {"type": "ByteLevel"}})");
   loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");

@@ -297,6 +297,15 @@ TEST(WordPieceTokenizer, LoaderErrors) {
   ASSERT_FALSE(duplicate.ok());
   EXPECT_NE(duplicate.error().message.find("duplicate vocab id 0"), std::string::npos)
       << duplicate.error().message;
+  // A value of the wrong type is an error, not a crash.
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}},
+             "normalizer": {"type": "BertNormalizer", "lowercase": "yes"}})";
+  auto wrong_type = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_NE(wrong_type.error().message.find("tokenizer.json: unexpected content"),
+            std::string::npos)
+      << wrong_type.error().message;
   std::ofstream(dir / "tokenizer.json") << R"({"model": )";
   auto bad_json = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
   ASSERT_FALSE(bad_json.ok());
