@@ -123,7 +123,8 @@ bool split_merge(std::string_view line, std::pair<std::string, std::string>& mer
 }
 
 // Bools of tokenizer_config.json (transformers' slow-tokenizer settings).
-Result<WordPieceOptions> read_tokenizer_config(const fs::path& path, WordPieceOptions options) {
+Result<WordPieceOptions> read_tokenizer_config_unchecked(const fs::path& path,
+                                                         WordPieceOptions options) {
   Result<json> root = read_json(path);
   if (!root.ok()) return root.error();
   if (!root->is_object()) return make_error(name_of(path) + " is not a JSON object");
@@ -160,6 +161,17 @@ template <class T>
 Result<std::unique_ptr<Tokenizer>> as_tokenizer(Result<std::unique_ptr<T>> loaded) {
   if (!loaded.ok()) return loaded.error();
   return std::unique_ptr<Tokenizer>(std::move(loaded).value());
+}
+
+// nlohmann's accessors throw on a value of the wrong type ("lowercase": "yes"); a file of an
+// unexpected shape is the user's problem to fix, reported as an Error, never a crash.
+template <class Body>
+auto catching_json_errors(const fs::path& path, Body body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const json::exception& e) {
+    return make_error(name_of(path) + ": unexpected content: " + e.what());
+  }
 }
 
 Status require_type(const json& object, const char* expected, const std::string& where) {
@@ -209,7 +221,9 @@ Result<std::unique_ptr<BpeTokenizer>> load_bpe_vocab_merges(const fs::path& voca
   return BpeTokenizer::create(std::move(data), name_of(vocab_json) + " + " + name_of(merges_txt));
 }
 
-Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(const fs::path& tokenizer_json) {
+namespace {
+
+Result<std::unique_ptr<BpeTokenizer>> bpe_tokenizer_json_unchecked(const fs::path& tokenizer_json) {
   const std::string source = name_of(tokenizer_json);
   Result<json> root = read_json(tokenizer_json);
   if (!root.ok()) return root.error();
@@ -273,6 +287,8 @@ Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(const fs::path& to
   return BpeTokenizer::create(std::move(data), source);
 }
 
+}  // namespace
+
 Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
     const fs::path& vocab_txt, const WordPieceOptions& options) {
   Result<std::string> text = read_file(vocab_txt);
@@ -310,7 +326,9 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
                                     name_of(vocab_txt));
 }
 
-Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
+namespace {
+
+Result<std::unique_ptr<WordPieceTokenizer>> wordpiece_tokenizer_json_unchecked(
     const fs::path& tokenizer_json, const WordPieceOptions& defaults) {
   const std::string source = name_of(tokenizer_json);
   Result<json> root = read_json(tokenizer_json);
@@ -404,6 +422,23 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
   if (!added.ok()) return added.error();
   return WordPieceTokenizer::create(std::move(id_to_token), std::move(added.value()), options,
                                     source);
+}
+
+Result<WordPieceOptions> read_tokenizer_config(const fs::path& path, WordPieceOptions options) {
+  return catching_json_errors(path, [&] { return read_tokenizer_config_unchecked(path, options); });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(const fs::path& tokenizer_json) {
+  return catching_json_errors(tokenizer_json,
+                              [&] { return bpe_tokenizer_json_unchecked(tokenizer_json); });
+}
+
+Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
+    const fs::path& tokenizer_json, const WordPieceOptions& defaults) {
+  return catching_json_errors(
+      tokenizer_json, [&] { return wordpiece_tokenizer_json_unchecked(tokenizer_json, defaults); });
 }
 
 Result<std::unique_ptr<Tokenizer>> load_tokenizer(const fs::path& model_folder,

@@ -112,8 +112,9 @@ void WordPieceTokenizer::normalize(std::string_view text, size_t offset,
                                    std::vector<NormalizedChar>& out) const {
   const bool lower = options_.lower_case;
   const bool strip = options_.strips_accents();
-  // Characters of the current stretch between starters, before Mn removal: canonical order is
-  // defined over the whole string, so decompositions of neighbours are reordered together.
+  // The current run of non-ASCII characters, decomposed, before Mn removal: canonical order is
+  // defined over the whole string, so decompositions of neighbours are reordered together
+  // (ASCII, whitespace and CJK characters are starters and end a run).
   std::vector<char32_t> chars;
   std::vector<size_t> sources;  // index into `spans`
   std::vector<unicode::DecodedChar> spans;

@@ -2,6 +2,7 @@
 // tests/data/bert-tiny/tokenizer_reference.json (tokenizer.json and vocab.txt), plus the
 // normalizer's rules, sub-word pieces, byte spans into the original text, and loader errors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,11 @@ using nlohmann::json;
 
 const fs::path kData = ATTNVIZ_TEST_DATA;
 const fs::path kModel = kData / "bert-tiny" / "model";
+
+// A scratch folder of this process (the same tests may run at once in several checkouts).
+fs::path scratch_folder(const std::string& name) {
+  return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
+}
 
 struct ReferenceLine {
   std::string text;
@@ -254,7 +260,7 @@ TEST(WordPieceTokenizer, PunctuationAndCleaning) {
 }
 
 TEST(WordPieceTokenizer, TokenizerConfigLowerCaseIsHonoured) {
-  const fs::path dir = fs::temp_directory_path() / "attnviz_test_wordpiece_config";
+  const fs::path dir = scratch_folder("attnviz_test_wordpiece_config");
   fs::create_directories(dir);
   fs::copy_file(kModel / "vocab.txt", dir / "vocab.txt", fs::copy_options::overwrite_existing);
   auto lower = load_tokenizer(dir, Architecture::kBert);
@@ -276,7 +282,7 @@ TEST(WordPieceTokenizer, TokenizerConfigLowerCaseIsHonoured) {
 }
 
 TEST(WordPieceTokenizer, LoaderErrors) {
-  const fs::path dir = fs::temp_directory_path() / "attnviz_test_wordpiece_errors";
+  const fs::path dir = scratch_folder("attnviz_test_wordpiece_errors");
   fs::create_directories(dir);
   auto missing = load_wordpiece_vocab_txt(dir / "vocab.txt", WordPieceOptions{});
   ASSERT_FALSE(missing.ok());
@@ -297,6 +303,15 @@ TEST(WordPieceTokenizer, LoaderErrors) {
   ASSERT_FALSE(duplicate.ok());
   EXPECT_NE(duplicate.error().message.find("duplicate vocab id 0"), std::string::npos)
       << duplicate.error().message;
+  // A value of the wrong type is an error, not a crash.
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}},
+             "normalizer": {"type": "BertNormalizer", "lowercase": "yes"}})";
+  auto wrong_type = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_NE(wrong_type.error().message.find("tokenizer.json: unexpected content"),
+            std::string::npos)
+      << wrong_type.error().message;
   std::ofstream(dir / "tokenizer.json") << R"({"model": )";
   auto bad_json = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
   ASSERT_FALSE(bad_json.ok());
