@@ -64,11 +64,20 @@ PathShape make_arc(const TokenBox& from, const TokenBox& to, float lift) {
         {PathSegment::Kind::kCubic, {cx - 18.0f, cy - 34.0f * lift}, {cx + 18.0f, cy - 34.0f * lift}, {cx + 5.0f, cy}});
     return arc;
   }
-  const Point a{from.top_center_x(), from.y}, b{to.top_center_x(), to.y};
+  const Point a{from.top_center_x(), from.y};
+  arc.start = a;
+  if (to.y < from.y) {
+    // A key on an earlier line: an S-curve up into the bottom of its box, so the arc never
+    // hooks over the key's text.
+    const Point b{to.top_center_x(), to.y + kBoxHeight};
+    const float d = 0.4f * (a.y - b.y);
+    arc.segments.push_back({PathSegment::Kind::kCubic, {a.x, a.y - d}, {b.x, b.y + d}, b});
+    return arc;
+  }
+  const Point b{to.top_center_x(), to.y};
   // A cubic whose control points both sit h above the ends peaks at 0.75 h.
   const float apex = std::min(room, 16.0f + 0.3f * std::abs(b.x - a.x)) * lift;
   const float h = apex / 0.75f;
-  arc.start = a;
   arc.segments.push_back({PathSegment::Kind::kCubic, {a.x, a.y - h}, {b.x, b.y - h}, b});
   return arc;
 }
@@ -137,6 +146,13 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
 
   std::vector<TokenBox> boxes;
   figure.height = std::ceil(layout_tokens(trace, font, top, boxes) + kMargin);
+  // A short text gets a figure as wide as its line (and its title), not the full wrap width.
+  float right = 0.0f;
+  for (const TokenBox& box : boxes) right = std::max(right, box.x + box.width);
+  const float header_width = std::max(font.measure(figure_title(trace, spec), kTitleSize),
+                                      font.measure(subtitle, kSubtitleSize));
+  figure.width = std::ceil(std::max({right, kMargin + std::min(header_width, kLineWidth), 360.0f}) +
+                           kMargin);
 
   // Keys tinted by how much attention they get (the strongest head's weight for all heads).
   std::vector<float> key_weight(trace.tokens_count(), 0.0f);
