@@ -161,6 +161,20 @@ Status check_range(const char* option, int value, int count, const char* things)
                                : std::string("there are no ") + things));
 }
 
+// The model's name for figure titles. Hugging Face folders are often called "model" inside a
+// folder that carries the real name (tests/data/gpt2-tiny/model); the built-in one says so.
+std::string display_name(const ModelConfig& config, const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(folder, builtin_model_folder(), ec)) {
+    return std::string("built-in ") + (config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT");
+  }
+  if (config.name != "model") return config.name;
+  std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();
+  if (!normal.has_filename()) normal = normal.parent_path();  // "…/model/"
+  const std::string parent = normal.parent_path().filename().string();
+  return parent.empty() ? config.name : parent;
+}
+
 }  // namespace
 
 int run_export(const Args& args) {
@@ -207,7 +221,9 @@ int run_export(const Args& args) {
   const double forward_ms = ms_since(forward_start);
 
   const auto export_start = Clock::now();
-  if (Status written = export_trace(**trace, request.format, request.spec, request.out);
+  FigureSpec spec = request.spec;
+  spec.model_name = display_name(config, request.model_folder);
+  if (Status written = export_trace(**trace, request.format, spec, request.out);
       !written.ok()) {
     return fail(written.error().message, kExitBadInput);
   }

@@ -3,6 +3,7 @@
 // Legend: L layers, H heads, T tokens. Weights are post-softmax, rows = queries.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,14 @@ void add_mask_hatch(Figure& figure, const Palette& palette, float x, float y, fl
   for (float c = cell; c < size; c += 6.0f) {
     add_line(figure, {x + c, y}, {x + size, y + size - c}, palette.hatch, 1.0f);
   }
+}
+
+// Weights inside cells: two decimals like a printed table; tiny weights read "0.00" rather
+// than crowding the cell with exponents.
+std::string cell_label(float weight) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%.2f", weight);
+  return buffer;
 }
 
 }  // namespace
@@ -105,7 +114,7 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
         const float w = weights[static_cast<size_t>(q) * t + k];
         const bool dark_cell = viridis_index(w / top_weight) < 150;
         add_text(figure, heat_x + (k + 0.5f) * cell, heat_y + (q + 0.5f) * cell + 0.35f * size,
-                 format_weight(w), size,
+                 cell_label(w), size,
                  dark_cell ? Rgba{255, 255, 255, 230} : Rgba{20, 20, 20, 230}, TextAnchor::kMiddle);
       }
     }

@@ -4,9 +4,9 @@
 # text, bad options) exits non-zero and leaves no file behind.
 # usage: test_cli_export.sh <attnviz binary> <tests/data dir> <scratch dir>
 set -u
-BIN=$1
-DATA=$2
-SCRATCH=$3
+BIN=$(readlink -f "$1")
+DATA=$(readlink -f "$2")
+SCRATCH=$(readlink -m "$3")
 PY=/usr/bin/python3
 MODEL=$DATA/gpt2-tiny/model
 TEXT="The bank by the river was eroding."
@@ -146,7 +146,7 @@ expect_stderr "regular"
 [ "$(cat regular)" = "keep" ] || fail "the regular file was changed"
 expect_no_file regular.tmp
 
-run 1 export --model "$MODEL" --text "$TEXT" --out "$SCRATCH"
+run 1 export --model "$MODEL" --text "$TEXT" --out "$SCRATCH" --format png
 expect_stderr "folder"
 
 run 1 export --model "$MODEL" --text "" --out empty.png
