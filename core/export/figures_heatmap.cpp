@@ -155,8 +155,15 @@ Figure build_grid_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   const float cell = pool > 1 ? tile_target / n : std::max(1.0f, std::floor(tile_target / t));
   const float tile = cell * n;
 
-  std::vector<float> all = trace.dense();  // (L, H, T, T)
-  const float top_weight = max_weight(all);
+  // One colour scale for all heads; read row by row, since a dense (L, H, T, T) copy of a
+  // large model on a long text would take gigabytes.
+  float top_weight = 0.0f;
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h)
+      for (int q = 0; q < t; ++q)
+        for (float w : trace.row(l, h, q)) top_weight = std::max(top_weight, w);
+  if (!(top_weight > 0.0f)) top_weight = 1.0f;
+  std::vector<float> head(static_cast<size_t>(t) * t);  // (T, T) of the tile being drawn
 
   Figure figure;
   figure.background = palette.background;
@@ -190,7 +197,7 @@ Figure build_grid_figure(const AttentionTrace& trace, const FigureSpec& spec, co
     add_text(figure, grid_x - 8.0f, tile_y + tile * 0.5f + 0.35f * kLabelSize,
              std::string("L") + std::to_string(l), kLabelSize, palette.text, TextAnchor::kEnd);
     for (int h = 0; h < heads; ++h) {
-      const float* head = all.data() + (static_cast<size_t>(l) * heads + h) * t * t;
+      trace.copy_head(l, h, head);
       CellGridShape cells;
       cells.x = grid_x + h * (tile + kGap);
       cells.y = tile_y;
