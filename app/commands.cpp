@@ -5,6 +5,7 @@ namespace attnviz {
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"tokenize", run_tokenize},
+      {"export", run_export},
   };
   return kCommands;
 }
