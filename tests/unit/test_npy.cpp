@@ -180,7 +180,9 @@ TEST_F(NpyTest, WriterIsReadByNumpyAndByTheReader) {
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i) / 7.0f;
   const fs::path path = dir_ / "written.npy";
   ASSERT_TRUE(write_npy_f32(path, shape, data).ok());
-  EXPECT_FALSE(fs::exists(dir_ / "written.npy.partial"));
+  for (const auto& entry : fs::directory_iterator(dir_))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos)
+        << "temporary file left behind: " << entry.path();
   auto info = read_npy_info(path);
   ASSERT_TRUE(info.ok()) << info.error().message;
   EXPECT_EQ(info->shape, shape);
