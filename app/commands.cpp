@@ -4,6 +4,9 @@ namespace attnviz {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"heads", run_heads},
+      {"models", run_models},
+      {"view-data", run_view_data},
   };
   return kCommands;
 }
