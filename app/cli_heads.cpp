@@ -173,10 +173,10 @@ int run_heads(const Args& words) {
   }
   if (input.repeat_length > 0) {
     std::printf("# %s: induction probe, first token %d + %d random tokens twice (seed %llu)\n",
-                (*model)->config().name.c_str(), input.tokens.front().id, input.repeat_length,
+                folder.c_str(), input.tokens.front().id, input.repeat_length,
                 static_cast<unsigned long long>(probe_seed));
   } else {
-    std::printf("# %s: %zu tokens of the text\n", (*model)->config().name.c_str(),
+    std::printf("# %s: %zu tokens of the text\n", folder.c_str(),
                 input.tokens.size());
   }
   print_table(table, input.repeat_length > 0);
