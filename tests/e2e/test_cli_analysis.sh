@@ -128,6 +128,11 @@ att = np.array(doc["attention"], dtype=np.float32)
 assert np.array_equal(att, np.load(d / "att.npy")), abs(att - np.load(d / "att.npy")).max()
 PYEOF
 fi
+# attnviz's JSON export carries its tokens: it imports without --tokens.
+if expect_exit 0 "$BIN" view-data --attention "$SCRATCH/back.json" --out "$SCRATCH/from_json.npy"; then
+  "$PY" -c "import numpy as np,sys; assert np.array_equal(np.load(sys.argv[1]), np.load(sys.argv[2]))" \
+    "$SCRATCH/att.npy" "$SCRATCH/from_json.npy" || fail "view-data .json -> .npy changed the values"
+fi
 # Through attnviz's own safetensors (tokens inside) and back to .npy without --tokens.
 expect_exit 0 "$BIN" view-data --attention "$SCRATCH/att.npy" --tokens "$SCRATCH/tokens.json" --out "$SCRATCH/own.safetensors"
 if expect_exit 0 "$BIN" view-data --attention "$SCRATCH/own.safetensors" --out "$SCRATCH/again.npy"; then
