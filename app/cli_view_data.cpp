@@ -1,6 +1,7 @@
 // `attnviz view-data --attention FILE [--tokens TOKENS.json] --out FILE`: loads attention saved
-// by another program (validating it as the app would) and writes it in attnviz's own formats
-// (.json, .npy, or .safetensors with the tokens inside). A headless round trip of the import.
+// by another program (.npy, .safetensors, .json; validated as the app would) and writes it in
+// attnviz's own formats (.json, .npy, or .safetensors with the tokens inside). A headless round
+// trip of the import.
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -15,7 +16,8 @@ namespace attnviz {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: attnviz view-data --attention FILE.npy|FILE.safetensors [--tokens TOKENS.json] "
+    "usage: attnviz view-data --attention FILE.npy|.safetensors|.json [--tokens TOKENS.json]\n"
+    "                         "
     "--out FILE.json|FILE.npy|FILE.safetensors\n";
 
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
