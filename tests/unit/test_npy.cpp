@@ -160,6 +160,33 @@ TEST_F(NpyTest, HeaderLyingAboutTheShapeIsAnErrorNotAnAllocation) {
   expect_error("huge_header.npy", "truncated");
 }
 
+TEST_F(NpyTest, MutatedFilesAreReadOrRejectedNeverCrash) {
+  std::ifstream in(dir_ / "lhtt.npy", std::ios::binary);
+  const std::string original(std::istreambuf_iterator<char>(in), {});
+  std::mt19937 rng(1);
+  const fs::path path = dir_ / "mutated.npy";
+  int accepted = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string bytes = original;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % 128;  // the header region, where the parsing happens
+      bytes[at] = static_cast<char>(rng() % 4 == 0 ? "0123456789(),' "[rng() % 15] : rng() % 256);
+    }
+    if (rng() % 8 == 0) bytes.resize(rng() % bytes.size());
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    auto info = read_npy_info(path);
+    if (!info.ok()) continue;
+    ++accepted;
+    auto values = read_npy_floats(path, *info);
+    ASSERT_TRUE(values.ok()) << "round " << round << ": header accepted, data not: "
+                             << values.error().message;
+    EXPECT_EQ(values->size(), info->elements);
+  }
+  EXPECT_GT(accepted, 0) << "some mutations (padding, values) should leave a valid file";
+}
+
 TEST(NpyHeader, ParsesAndRejectsDicts) {
   auto ok = parse_npy_header_dict("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", "x");
   ASSERT_TRUE(ok.ok()) << ok.error().message;
