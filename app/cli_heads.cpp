@@ -28,7 +28,8 @@ int usage_error(const std::string& message) {
 // <|endoftext|> for GPT-2; else the tokenizer's first added special token ([CLS] for BERT);
 // else id 0.
 int32_t probe_first_token(const Tokenizer& tokenizer) {
-  if (auto eos = tokenizer.encode("<|endoftext|>"); eos.ok() && eos->size() == 1 && (*eos)[0].special)
+  if (auto eos = tokenizer.encode("<|endoftext|>");
+      eos.ok() && eos->size() == 1 && (*eos)[0].special)
     return (*eos)[0].id;
   if (auto empty = tokenizer.encode(""); empty.ok() && !empty->empty() && (*empty)[0].special)
     return (*empty)[0].id;
@@ -48,7 +49,9 @@ void print_table(const HeadRoleTable& table, bool probe) {
     std::printf("%5d %4d %7.3f %7.3f %9.3f %7.3f %8.2f %8.3f  %s\n", role.layer, role.head,
                 role.previous_token, role.duplicate_token, role.induction, role.first_token_share,
                 role.mean_distance, role.mean_entropy, role.label.c_str());
-  if (probe) std::printf("# induct*: induction probe score (mean attention to the next token's first copy)\n");
+  if (probe)
+    std::printf(
+        "# induct*: induction probe score (mean attention to the next token's first copy)\n");
 }
 
 nlohmann::json table_json(const HeadRoleTable& table, const Model& model, const HeadsInput& input,
@@ -67,20 +70,19 @@ nlohmann::json table_json(const HeadRoleTable& table, const Model& model, const 
                      {"mean_entropy", role.mean_entropy},
                      {"normalized_entropy", role.normalized_entropy},
                      {"label", role.label}});
-  nlohmann::json document = {
-      {"model", model.config().name},
-      {"layers", table.layers},
-      {"heads_per_layer", table.heads},
-      {"tokens", input.tokens.size()},
-      {"input", input.repeat_length > 0 ? "induction_probe" : "text"},
-      {"options",
-       {{"exclude_first_token", options.exclude_first_token},
-        {"exclude_current_token", options.exclude_current_token}}},
-      {"label_rule",
-       {{"pattern_threshold", rule.pattern_threshold},
-        {"local_distance", rule.local_distance},
-        {"broad_entropy", rule.broad_entropy}}},
-      {"heads", heads}};
+  nlohmann::json document = {{"model", model.config().name},
+                             {"layers", table.layers},
+                             {"heads_per_layer", table.heads},
+                             {"tokens", input.tokens.size()},
+                             {"input", input.repeat_length > 0 ? "induction_probe" : "text"},
+                             {"options",
+                              {{"exclude_first_token", options.exclude_first_token},
+                               {"exclude_current_token", options.exclude_current_token}}},
+                             {"label_rule",
+                              {{"pattern_threshold", rule.pattern_threshold},
+                               {"local_distance", rule.local_distance},
+                               {"broad_entropy", rule.broad_entropy}}},
+                             {"heads", heads}};
   if (input.repeat_length > 0)
     document["probe"] = {{"repeat_length", input.repeat_length},
                          {"seed", seed},
@@ -109,7 +111,8 @@ int run_heads(const Args& words) {
   const DetectionOptions options{.exclude_first_token = args->has("exclude-first-token"),
                                  .exclude_current_token = args->has("exclude-current-token")};
 
-  const std::filesystem::path folder = args->value("model").value_or(builtin_model_folder().string());
+  const std::filesystem::path folder =
+      args->value("model").value_or(builtin_model_folder().string());
   auto model = Model::load(folder);
   if (!model) {
     std::fprintf(stderr, "attnviz heads: %s\n", model.error().message.c_str());
@@ -176,8 +179,7 @@ int run_heads(const Args& words) {
                 folder.c_str(), input.tokens.front().id, input.repeat_length,
                 static_cast<unsigned long long>(probe_seed));
   } else {
-    std::printf("# %s: %zu tokens of the text\n", folder.c_str(),
-                input.tokens.size());
+    std::printf("# %s: %zu tokens of the text\n", folder.c_str(), input.tokens.size());
   }
   print_table(table, input.repeat_length > 0);
   return 0;

@@ -46,7 +46,8 @@ int run_models(const Args& words) {
   }
   for (const DiscoveredModel& model : models) {
     const std::string revision = model.revision.substr(0, 12);
-    std::printf("%-40s %-12s %-11s %s\n", model.name.c_str(), revision.empty() ? "-" : revision.c_str(),
+    std::printf("%-40s %-12s %-11s %s\n", model.name.c_str(),
+                revision.empty() ? "-" : revision.c_str(),
                 model.supported ? "supported" : "unsupported",
                 model.supported ? model.path.c_str() : model.reason.c_str());
   }

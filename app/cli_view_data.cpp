@@ -60,8 +60,10 @@ int run_view_data(const Args& words) {
     written = export_trace(**trace, extension == ".json" ? ExportFormat::kJson : ExportFormat::kNpy,
                            FigureSpec{}, out);
   } else {
-    std::fprintf(stderr, "attnviz view-data: %s: unknown output type '%s'; use .json, .npy or "
-                 ".safetensors\n", out.c_str(), extension.c_str());
+    std::fprintf(stderr,
+                 "attnviz view-data: %s: unknown output type '%s'; use .json, .npy or "
+                 ".safetensors\n",
+                 out.c_str(), extension.c_str());
     return 2;
   }
   if (!written) {

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 
@@ -76,13 +76,15 @@ Result<std::vector<Token>> tokens_from_json(const json& document, const std::str
       if (start != entry.end() || end != entry.end()) {
         if (start == entry.end() || end == entry.end() || !start->is_number_unsigned() ||
             !end->is_number_unsigned() || start->get<uint64_t>() > end->get<uint64_t>())
-          return make_error(where + ": \"start\" and \"end\" must be byte offsets with start <= end");
+          return make_error(where +
+                            ": \"start\" and \"end\" must be byte offsets with start <= end");
         token.start = start->get<uint64_t>();
         token.end = end->get<uint64_t>();
         has_span = true;
       }
       if (auto special = entry.find("special"); special != entry.end()) {
-        if (!special->is_boolean()) return make_error(where + ": \"special\" must be true or false");
+        if (!special->is_boolean())
+          return make_error(where + ": \"special\" must be true or false");
         token.special = special->get<bool>();
         has_special = true;
       }
@@ -113,9 +115,8 @@ Result<const TensorInfo*> pick_tensor(const SafetensorsFile& file) {
   std::string names;
   for (size_t i = 0; i < file.tensors().size() && i < 8; ++i)
     names += (i ? ", " : "") + file.tensors()[i].name;
-  return file_error(file.path(), "holds " + std::to_string(file.tensors().size()) +
-                                     " tensors (" + names +
-                                     (file.tensors().size() > 8 ? ", ..." : "") +
+  return file_error(file.path(), "holds " + std::to_string(file.tensors().size()) + " tensors (" +
+                                     names + (file.tensors().size() > 8 ? ", ..." : "") +
                                      ") and none is named \"attentions\"; save just the attention");
 }
 
@@ -139,19 +140,20 @@ Status check_shape(std::span<const uint64_t> shape, size_t token_count, const st
     return make_error(origin + ": attention of shape " + shape_text(shape) + " is empty");
   if (layers > limits.max_layers || heads > limits.max_heads || t > limits.max_tokens)
     return make_error(origin + ": attention of shape " + shape_text(shape) +
-                      " is too large (at most " + std::to_string(limits.max_layers) +
-                      " layers, " + std::to_string(limits.max_heads) + " heads, " +
+                      " is too large (at most " + std::to_string(limits.max_layers) + " layers, " +
+                      std::to_string(limits.max_heads) + " heads, " +
                       std::to_string(limits.max_tokens) + " tokens)");
   // Each factor is bounded above, so the product fits in 64 bits.
   if (layers * heads * t * t * sizeof(float) > limits.max_bytes)
     return make_error(origin + ": attention of shape " + shape_text(shape) + " needs " +
                       std::to_string(layers * heads * t * t * sizeof(float) >> 20) +
-                      " MiB as float32, more than the " +
-                      std::to_string(limits.max_bytes >> 20) + " MiB allowed");
+                      " MiB as float32, more than the " + std::to_string(limits.max_bytes >> 20) +
+                      " MiB allowed");
   if (t != token_count)
-    return make_error(origin + ": attention covers " + std::to_string(t) + " tokens but the tokens "
-                      "file lists " + std::to_string(token_count) +
-                      "; they must come from the same text");
+    return make_error(origin + ": attention covers " + std::to_string(t) +
+                      " tokens but the tokens "
+                      "file lists " +
+                      std::to_string(token_count) + "; they must come from the same text");
   return Ok{};
 }
 
@@ -202,7 +204,8 @@ Status flatten_nested(const json& nested, const std::string& origin, std::vector
     if (level->empty() || shape.size() > 4) break;
   }
   if (shape.size() < 2 || shape.size() > 4)
-    return make_error(origin + ": \"attention\" must be nested lists of shape (L, H, T, T), "
+    return make_error(origin +
+                      ": \"attention\" must be nested lists of shape (L, H, T, T), "
                       "(H, T, T) or (T, T)");
   uint64_t elements = 1;
   for (uint64_t dim : shape) elements *= dim;  // each dim <= the file's size: no overflow
@@ -381,7 +384,8 @@ Status save_attention_safetensors(const AttentionTrace& trace, const fs::path& p
   tensor.name = "attentions";
   tensor.dtype = DType::kF32;
   const auto t = static_cast<uint64_t>(trace.tokens_count());
-  tensor.shape = {static_cast<uint64_t>(trace.layers()), static_cast<uint64_t>(trace.heads()), t, t};
+  tensor.shape = {static_cast<uint64_t>(trace.layers()), static_cast<uint64_t>(trace.heads()), t,
+                  t};
   const std::vector<float> dense = trace.dense();  // (L, H, T, T)
   tensor.bytes.resize(dense.size() * sizeof(float));
   std::memcpy(tensor.bytes.data(), dense.data(), tensor.bytes.size());

@@ -18,13 +18,13 @@
 namespace attnviz {
 
 struct NpyInfo {
-  std::string descr;             // as written, e.g. "<f4"
+  std::string descr;  // as written, e.g. "<f4"
   bool fortran_order = false;
-  std::vector<uint64_t> shape;   // () for a scalar
-  uint64_t elements = 0;         // product of shape (1 for a scalar)
-  size_t item_bytes = 0;         // 4 or 2
+  std::vector<uint64_t> shape;  // () for a scalar
+  uint64_t elements = 0;        // product of shape (1 for a scalar)
+  size_t item_bytes = 0;        // 4 or 2
   bool big_endian = false;
-  uint64_t data_offset = 0;      // bytes before the data: magic + version + length + header
+  uint64_t data_offset = 0;  // bytes before the data: magic + version + length + header
 };
 
 // Parses and validates the header: magic, version, header length, the dict, the dtype (float32 or

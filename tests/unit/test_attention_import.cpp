@@ -1,7 +1,5 @@
 // Importing attention saved by other programs: numpy .npy files written by /usr/bin/python3,
 // safetensors files, token lists in both JSON forms, and every check on the way.
-#include "core/attention_import.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/attention_import.h"
 #include "core/safetensors.h"
 
 namespace attnviz {
@@ -70,7 +69,8 @@ ragged = lhtt.tolist(); ragged[1][2][3] = ragged[1][2][3][:4]
 (D / 'ragged.json').write_text(json.dumps({'tokens': words, 'attention': ragged}))
 (D / 'strings.json').write_text(json.dumps({'tokens': words, 'attention': [['a'] * 5] * 5}))
 )PY";
-    const std::string command = "/usr/bin/python3 '" + script.string() + "' '" + dir_.string() + "'";
+    const std::string command =
+        "/usr/bin/python3 '" + script.string() + "' '" + dir_.string() + "'";
     ASSERT_EQ(std::system(command.c_str()), 0) << "numpy could not write the test files";
   }
   static void TearDownTestSuite() {
@@ -100,8 +100,8 @@ ragged = lhtt.tolist(); ragged[1][2][3] = ragged[1][2][3][:4]
 
   static void expect_error(const std::string& attention, const std::string& tokens,
                            const std::string& fragment, const ImportLimits& limits = {}) {
-    auto trace = load_attention_file(dir_ / attention, tokens.empty() ? fs::path() : dir_ / tokens,
-                                     limits);
+    auto trace =
+        load_attention_file(dir_ / attention, tokens.empty() ? fs::path() : dir_ / tokens, limits);
     ASSERT_FALSE(trace.ok()) << attention << " + " << tokens << " should fail";
     EXPECT_NE(trace.error().message.find(fragment), std::string::npos)
         << "message: " << trace.error().message;
@@ -154,7 +154,8 @@ TEST_F(ImportTest, Float16SingleHead) {
 }
 
 TEST_F(ImportTest, RejectsBadAttention) {
-  expect_error("causal_lhtt.npy", "tokens_four.json", "covers 5 tokens but the tokens file lists 4");
+  expect_error("causal_lhtt.npy", "tokens_four.json",
+               "covers 5 tokens but the tokens file lists 4");
   expect_error("above_one.npy", "tokens_list.json", "layer 0, head 0, query 2, key 3");
   expect_error("nan.npy", "tokens_list.json", "is not an attention weight");
   expect_error("scores.npy", "tokens_list.json", "not the scores");

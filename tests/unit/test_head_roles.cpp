@@ -1,8 +1,5 @@
 // Head role detectors on hand-built attention patterns with scores worked out by hand.
-#include "core/analysis/head_roles.h"
-
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -13,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/analysis/head_roles.h"
 #include "core/attention_import.h"
 #include "core/safetensors.h"
 
@@ -170,7 +168,8 @@ TEST(AnalyzeHead, LabelsFollowTheDocumentedRule) {
     const int n = std::min(i + 1, 3);
     for (int k = 0; k < n; ++k) local[i * local_t + i - k] += 1.0f / n;
   }
-  HeadRole local_role = analyze_head(local, std::vector<int32_t>(long_ids.begin(), long_ids.begin() + local_t), true);
+  HeadRole local_role =
+      analyze_head(local, std::vector<int32_t>(long_ids.begin(), long_ids.begin() + local_t), true);
   EXPECT_LT(local_role.previous_token, 0.4);
   EXPECT_LT(local_role.self_share, 0.4);
   EXPECT_EQ(local_role.label, "local");
@@ -181,7 +180,8 @@ TEST(HeadRoleTable, TraceScoresMatchDenseAnalysis) {
   const int t = 6;
   std::vector<float> mixed(t * t, 0.0f);
   for (int i = 0; i < t; ++i)
-    for (int j = 0; j <= i; ++j) mixed[i * t + j] = static_cast<float>(j + 1) / ((i + 1) * (i + 2) / 2);
+    for (int j = 0; j <= i; ++j)
+      mixed[i * t + j] = static_cast<float>(j + 1) / ((i + 1) * (i + 2) / 2);
   auto trace = trace_from_maps(ids, {uniform_causal(t), perfect_previous(t), mixed}, true);
   const DetectionOptions options{.exclude_first_token = true};
   HeadRoleTable table = compute_head_roles(trace, options);
@@ -199,10 +199,10 @@ TEST(HeadRoleTable, TraceScoresMatchDenseAnalysis) {
     EXPECT_NEAR(got.mean_entropy, want.mean_entropy, 1e-9) << "head " << h;
     EXPECT_EQ(got.label, want.label);
     // And the three scores against detection_score itself.
-    EXPECT_NEAR(got.duplicate_token,
-                detection_score(maps[h], detection_pattern(HeadPattern::kDuplicateToken, ids), t,
-                                options),
-                1e-6);
+    EXPECT_NEAR(
+        got.duplicate_token,
+        detection_score(maps[h], detection_pattern(HeadPattern::kDuplicateToken, ids), t, options),
+        1e-6);
   }
 }
 

@@ -1,13 +1,13 @@
 // The .npy reader against files that numpy itself writes (/usr/bin/python3), including the
 // broken ones a person might hand attnviz.
-#include "core/npy.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
+
+#include "core/npy.h"
 
 namespace attnviz {
 namespace {
@@ -17,10 +17,10 @@ namespace fs = std::filesystem;
 // Runs a Python snippet with numpy imported as np and the folder as D (a pathlib.Path).
 int run_python(const fs::path& dir, const std::string& body) {
   const fs::path script = dir / "make.py";
-  std::ofstream(script) << "import sys, pathlib\nimport numpy as np\nD = pathlib.Path(sys.argv[1])\n"
-                        << body;
-  const std::string command =
-      "/usr/bin/python3 '" + script.string() + "' '" + dir.string() + "'";
+  std::ofstream(script)
+      << "import sys, pathlib\nimport numpy as np\nD = pathlib.Path(sys.argv[1])\n"
+      << body;
+  const std::string command = "/usr/bin/python3 '" + script.string() + "' '" + dir.string() + "'";
   return std::system(command.c_str());
 }
 
@@ -82,7 +82,8 @@ raw = (D / 'tt.npy').read_bytes()
     bytes += dict;
     bytes.append(data_bytes, '\0');
     const fs::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return path;
   }
 
@@ -146,13 +147,18 @@ TEST_F(NpyTest, RejectsWhatItCannotRead) {
 
 TEST_F(NpyTest, HeaderLyingAboutTheShapeIsAnErrorNotAnAllocation) {
   // 10^15 elements claimed, 100 bytes present: must fail on the size check.
-  write_with_header("lying_big.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", 100);
+  write_with_header("lying_big.npy",
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }",
+                    100);
   expect_error("lying_big.npy", "truncated or its header is wrong");
   // Product overflows uint64.
-  write_with_header("overflow.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", 16);
+  write_with_header(
+      "overflow.npy",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", 16);
   expect_error("overflow.npy", "overflows");
   // Smaller than the data.
-  write_with_header("lying_small.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 100);
+  write_with_header("lying_small.npy",
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 100);
   expect_error("lying_small.npy", "unexpected bytes");
   // A header length pointing past the end of the file.
   const fs::path huge_header = dir_ / "huge_header.npy";
@@ -180,8 +186,8 @@ TEST_F(NpyTest, MutatedFilesAreReadOrRejectedNeverCrash) {
     if (!info.ok()) continue;
     ++accepted;
     auto values = read_npy_floats(path, *info);
-    ASSERT_TRUE(values.ok()) << "round " << round << ": header accepted, data not: "
-                             << values.error().message;
+    ASSERT_TRUE(values.ok()) << "round " << round
+                             << ": header accepted, data not: " << values.error().message;
     EXPECT_EQ(values->size(), info->elements);
   }
   EXPECT_GT(accepted, 0) << "some mutations (padding, values) should leave a valid file";
@@ -193,10 +199,14 @@ TEST(NpyHeader, ParsesAndRejectsDicts) {
   EXPECT_EQ(ok->shape, (std::vector<uint64_t>{3}));
   EXPECT_EQ(ok->item_bytes, 2u);
   EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'shape': (3,)}", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (-3,)}", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': 0, 'shape': (3,)}", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)} x", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (-3,)}", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': 0, 'shape': (3,)}", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)} x", "x").ok());
   auto nested = parse_npy_header_dict(std::string(200, '(') + std::string(200, ')'), "x");
   EXPECT_FALSE(nested.ok());
 }
