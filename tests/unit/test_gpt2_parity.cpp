@@ -4,6 +4,8 @@
 // Legend: L layers, H heads, T tokens, C width, V vocabulary.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <algorithm>
 #include <numeric>
 
@@ -49,6 +51,8 @@ TEST_F(Gpt2Parity, AttentionAndHiddenStatesMatchHuggingFace) {
         trace->tokens_count(), config.width);
     EXPECT_LT(hidden.value, 1e-4) << "hidden state max difference " << hidden.value << " at "
                                   << hidden.where;
+    std::cout << "text " << i << ": T=" << tokens.size() << " attention max diff "
+              << attention.value << ", hidden max diff " << hidden.value << "\n";
   }
 }
 
