@@ -253,12 +253,8 @@ void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
 }
 
 void TraceHistory::remember(const std::shared_ptr<const AttentionTrace>& trace) {
-  if (traces_.size() < kSize) {
-    traces_.push_back(trace);
-  } else {
-    traces_[next_] = trace;
-    next_ = (next_ + 1) % kSize;
-  }
+  std::erase_if(traces_, [](const auto& weak) { return weak.expired(); });
+  traces_.push_back(trace);
 }
 
 bool TraceHistory::produced(const AttentionTrace* trace) const {
