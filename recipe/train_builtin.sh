@@ -2,7 +2,9 @@
 # The whole recipe for attnviz's built-in model, one command:
 #   bash recipe/train_builtin.sh [WORK_DIR] [--device cuda] [other train.py options]
 # 1. prepare_data.py: Debian text -> BPE vocabulary (4096) -> token ids   (~10 s)
-# 2. train.py: a 4-layer GPT-2 from seed 1234, loss curve on stdout      (~1 h on 2 CPU cores)
+# 2. train.py: a 4-layer GPT-2 from seed 1234, loss curve on stdout
+#    (6000 steps x 16384 tokens: ~3 min on one H200 with --device cuda, an estimated ~7.5 h
+#    on this project's shared 2-core CPU; see recipe/MODEL.md)
 # 3. evaluate.py: held-out loss, unigram baseline, every head's role scores
 # The model folder lands in WORK_DIR/model; copy config.json, model.safetensors, vocab.json
 # and merges.txt into assets/model/ to ship it.
