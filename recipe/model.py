@@ -174,11 +174,14 @@ def hf_config(cfg, eot_id):
 
 def save_safetensors(path, tensors, metadata=None):
     """safetensors: u64 LE header length, JSON header padded with spaces to a multiple of 8,
-    then the F32 data of every tensor, contiguous, in header order."""
+    then the data of every tensor (F32, or I64 for integer arrays), contiguous, in header
+    order."""
     header, blobs, offset = {}, [], 0
     for name in sorted(tensors):
-        data = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
+        is_int = np.issubdtype(np.asarray(tensors[name]).dtype, np.integer)
+        dtype, numpy_dtype = ("I64", "<i8") if is_int else ("F32", "<f4")
+        data = np.ascontiguousarray(tensors[name], dtype=numpy_dtype).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(tensors[name].shape),
                         "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
