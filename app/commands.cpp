@@ -4,6 +4,10 @@ namespace attnviz {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"tokenize", run_tokenize},
+      {"heads", run_heads},
+      {"models", run_models},
+      {"view-data", run_view_data},
   };
   return kCommands;
 }
