@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
       {"heads", run_heads},
       {"models", run_models},
       {"view-data", run_view_data},
+      {"export", run_export},
   };
   return kCommands;
 }

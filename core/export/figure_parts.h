@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/attention_trace.h"
 #include "core/export/figure.h"
@@ -33,6 +34,9 @@ std::string figure_title(const AttentionTrace& trace, const FigureSpec& spec);
 float add_header(Figure& figure, const Font& font, const Palette& palette, const std::string& title,
                  const std::string& subtitle, float max_width);
 
+// Tick values of a colour bar from 0 to max_value: 0, round steps, and max_value last.
+std::vector<float> colour_bar_ticks(float max_value);
+
 // A vertical viridis bar from 0 (bottom) to max_value (top) with five ticks and a "weight"
 // caption; returns the width it takes.
 float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, float x, float y,
@@ -43,6 +47,8 @@ float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, f
 void add_shape(Figure& figure, Shape shape);
 // Rectangle, line and text primitives, in logical pixels.
 void add_rect(Figure& figure, float x, float y, float w, float h, Rgba fill);
+// An outline drawn just outside the rectangle, so the cells inside keep their exact colours.
+void add_frame(Figure& figure, float x, float y, float w, float h, Rgba color, float width);
 void add_line(Figure& figure, Point a, Point b, Rgba color, float width);
 void add_text(Figure& figure, float x, float y, std::string text, float size, Rgba color,
               TextAnchor anchor = TextAnchor::kStart, bool vertical = false);
