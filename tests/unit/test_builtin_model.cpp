@@ -26,7 +26,9 @@ std::filesystem::path builtin_source_folder() {
   return std::filesystem::path(ATTNVIZ_SOURCE_DIR) / "assets" / "model";
 }
 
-std::filesystem::path builtin_data() { return test::fixture("builtin"); }
+std::filesystem::path builtin_data() {
+  return test::fixture("builtin");
+}
 
 nlohmann::json read_json(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -120,8 +122,8 @@ TEST_F(BuiltinModel, ForwardPassMatchesPyTorch) {
     ASSERT_TRUE(trace);
     const Worst attention = test::attention_difference(
         *trace, test::reference_floats(*reference, prefix + ".attentions"));
-    EXPECT_LT(attention.value, 1e-4) << "attention max difference " << attention.value << " at "
-                                     << attention.where;
+    EXPECT_LT(attention.value, 1e-4)
+        << "attention max difference " << attention.value << " at " << attention.where;
     const Worst hidden = test::hidden_difference(
         trace->hidden_states, test::reference_floats(*reference, prefix + ".hidden_states"),
         trace->tokens_count(), model_->config().width);
