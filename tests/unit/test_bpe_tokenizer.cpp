@@ -124,17 +124,26 @@ TEST(BpeTokenizer, TokenizerJsonMatchesHuggingFaceOnEveryReferenceLine) {
   check_reference(*tokenizer.value(), "tokenizer.json");
 }
 
-// The folder loader (tokenizer.json preferred) and the built-in model's vocab.json.
+// The folder loader (tokenizer.json preferred) on the fixture, and the built-in model's own
+// 4096-token vocabulary (vocab.json + merges.txt), whose ids the recipe's Python tokenizer gave.
 TEST(BpeTokenizer, LoadTokenizerFromFolders) {
-  for (const fs::path& folder :
-       {kModel, fs::path(ATTNVIZ_TEST_DATA) / ".." / ".." / "assets" / "model"}) {
-    auto tokenizer = load_tokenizer(folder, Architecture::kGpt2);
+  const std::string text = "The bank by the river was eroding.";
+  struct Case {
+    fs::path folder;
+    std::vector<int32_t> ids;
+  };
+  const Case cases[] = {
+      {kModel, {464, 3331, 416, 262, 7850, 373, 1931, 7656, 13}},
+      {fs::path(ATTNVIZ_TEST_DATA) / ".." / ".." / "assets" / "model",
+       {477, 270, 2077, 416, 260, 2938, 413, 3763, 3318, 13}},
+  };
+  for (const Case& c : cases) {
+    auto tokenizer = load_tokenizer(c.folder, Architecture::kGpt2);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
-    auto tokens = tokenizer.value()->encode("The bank by the river was eroding.");
+    auto tokens = tokenizer.value()->encode(text);
     ASSERT_TRUE(tokens.ok());
-    EXPECT_EQ(ids_of(tokens.value()),
-              (std::vector<int32_t>{464, 3331, 416, 262, 7850, 373, 1931, 7656, 13}))
-        << folder;
+    EXPECT_EQ(ids_of(tokens.value()), c.ids) << c.folder;
+    EXPECT_EQ(tokenizer.value()->decode(ids_of(tokens.value())), text) << c.folder;
   }
 }
 
