@@ -32,6 +32,7 @@ struct HeatmapPanelSettings {
   bool sqrt_contrast = false;    // gamma 0.5
   bool show_labels = true;
   bool dragging = false;         // a pan drag started on the map (not a click)
+  bool set_hovered_key = false;  // this panel set view.hovered_key (and clears it on leaving)
 };
 
 // Settings of the model grid.

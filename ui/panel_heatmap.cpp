@@ -227,7 +227,13 @@ void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRen
                              {view.heatmap_pan_x, view.heatmap_pan_y});
   view.heatmap_pan_x = transform.pan.x;
   view.heatmap_pan_y = transform.pan.y;
-  if (hovered) view.hovered_key = hovered->key;
+  if (hovered) {
+    view.hovered_key = hovered->key;
+    settings.set_hovered_key = true;
+  } else if (settings.set_hovered_key) {
+    view.hovered_key.reset();
+    settings.set_hovered_key = false;
+  }
 
   HeatmapStyle style;
   style.value_max = settings.scale_to_map_max && map.max_value > 0.0f ? map.max_value : 1.0f;
