@@ -43,7 +43,7 @@ void LayoutDumper::update(const ui::LayoutRecorder& recorder, int window_x, int 
   const std::string body = document.dump();
   if (body == last_written_) return;
   document["frame"] = frame;
-  if (auto written = write_file_atomically(path_, document.dump(1)); !written) {
+  if (auto written = write_file_atomically(path_, document.dump()); !written) {
     if (!warned_) std::fprintf(stderr, "attnviz: --dump-layout: %s\n", written.error().message.c_str());
     warned_ = true;
     return;
