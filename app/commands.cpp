@@ -11,6 +11,7 @@ const std::vector<Command>& commands() {
       {"tokenize", run_tokenize},
       {"export", run_export},
 #ifdef ATTNVIZ_GUI
+      {"view", run_view},
       {"selftest-gl", run_gl_selftest_command},
 #endif
   };

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <random>
 #include <system_error>
 
 #include "core/safetensors.h"  // half_to_float
@@ -304,8 +305,13 @@ Status write_npy_f32(const std::filesystem::path& path, std::span<const uint64_t
   for (size_t i = 0; i < (v2 ? 4u : 2u); ++i) bytes += static_cast<char>((length >> (8 * i)) & 0xff);
   bytes += dict;
 
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
+  // A hidden name with a random tag, so no file of the person's is ever clobbered on the way.
+  std::random_device random;
+  std::string temporary_name = ".";  // appended piece by piece: GCC 12 warns on "." + string
+  temporary_name += path.filename().string();
+  temporary_name += ".tmp-" + std::to_string(random()) + std::to_string(random());
+  const std::filesystem::path temporary = path.parent_path() / temporary_name;
+  std::error_code ec;
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) {
@@ -318,14 +324,14 @@ Status write_npy_f32(const std::filesystem::path& path, std::span<const uint64_t
     out.flush();
     if (!out) {
       out.close();
-      std::filesystem::remove(temporary);
-      return make_error(path.string() + ": writing failed (disk full?)");
+      std::filesystem::remove(temporary, ec);
+      return make_error(path.string() + ": writing failed (disk full?); nothing was replaced");
     }
   }
-  std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
   if (ec) {
-    std::filesystem::remove(temporary);
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
     return make_error(path.string() + ": cannot replace the file (" + ec.message() + ")");
   }
   return Ok{};

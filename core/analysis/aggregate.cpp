@@ -1,5 +1,7 @@
 #include "core/analysis/aggregate.h"
 
+// GCC 12 reports false "may be used uninitialized" warnings inside Eigen's AVX-512 kernels.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <Eigen/Core>
 #include <algorithm>
 #include <cassert>
@@ -83,7 +85,8 @@ std::vector<float> attention_rollout(const AttentionTrace& trace) {
                               .cast<double>();
     augmented.diagonal().array() += 1.0;
     for (int i = 0; i < t; ++i) {
-      const double sum = augmented.row(i).sum();
+      double sum = 0.0;  // a plain loop: Eigen's vectorized sum trips a GCC 12 false warning
+      for (int j = 0; j < t; ++j) sum += augmented(i, j);
       if (sum > 0.0) augmented.row(i) /= sum;
     }
     rollout = augmented * rollout;

@@ -88,8 +88,8 @@ std::vector<float> detection_pattern(HeadPattern pattern, std::span<const int32_
 
 double detection_score(std::span<const float> head_map, std::span<const float> pattern, int tokens,
                        const DetectionOptions& options) {
-  const size_t n = static_cast<size_t>(tokens) * tokens;
-  assert(head_map.size() >= n && pattern.size() >= n && "detection_score: maps too small");
+  assert(head_map.size() >= static_cast<size_t>(tokens) * tokens &&
+         pattern.size() >= static_cast<size_t>(tokens) * tokens && "detection_score: too small");
   double numerator = 0.0, denominator = 0.0;
   for (int i = 0; i < tokens; ++i) {
     for (int j = 0; j < tokens; ++j) {
