@@ -72,7 +72,9 @@ void draw_toolbar(const AttentionTrace& trace, const SelectedMap& map, ViewState
   }
   if (view.heatmap_zoom > 1.0f) {
     ImGui::SameLine();
-    ImGui::TextDisabled("zoom %.1fx  (wheel: zoom, drag: pan)", static_cast<double>(view.heatmap_zoom));
+    ImGui::TextDisabled("zoom %.1fx", static_cast<double>(view.heatmap_zoom));
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("wheel: zoom around the cursor; drag: pan; right double-click: fit");
   }
 }
 
@@ -108,7 +110,9 @@ std::optional<Cell> handle_input(const HeatmapTransform& transform, const Layout
   return cell;
 }
 
-// Query labels left of the rows and key labels above the columns, thinned to fit.
+// Query labels left of the rows and key labels above the columns, thinned to fit. Only rows
+// and columns whose centre is on screen get a label; the clip rectangles reach half a line
+// past the map so the first and last labels are whole.
 void draw_axis_labels(ImDrawList* draw_list, const AttentionTrace& trace,
                       const HeatmapTransform& transform, const Layout& layout,
                       std::optional<int> pinned) {
@@ -116,31 +120,35 @@ void draw_axis_labels(ImDrawList* draw_list, const AttentionTrace& trace,
   const int stride = label_stride(transform.scale, line);
   const int tokens = trace.tokens_count();
   const Vec2f low = transform.visible_min(), high = transform.visible_max();
-  const int first = std::max(0, static_cast<int>(std::floor(low.y)) / stride * stride);
-  const int last_row = std::min(tokens - 1, static_cast<int>(std::ceil(high.y)));
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   const ImU32 highlight = IM_COL32(255, 190, 60, 255);
-  draw_list->PushClipRect(ImVec2(layout.map_min.x - layout.row_label_width, layout.map_min.y),
-                          ImVec2(layout.map_min.x, layout.map_max.y), true);
-  for (int q = first; q <= last_row; q += stride) {
+
+  const int first_row = std::max(0, static_cast<int>(std::floor(low.y)) / stride * stride);
+  const int last_row = std::min(tokens - 1, static_cast<int>(std::ceil(high.y)));
+  draw_list->PushClipRect(
+      ImVec2(layout.map_min.x - layout.row_label_width, layout.map_min.y - line * 0.5f),
+      ImVec2(layout.map_min.x, layout.map_max.y + line * 0.5f), true);
+  for (int q = first_row; q <= last_row; q += stride) {
+    const float centre = transform.screen_at({0.0f, q + 0.5f}).y;
+    if (centre < layout.map_min.y || centre > layout.map_max.y) continue;
     const std::string label = token_label(trace.tokens()[q].text, kLabelChars);
-    // Kept inside the map's height so the first and last rows' labels are not cut in half.
-    const float y = std::clamp(transform.screen_at({0.0f, q + 0.5f}).y - line * 0.5f,
-                               layout.map_min.y, layout.map_max.y - line);
     const float width = ImGui::CalcTextSize(label.c_str()).x;
-    draw_list->AddText(ImVec2(layout.map_min.x - width - 4.0f, y),
+    draw_list->AddText(ImVec2(layout.map_min.x - width - 4.0f, centre - line * 0.5f),
                        pinned && *pinned == q ? highlight : text, label.c_str());
   }
   draw_list->PopClipRect();
 
   const int first_column = std::max(0, static_cast<int>(std::floor(low.x)) / stride * stride);
   const int last_column = std::min(tokens - 1, static_cast<int>(std::ceil(high.x)));
-  draw_list->PushClipRect(ImVec2(layout.map_min.x, layout.map_min.y - layout.column_label_height),
-                          ImVec2(layout.map_max.x + line, layout.map_min.y), true);
+  draw_list->PushClipRect(
+      ImVec2(layout.map_min.x - line * 0.5f, layout.map_min.y - layout.column_label_height),
+      ImVec2(layout.map_max.x + line * 0.5f, layout.map_min.y), true);
   for (int k = first_column; k <= last_column; k += stride) {
+    const float centre = transform.screen_at({k + 0.5f, 0.0f}).x;
+    if (centre < layout.map_min.x || centre > layout.map_max.x) continue;
     const std::string label = token_label(trace.tokens()[k].text, kLabelChars);
-    const float x = transform.screen_at({k + 0.5f, 0.0f}).x + line * 0.5f;
-    add_text_vertical(draw_list, ImVec2(x, layout.map_min.y - 4.0f), text, label.c_str());
+    add_text_vertical(draw_list, ImVec2(centre + line * 0.5f, layout.map_min.y - 4.0f), text,
+                      label.c_str());
   }
   draw_list->PopClipRect();
 }

@@ -85,8 +85,8 @@ void draw_numbers(const float* values, int count) {
   ImGui::PopTextWrapPos();
 }
 
-// The softmax row as bars over the visible keys; the inspected key highlighted. A click on a
-// bar inspects that key. Returns the clicked key.
+// The softmax row as bars over the keys the query sees (a causal row stops at the query);
+// the inspected key highlighted. A click on a bar inspects that key and returns it.
 std::optional<int> draw_softmax_row(const AttentionTrace& trace, std::span<const float> row,
                                     int key) {
   const ImVec2 at = ImGui::GetCursorScreenPos();
@@ -96,27 +96,26 @@ std::optional<int> draw_softmax_row(const AttentionTrace& trace, std::span<const
   ImDrawList* draw_list = ImGui::GetWindowDrawList();
   draw_list->AddRectFilled(at, ImVec2(at.x + width, at.y + height), IM_COL32(30, 30, 36, 255));
   const int keys = static_cast<int>(row.size());
-  const float bar = width / static_cast<float>(trace.tokens_count());
+  const float bar = width / static_cast<float>(std::max(keys, 1));
   float largest = 1e-12f;
   for (float w : row) largest = std::max(largest, w);
   for (int j = 0; j < keys; ++j) {
     const float x0 = at.x + j * bar, x1 = x0 + std::max(bar - (bar > 3.0f ? 1.0f : 0.0f), 1.0f);
     const float top = at.y + height - row[j] / largest * (height - 2.0f);
     draw_list->AddRectFilled(ImVec2(x0, top), ImVec2(x1, at.y + height),
-                             j == key ? kKeyColour : viridis_colour(row[j] / largest));
+                             viridis_colour(row[j] / largest));
   }
-  if (keys < trace.tokens_count())  // masked keys of a causal row
-    draw_list->AddRectFilled(ImVec2(at.x + keys * bar, at.y), ImVec2(at.x + width, at.y + height),
-                             IM_COL32(50, 50, 56, 255));
-  if (ImGui::IsItemHovered()) {
+  if (key < keys) {  // the inspected key: an outlined column, visible even at weight ~0
+    const float x0 = at.x + key * bar;
+    draw_list->AddRect(ImVec2(x0 - 1.0f, at.y), ImVec2(x0 + std::max(bar, 2.0f) + 1.0f, at.y + height),
+                       kKeyColour, 0.0f, 0, 2.0f);
+  }
+  if (ImGui::IsItemHovered() && keys > 0) {
     const int j = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0,
-                             trace.tokens_count() - 1);
+                             keys - 1);
     const std::string label = token_label(trace.tokens()[j].text, 24);
-    if (j < keys)
-      ImGui::SetTooltip("key \"%s\" (%d): %.4f\nclick to inspect this key", label.c_str(), j,
-                        static_cast<double>(row[j]));
-    else
-      ImGui::SetTooltip("key \"%s\" (%d): masked (after the query)", label.c_str(), j);
+    ImGui::SetTooltip("key \"%s\" (%d): %.4f\nclick to inspect this key", label.c_str(), j,
+                      static_cast<double>(row[j]));
     if (clicked) return j;
   }
   return std::nullopt;
@@ -268,7 +267,8 @@ bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, Inspecto
                 static_cast<double>(math.entropy_unscaled));
   }
   ImGui::Separator();
-  ImGui::Text("softmax row of query %d (%zu keys)", query, row.size());
+  ImGui::Text("softmax row of query %d (%zu keys%s)", query, row.size(),
+              row.size() < static_cast<size_t>(trace.tokens_count()) ? "; later keys are masked" : "");
   if (std::optional<int> clicked = draw_softmax_row(trace, row, key)) {
     state.key = clicked;
   }
