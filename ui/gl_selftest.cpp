@@ -37,7 +37,8 @@ int check_rendering() {
   // lands on an exact table entry (17 * n out of 255); the upper triangle is masked.
   std::vector<float> values(kCells * kCells, 0.0f);
   for (int q = 0; q < kCells; ++q)
-    for (int k = 0; k <= q; ++k) values[q * kCells + k] = static_cast<float>(q * kCells + k) / 15.0f;
+    for (int k = 0; k <= q; ++k)
+      values[q * kCells + k] = static_cast<float>(q * kCells + k) / 15.0f;
 
   HeatmapRenderer renderer;
   if (!renderer.ready()) {

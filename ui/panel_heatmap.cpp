@@ -18,8 +18,12 @@ constexpr float kColourBarWidth = 14.0f;
 constexpr float kColourBarGutter = 56.0f;  // room for the tick labels right of the bar
 constexpr size_t kLabelChars = 10;         // code points shown per axis label
 
-ImVec2 to_imvec(Vec2f v) { return ImVec2(v.x, v.y); }
-Vec2f to_vec(ImVec2 v) { return {v.x, v.y}; }
+ImVec2 to_imvec(Vec2f v) {
+  return ImVec2(v.x, v.y);
+}
+Vec2f to_vec(ImVec2 v) {
+  return {v.x, v.y};
+}
 
 // The panel's layout: label margins, the map rectangle and the colour bar beside it.
 struct Layout {
@@ -154,8 +158,8 @@ void draw_axis_labels(ImDrawList* draw_list, const AttentionTrace& trace,
 }
 
 // Outlines the pinned query row and the hovered cell (with its row and column).
-void draw_highlights(ImDrawList* draw_list, const HeatmapTransform& transform,
-                     const Layout& layout, std::optional<int> pinned, std::optional<Cell> hovered) {
+void draw_highlights(ImDrawList* draw_list, const HeatmapTransform& transform, const Layout& layout,
+                     std::optional<int> pinned, std::optional<Cell> hovered) {
   const float cells = static_cast<float>(transform.cells);
   draw_list->PushClipRect(layout.map_min, layout.map_max, true);
   if (pinned) {
@@ -227,8 +231,9 @@ void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRen
   const Layout layout = compute_layout(origin, ImGui::GetContentRegionAvail(),
                                        settings.show_labels ? widest_label(trace) : 0.0f);
   const Vec2f map_size = {layout.map_max.x - layout.map_min.x, layout.map_max.y - layout.map_min.y};
-  HeatmapTransform transform = make_transform(to_vec(layout.map_min), map_size, tokens,
-                                              view.heatmap_zoom, {view.heatmap_pan_x, view.heatmap_pan_y});
+  HeatmapTransform transform =
+      make_transform(to_vec(layout.map_min), map_size, tokens, view.heatmap_zoom,
+                     {view.heatmap_pan_x, view.heatmap_pan_y});
   const std::optional<Cell> hovered = handle_input(transform, layout, view, settings);
   // Input may have zoomed or panned: draw with the new transform this very frame.
   transform = make_transform(to_vec(layout.map_min), map_size, tokens, view.heatmap_zoom,
@@ -258,7 +263,8 @@ void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRen
     draw_list->AddImage(texture, layout.map_min, layout.map_max, ImVec2(0, 1), ImVec2(1, 0));
   }
   draw_highlights(draw_list, transform, layout, view.pinned_token, hovered);
-  if (settings.show_labels) draw_axis_labels(draw_list, trace, transform, layout, view.pinned_token);
+  if (settings.show_labels)
+    draw_axis_labels(draw_list, trace, transform, layout, view.pinned_token);
   draw_colour_bar(draw_list, layout.bar_min, layout.bar_max, style.value_max, style.gamma);
   if (hovered && !settings.dragging) draw_tooltip(trace, map, *hovered);
   ImGui::End();

@@ -25,8 +25,8 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
   const float* k = detail.keys.data() + static_cast<size_t>(key) * d;
   for (int i = 0; i < d; ++i) result.dot += q[i] * k[i];
   result.masked = key >= trace.row_length(query);
-  result.score = result.masked ? -std::numeric_limits<float>::infinity()
-                               : result.dot * detail.score_scale;
+  result.score =
+      result.masked ? -std::numeric_limits<float>::infinity() : result.dot * detail.score_scale;
   result.weight = trace.weight(detail.layer, detail.head, query, key);
   const auto row = trace.row(detail.layer, detail.head, query);
   result.entropy = entropy(row);
@@ -60,15 +60,14 @@ void draw_vector_strip(const char* id, const float* values, int count, float hei
   for (int i = 0; i < count; ++i) {
     const float extent = values[i] / largest * (height * 0.5f - 1.0f);
     const float x0 = at.x + i * bar, x1 = x0 + std::max(bar - 1.0f, 1.0f);
-    draw_list->AddRectFilled(ImVec2(x0, std::min(mid, mid - extent)),
-                             ImVec2(x1, std::max(mid, mid - extent)),
-                             values[i] >= 0.0f ? IM_COL32(90, 150, 240, 255)
-                                               : IM_COL32(230, 90, 80, 255));
+    draw_list->AddRectFilled(
+        ImVec2(x0, std::min(mid, mid - extent)), ImVec2(x1, std::max(mid, mid - extent)),
+        values[i] >= 0.0f ? IM_COL32(90, 150, 240, 255) : IM_COL32(230, 90, 80, 255));
   }
   draw_list->AddLine(ImVec2(at.x, mid), ImVec2(at.x + width, mid), IM_COL32(120, 120, 130, 255));
   if (ImGui::IsItemHovered()) {
-    const int i = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0,
-                             count - 1);
+    const int i =
+        std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0, count - 1);
     ImGui::SetTooltip("dimension %d: %.4f", i, static_cast<double>(values[i]));
   }
 }
@@ -77,7 +76,8 @@ void draw_numbers(const float* values, int count) {
   std::string line;
   char number[24];
   for (int i = 0; i < count; ++i) {
-    std::snprintf(number, sizeof number, "%s%.3f", i == 0 ? "" : "  ", static_cast<double>(values[i]));
+    std::snprintf(number, sizeof number, "%s%.3f", i == 0 ? "" : "  ",
+                  static_cast<double>(values[i]));
     line += number;
   }
   ImGui::PushTextWrapPos(0.0f);
@@ -107,12 +107,13 @@ std::optional<int> draw_softmax_row(const AttentionTrace& trace, std::span<const
   }
   if (key < keys) {  // the inspected key: an outlined column, visible even at weight ~0
     const float x0 = at.x + key * bar;
-    draw_list->AddRect(ImVec2(x0 - 1.0f, at.y), ImVec2(x0 + std::max(bar, 2.0f) + 1.0f, at.y + height),
-                       kKeyColour, 0.0f, 0, 2.0f);
+    draw_list->AddRect(ImVec2(x0 - 1.0f, at.y),
+                       ImVec2(x0 + std::max(bar, 2.0f) + 1.0f, at.y + height), kKeyColour, 0.0f, 0,
+                       2.0f);
   }
   if (ImGui::IsItemHovered() && keys > 0) {
-    const int j = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0,
-                             keys - 1);
+    const int j =
+        std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0, keys - 1);
     const std::string label = token_label(trace.tokens()[j].text, 24);
     ImGui::SetTooltip("key \"%s\" (%d): %.4f\nclick to inspect this key", label.c_str(), j,
                       static_cast<double>(row[j]));
@@ -192,7 +193,8 @@ void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
                        static_cast<double>(temperature));
   const float other = math.score_scale / (sqrt_part / temperature);
   if (std::abs(other - 1.0f) > 1e-4f)  // e.g. GPT-2's scale_attn_by_inverse_layer_idx
-    ImGui::Text("\xC3\x97 %.4f (the model's extra scaling of this layer)", static_cast<double>(other));
+    ImGui::Text("\xC3\x97 %.4f (the model's extra scaling of this layer)",
+                static_cast<double>(other));
   if (math.masked) {
     ImGui::TextColored(ImVec4(0.6f, 0.6f, 0.65f, 1.0f),
                        "masked: key after query -> score = -inf, weight 0");
@@ -244,8 +246,9 @@ bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, Inspecto
   if (!trace.options.reproduces_model()) draw_banner("What-if: not the model's real computation");
 
   if (!trace.has_qkv()) {
-    ImGui::TextWrapped("This attention was imported: it has no queries, keys or values, so only "
-                       "the weights are shown.");
+    ImGui::TextWrapped(
+        "This attention was imported: it has no queries, keys or values, so only "
+        "the weights are shown.");
   } else {
     const TraceFingerprint print = fingerprint(trace);
     if (!state.has_detail || !(state.detail_trace == print) || state.detail_layer != layer ||
@@ -260,15 +263,17 @@ bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, Inspecto
     ImGui::Checkbox("numbers", &state.show_numbers);
     draw_arithmetic(trace, state.detail, math, state.show_numbers);
     ImGui::Spacing();
-    ImGui::TextDisabled("Why divide by sqrt(d_k): q\xC2\xB7k grows with D, and large scores saturate "
-                        "the softmax onto one key.");
+    ImGui::TextDisabled(
+        "Why divide by sqrt(d_k): q\xC2\xB7k grows with D, and large scores saturate "
+        "the softmax onto one key.");
     ImGui::Text("this row's entropy at temperature 1: / sqrt(%d) %.3f nats, unscaled %.3f nats",
                 math.head_dim, static_cast<double>(math.entropy_scaled),
                 static_cast<double>(math.entropy_unscaled));
   }
   ImGui::Separator();
-  ImGui::Text("softmax row of query %d (%zu keys%s)", query, row.size(),
-              row.size() < static_cast<size_t>(trace.tokens_count()) ? "; later keys are masked" : "");
+  ImGui::Text(
+      "softmax row of query %d (%zu keys%s)", query, row.size(),
+      row.size() < static_cast<size_t>(trace.tokens_count()) ? "; later keys are masked" : "");
   if (std::optional<int> clicked = draw_softmax_row(trace, row, key)) {
     state.key = clicked;
   }

@@ -22,8 +22,8 @@ const HeadRole* role_at(const HeadRoleTable* roles, int layer, int head) {
 void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadRoleTable* roles,
                   int layer, int head) {
   const float scale = ImGui::GetIO().DisplayFramebufferScale.x;
-  void* preview = renderer.render_grid_preview(layer, head,
-                                               static_cast<int>(kPreviewPixels * scale + 0.5f));
+  void* preview =
+      renderer.render_grid_preview(layer, head, static_cast<int>(kPreviewPixels * scale + 0.5f));
   ImGui::BeginTooltip();
   ImGui::Text("layer %d \xC2\xB7 head %d", layer, head);
   if (const HeadRole* role = role_at(roles, layer, head)) {
@@ -39,15 +39,16 @@ void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadR
                 role->duplicate_token, role->induction, role->first_token_share);
     ImGui::Text("mean distance %.1f  entropy %.2f nats", role->mean_distance, role->mean_entropy);
   }
-  ImGui::TextDisabled("largest weight %.3f; click to select",
-                      static_cast<double>(atlas.head_max[static_cast<size_t>(layer) * atlas.heads + head]));
+  ImGui::TextDisabled(
+      "largest weight %.3f; click to select",
+      static_cast<double>(atlas.head_max[static_cast<size_t>(layer) * atlas.heads + head]));
   ImGui::EndTooltip();
 }
 
 }  // namespace
 
-void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view,
-                           HeatmapRenderer& renderer, const HeadRoleTable* roles) {
+void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer,
+                           const HeadRoleTable* roles) {
   if (!ImGui::Begin("Model grid")) {
     ImGui::End();
     return;
@@ -97,9 +98,9 @@ void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view,
   for (int h = 0; h < atlas.heads; ++h) {  // column headers
     std::snprintf(label, sizeof label, "H%d", h);
     const float width = ImGui::CalcTextSize(label).x;
-    draw_list->AddText(ImVec2(origin.x + row_label_width + h * cell.x + (side - width) * 0.5f,
-                              origin.y),
-                       h == view.head ? text : dim, label);
+    draw_list->AddText(
+        ImVec2(origin.x + row_label_width + h * cell.x + (side - width) * 0.5f, origin.y),
+        h == view.head ? text : dim, label);
   }
   const ImVec2 grid_origin(origin.x + row_label_width, origin.y + line + 4.0f);
   std::optional<std::pair<int, int>> hovered;
