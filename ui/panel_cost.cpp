@@ -62,11 +62,7 @@ void row(const char* name, const std::string& value, const char* note = nullptr)
 
 }  // namespace
 
-void draw_cost_panel(const AttentionTrace& trace) {
-  if (!ImGui::Begin("Cost")) {
-    ImGui::End();
-    return;
-  }
+void draw_cost_contents(const AttentionTrace& trace) {
   const AttentionCost cost = attention_cost(trace);
   const int t = trace.tokens_count();
   if (ImGui::BeginTable("##cost", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
@@ -118,6 +114,10 @@ void draw_cost_panel(const AttentionTrace& trace) {
   ImGui::PlotLines("##t_squared", curve.data(), kPoints, 0, overlay, 0.0f,
                    static_cast<float>(span) * span,
                    ImVec2(ImGui::GetContentRegionAvail().x, 60.0f));
+}
+
+void draw_cost_panel(const AttentionTrace& trace) {
+  if (ImGui::Begin("Cost")) draw_cost_contents(trace);
   ImGui::End();
 }
 

@@ -30,5 +30,7 @@ std::string format_count(int64_t count);
 
 // Draws the "Cost" window; returns early when it is collapsed.
 void draw_cost_panel(const AttentionTrace& trace);
+// The same inside the current window.
+void draw_cost_contents(const AttentionTrace& trace);
 
 }  // namespace attnviz::ui

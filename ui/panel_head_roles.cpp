@@ -106,15 +106,11 @@ void score_cell(double value) {
 
 }  // namespace
 
-void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles, ViewState& view,
-                           HeadRolesPanelState& state, const std::function<void()>& load_probe) {
-  if (!ImGui::Begin("Head roles")) {
-    ImGui::End();
-    return;
-  }
+void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& roles,
+                              ViewState& view, HeadRolesPanelState& state,
+                              const std::function<void()>& load_probe) {
   if (roles.roles.empty()) {
     ImGui::TextDisabled("No heads to describe yet.");
-    ImGui::End();
     return;
   }
   ImGui::BeginDisabled(!load_probe);
@@ -188,6 +184,11 @@ void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& rol
     }
     ImGui::EndTable();
   }
+}
+
+void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles, ViewState& view,
+                           HeadRolesPanelState& state, const std::function<void()>& load_probe) {
+  if (ImGui::Begin("Head roles")) draw_head_roles_contents(trace, roles, view, state, load_probe);
   ImGui::End();
 }
 

@@ -204,23 +204,17 @@ void draw_tooltip(const AttentionTrace& trace, const SelectedMap& map, Cell cell
 
 }  // namespace
 
-void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer) {
-  const bool open = ImGui::Begin("Heatmap", nullptr, ImGuiWindowFlags_NoScrollWithMouse);
-  if (!open) {
-    ImGui::End();
-    return;
-  }
+void draw_heatmap_contents(const AttentionTrace& trace, ViewState& view,
+                           HeatmapRenderer& renderer) {
   const int tokens = trace.tokens_count();
   if (tokens == 0 || trace.layers() == 0 || trace.heads() == 0) {
     ImGui::TextDisabled("No attention yet: type some text.");
-    ImGui::End();
     return;
   }
   if (!renderer.ready()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The heatmap cannot be drawn: %s", renderer.error().c_str());
     ImGui::PopStyleColor();
-    ImGui::End();
     return;
   }
   HeatmapPanelSettings& settings = renderer.panel;
@@ -267,6 +261,11 @@ void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRen
     draw_axis_labels(draw_list, trace, transform, layout, view.pinned_token);
   draw_colour_bar(draw_list, layout.bar_min, layout.bar_max, style.value_max, style.gamma);
   if (hovered && !settings.dragging) draw_tooltip(trace, map, *hovered);
+}
+
+void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer) {
+  if (ImGui::Begin("Heatmap", nullptr, ImGuiWindowFlags_NoScrollWithMouse))
+    draw_heatmap_contents(trace, view, renderer);
   ImGui::End();
 }
 

@@ -216,15 +216,10 @@ int argmax(std::span<const float> row) {
 
 }  // namespace
 
-bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
-                          RunOptions& options) {
-  if (!ImGui::Begin("Inspector")) {
-    ImGui::End();
-    return false;
-  }
+bool draw_inspector_contents(const AttentionTrace& trace, ViewState& view, InspectorState& state,
+                             RunOptions& options) {
   if (trace.tokens_count() == 0 || trace.layers() == 0 || trace.heads() == 0) {
     ImGui::TextDisabled("No attention yet: type some text.");
-    ImGui::End();
     return false;
   }
   const int layer = std::clamp(view.layer, 0, trace.layers() - 1);
@@ -283,6 +278,13 @@ bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, Inspecto
 
   if (!trace.options.causal_mask) state.model_causal = trace.causal();
   const bool changed = draw_what_ifs(state.model_causal, options);
+  return changed;
+}
+
+bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
+                          RunOptions& options) {
+  bool changed = false;
+  if (ImGui::Begin("Inspector")) changed = draw_inspector_contents(trace, view, state, options);
   ImGui::End();
   return changed;
 }

@@ -47,15 +47,10 @@ void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadR
 
 }  // namespace
 
-void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer,
-                           const HeadRoleTable* roles) {
-  if (!ImGui::Begin("Model grid")) {
-    ImGui::End();
-    return;
-  }
+void draw_model_grid_contents(const AttentionTrace& trace, ViewState& view,
+                              HeatmapRenderer& renderer, const HeadRoleTable* roles) {
   if (trace.tokens_count() == 0 || trace.layers() == 0 || trace.heads() == 0) {
     ImGui::TextDisabled("No attention yet: type some text.");
-    ImGui::End();
     return;
   }
   GridSettings& settings = renderer.grid;
@@ -66,7 +61,6 @@ void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, Heatmap
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The grid cannot be drawn: %s", renderer.error().c_str());
     ImGui::PopStyleColor();
-    ImGui::End();
     return;
   }
   ImGui::Checkbox("per-head contrast", &settings.per_head_contrast);
@@ -142,6 +136,11 @@ void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, Heatmap
   ImGui::Dummy(ImVec2(1, 1));
   if (hovered) draw_preview(renderer, atlas, roles, hovered->first, hovered->second);
   ImGui::EndChild();
+}
+
+void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer,
+                           const HeadRoleTable* roles) {
+  if (ImGui::Begin("Model grid")) draw_model_grid_contents(trace, view, renderer, roles);
   ImGui::End();
 }
 

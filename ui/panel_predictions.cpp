@@ -9,18 +9,13 @@
 
 namespace attnviz::ui {
 
-void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
-                            const std::function<void(const std::string&)>& append_text) {
-  if (!ImGui::Begin("Predictions")) {
-    ImGui::End();
-    return;
-  }
+void draw_predictions_contents(const AttentionTrace& trace, const ViewState& view,
+                               const std::function<void(const std::string&)>& append_text) {
   const int tokens = trace.tokens_count();
   if (trace.predictions.empty() || tokens == 0) {
     ImGui::TextWrapped(
         "No next-token predictions: this model has no language-model head "
         "(e.g. BERT), or the attention was imported.");
-    ImGui::End();
     return;
   }
   int position = tokens - 1;
@@ -59,6 +54,11 @@ void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
     if ((chosen || entered) && append_text) append_text(prediction.text);
     ImGui::PopID();
   }
+}
+
+void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
+                            const std::function<void(const std::string&)>& append_text) {
+  if (ImGui::Begin("Predictions")) draw_predictions_contents(trace, view, append_text);
   ImGui::End();
 }
 
