@@ -161,6 +161,11 @@ Status read_bert(const ConfigFields& fields, ModelConfig& config) {
     return fields.error("hidden_act", "is \"" + activation +
                                           "\"; attnviz supports only \"gelu\" (exact erf GELU) "
                                           "for BERT");
+  // A BERT decoder masks attention causally; attnviz runs BERT as the bidirectional encoder.
+  bool decoder = false;
+  ATTNVIZ_ASSIGN_OR_RETURN(decoder, fields.flag("is_decoder", false));
+  if (decoder)
+    return fields.error("is_decoder", "is true; attnviz supports BERT only as an encoder");
   // Relative position embeddings change the attention scores; attnviz computes absolute ones.
   std::string positions;
   ATTNVIZ_ASSIGN_OR_RETURN(positions, fields.text("position_embedding_type", "absolute"));

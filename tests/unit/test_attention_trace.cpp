@@ -1,0 +1,187 @@
+// Tests of AttentionTrace: the packed causal layout against a dense naive store, dense copies,
+// and head_detail's recomputed scores against naive loops over the stored Q and K.
+// Legend: L layers, H heads, T tokens, C width, D = C / H head width.
+#include "core/attention_trace.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <set>
+
+namespace attnviz {
+namespace {
+
+std::vector<Token> make_tokens(int count) {
+  std::vector<Token> tokens(count);
+  for (int i = 0; i < count; ++i) {
+    tokens[i].id = 100 + i;
+    tokens[i].text = std::to_string(i);
+    tokens[i].start = static_cast<size_t>(i) * 2;
+    tokens[i].end = tokens[i].start + 2;
+  }
+  return tokens;
+}
+
+// A value unique to (layer, head, query, key), never 0.
+float tag(int layer, int head, int query, int key) {
+  return 1.0f + layer * 1000.0f + head * 100.0f + query * 10.0f + key * 0.5f;
+}
+
+// Fills every stored weight with its tag and returns the dense (L, H, T, T) expectation,
+// 0 where the mask hides the key.
+std::vector<float> fill_with_tags(AttentionTrace& trace) {
+  const int t = trace.tokens_count();
+  std::vector<float> expected(static_cast<size_t>(trace.layers()) * trace.heads() * t * t, 0.0f);
+  for (int l = 0; l < trace.layers(); ++l)
+    for (int h = 0; h < trace.heads(); ++h)
+      for (int q = 0; q < t; ++q) {
+        auto row = trace.mutable_row(l, h, q);
+        EXPECT_EQ(row.size(), static_cast<size_t>(trace.row_length(q)));
+        for (size_t k = 0; k < row.size(); ++k) {
+          row[k] = tag(l, h, q, static_cast<int>(k));
+          expected[((static_cast<size_t>(l) * trace.heads() + h) * t + q) * t + k] = row[k];
+        }
+      }
+  return expected;
+}
+
+TEST(AttentionTrace, CausalRowsArePackedAndDisjoint) {
+  const int layers = 2, heads = 3, t = 6;
+  AttentionTrace trace(make_tokens(t), layers, heads, /*causal=*/true);
+  EXPECT_TRUE(trace.causal());
+  EXPECT_EQ(trace.tokens_count(), t);
+  for (int q = 0; q < t; ++q) EXPECT_EQ(trace.row_length(q), q + 1);
+  // T(T+1)/2 floats per head: half the dense size (plus the diagonal).
+  EXPECT_EQ(trace.weight_bytes(), sizeof(float) * layers * heads * t * (t + 1) / 2);
+
+  // Rows are disjoint and cover the buffer exactly once.
+  std::set<const float*> seen;
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h)
+      for (int q = 0; q < t; ++q)
+        for (const float& weight : trace.row(l, h, q)) EXPECT_TRUE(seen.insert(&weight).second);
+  EXPECT_EQ(seen.size() * sizeof(float), trace.weight_bytes());
+
+  const std::vector<float> expected = fill_with_tags(trace);
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h)
+      for (int q = 0; q < t; ++q)
+        for (int k = 0; k < t; ++k) {
+          const float want = k <= q ? tag(l, h, q, k) : 0.0f;
+          ASSERT_EQ(trace.weight(l, h, q, k), want) << "l" << l << " h" << h << " q" << q << " k"
+                                                    << k;
+        }
+}
+
+TEST(AttentionTrace, BidirectionalRowsAreFull) {
+  const int layers = 2, heads = 2, t = 5;
+  AttentionTrace trace(make_tokens(t), layers, heads, /*causal=*/false);
+  for (int q = 0; q < t; ++q) EXPECT_EQ(trace.row_length(q), t);
+  EXPECT_EQ(trace.weight_bytes(), sizeof(float) * layers * heads * t * t);
+  fill_with_tags(trace);
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h)
+      for (int q = 0; q < t; ++q)
+        for (int k = 0; k < t; ++k) ASSERT_EQ(trace.weight(l, h, q, k), tag(l, h, q, k));
+}
+
+TEST(AttentionTrace, DenseCopiesMatchNaiveLayout) {
+  for (bool causal : {true, false}) {
+    SCOPED_TRACE(causal ? "causal" : "bidirectional");
+    const int layers = 3, heads = 2, t = 7;
+    AttentionTrace trace(make_tokens(t), layers, heads, causal);
+    const std::vector<float> expected = fill_with_tags(trace);
+
+    const std::vector<float> dense = trace.dense();  // (L, H, T, T)
+    ASSERT_EQ(dense.size(), expected.size());
+    for (size_t i = 0; i < dense.size(); ++i) ASSERT_EQ(dense[i], expected[i]) << "at " << i;
+
+    // copy_head overwrites every entry, including the masked ones.
+    std::vector<float> head(t * t, std::numeric_limits<float>::quiet_NaN());
+    trace.copy_head(2, 1, head);
+    const size_t offset = (2 * heads + 1) * static_cast<size_t>(t) * t;
+    for (int i = 0; i < t * t; ++i) ASSERT_EQ(head[i], expected[offset + i]) << "at " << i;
+  }
+}
+
+TEST(AttentionTrace, EmptyTrace) {
+  AttentionTrace trace({}, 2, 4, true);
+  EXPECT_EQ(trace.tokens_count(), 0);
+  EXPECT_EQ(trace.weight_bytes(), 0u);
+  EXPECT_TRUE(trace.dense().empty());
+  EXPECT_FALSE(trace.has_qkv());
+  EXPECT_EQ(trace.score_scale(1), 1.0f);  // no scales set: plain q·k
+}
+
+// Q, K, V filled with random values; checks the per-head slices and recomputed scores.
+void check_head_detail(bool causal) {
+  const int layers = 2, heads = 3, t = 6, width = 12, d = width / heads;
+  AttentionTrace trace(make_tokens(t), layers, heads, causal);
+  EXPECT_FALSE(trace.has_qkv());
+  trace.set_qkv_shape(width);
+  ASSERT_TRUE(trace.has_qkv());
+  EXPECT_EQ(trace.width(), width);
+  EXPECT_EQ(trace.head_dim(), d);
+  std::mt19937 random(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int l = 0; l < layers; ++l) {
+    auto qkv = trace.mutable_qkv(l);  // (T, 3C)
+    ASSERT_EQ(qkv.size(), static_cast<size_t>(t) * 3 * width);
+    for (float& value : qkv) value = normal(random);
+  }
+  EXPECT_NE(trace.qkv(0).data(), trace.qkv(1).data());
+  const std::vector<float> scales = {0.5f, 0.125f};
+  trace.set_score_scales(scales);
+
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h) {
+      SCOPED_TRACE(testing::Message() << "layer " << l << " head " << h);
+      const HeadDetail detail = trace.head_detail(l, h);
+      EXPECT_EQ(detail.layer, l);
+      EXPECT_EQ(detail.head, h);
+      EXPECT_EQ(detail.tokens, t);
+      EXPECT_EQ(detail.head_dim, d);
+      EXPECT_EQ(detail.score_scale, scales[l]);
+      ASSERT_EQ(detail.queries.size(), static_cast<size_t>(t) * d);
+      ASSERT_EQ(detail.scores.size(), static_cast<size_t>(t) * t);
+      auto qkv = trace.qkv(l);
+      // Naive: head h's query of token i is qkv[i, h*D + e], key at C + h*D + e, value at 2C + ...
+      auto q_at = [&](int i, int e) { return qkv[static_cast<size_t>(i) * 3 * width + h * d + e]; };
+      auto k_at = [&](int i, int e) {
+        return qkv[static_cast<size_t>(i) * 3 * width + width + h * d + e];
+      };
+      auto v_at = [&](int i, int e) {
+        return qkv[static_cast<size_t>(i) * 3 * width + 2 * width + h * d + e];
+      };
+      for (int i = 0; i < t; ++i)
+        for (int e = 0; e < d; ++e) {
+          ASSERT_EQ(detail.queries[i * d + e], q_at(i, e));
+          ASSERT_EQ(detail.keys[i * d + e], k_at(i, e));
+          ASSERT_EQ(detail.values[i * d + e], v_at(i, e));
+        }
+      double max_difference = 0.0;
+      int worst_i = -1, worst_j = -1;
+      for (int i = 0; i < t; ++i)
+        for (int j = 0; j < t; ++j) {
+          const float score = detail.scores[i * t + j];
+          if (causal && j > i) {
+            ASSERT_TRUE(std::isinf(score) && score < 0) << "masked score at " << i << "," << j;
+            continue;
+          }
+          double dot = 0.0;
+          for (int e = 0; e < d; ++e) dot += static_cast<double>(q_at(i, e)) * k_at(j, e);
+          const double difference = std::abs(dot * scales[l] - score);
+          if (difference > max_difference) max_difference = difference, worst_i = i, worst_j = j;
+        }
+      EXPECT_LT(max_difference, 1e-5) << "max difference at query " << worst_i << ", key "
+                                      << worst_j;
+    }
+}
+
+TEST(AttentionTrace, HeadDetailMatchesNaiveCausal) { check_head_detail(true); }
+TEST(AttentionTrace, HeadDetailMatchesNaiveBidirectional) { check_head_detail(false); }
+
+}  // namespace
+}  // namespace attnviz
