@@ -498,7 +498,9 @@ int run_gui(AppOptions options) {
       if (worker) request_model(app, *worker, path);
     }
     handle_shortcuts(app);
+    const Clock::time_point ui_start = Clock::now();
     draw_frame(app, worker.get(), desktop);
+    const double ui_ms = ms_since(ui_start);
     if (app.theme_changed) {
       desktop.apply_theme(app.view.theme);
       app.theme_changed = false;
@@ -515,7 +517,7 @@ int run_gui(AppOptions options) {
       if (app.options.print_time_to_first_frame)
         std::fprintf(stderr, "attnviz: time to first frame %.1f ms\n", first_frame_ms);
     } else {
-      stats.add(ms_since(frame_start));
+      stats.add(ms_since(frame_start), ui_ms);
     }
     if (dumper) {
       int x = 0, y = 0;
