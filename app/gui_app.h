@@ -14,13 +14,17 @@
 #include "core/attention_trace.h"
 #include "ui/app_state.h"
 #include "ui/layout_recorder.h"
+#include "ui/heatmap_renderer.h"
 #include "ui/panel_arcs.h"
+#include "ui/panel_head_roles.h"
+#include "ui/panel_inspector.h"
 #include "ui/settings.h"
 #include "ui/view_state.h"
 
 namespace attnviz {
 
 class DesktopWindow;
+class Font;
 
 struct AppOptions {
   std::optional<std::string> model_folder;  // --model; else the built-in model
@@ -39,6 +43,7 @@ struct AppOptions {
 };
 
 enum class CenterTab { kArcs, kHeatmap, kModelGrid };
+enum class DetailsTab { kPredictions, kHeadRoles, kCost, kExport };
 
 struct App {
   AppOptions options;
@@ -64,13 +69,25 @@ struct App {
   ui::LayoutRecorder recorder;
   std::optional<int> hover_candidate;
 
+  RunOptions run_options;  // what-ifs from the inspector; defaults reproduce the model
+  std::unique_ptr<ui::HeatmapRenderer> heatmap_renderer;  // needs the GL context
+  ui::InspectorState inspector;
+  ui::HeadRolesCache head_roles;
+  ui::HeadRolesPanelState head_roles_panel;
+  std::shared_ptr<const AttentionTrace> probe_trace;  // the induction probe's run, if any
+  int probe_repeat_length = 0;
+  uint64_t probe_generation = 0;
+  const AttentionTrace* probe_applied_to = nullptr;  // roles table the probe scores went into
+
   CenterTab center_tab = CenterTab::kArcs;
+  DetailsTab details_tab = DetailsTab::kPredictions;
   bool select_tab = false;  // force the tab bar to center_tab next frame
   bool show_shortcuts = false;
   bool show_about = false;
   bool focus_model_path = false;
   bool quit = false;
   bool theme_changed = false;
+  std::shared_ptr<Font> export_font;  // loaded on the first figure export
 };
 
 int run_gui(AppOptions options);
@@ -79,5 +96,8 @@ int run_gui(AppOptions options);
 void draw_menu_bar(App& app, ComputeWorker* worker);
 void draw_help_windows(App& app);
 void handle_shortcuts(App& app);
+
+// gui_export.cpp
+void carry_out_exports(App& app);
 
 }  // namespace attnviz
