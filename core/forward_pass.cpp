@@ -35,8 +35,8 @@ int thread_index() {
 }
 
 // Grows a buffer to n floats; never shrinks, so later shorter runs reuse the memory.
-template <class T>
-void grow(std::vector<T>& buffer, size_t n) {
+template <class Vector>
+void grow(Vector& buffer, size_t n) {
   if (buffer.size() < n) buffer.resize(n);
 }
 
@@ -253,12 +253,8 @@ void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
 }
 
 void TraceHistory::remember(const std::shared_ptr<const AttentionTrace>& trace) {
-  if (traces_.size() < kSize) {
-    traces_.push_back(trace);
-  } else {
-    traces_[next_] = trace;
-    next_ = (next_ + 1) % kSize;
-  }
+  std::erase_if(traces_, [](const auto& weak) { return weak.expired(); });
+  traces_.push_back(trace);
 }
 
 bool TraceHistory::produced(const AttentionTrace* trace) const {

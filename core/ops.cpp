@@ -1,6 +1,7 @@
 #include "core/ops.h"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <unsupported/Eigen/SpecialFunctions>
@@ -48,6 +49,7 @@ void dense_accumulate(float* out, const float* in, int rows, const DenseWeights&
 
 void layer_norm(float* out, const float* in, const float* gain, const float* bias, int rows,
                 int cols, float eps) {
+#pragma omp parallel for schedule(static) if (rows >= 64)
   for (int r = 0; r < rows; ++r) {
     const float* x = in + static_cast<size_t>(r) * cols;
     float* y = out + static_cast<size_t>(r) * cols;
@@ -64,16 +66,33 @@ void layer_norm(float* out, const float* in, const float* gain, const float* bia
   }
 }
 
+// Applies `f` to n values in chunks spread over the threads. Chunks are a multiple of 16
+// floats, so an aligned buffer stays aligned per chunk (Eigen's SIMD functions round slightly
+// differently in their unaligned scalar prologue).
+template <class Function>
+void for_chunks(float* values, size_t n, const Function& f) {
+  constexpr size_t kChunk = 16 * 1024;
+  const long chunks = static_cast<long>((n + kChunk - 1) / kChunk);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (long i = 0; i < chunks; ++i) {
+    const size_t begin = static_cast<size_t>(i) * kChunk;
+    f(Eigen::Map<Eigen::ArrayXf>(values + begin,
+                                 static_cast<Eigen::Index>(std::min(kChunk, n - begin))));
+  }
+}
+
 void gelu_new(float* values, size_t n) {
-  Eigen::Map<Eigen::ArrayXf> x(values, static_cast<Eigen::Index>(n));
   const float sqrt_2_over_pi = static_cast<float>(std::sqrt(2.0 / M_PI));
-  x = 0.5f * x * (1.0f + (sqrt_2_over_pi * (x + 0.044715f * x.cube())).tanh());
+  for_chunks(values, n, [&](Eigen::Map<Eigen::ArrayXf> x) {
+    x = 0.5f * x * (1.0f + (sqrt_2_over_pi * (x + 0.044715f * x.cube())).tanh());
+  });
 }
 
 void gelu_exact(float* values, size_t n) {
-  Eigen::Map<Eigen::ArrayXf> x(values, static_cast<Eigen::Index>(n));
   const float inv_sqrt_2 = static_cast<float>(1.0 / std::sqrt(2.0));
-  x = 0.5f * x * (1.0f + (x * inv_sqrt_2).erf());
+  for_chunks(values, n, [&](Eigen::Map<Eigen::ArrayXf> x) {
+    x = 0.5f * x * (1.0f + (x * inv_sqrt_2).erf());
+  });
 }
 
 void add_in_place(float* out, const float* a, size_t n) {
