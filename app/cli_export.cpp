@@ -19,6 +19,7 @@
 #include "app/commands.h"
 #include "core/atomic_file.h"
 #include "core/export/exporter.h"
+#include "core/export/font.h"
 #include "core/export/text.h"
 #include "core/model.h"
 
@@ -191,6 +192,13 @@ int run_export(const Args& args) {
   }
   Result<std::string> text = read_text(request);
   if (!text.ok()) return fail(text.error().message, kExitBadInput);
+  // Figures need the font; a missing one fails here, before the model is loaded.
+  std::optional<Font> font;
+  if (request.format == ExportFormat::kPng || request.format == ExportFormat::kSvg) {
+    Result<Font> loaded = Font::load_default();
+    if (!loaded.ok()) return fail(loaded.error().message, kExitBadInput);
+    font = std::move(*loaded);
+  }
 
   const auto load_start = Clock::now();
   auto model = Model::load(request.model_folder);
@@ -228,7 +236,9 @@ int run_export(const Args& args) {
   const auto export_start = Clock::now();
   FigureSpec spec = request.spec;
   spec.model_name = display_name(config, request.model_folder);
-  if (Status written = export_trace(**trace, request.format, spec, request.out); !written.ok()) {
+  if (Status written =
+          export_trace(**trace, request.format, spec, request.out, font ? &*font : nullptr);
+      !written.ok()) {
     return fail(written.error().message, kExitBadInput);
   }
   const double export_ms = ms_since(export_start);
