@@ -6,6 +6,10 @@
 #include <cmath>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace attnviz {
 namespace {
 
@@ -16,25 +20,55 @@ using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
-// y = x·W (+ y when accumulate), for either weight layout.
-void dense_product(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
-  assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
-  MatrixMap y(out, rows, w.out);
+int max_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+// y (T, cols) (+)= x (T, in) · W[:, first..first+cols) + b for either weight layout; y and the
+// weight columns are views with the full row stride.
+void dense_columns(float* out, const float* in, int rows, const DenseWeights& w, int first,
+                   int cols, bool accumulate) {
+  StridedMap y(out + first, rows, cols, Eigen::OuterStride<>(w.out));
   ConstMatrixMap x(in, rows, w.in);
   if (w.out_major) {
-    ConstMatrixMap weight(w.weight, w.out, w.in);  // (out, in)
+    ConstMatrixMap weight(w.weight + static_cast<size_t>(first) * w.in, cols, w.in);  // (cols, in)
     if (accumulate)
       y.noalias() += x * weight.transpose();
     else
       y.noalias() = x * weight.transpose();
   } else {
-    ConstMatrixMap weight(w.weight, w.in, w.out);  // (in, out)
+    ConstStridedMap weight(w.weight + first, w.in, cols, Eigen::OuterStride<>(w.out));  // (in, cols)
     if (accumulate)
       y.noalias() += x * weight;
     else
       y.noalias() = x * weight;
   }
-  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias, w.out);
+  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias + first, cols);
+}
+
+// Below this many rows a product is bound by reading the weights, and Eigen runs it on one
+// thread (matrix-vector, or too little work to split): split the output columns over the
+// threads ourselves, so appending a token uses every core's memory bandwidth.
+constexpr int kFewRows = 16;
+
+void dense_product(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+  assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
+  const int threads = max_threads();
+  if (rows >= kFewRows || threads == 1 || w.out < 64 * threads) {
+    dense_columns(out, in, rows, w, 0, w.out, accumulate);
+    return;
+  }
+  const int slice = (w.out / threads + 15) / 16 * 16;  // whole SIMD vectors per thread
+#pragma omp parallel for schedule(static)
+  for (int part = 0; part < threads; ++part) {
+    const int first = part * slice;
+    const int cols = std::min(slice, w.out - first);
+    if (cols > 0) dense_columns(out, in, rows, w, first, cols, accumulate);
+  }
 }
 
 }  // namespace
