@@ -1,5 +1,9 @@
 #include "app/commands.h"
 
+#ifdef ATTNVIZ_GUI
+#include "ui/gl_selftest.h"
+#endif
+
 namespace attnviz {
 
 const std::vector<Command>& commands() {
@@ -9,6 +13,10 @@ const std::vector<Command>& commands() {
       {"heads", run_heads},
       {"models", run_models},
       {"view-data", run_view_data},
+#ifdef ATTNVIZ_GUI
+      {"view", run_view},
+      {"selftest-gl", run_gl_selftest_command},
+#endif
   };
   return kCommands;
 }

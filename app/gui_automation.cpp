@@ -1,0 +1,82 @@
+#include "app/gui_automation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+#include <system_error>
+#include <unistd.h>
+
+namespace attnviz {
+
+Status write_file_atomically(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(temporary, ec);
+      return make_error("cannot write " + temporary.string() + " (folder missing or read-only?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    const std::string reason = ec.message();
+    std::filesystem::remove(temporary, ec);
+    return make_error("cannot replace " + path.string() + ": " + reason);
+  }
+  return Ok{};
+}
+
+void LayoutDumper::update(const ui::LayoutRecorder& recorder, int window_x, int window_y,
+                          const nlohmann::json& state, long frame) {
+  nlohmann::json items = nlohmann::json::object();
+  for (const auto& [name, rect] : recorder.items) {
+    items[name] = {std::lround(rect.x0 + window_x), std::lround(rect.y0 + window_y),
+                   std::lround(rect.x1 + window_x), std::lround(rect.y1 + window_y)};
+  }
+  nlohmann::json document = {{"items", items}, {"state", state}};
+  const std::string body = document.dump();
+  if (body == last_written_) return;
+  document["frame"] = frame;
+  if (auto written = write_file_atomically(path_, document.dump()); !written) {
+    if (!warned_) std::fprintf(stderr, "attnviz: --dump-layout: %s\n", written.error().message.c_str());
+    warned_ = true;
+    return;
+  }
+  last_written_ = body;
+}
+
+namespace {
+
+nlohmann::json percentiles(std::vector<double> values) {
+  nlohmann::json out = nlohmann::json::object();
+  if (values.empty()) return out;
+  std::sort(values.begin(), values.end());
+  auto percentile = [&](double p) {
+    const size_t rank = static_cast<size_t>(std::ceil(p * values.size()));
+    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+  };
+  out["p50_ms"] = percentile(0.50);
+  out["p95_ms"] = percentile(0.95);
+  out["max_ms"] = values.back();
+  out["mean_ms"] = std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json FrameStats::summary(double first_frame_ms) const {
+  nlohmann::json out = {{"frames", frame_ms_.size()}, {"first_frame_ms", first_frame_ms}};
+  nlohmann::json frame = percentiles(frame_ms_);
+  for (auto& [key, value] : frame.items()) out[key] = value;
+  out["frame"] = frame;
+  out["ui"] = percentiles(ui_ms_);
+  return out;
+}
+
+}  // namespace attnviz
