@@ -1,0 +1,318 @@
+#include "core/attention_import.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <nlohmann/json.hpp>
+#include <system_error>
+#include <unordered_map>
+
+#include "core/npy.h"
+#include "core/safetensors.h"
+
+namespace attnviz {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr uint64_t kMaxTokensFileBytes = uint64_t{256} << 20;
+constexpr float kMaxWeight = 1.0f + 1e-3f;
+
+Error file_error(const fs::path& path, const std::string& problem) {
+  return make_error(path.string() + ": " + problem);
+}
+
+// Texts that tokenizers add rather than read from the input.
+bool looks_special(const std::string& text) {
+  if (text.size() < 3) return false;
+  const char first = text.front(), last = text.back();
+  if (first == '[' && last == ']') {
+    for (size_t i = 1; i + 1 < text.size(); ++i)
+      if (!(std::isupper(static_cast<unsigned char>(text[i])) || text[i] == '_')) return false;
+    return true;
+  }
+  if (first == '<' && last == '>') return text.find(' ') == std::string::npos;
+  return false;
+}
+
+Result<std::vector<Token>> tokens_from_json(const json& document, const std::string& origin) {
+  const json* list = &document;
+  if (document.is_object()) {
+    auto it = document.find("tokens");
+    if (it == document.end())
+      return make_error(origin + ": the JSON object has no \"tokens\" list");
+    list = &*it;
+  }
+  if (!list->is_array())
+    return make_error(origin + ": expected a list of tokens (or {\"tokens\": [...]})");
+  std::vector<Token> tokens;
+  std::unordered_map<std::string, int32_t> stand_in_ids;
+  bool all_spans = true;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& entry = (*list)[i];
+    const std::string where = origin + ": token " + std::to_string(i);
+    Token token;
+    bool has_id = false, has_special = false, has_span = false;
+    if (entry.is_string()) {
+      token.text = entry.get<std::string>();
+    } else if (entry.is_object()) {
+      auto text = entry.find("text");
+      if (text == entry.end() || !text->is_string())
+        return make_error(where + " has no \"text\" string");
+      token.text = text->get<std::string>();
+      if (auto id = entry.find("id"); id != entry.end()) {
+        if (!id->is_number_integer() || id->get<int64_t>() < 0 || id->get<int64_t>() > INT32_MAX)
+          return make_error(where + ": \"id\" must be an integer from 0 to 2147483647");
+        token.id = static_cast<int32_t>(id->get<int64_t>());
+        has_id = true;
+      }
+      auto start = entry.find("start"), end = entry.find("end");
+      if (start != entry.end() || end != entry.end()) {
+        if (start == entry.end() || end == entry.end() || !start->is_number_unsigned() ||
+            !end->is_number_unsigned() || start->get<uint64_t>() > end->get<uint64_t>())
+          return make_error(where + ": \"start\" and \"end\" must be byte offsets with start <= end");
+        token.start = start->get<uint64_t>();
+        token.end = end->get<uint64_t>();
+        has_span = true;
+      }
+      if (auto special = entry.find("special"); special != entry.end()) {
+        if (!special->is_boolean()) return make_error(where + ": \"special\" must be true or false");
+        token.special = special->get<bool>();
+        has_special = true;
+      }
+    } else {
+      return make_error(where + " is neither a string nor an object with \"text\"");
+    }
+    if (!has_id) token.id = stand_in_ids.emplace(token.text, static_cast<int32_t>(i)).first->second;
+    if (!has_special) token.special = looks_special(token.text);
+    all_spans = all_spans && has_span;
+    tokens.push_back(std::move(token));
+  }
+  if (!all_spans) {
+    size_t offset = 0;
+    for (Token& token : tokens) {
+      token.start = offset;
+      token.end = token.special ? offset : offset + token.text.size();
+      offset = token.end;
+    }
+  }
+  return tokens;
+}
+
+// The tensor of a safetensors attention file: the only one, or "attentions" / "attention".
+Result<const TensorInfo*> pick_tensor(const SafetensorsFile& file) {
+  if (file.tensors().size() == 1) return &file.tensors().front();
+  for (const char* name : {"attentions", "attention"})
+    if (const TensorInfo* tensor = file.find(name)) return tensor;
+  std::string names;
+  for (size_t i = 0; i < file.tensors().size() && i < 8; ++i)
+    names += (i ? ", " : "") + file.tensors()[i].name;
+  return file_error(file.path(), "holds " + std::to_string(file.tensors().size()) +
+                                     " tensors (" + names +
+                                     (file.tensors().size() > 8 ? ", ..." : "") +
+                                     ") and none is named \"attentions\"; save just the attention");
+}
+
+std::string shape_text(std::span<const uint64_t> shape) {
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + ")";
+}
+
+// Checks the shape against the limits and the token count, before any data is read.
+Status check_shape(std::span<const uint64_t> shape, size_t token_count, const std::string& origin,
+                   const ImportLimits& limits) {
+  if (shape.size() < 2 || shape.size() > 4 || shape[shape.size() - 1] != shape[shape.size() - 2])
+    return make_error(origin + ": attention of shape " + shape_text(shape) +
+                      " is not (L, H, T, T), (H, T, T) or (T, T); drop any batch dimension "
+                      "(e.g. attentions[0]) and stack layers first");
+  const uint64_t t = shape.back();
+  const uint64_t heads = shape.size() >= 3 ? shape[shape.size() - 3] : 1;
+  const uint64_t layers = shape.size() == 4 ? shape[0] : 1;
+  if (layers == 0 || heads == 0 || t == 0)
+    return make_error(origin + ": attention of shape " + shape_text(shape) + " is empty");
+  if (layers > limits.max_layers || heads > limits.max_heads || t > limits.max_tokens)
+    return make_error(origin + ": attention of shape " + shape_text(shape) +
+                      " is too large (at most " + std::to_string(limits.max_layers) +
+                      " layers, " + std::to_string(limits.max_heads) + " heads, " +
+                      std::to_string(limits.max_tokens) + " tokens)");
+  // Each factor is bounded above, so the product fits in 64 bits.
+  if (layers * heads * t * t * sizeof(float) > limits.max_bytes)
+    return make_error(origin + ": attention of shape " + shape_text(shape) + " needs " +
+                      std::to_string(layers * heads * t * t * sizeof(float) >> 20) +
+                      " MiB as float32, more than the " +
+                      std::to_string(limits.max_bytes >> 20) + " MiB allowed");
+  if (t != token_count)
+    return make_error(origin + ": attention covers " + std::to_string(t) + " tokens but the tokens "
+                      "file lists " + std::to_string(token_count) +
+                      "; they must come from the same text");
+  return Ok{};
+}
+
+Result<std::vector<Token>> tokens_from_metadata(const SafetensorsFile& file) {
+  auto it = file.metadata().find("tokens");
+  if (it == file.metadata().end())
+    return file_error(file.path(), "has no tokens in its metadata; pass a tokens file (--tokens)");
+  json document = json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded())
+    return file_error(file.path(), "the \"tokens\" metadata is not valid JSON");
+  return tokens_from_json(document, file.path().string() + " (metadata)");
+}
+
+}  // namespace
+
+Result<std::vector<Token>> load_tokens_json(const fs::path& path) {
+  std::error_code ec;
+  const uint64_t size = fs::file_size(path, ec);
+  if (ec) return file_error(path, "cannot read the tokens file (" + ec.message() + ")");
+  if (size > kMaxTokensFileBytes)
+    return file_error(path, "the tokens file is " + std::to_string(size >> 20) +
+                                " MiB; at most 256 MiB is read (save the tokens on their own)");
+  std::ifstream in(path, std::ios::binary);
+  std::string text(size, '\0');
+  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size)))
+    return file_error(path, "cannot read the tokens file");
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& error) {
+    return file_error(path, std::string("is not valid JSON (") + error.what() + ")");
+  }
+  return tokens_from_json(document, path.string());
+}
+
+Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> tokens,
+                                                         std::span<const uint64_t> shape,
+                                                         std::span<const float> values,
+                                                         const std::string& origin,
+                                                         const ImportLimits& limits) {
+  auto shape_ok = check_shape(shape, tokens.size(), origin, limits);
+  if (!shape_ok) return shape_ok.error();
+  const int t = static_cast<int>(shape.back());
+  const int heads = shape.size() >= 3 ? static_cast<int>(shape[shape.size() - 3]) : 1;
+  const int layers = shape.size() == 4 ? static_cast<int>(shape[0]) : 1;
+  const size_t per_head = static_cast<size_t>(t) * t;
+  if (values.size() != static_cast<size_t>(layers) * heads * per_head)
+    return make_error(origin + ": internal error: the data does not match the shape");
+
+  bool causal = true;
+  for (size_t head = 0; head < static_cast<size_t>(layers) * heads; ++head) {
+    for (int q = 0; q < t; ++q) {
+      const float* row = values.data() + head * per_head + static_cast<size_t>(q) * t;
+      for (int k = 0; k < t; ++k) {
+        const float value = row[k];
+        if (!std::isfinite(value) || value < 0.0f || value > kMaxWeight) {
+          return make_error(origin + ": value " + std::to_string(value) + " at layer " +
+                            std::to_string(head / heads) + ", head " +
+                            std::to_string(head % heads) + ", query " + std::to_string(q) +
+                            ", key " + std::to_string(k) +
+                            " is not an attention weight (finite, from 0 to 1); save the "
+                            "post-softmax attention, not the scores");
+        }
+        if (k > q && value != 0.0f) causal = false;
+      }
+    }
+  }
+  auto trace = std::make_shared<AttentionTrace>(std::move(tokens), layers, heads, causal);
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h)
+      for (int q = 0; q < t; ++q) {
+        std::span<float> row = trace->mutable_row(l, h, q);
+        const float* src = values.data() + (static_cast<size_t>(l) * heads + h) * per_head +
+                           static_cast<size_t>(q) * t;
+        std::memcpy(row.data(), src, row.size() * sizeof(float));
+      }
+  return trace;
+}
+
+Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& attention,
+                                                            const fs::path& tokens_json,
+                                                            const ImportLimits& limits) {
+  const std::string origin = attention.string();
+  std::string extension = attention.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+  std::optional<std::vector<Token>> tokens;
+  if (!tokens_json.empty()) {
+    auto loaded = load_tokens_json(tokens_json);
+    if (!loaded) return loaded.error();
+    tokens = std::move(loaded).value();
+  }
+
+  std::vector<uint64_t> shape;
+  std::vector<float> values;
+  if (extension == ".npy") {
+    if (!tokens) return file_error(attention, "a .npy file holds no tokens; pass a tokens file");
+    auto info = read_npy_info(attention);
+    if (!info) return info.error();
+    auto shape_ok = check_shape(info->shape, tokens->size(), origin, limits);
+    if (!shape_ok) return shape_ok.error();
+    auto data = read_npy_floats(attention, *info);
+    if (!data) return data.error();
+    shape = info->shape;
+    values = std::move(data).value();
+  } else if (extension == ".safetensors") {
+    auto file = SafetensorsFile::open(attention);
+    if (!file) return file.error();
+    auto tensor = pick_tensor(*file);
+    if (!tensor) return tensor.error();
+    const TensorInfo& info = **tensor;
+    if (info.dtype != DType::kF32 && info.dtype != DType::kF16 && info.dtype != DType::kBF16)
+      return file_error(attention, "tensor \"" + info.name + "\" is " +
+                                       std::string(dtype_name(info.dtype)) +
+                                       "; attention must be F32, F16 or BF16");
+    if (!tokens) {
+      auto from_metadata = tokens_from_metadata(*file);
+      if (!from_metadata) return from_metadata.error();
+      tokens = std::move(from_metadata).value();
+    }
+    auto shape_ok = check_shape(info.shape, tokens->size(), origin, limits);
+    if (!shape_ok) return shape_ok.error();
+    auto data = file->read_floats(info);
+    if (!data) return data.error();
+    shape = info.shape;
+    values = std::move(data).value();
+  } else {
+    return file_error(attention, "unknown attention file type '" + extension +
+                                     "'; use .npy (numpy.save) or .safetensors");
+  }
+  auto trace = trace_from_dense(std::move(*tokens), shape, values, origin, limits);
+  if (!trace) return trace.error();
+  (*trace)->model_name = attention.filename().string();
+  return trace;
+}
+
+std::string tokens_to_json(std::span<const Token> tokens) {
+  json list = json::array();
+  for (const Token& token : tokens)
+    list.push_back({{"id", token.id},
+                    {"text", token.text},
+                    {"start", token.start},
+                    {"end", token.end},
+                    {"special", token.special}});
+  return list.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Status save_attention_safetensors(const AttentionTrace& trace, const fs::path& path) {
+  TensorToWrite tensor;
+  tensor.name = "attentions";
+  tensor.dtype = DType::kF32;
+  const auto t = static_cast<uint64_t>(trace.tokens_count());
+  tensor.shape = {static_cast<uint64_t>(trace.layers()), static_cast<uint64_t>(trace.heads()), t, t};
+  const std::vector<float> dense = trace.dense();  // (L, H, T, T)
+  tensor.bytes.resize(dense.size() * sizeof(float));
+  std::memcpy(tensor.bytes.data(), dense.data(), tensor.bytes.size());
+  const std::map<std::string, std::string> metadata = {
+      {"format", "attnviz-attention"},
+      {"tokens", tokens_to_json(trace.tokens())},
+      {"model_name", trace.model_name},
+      {"causal", trace.causal() ? "true" : "false"},
+  };
+  return write_safetensors(path, std::span<const TensorToWrite>(&tensor, 1), metadata);
+}
+
+}  // namespace attnviz

@@ -1,0 +1,64 @@
+// Attention from anywhere: an attention tensor saved by another program (numpy .npy or
+// safetensors) plus its tokens, turned into an AttentionTrace that every panel can show.
+//
+// Legend: L layers, H heads, T tokens.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/attention_trace.h"
+#include "core/result.h"
+
+namespace attnviz {
+
+// Sizes accepted before anything is allocated.
+struct ImportLimits {
+  uint64_t max_layers = 1024;
+  uint64_t max_heads = 1024;
+  uint64_t max_tokens = 65536;
+  uint64_t max_bytes = uint64_t{4} << 30;  // of the float32 (L, H, T, T) tensor
+};
+
+// Reads a tokens file: a JSON list, or an object whose "tokens" is the list (the JSON that
+// `attnviz export` writes qualifies). Entries are strings, or objects with "text" and optional
+// "id", "start", "end", "special".
+//   - id: when absent, a stand-in shared by equal texts (the index of the first token with
+//     that text), so duplicate and induction detectors still see repeats;
+//   - start/end: used when every entry has both, else spans are laid out over the
+//     concatenated texts;
+//   - special: when absent, true for texts like "[CLS]", "<|endoftext|>", "<s>".
+Result<std::vector<Token>> load_tokens_json(const std::filesystem::path& path);
+
+// Loads `attention` (.npy, or .safetensors holding one tensor or one named "attentions" /
+// "attention"; float32, float16 or bfloat16) of shape (L, H, T, T), (H, T, T) or (T, T),
+// rows = queries, with the tokens of `tokens_json`. An empty `tokens_json` takes the tokens
+// from the safetensors metadata that save_attention_safetensors writes. Checks: T equals the
+// number of tokens, sizes within `limits` before reading the data, every value finite and in
+// [0, 1 + 1e-3]. The trace is causal when every weight above the diagonal is 0; it has no
+// Q/K/V and its model_name is the attention file's name.
+Result<std::shared_ptr<AttentionTrace>> load_attention_file(
+    const std::filesystem::path& attention, const std::filesystem::path& tokens_json,
+    const ImportLimits& limits = {});
+
+// Builds a trace from a dense tensor after the checks above (exposed for other importers and
+// tests). `shape` is one of the three accepted shapes; `origin` names the file in messages.
+Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> tokens,
+                                                         std::span<const uint64_t> shape,
+                                                         std::span<const float> values,
+                                                         const std::string& origin,
+                                                         const ImportLimits& limits = {});
+
+// Writes attnviz's own attention file: tensor "attentions" F32 (L, H, T, T) and metadata
+// "format" = "attnviz-attention", "tokens" = the token list as JSON (id, text, start, end,
+// special), "model_name", "causal". load_attention_file(path, {}) reads it back.
+Status save_attention_safetensors(const AttentionTrace& trace, const std::filesystem::path& path);
+
+// The tokens as the JSON list load_tokens_json reads (shared with the writers).
+std::string tokens_to_json(std::span<const Token> tokens);
+
+}  // namespace attnviz

@@ -1,0 +1,221 @@
+// Importing attention saved by other programs: numpy .npy files written by /usr/bin/python3,
+// safetensors files, token lists in both JSON forms, and every check on the way.
+#include "core/attention_import.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "core/safetensors.h"
+
+namespace attnviz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Legend: L layers, H heads, T tokens.
+
+class ImportTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::random_device random;
+    dir_ = fs::temp_directory_path() / ("attnviz_import_" + std::to_string(random()));
+    fs::create_directories(dir_);
+    // Softmax attention of several shapes, each also saved raw as float32 (NAME.f32) after any
+    // float16 rounding, so the test knows what the trace must hold.
+    const fs::path script = dir_ / "make.py";
+    std::ofstream(script) << R"PY(
+import sys, pathlib, json
+import numpy as np
+D = pathlib.Path(sys.argv[1])
+rng = np.random.default_rng(3)
+def softmax(x, causal):
+    t = x.shape[-1]
+    if causal:
+        x = np.where(np.tril(np.ones((t, t), bool)), x, -np.inf)
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+def save(name, a):
+    np.save(D / (name + '.npy'), a)
+    a.astype('<f4').tofile(D / (name + '.f32'))
+save('causal_lhtt', softmax(rng.normal(size=(2, 3, 5, 5)), True).astype(np.float32))
+save('bidir_htt', softmax(rng.normal(size=(4, 5, 5)), False).astype(np.float32))
+save('half_tt', softmax(rng.normal(size=(5, 5)), True).astype(np.float16))
+bad = softmax(rng.normal(size=(5, 5)), False).astype(np.float32)
+bad[2, 3] = 1.5
+np.save(D / 'above_one.npy', bad)
+bad[2, 3] = np.nan
+np.save(D / 'nan.npy', bad)
+np.save(D / 'scores.npy', rng.normal(size=(5, 5)).astype(np.float32))
+np.save(D / 'batched.npy', softmax(rng.normal(size=(2, 1, 3, 5, 5)), True).astype(np.float32))
+np.save(D / 'not_square.npy', np.zeros((3, 5, 4), np.float32))
+words = ['The', ' cat', ' sat', ' the', ' cat']
+(D / 'tokens_list.json').write_text(json.dumps(words))
+(D / 'tokens_object.json').write_text(json.dumps({'tokens': [
+    {'text': w, 'id': 100 + i, 'start': 4 * i, 'end': 4 * i + 3} for i, w in enumerate(words)]}))
+(D / 'tokens_four.json').write_text(json.dumps(words[:4]))
+(D / 'tokens_broken.json').write_text('["The", " cat"')
+(D / 'tokens_number.json').write_text('["The", 5, " sat", " the", " cat"]')
+(D / 'tokens_bad_span.json').write_text(json.dumps([{'text': 'a', 'start': 5, 'end': 2}] * 5))
+)PY";
+    const std::string command = "/usr/bin/python3 '" + script.string() + "' '" + dir_.string() + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << "numpy could not write the test files";
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  static std::vector<float> raw(const std::string& name) {
+    std::ifstream in(dir_ / name, std::ios::binary);
+    std::string bytes(std::istreambuf_iterator<char>(in), {});
+    std::vector<float> out(bytes.size() / 4);
+    std::memcpy(out.data(), bytes.data(), out.size() * 4);
+    return out;
+  }
+
+  static void expect_trace_equals(const AttentionTrace& trace, const std::vector<float>& want) {
+    const std::vector<float> got = trace.dense();
+    ASSERT_EQ(got.size(), want.size());
+    double worst = 0.0;
+    size_t where = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const double difference = std::abs(static_cast<double>(got[i]) - want[i]);
+      if (difference > worst) worst = difference, where = i;
+    }
+    EXPECT_EQ(worst, 0.0) << "max difference " << worst << " at flat index " << where;
+  }
+
+  static void expect_error(const std::string& attention, const std::string& tokens,
+                           const std::string& fragment, const ImportLimits& limits = {}) {
+    auto trace = load_attention_file(dir_ / attention, tokens.empty() ? fs::path() : dir_ / tokens,
+                                     limits);
+    ASSERT_FALSE(trace.ok()) << attention << " + " << tokens << " should fail";
+    EXPECT_NE(trace.error().message.find(fragment), std::string::npos)
+        << "message: " << trace.error().message;
+  }
+
+  static fs::path dir_;
+};
+
+fs::path ImportTest::dir_;
+
+TEST_F(ImportTest, CausalLayersAndHeadsFromNpy) {
+  auto trace = load_attention_file(dir_ / "causal_lhtt.npy", dir_ / "tokens_list.json");
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  const AttentionTrace& t = **trace;
+  EXPECT_EQ(t.layers(), 2);
+  EXPECT_EQ(t.heads(), 3);
+  EXPECT_EQ(t.tokens_count(), 5);
+  EXPECT_TRUE(t.causal());
+  EXPECT_FALSE(t.has_qkv());
+  EXPECT_EQ(t.model_name, "causal_lhtt.npy");
+  expect_trace_equals(t, raw("causal_lhtt.f32"));
+  // Plain strings: spans laid out over the text, equal texts share a stand-in id.
+  EXPECT_EQ(t.tokens()[1].text, " cat");
+  EXPECT_EQ(t.tokens()[1].start, 3u);
+  EXPECT_EQ(t.tokens()[1].end, 7u);
+  EXPECT_EQ(t.tokens()[4].id, t.tokens()[1].id);
+  EXPECT_NE(t.tokens()[3].id, t.tokens()[1].id);
+}
+
+TEST_F(ImportTest, BidirectionalHeadsAndTokenObjects) {
+  auto trace = load_attention_file(dir_ / "bidir_htt.npy", dir_ / "tokens_object.json");
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  EXPECT_EQ((*trace)->layers(), 1);
+  EXPECT_EQ((*trace)->heads(), 4);
+  EXPECT_FALSE((*trace)->causal());
+  expect_trace_equals(**trace, raw("bidir_htt.f32"));
+  const Token& token = (*trace)->tokens()[2];
+  EXPECT_EQ(token.id, 102);
+  EXPECT_EQ(token.start, 8u);
+  EXPECT_EQ(token.end, 11u);
+}
+
+TEST_F(ImportTest, Float16SingleHead) {
+  auto trace = load_attention_file(dir_ / "half_tt.npy", dir_ / "tokens_list.json");
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  EXPECT_EQ((*trace)->layers(), 1);
+  EXPECT_EQ((*trace)->heads(), 1);
+  EXPECT_TRUE((*trace)->causal());
+  expect_trace_equals(**trace, raw("half_tt.f32"));
+}
+
+TEST_F(ImportTest, RejectsBadAttention) {
+  expect_error("causal_lhtt.npy", "tokens_four.json", "covers 5 tokens but the tokens file lists 4");
+  expect_error("above_one.npy", "tokens_list.json", "layer 0, head 0, query 2, key 3");
+  expect_error("nan.npy", "tokens_list.json", "is not an attention weight");
+  expect_error("scores.npy", "tokens_list.json", "not the scores");
+  expect_error("batched.npy", "tokens_list.json", "drop any batch dimension");
+  expect_error("not_square.npy", "tokens_list.json", "is not (L, H, T, T)");
+  expect_error("causal_lhtt.npy", "tokens_list.json", "too large",
+               ImportLimits{.max_layers = 1024, .max_heads = 2});
+  expect_error("causal_lhtt.npy", "tokens_list.json", "MiB allowed",
+               ImportLimits{.max_bytes = 100});
+  expect_error("causal_lhtt.npy", "", "holds no tokens");
+  expect_error("tokens_list.json", "tokens_list.json", "unknown attention file type '.json'");
+  expect_error("missing.npy", "tokens_list.json", "cannot read");
+  // Errors name the file.
+  expect_error("above_one.npy", "tokens_list.json", (dir_ / "above_one.npy").string());
+}
+
+TEST_F(ImportTest, RejectsBadTokens) {
+  expect_error("causal_lhtt.npy", "tokens_broken.json", "is not valid JSON");
+  expect_error("causal_lhtt.npy", "tokens_number.json", "token 1 is neither a string");
+  expect_error("causal_lhtt.npy", "tokens_bad_span.json", "start <= end");
+  expect_error("causal_lhtt.npy", "no_such_tokens.json", "cannot read the tokens file");
+}
+
+TEST_F(ImportTest, SafetensorsRoundTrip) {
+  auto original = load_attention_file(dir_ / "causal_lhtt.npy", dir_ / "tokens_object.json");
+  ASSERT_TRUE(original.ok()) << original.error().message;
+  const fs::path path = dir_ / "round.safetensors";
+  ASSERT_TRUE(save_attention_safetensors(**original, path).ok());
+  // Tokens from the file's own metadata.
+  auto back = load_attention_file(path, {});
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ((*back)->tokens(), (*original)->tokens());
+  EXPECT_EQ((*back)->causal(), (*original)->causal());
+  EXPECT_EQ((*back)->layers(), 2);
+  EXPECT_EQ((*back)->model_name, "round.safetensors");
+  expect_trace_equals(**back, (*original)->dense());
+  // Or from a tokens file, which wins.
+  auto with_file = load_attention_file(path, dir_ / "tokens_list.json");
+  ASSERT_TRUE(with_file.ok()) << with_file.error().message;
+  EXPECT_EQ((*with_file)->tokens()[0].id, 0);
+}
+
+TEST_F(ImportTest, SafetensorsFromOtherWriters) {
+  const std::vector<float> raw_values = raw("bidir_htt.f32");  // (4, 5, 5)
+  TensorToWrite half{"attention", DType::kF16, {4, 5, 5}, {}};
+  std::vector<float> rounded;
+  for (float value : raw_values) {
+    const uint16_t bits = float_to_half(value);
+    rounded.push_back(half_to_float(bits));
+    half.bytes.push_back(static_cast<uint8_t>(bits & 0xff));
+    half.bytes.push_back(static_cast<uint8_t>(bits >> 8));
+  }
+  TensorToWrite extra{"input_ids", DType::kI64, {5}, std::vector<uint8_t>(40, 0)};
+  const std::vector<TensorToWrite> tensors = {extra, half};
+  ASSERT_TRUE(write_safetensors(dir_ / "named.safetensors", tensors).ok());
+  auto trace = load_attention_file(dir_ / "named.safetensors", dir_ / "tokens_list.json");
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  expect_trace_equals(**trace, rounded);
+
+  TensorToWrite other = half;
+  other.name = "scores";
+  const std::vector<TensorToWrite> ambiguous = {extra, other};
+  ASSERT_TRUE(write_safetensors(dir_ / "ambiguous.safetensors", ambiguous).ok());
+  expect_error("ambiguous.safetensors", "tokens_list.json", "none is named \"attentions\"");
+  const std::vector<TensorToWrite> ints = {extra};
+  ASSERT_TRUE(write_safetensors(dir_ / "ints.safetensors", ints).ok());
+  expect_error("ints.safetensors", "tokens_list.json", "is I64");
+  expect_error("named.safetensors", "", "no tokens in its metadata");
+}
+
+}  // namespace
+}  // namespace attnviz

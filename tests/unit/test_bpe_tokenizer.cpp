@@ -1,0 +1,324 @@
+// GPT-2 byte-level BPE against Hugging Face's ids for every line of
+// tests/data/gpt2-tiny/tokenizer_reference.json, with both file formats, plus the
+// pre-tokenizer's regex semantics, byte spans, decode and loader errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/bpe_tokenizer.h"
+#include "core/tokenizer_loader.h"
+#include "core/unicode.h"
+
+namespace attnviz {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kData = ATTNVIZ_TEST_DATA;
+const fs::path kModel = kData / "gpt2-tiny" / "model";
+
+struct ReferenceLine {
+  std::string text;
+  std::vector<int32_t> ids;
+};
+
+std::vector<ReferenceLine> load_reference() {
+  std::ifstream in(kData / "gpt2-tiny" / "tokenizer_reference.json");
+  const json root = json::parse(in);
+  std::vector<ReferenceLine> lines;
+  for (const json& entry : root) {
+    lines.push_back({entry["text"].get<std::string>(), entry["ids"].get<std::vector<int32_t>>()});
+  }
+  return lines;
+}
+
+std::string list(const std::vector<int32_t>& ids) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < ids.size(); ++i) out << (i ? ", " : "") << ids[i];
+  out << "]";
+  return out.str();
+}
+
+std::vector<int32_t> ids_of(const std::vector<Token>& tokens) {
+  std::vector<int32_t> ids;
+  for (const Token& token : tokens) ids.push_back(token.id);
+  return ids;
+}
+
+// Empty when the ids match, else the text, both id lists and where they first differ.
+std::string compare_ids(const ReferenceLine& line, const std::vector<int32_t>& actual) {
+  if (actual == line.ids) return "";
+  size_t first = 0;
+  while (first < actual.size() && first < line.ids.size() && actual[first] == line.ids[first]) {
+    ++first;
+  }
+  return "text: " + json(line.text).dump() + "\n  expected: " + list(line.ids) +
+         "\n  actual:   " + list(actual) + "\n  first difference at position " +
+         std::to_string(first) + "\n";
+}
+
+// BPE tokens tile the text: consecutive, non-empty, covering every byte, each token's display
+// text being exactly its bytes (U+FFFD where a character is split between tokens).
+std::string check_spans(std::string_view text, const std::vector<Token>& tokens) {
+  size_t expected_start = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (t.start != expected_start || t.end <= t.start || t.end > text.size()) {
+      return "token " + std::to_string(i) + " has span [" + std::to_string(t.start) + ", " +
+             std::to_string(t.end) + "), expected to start at " + std::to_string(expected_start);
+    }
+    const std::string bytes_shown = unicode::replace_invalid_utf8(text.substr(t.start, t.end - t.start));
+    if (t.text != bytes_shown) {
+      return "token " + std::to_string(i) + " text " + json(t.text).dump() + " but its bytes show " +
+             json(bytes_shown).dump();
+    }
+    expected_start = t.end;
+  }
+  if (expected_start != text.size()) return "tokens end at byte " + std::to_string(expected_start);
+  return "";
+}
+
+void check_reference(const Tokenizer& tokenizer, const std::string& loader) {
+  const std::vector<ReferenceLine> lines = load_reference();
+  ASSERT_GT(lines.size(), 1000u);
+  int failures = 0;
+  for (const ReferenceLine& line : lines) {
+    auto tokens = tokenizer.encode(line.text);
+    ASSERT_TRUE(tokens.ok()) << loader << ": " << tokens.error().message;
+    std::string problem = compare_ids(line, ids_of(tokens.value()));
+    if (problem.empty()) problem = check_spans(line.text, tokens.value());
+    const std::string decoded = tokenizer.decode(ids_of(tokens.value()));
+    if (problem.empty() && decoded != line.text) {
+      problem = "decode(encode(text)) = " + json(decoded).dump() + " for " + json(line.text).dump();
+    }
+    if (!problem.empty() && ++failures <= 5) ADD_FAILURE() << loader << ": " << problem;
+  }
+  EXPECT_EQ(failures, 0) << loader << ": " << failures << " of " << lines.size()
+                         << " reference lines differ";
+}
+
+TEST(BpeTokenizer, VocabAndMergesMatchHuggingFaceOnEveryReferenceLine) {
+  auto tokenizer = load_bpe_vocab_merges(kModel / "vocab.json", kModel / "merges.txt");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+  EXPECT_EQ(tokenizer.value()->vocab_size(), 50257);
+  check_reference(*tokenizer.value(), "vocab.json + merges.txt");
+}
+
+TEST(BpeTokenizer, TokenizerJsonMatchesHuggingFaceOnEveryReferenceLine) {
+  auto tokenizer = load_bpe_tokenizer_json(kModel / "tokenizer.json");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+  EXPECT_EQ(tokenizer.value()->vocab_size(), 50257);
+  check_reference(*tokenizer.value(), "tokenizer.json");
+}
+
+// The folder loader (tokenizer.json preferred) and the built-in model's vocab.json.
+TEST(BpeTokenizer, LoadTokenizerFromFolders) {
+  for (const fs::path& folder : {kModel, fs::path(ATTNVIZ_TEST_DATA) / ".." / ".." / "assets" / "model"}) {
+    auto tokenizer = load_tokenizer(folder, Architecture::kGpt2);
+    ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+    auto tokens = tokenizer.value()->encode("The bank by the river was eroding.");
+    ASSERT_TRUE(tokens.ok());
+    EXPECT_EQ(ids_of(tokens.value()),
+              (std::vector<int32_t>{464, 3331, 416, 262, 7850, 373, 1931, 7656, 13}))
+        << folder;
+  }
+}
+
+// Legacy tokenizer.json files store merges as "A B" strings.
+TEST(BpeTokenizer, TokenizerJsonWithLegacyMergeStrings) {
+  std::ifstream in(kModel / "tokenizer.json");
+  json root = json::parse(in);
+  json legacy = json::array();
+  for (const json& pair : root["model"]["merges"]) {
+    legacy.push_back(pair[0].get<std::string>() + " " + pair[1].get<std::string>());
+  }
+  root["model"]["merges"] = legacy;
+  const fs::path dir = fs::temp_directory_path() / "attnviz_test_bpe_legacy";
+  fs::create_directories(dir);
+  std::ofstream(dir / "tokenizer.json") << root.dump();
+  auto tokenizer = load_bpe_tokenizer_json(dir / "tokenizer.json");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+  const std::vector<ReferenceLine> lines = load_reference();
+  for (size_t i = 0; i < lines.size(); i += 37) {
+    auto tokens = tokenizer.value()->encode(lines[i].text);
+    ASSERT_TRUE(tokens.ok());
+    EXPECT_EQ(compare_ids(lines[i], ids_of(tokens.value())), "");
+  }
+  fs::remove_all(dir);
+}
+
+TEST(BpeTokenizer, ByteTable) {
+  EXPECT_EQ(gpt2_byte_to_char(' '), U'\u0120');   // Ġ
+  EXPECT_EQ(gpt2_byte_to_char('\n'), U'\u010A');  // Ċ
+  EXPECT_EQ(gpt2_byte_to_char(0x00), U'\u0100');
+  EXPECT_EQ(gpt2_byte_to_char('!'), U'!');
+  EXPECT_EQ(gpt2_byte_to_char('~'), U'~');
+  EXPECT_EQ(gpt2_byte_to_char(0x7F), U'\u0121');
+  EXPECT_EQ(gpt2_byte_to_char(0xA1), U'\u00A1');
+  EXPECT_EQ(gpt2_byte_to_char(0xAD), U'\u0143');  // the 68th and last remapped byte
+  EXPECT_EQ(gpt2_byte_to_char(0xFF), U'\u00FF');
+  std::set<char32_t> distinct;
+  for (int b = 0; b < 256; ++b) distinct.insert(gpt2_byte_to_char(uint8_t(b)));
+  EXPECT_EQ(distinct.size(), 256u);
+}
+
+std::vector<std::string> pieces(std::string_view text) {
+  std::vector<std::string> out;
+  for (ByteSpan span : gpt2_pretokenize(text)) {
+    out.emplace_back(text.substr(span.start, span.end - span.start));
+  }
+  return out;
+}
+
+using Pieces = std::vector<std::string>;
+
+TEST(Gpt2Pretokenize, RegexSemantics) {
+  EXPECT_EQ(pieces("Hello world"), (Pieces{"Hello", " world"}));
+  // \s+(?!\S): a run before a word leaves its last space to the word.
+  EXPECT_EQ(pieces("a   b"), (Pieces{"a", "  ", " b"}));
+  EXPECT_EQ(pieces("a \n b"), (Pieces{"a", " \n", " b"}));
+  // A single whitespace that is not a space before a word stands alone (\s+).
+  EXPECT_EQ(pieces("a\tb"), (Pieces{"a", "\t", "b"}));
+  EXPECT_EQ(pieces("a\n\nb"), (Pieces{"a", "\n", "\n", "b"}));
+  // Trailing whitespace is one piece.
+  EXPECT_EQ(pieces("end   "), (Pieces{"end", "   "}));
+  EXPECT_EQ(pieces(" "), (Pieces{" "}));
+  // Contractions are case-sensitive and come before letters.
+  EXPECT_EQ(pieces("I'm you'll it's"), (Pieces{"I", "'m", " you", "'ll", " it", "'s"}));
+  EXPECT_EQ(pieces("I'M"), (Pieces{"I", "'", "M"}));
+  EXPECT_EQ(pieces("we're they've he'd"),
+            (Pieces{"we", "'re", " they", "'ve", " he", "'d"}));
+  // Punctuation runs swallow an apostrophe that follows them.
+  EXPECT_EQ(pieces("!!'s"), (Pieces{"!!'", "s"}));
+  EXPECT_EQ(pieces(" 's"), (Pieces{" '", "s"}));
+  // Numbers and letters are separate classes; the optional space goes with either.
+  EXPECT_EQ(pieces("abc123 456def"), (Pieces{"abc", "123", " 456", "def"}));
+  EXPECT_EQ(pieces("3.14"), (Pieces{"3", ".", "14"}));
+  // Unicode letters and numbers: é is \p{L}, ² is \p{N}, — is neither.
+  EXPECT_EQ(pieces("café x² —ok"), (Pieces{"café", " x", "²", " —", "ok"}));
+  // A no-break space is \s but not the optional ' '.
+  EXPECT_EQ(pieces("a\u00A0b"), (Pieces{"a", "\u00A0", "b"}));
+  EXPECT_EQ(pieces(""), (Pieces{}));
+}
+
+TEST(BpeTokenizer, SpecialTokensAndSpans) {
+  auto tokenizer = load_bpe_vocab_merges(kModel / "vocab.json", kModel / "merges.txt");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+  const std::string text = "Hi<|endoftext|> 東";
+  auto tokens = tokenizer.value()->encode(text);
+  ASSERT_TRUE(tokens.ok());
+  const std::vector<Token>& t = tokens.value();
+  ASSERT_GE(t.size(), 3u);
+  EXPECT_EQ(t[0], (Token{17250, "Hi", 0, 2, false}));
+  EXPECT_EQ(t[1], (Token{50256, "<|endoftext|>", 2, 15, true}));
+  // " 東" is 4 bytes split over several tokens; each span covers exactly its bytes.
+  EXPECT_EQ(check_spans(text, t), "");
+  EXPECT_EQ(t.back().end, text.size());
+  EXPECT_EQ(tokenizer.value()->decode(ids_of(t)), text);
+}
+
+TEST(BpeTokenizer, EmptyTextAndDecode) {
+  auto tokenizer = load_bpe_vocab_merges(kModel / "vocab.json", kModel / "merges.txt");
+  ASSERT_TRUE(tokenizer.ok());
+  auto empty = tokenizer.value()->encode("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty.value().empty());
+  // 0xE6 alone is a partial UTF-8 sequence: decoded as U+FFFD.
+  const int32_t e6 = 162;  // "æ" in the byte table = byte 0xE6
+  EXPECT_EQ(tokenizer.value()->token_text(e6), "\uFFFD");
+  EXPECT_EQ(tokenizer.value()->decode(std::vector<int32_t>{e6, 40}), "\uFFFDI");
+  EXPECT_EQ(tokenizer.value()->token_text(220), " ");
+  EXPECT_EQ(tokenizer.value()->decode(std::vector<int32_t>{-1}), "\uFFFD");
+}
+
+TEST(BpeTokenizer, InvalidUtf8NamesTheByte) {
+  auto tokenizer = load_bpe_vocab_merges(kModel / "vocab.json", kModel / "merges.txt");
+  ASSERT_TRUE(tokenizer.ok());
+  auto result = tokenizer.value()->encode("The bank by the \xC3(river");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message, "invalid UTF-8 at byte 16");
+  result = tokenizer.value()->encode("surrogate \xED\xA0\x80");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message, "invalid UTF-8 at byte 10");
+}
+
+// A scratch folder with a copy of the fixture's vocab.json and a merges.txt to break.
+class BpeLoaderErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("attnviz_test_bpe_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::create_directories(dir_);
+    fs::copy_file(kModel / "vocab.json", dir_ / "vocab.json", fs::copy_options::overwrite_existing);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ / name, std::ios::binary) << content;
+  }
+  std::string load_error() {
+    auto loaded = load_bpe_vocab_merges(dir_ / "vocab.json", dir_ / "merges.txt");
+    return loaded.ok() ? "(loaded)" : loaded.error().message;
+  }
+  fs::path dir_;
+};
+
+TEST_F(BpeLoaderErrors, MissingFiles) {
+  EXPECT_NE(load_error().find("merges.txt: missing file"), std::string::npos) << load_error();
+  auto folder = load_tokenizer(dir_ / "nothing-here", Architecture::kGpt2);
+  ASSERT_FALSE(folder.ok());
+  EXPECT_NE(folder.error().message.find("nothing-here"), std::string::npos);
+  fs::remove(dir_ / "vocab.json");
+  auto none = load_tokenizer(dir_, Architecture::kGpt2);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("vocab.json + merges.txt"), std::string::npos);
+}
+
+TEST_F(BpeLoaderErrors, MalformedMergeLine) {
+  write("merges.txt", "#version: 0.2\nĠ t\nĠta\n");
+  EXPECT_NE(load_error().find("merge line malformed at line 3"), std::string::npos) << load_error();
+}
+
+TEST_F(BpeLoaderErrors, MergeOutsideVocabulary) {
+  write("merges.txt", "#version: 0.2\nĠ t\nq zzzz\n");
+  const std::string error = load_error();
+  EXPECT_NE(error.find("line 3"), std::string::npos) << error;
+  EXPECT_NE(error.find("'zzzz', which is not in the vocabulary"), std::string::npos) << error;
+}
+
+TEST_F(BpeLoaderErrors, BadVocabJson) {
+  write("merges.txt", "#version: 0.2\n");
+  write("vocab.json", "{\"a\": 0, ");
+  EXPECT_NE(load_error().find("vocab.json: bad JSON"), std::string::npos) << load_error();
+  write("vocab.json", "{\"a\": 0, \"b\": 0}");
+  EXPECT_NE(load_error().find("duplicate vocab id 0"), std::string::npos) << load_error();
+  write("vocab.json", "{\"a\": -4}");
+  EXPECT_NE(load_error().find("vocab id out of range: token 'a' has id -4"), std::string::npos)
+      << load_error();
+  write("vocab.json", "{\"a\": \"zero\"}");
+  EXPECT_NE(load_error().find("not an integer"), std::string::npos) << load_error();
+  write("vocab.json", "{\"a\": 0}");
+  EXPECT_NE(load_error().find("no token for byte 0x00"), std::string::npos) << load_error();
+}
+
+TEST_F(BpeLoaderErrors, TokenizerJsonOfAnotherKind) {
+  write("tokenizer.json", R"({"model": {"type": "WordPiece", "vocab": {}}})");
+  auto loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("expected 'BPE'"), std::string::npos)
+      << loaded.error().message;
+  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": [["a"]]},
+                             "pre_tokenizer": {"type": "ByteLevel"}})");
+  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("model.merges[0] is malformed"), std::string::npos)
+      << loaded.error().message;
+}
+
+}  // namespace
+}  // namespace attnviz
