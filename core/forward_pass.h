@@ -1,0 +1,108 @@
+// The parts of a run that GPT-2 and BERT share: validating the request, deciding how much of a
+// previous trace can be reused (the cache), starting the trace, the attention of one layer over
+// all heads, the LM-head predictions, and the scratch buffers.
+//
+// Legend: L layers, H heads, T tokens, N = T − p rows computed (p reused), C width, D head
+// width, I MLP width, V vocabulary, B query block.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/attention_trace.h"
+#include "core/model_config.h"
+#include "core/result.h"
+#include "core/tokenizer.h"
+
+namespace attnviz {
+
+// Queries per attention block: the (B, T) score buffer of a block stays in cache, and causal
+// blocks skip most keys a block cannot see.
+inline constexpr int kQueryBlock = 64;
+// Rows of logits computed at a time so the (T, V) matrix never exists whole.
+inline constexpr int kLogitRows = 64;
+
+// Buffers of a run, sized by the largest run so far and reused: nothing is allocated inside
+// the layer loop.
+struct ForwardScratch {
+  std::vector<float> residual;  // (N, C) the residual stream of the computed rows
+  std::vector<float> normed;    // (N, C) layer-norm output / projection output
+  std::vector<float> context;   // (N, C) attention output before the projection
+  std::vector<float> mlp;       // (N, I)
+  std::vector<float> qkv;       // (T, 3C) only when the trace does not keep Q/K/V
+  std::vector<float> probs;     // (threads, B, T) one block of attention per thread
+  std::vector<float> logits;    // (kLogitRows, V) GPT-2 only
+  std::vector<std::pair<float, int32_t>> top;  // (kLogitRows, k) best logits of a chunk
+
+  void reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv, int top_k);
+};
+
+// What one run computes.
+struct RunPlan {
+  int tokens = 0;                   // T
+  int first = 0;                    // p: positions [0, p) copied from the previous trace
+  bool causal = false;
+  std::vector<float> score_scales;  // (L) factor on q·k before softmax
+  int rows() const { return tokens - first; }
+};
+
+// Rejects what the model cannot run: no tokens, more than max_positions, ids outside the
+// vocabulary, temperature not > 0.
+Status validate_run(const ModelConfig& config, std::span<const Token> tokens,
+                    const RunOptions& options);
+
+// The per-layer score scale: 1/√D when scaling is on (and the config scales), / (layer + 1)
+// when the config says so, / temperature.
+std::vector<float> score_scales(const ModelConfig& config, const RunOptions& options);
+
+// Positions of `previous` (which the caller has checked is this model's) that the run can
+// reuse: the shared token-id prefix when both are causal with the same math, both keep Q/K/V,
+// and the kept extras (hidden states, predictions) match. At most T − 1 so that at least one
+// position is computed.
+int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bool causal,
+                    const AttentionTrace* previous);
+
+RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
+                 const RunOptions& options, const AttentionTrace* previous);
+
+// A new trace with Q/K/V, hidden states and predictions allocated as the options ask, and
+// rows [0, p) of everything copied from `previous`.
+std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
+                                            std::span<const Token> tokens,
+                                            const RunOptions& options, const RunPlan& plan,
+                                            const AttentionTrace* previous);
+
+// Q/K/V of one layer: the trace's when it keeps them, else the scratch buffer. (T, 3C)
+float* layer_qkv(AttentionTrace& trace, ForwardScratch& scratch, int layer);
+
+// Attention of all heads of one layer for queries [p, T): writes the trace's rows of the
+// layer and the context (N, C). Heads run in parallel.
+void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int layer,
+                  const ModelConfig& config, const RunPlan& plan, ForwardScratch& scratch);
+
+// Top-k next tokens for rows [p, T) from the final hidden states (N, C) and the tied
+// embedding (V, C): softmax over final · embeddingᵀ, computed kLogitRows rows at a time.
+void predict_next_tokens(AttentionTrace& trace, const float* final_hidden,
+                         const float* embedding, const ModelConfig& config,
+                         const Tokenizer& tokenizer, const RunPlan& plan,
+                         ForwardScratch& scratch);
+
+// Copies rows (N, C) into hidden state `index` of the trace at rows [p, T) when it keeps them.
+void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
+                        const ModelConfig& config, const RunPlan& plan);
+
+// Traces a model produced recently, so a `previous` from another model (or a trace
+// already freed and its address reused) is never taken for a cache.
+class TraceHistory {
+ public:
+  void remember(const std::shared_ptr<const AttentionTrace>& trace);
+  bool produced(const AttentionTrace* trace) const;
+
+ private:
+  static constexpr size_t kSize = 16;
+  std::vector<std::weak_ptr<const AttentionTrace>> traces_;
+  size_t next_ = 0;
+};
+
+}  // namespace attnviz

@@ -1,0 +1,119 @@
+#include "core/ops.h"
+
+#include <Eigen/Core>
+#include <cassert>
+#include <cmath>
+#include <unsupported/Eigen/SpecialFunctions>
+
+namespace attnviz {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowVector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
+using MatrixMap = Eigen::Map<RowMatrix>;
+using ConstMatrixMap = Eigen::Map<const RowMatrix>;
+using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+
+// y = x·W (+ y when accumulate), for either weight layout.
+void dense_product(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+  assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
+  MatrixMap y(out, rows, w.out);
+  ConstMatrixMap x(in, rows, w.in);
+  if (w.out_major) {
+    ConstMatrixMap weight(w.weight, w.out, w.in);  // (out, in)
+    if (accumulate)
+      y.noalias() += x * weight.transpose();
+    else
+      y.noalias() = x * weight.transpose();
+  } else {
+    ConstMatrixMap weight(w.weight, w.in, w.out);  // (in, out)
+    if (accumulate)
+      y.noalias() += x * weight;
+    else
+      y.noalias() = x * weight;
+  }
+  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias, w.out);
+}
+
+}  // namespace
+
+void dense(float* out, const float* in, int rows, const DenseWeights& w) {
+  dense_product(out, in, rows, w, /*accumulate=*/false);
+}
+
+void dense_accumulate(float* out, const float* in, int rows, const DenseWeights& w) {
+  dense_product(out, in, rows, w, /*accumulate=*/true);
+}
+
+void layer_norm(float* out, const float* in, const float* gain, const float* bias, int rows,
+                int cols, float eps) {
+  for (int r = 0; r < rows; ++r) {
+    const float* x = in + static_cast<size_t>(r) * cols;
+    float* y = out + static_cast<size_t>(r) * cols;
+    // Two passes in double: the mean first, then the spread around it, so a large common
+    // offset does not cancel the variance away.
+    double sum = 0.0;
+    for (int c = 0; c < cols; ++c) sum += x[c];
+    const double mean = sum / cols;
+    double squares = 0.0;
+    for (int c = 0; c < cols; ++c) squares += (x[c] - mean) * (x[c] - mean);
+    const double inv_std = 1.0 / std::sqrt(squares / cols + static_cast<double>(eps));
+    for (int c = 0; c < cols; ++c)
+      y[c] = static_cast<float>((x[c] - mean) * inv_std) * gain[c] + bias[c];
+  }
+}
+
+void gelu_new(float* values, size_t n) {
+  Eigen::Map<Eigen::ArrayXf> x(values, static_cast<Eigen::Index>(n));
+  const float sqrt_2_over_pi = static_cast<float>(std::sqrt(2.0 / M_PI));
+  x = 0.5f * x * (1.0f + (sqrt_2_over_pi * (x + 0.044715f * x.cube())).tanh());
+}
+
+void gelu_exact(float* values, size_t n) {
+  Eigen::Map<Eigen::ArrayXf> x(values, static_cast<Eigen::Index>(n));
+  const float inv_sqrt_2 = static_cast<float>(1.0 / std::sqrt(2.0));
+  x = 0.5f * x * (1.0f + (x * inv_sqrt_2).erf());
+}
+
+void add_in_place(float* out, const float* a, size_t n) {
+  Eigen::Map<Eigen::ArrayXf>(out, static_cast<Eigen::Index>(n)) +=
+      Eigen::Map<const Eigen::ArrayXf>(a, static_cast<Eigen::Index>(n));
+}
+
+void attention_head(float* probabilities, float* context, const AttentionHeadArgs& a) {
+  assert(a.first_query >= 0 && a.first_query < a.end_query && a.end_query <= a.tokens &&
+         "attention_head: bad query block");
+  const int block = a.end_query - a.first_query;  // B
+  const int keys = attention_block_keys(a);       // K
+  const int d = a.head_dim;
+  const Eigen::OuterStride<> qkv_stride(3 * a.width);
+  const float* head_base = a.qkv + static_cast<size_t>(a.head) * d;
+  ConstStridedMap queries(head_base + static_cast<size_t>(a.first_query) * 3 * a.width, block, d,
+                          qkv_stride);                                 // (B, D)
+  ConstStridedMap key_rows(head_base + a.width, keys, d, qkv_stride);  // (K, D)
+  ConstStridedMap value_rows(head_base + 2 * a.width, keys, d, qkv_stride);  // (K, D)
+  MatrixMap probs(probabilities, block, keys);                         // (B, K)
+
+  // Pass 1: raw scores q·k for every (query, key) of the block.
+  probs.noalias() = queries * key_rows.transpose();
+
+  for (int i = 0; i < block; ++i) {
+    const int visible = a.causal ? a.first_query + i + 1 : keys;
+    auto row = probs.row(i).head(visible).array();
+    // Pass 2: scale, then exponentials shifted by the row maximum (no overflow), and their sum.
+    row *= a.score_scale;
+    const float row_max = row.maxCoeff();
+    row = (row - row_max).exp();
+    const float sum = row.sum();
+    // Pass 3: normalize; masked keys get exactly 0.
+    row /= sum;
+    probs.row(i).tail(keys - visible).setZero();
+  }
+
+  // Pass 4: the weighted sum of values, written into this head's columns of the context.
+  StridedMap out(context + static_cast<size_t>(a.head) * d, block, d, Eigen::OuterStride<>(a.width));
+  out.noalias() = probs * value_rows;
+}
+
+}  // namespace attnviz
