@@ -1,9 +1,17 @@
 #include "app/commands.h"
 
+#ifdef ATTNVIZ_GUI
+#include "ui/gl_selftest.h"
+#endif
+
 namespace attnviz {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+#ifdef ATTNVIZ_GUI
+      {"view", run_view},
+      {"selftest-gl", run_gl_selftest_command},
+#endif
   };
   return kCommands;
 }

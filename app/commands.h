@@ -22,5 +22,6 @@ int run_desktop_app(const Args& args);
 
 int run_tokenize(const Args& args);  // cli_tokenize.cpp
 int run_export(const Args& args);    // cli_export.cpp
+int run_view(const Args& args);      // gui_view.cpp: imported attention in the desktop app
 
 }  // namespace attnviz

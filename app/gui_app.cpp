@@ -1,0 +1,394 @@
+#include "app/gui_app.h"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/gui_automation.h"
+#include "app/gui_window.h"
+#include "core/model.h"
+#include "ui/panel_heads.h"
+#include "ui/panel_models.h"
+#include "ui/panel_text.h"
+#include "ui/selection.h"
+#include "ui/view_weights.h"
+
+namespace attnviz {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Example texts: assets/examples.json when present (a list of strings, or of objects with a
+// "text" field, or {"examples": [...]}), always led by the two seed sentences.
+std::vector<std::string> load_examples() {
+  std::vector<std::string> examples = {"The bank by the river was eroding.",
+                                       "The cat that I saw yesterday at the park sat on the mat."};
+  const std::filesystem::path file = builtin_model_folder().parent_path() / "examples.json";
+  std::ifstream in(file);
+  if (!in) return examples;
+  std::stringstream body;
+  body << in.rdbuf();
+  nlohmann::json document = nlohmann::json::parse(body.str(), nullptr, false);
+  if (document.is_object() && document.contains("examples")) document = document["examples"];
+  if (!document.is_array()) {
+    std::fprintf(stderr, "attnviz: %s is not a list of examples; ignoring it\n", file.c_str());
+    return examples;
+  }
+  for (const auto& entry : document) {
+    std::string text;
+    if (entry.is_string()) text = entry.get<std::string>();
+    if (entry.is_object() && entry.contains("text") && entry["text"].is_string())
+      text = entry["text"].get<std::string>();
+    if (!text.empty() && std::find(examples.begin(), examples.end(), text) == examples.end())
+      examples.push_back(text);
+  }
+  return examples;
+}
+
+void load_settings_into(App& app) {
+  app.settings_file.reset();
+  if (auto folder = ui::config_folder()) app.settings_file = *folder / "settings.json";
+  if (!app.settings_file) return;
+  auto loaded = ui::load_settings(*app.settings_file);
+  if (loaded) {
+    app.settings = loaded.value();
+  } else {
+    app.settings_error = loaded.error().message;
+    std::fprintf(stderr, "attnviz: %s\n", app.settings_error.c_str());
+  }
+  app.view.theme = app.settings.theme;
+  app.view.head_mode = app.settings.head_mode;
+  app.view.arcs_layout = app.settings.arcs_layout;
+  app.view.arc_min_weight = app.settings.arc_min_weight;
+  app.view.arc_top_k = app.settings.arc_top_k;
+  app.export_ui.scale = app.settings.export_scale;
+  app.export_ui.folder = app.settings.export_folder;
+}
+
+void save_settings_from(App& app, const DesktopWindow& window) {
+  if (!app.settings_file) return;
+  bool maximized = false;
+  int width = 0, height = 0;
+  window.window_size(width, height, maximized);
+  app.settings.window_maximized = maximized;
+  if (!maximized && width > 0 && height > 0) {
+    app.settings.window_width = width;
+    app.settings.window_height = height;
+  }
+  app.settings.theme = app.view.theme;
+  app.settings.head_mode = app.view.head_mode;
+  app.settings.arcs_layout = app.view.arcs_layout;
+  app.settings.arc_min_weight = app.view.arc_min_weight;
+  app.settings.arc_top_k = app.view.arc_top_k;
+  app.settings.export_scale = app.export_ui.scale;
+  app.settings.export_folder = app.export_ui.folder;
+  if (auto saved = ui::save_settings(*app.settings_file, app.settings); !saved)
+    std::fprintf(stderr, "attnviz: %s\n", saved.error().message.c_str());
+}
+
+void request_model(App& app, ComputeWorker& worker, const std::string& folder) {
+  app.requested_folder = folder;
+  app.model.error.clear();
+  worker.load_model(folder);
+}
+
+// Takes what the worker published since the last frame.
+void sync_from_worker(App& app, ComputeWorker& worker) {
+  const WorkerSnapshot snapshot = worker.snapshot();
+  app.model.loading_folder = snapshot.loading_folder;
+  if (snapshot.model_generation != app.model_generation && snapshot.model) {
+    app.model_generation = snapshot.model_generation;
+    app.model.loaded = true;
+    app.model.config = snapshot.model->config();
+    app.model.folder = snapshot.model->folder();
+    app.model.error.clear();
+    if (!app.requested_folder.empty()) ui::remember_model(app.settings, app.requested_folder);
+  }
+  if (snapshot.model_error_generation != app.model_error_generation) {
+    app.model_error_generation = snapshot.model_error_generation;
+    app.model.error = snapshot.model_error;
+  }
+  if (snapshot.trace_generation != app.trace_generation && snapshot.trace) {
+    app.trace_generation = snapshot.trace_generation;
+    app.trace = snapshot.trace;
+    app.view.clamp_to(app.trace->layers(), app.trace->heads(), app.trace->tokens_count());
+  }
+  app.text.running = snapshot.running;
+  app.text.progress = snapshot.progress;
+  app.text.running_ms = snapshot.running ? std::chrono::duration<double, std::milli>(
+                                               Clock::now() - snapshot.run_started).count()
+                                         : 0.0;
+  app.text.run_error = snapshot.run_error;
+  app.text.truncated_from = snapshot.truncated_from;
+}
+
+// Fixed layout: left column (model, text + chips, heads), centre tabs (arcs, heatmap, grid),
+// right column (export and details). Recomputed every frame, so the layout follows the window.
+struct Columns {
+  ImVec2 origin, size;
+  float left = 0, right = 0;
+};
+
+Columns compute_columns(const App& app, float status_height) {
+  const ImGuiViewport* viewport = ImGui::GetMainViewport();
+  Columns c;
+  c.origin = viewport->WorkPos;
+  c.size = {viewport->WorkSize.x, viewport->WorkSize.y - status_height};
+  c.left = std::round(c.size.x * app.settings.left_column_fraction);
+  c.right = std::round(c.size.x * app.settings.right_column_fraction);
+  return c;
+}
+
+void place(ImVec2 pos, ImVec2 size) {
+  ImGui::SetNextWindowPos(pos, ImGuiCond_Always);
+  ImGui::SetNextWindowSize(size, ImGuiCond_Always);
+}
+
+void draw_center(App& app, const Columns& c, float scale) {
+  place({c.origin.x + c.left, c.origin.y}, {c.size.x - c.left - c.right, c.size.y});
+  if (!ImGui::Begin("Attention", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
+    ImGui::End();
+    return;
+  }
+  if (ImGui::BeginTabBar("views")) {
+    auto tab_flags = [&](CenterTab tab) {
+      return app.select_tab && app.center_tab == tab ? ImGuiTabItemFlags_SetSelected : 0;
+    };
+    if (ImGui::BeginTabItem("Arcs", nullptr, tab_flags(CenterTab::kArcs))) {
+      app.center_tab = CenterTab::kArcs;
+      if (app.trace) {
+        ui::ArcsPanelContext context{&app.view, &app.arcs_cache, &app.recorder, &app.hover_candidate, scale};
+        ui::draw_arcs_view(*app.trace, context);
+      } else {
+        ImGui::TextDisabled("loading\xE2\x80\xA6");
+      }
+      ImGui::EndTabItem();
+    }
+    app.select_tab = false;
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+void draw_status_bar(App& app, float height) {
+  const ImGuiViewport* viewport = ImGui::GetMainViewport();
+  place({viewport->WorkPos.x, viewport->WorkPos.y + viewport->WorkSize.y - height},
+        {viewport->WorkSize.x, height});
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollWithMouse;
+  ImGui::Begin("##status", nullptr, flags);
+  if (!app.model.loading_folder.empty()) {
+    ImGui::TextColored({0.5f, 0.75f, 1, 1}, "loading model\xE2\x80\xA6");
+  } else if (app.text.running && app.text.running_ms > 100.0) {
+    ImGui::Text("running %.0f%%", 100.0f * app.text.progress);
+  } else if (app.trace) {
+    ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 layer %d \xC2\xB7 %s", app.trace->model_name.c_str(),
+                        app.trace->tokens_count(), app.view.layer, ui::head_mode_label(app.view.head_mode));
+  } else {
+    ImGui::TextDisabled("loading\xE2\x80\xA6");
+  }
+  if (!app.export_ui.message.empty()) {
+    ImGui::SameLine(0, 30);
+    ImGui::TextColored(app.export_ui.message_is_error ? ImVec4{0.95f, 0.35f, 0.3f, 1} : ImVec4{0.4f, 0.85f, 0.45f, 1},
+                       "%s", app.export_ui.message.c_str());
+  }
+  ImGui::End();
+}
+
+void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
+  const float scale = window.ui_scale();
+  app.recorder.clear();
+  app.hover_candidate.reset();
+  draw_menu_bar(app, worker);
+  const float status_height = ImGui::GetFrameHeight() + 4 * scale;
+  const Columns c = compute_columns(app, status_height);
+
+  // Left column: model, text and chips, layers and heads.
+  const float model_height = std::round(ImGui::GetFrameHeightWithSpacing() * 4.6f);
+  const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 6.2f);
+  place(c.origin, {c.left, model_height});
+  ui::ModelsPanelContext models_context{&app.settings.recent_models, builtin_model_folder().string(), &app.recorder};
+  if (auto folder = ui::draw_models_panel(app.model, models_context); folder && worker)
+    request_model(app, *worker, *folder);
+
+  place({c.origin.x, c.origin.y + model_height}, {c.left, c.size.y - model_height - heads_height});
+  ui::TextPanelContext text_context;
+  text_context.trace = app.trace.get();
+  text_context.view = &app.view;
+  text_context.received = &app.text_received;
+  text_context.flow = &app.text_flow;
+  text_context.recorder = &app.recorder;
+  text_context.row_scratch = &app.text_row;
+  text_context.hover_candidate = &app.hover_candidate;
+  text_context.ui_scale = scale;
+  text_context.read_only = app.model.imported;
+  ui::draw_text_panel(app.text, text_context);
+
+  place({c.origin.x, c.origin.y + c.size.y - heads_height}, {c.left, heads_height});
+  ui::HeadsPanelContext heads_context{app.trace ? app.trace->layers() : 0,
+                                      app.trace ? app.trace->heads() : 0, &app.recorder, scale};
+  ui::draw_heads_panel(app.view, heads_context);
+
+  draw_center(app, c, scale);
+  draw_status_bar(app, status_height);
+  draw_help_windows(app);
+
+  const int tokens = app.trace ? app.trace->tokens_count() : 0;
+  if (app.hover_candidate && !app.view.pinned_token) {
+    ui::apply_selection(app.view, {ui::SelectionEventKind::kHover, *app.hover_candidate}, tokens);
+  } else {
+    ui::apply_selection(app.view, {ui::SelectionEventKind::kHoverEnd}, tokens);
+  }
+  if (app.text.changed && worker) worker->run_text(app.text.text, {});
+}
+
+nlohmann::json layout_state(const App& app) {
+  nlohmann::json state = {
+      {"trace_ready", app.trace != nullptr},
+      {"tokens", app.trace ? app.trace->tokens_count() : 0},
+      {"layer", app.view.layer},
+      {"head", app.view.head},
+      {"head_mode", ui::head_mode_label(app.view.head_mode)},
+      {"enabled_heads", app.view.enabled_heads},
+      {"pinned", app.view.pinned_token ? *app.view.pinned_token : -1},
+      {"model", app.model.loaded ? app.model.folder.string() : std::string()},
+      {"model_error", app.model.error},
+      {"loading", !app.model.loading_folder.empty()},
+      {"running", app.text.running},
+      {"text", app.text.text},
+      {"export_message", app.export_ui.message},
+      {"export_error", app.export_ui.message_is_error},
+      {"export_path", app.export_ui.last_path},
+  };
+  return state;
+}
+
+bool should_exit(const App& app, long frame, Clock::time_point start) {
+  if (app.options.exit_after_frames > 0 && frame >= app.options.exit_after_frames) return true;
+  if (app.options.exit_after_seconds > 0.0 && ms_since(start) >= 1000.0 * app.options.exit_after_seconds)
+    return true;
+  return app.quit;
+}
+
+}  // namespace
+
+int run_gui(AppOptions options) {
+  App app;
+  app.options = std::move(options);
+  load_settings_into(app);
+  app.text.examples = load_examples();
+  app.text.text = app.options.text ? *app.options.text : app.text.examples.front();
+  if (app.options.start_tab == "heatmap") app.center_tab = CenterTab::kHeatmap;
+  if (app.options.start_tab == "grid") app.center_tab = CenterTab::kModelGrid;
+  app.select_tab = true;
+  if (app.options.pin_token) app.view.pinned_token = app.options.pin_token;
+
+  WindowOptions window_options;
+  window_options.width = app.settings.window_width;
+  window_options.height = app.settings.window_height;
+  window_options.maximized = app.settings.window_maximized;
+  window_options.font_size = app.settings.font_size;
+  window_options.theme = app.view.theme;
+  if (app.settings_file) window_options.imgui_ini = app.settings_file->parent_path() / "imgui.ini";
+  if (app.settings_file) {
+    std::error_code ec;
+    std::filesystem::create_directories(app.settings_file->parent_path(), ec);
+  }
+  auto window = DesktopWindow::open(window_options);
+  if (!window) {
+    std::fprintf(stderr,
+                 "attnviz: %s.\nThe desktop app needs a display. Without one, use the command line:\n"
+                 "  attnviz tokenize --text TEXT\n  attnviz export --text TEXT --out FILE.png\n",
+                 window.error().message.c_str());
+    return 1;
+  }
+  DesktopWindow& desktop = *window.value();
+
+  // The worker starts after the window so it is destroyed first (it wakes the window's loop).
+  std::unique_ptr<ComputeWorker> worker;
+  if (app.options.imported) {
+    app.trace = app.options.imported;
+    app.model.imported = true;
+    app.model.imported_source = app.options.imported_source;
+    app.text.text.clear();
+    for (const Token& token : app.trace->tokens()) app.text.text += token.text;
+    app.view.clamp_to(app.trace->layers(), app.trace->heads(), app.trace->tokens_count());
+  } else {
+    worker = std::make_unique<ComputeWorker>([] { glfwPostEmptyEvent(); });
+    const std::string folder = app.options.model_folder ? *app.options.model_folder : builtin_model_folder().string();
+    app.model.path_input = folder;
+    request_model(app, *worker, folder);
+    worker->run_text(app.text.text, {});
+  }
+
+  std::optional<LayoutDumper> dumper;
+  if (!app.options.dump_layout.empty()) {
+    dumper.emplace(app.options.dump_layout);
+    app.recorder.enabled = true;
+  }
+  FrameStats stats;
+  const bool benchmark = !app.options.frame_stats.empty() || app.options.exit_after_frames > 0;
+  const Clock::time_point loop_start = Clock::now();
+  double first_frame_ms = -1.0;
+  long frame = 0;
+  int busy_frames = 60;  // frames to draw without waiting after something happened
+  while (!desktop.should_close() && !should_exit(app, frame, loop_start)) {
+    const bool busy = benchmark || busy_frames > 0 || app.text.running || !app.model.loading_folder.empty();
+    // Frame time counts from here: in benchmark runs nothing waits, so it is the frame's work.
+    const Clock::time_point frame_start = Clock::now();
+    desktop.begin_frame(busy ? 0.0 : 0.25);
+    const ImGuiIO& io = ImGui::GetIO();
+    const uint64_t trace_before = app.trace_generation;
+    if (worker) sync_from_worker(app, *worker);
+    for (const std::string& path : desktop.take_dropped_paths()) {
+      app.model.path_input = path;
+      if (worker) request_model(app, *worker, path);
+    }
+    handle_shortcuts(app);
+    draw_frame(app, worker.get(), desktop);
+    if (app.theme_changed) {
+      desktop.apply_theme(app.view.theme);
+      app.theme_changed = false;
+    }
+    desktop.end_frame();
+    ++frame;
+
+    const bool input = io.MouseDelta.x != 0 || io.MouseDelta.y != 0 || io.MouseWheel != 0 ||
+                       io.InputQueueCharacters.Size > 0 || ImGui::IsAnyMouseDown() ||
+                       io.WantTextInput || app.trace_generation != trace_before;
+    busy_frames = input ? 30 : std::max(0, busy_frames - 1);
+    if (first_frame_ms < 0) {
+      first_frame_ms = ms_since(app.options.process_start);
+      if (app.options.print_time_to_first_frame)
+        std::fprintf(stderr, "attnviz: time to first frame %.1f ms\n", first_frame_ms);
+    } else {
+      stats.add(ms_since(frame_start));
+    }
+    if (dumper) {
+      int x = 0, y = 0;
+      desktop.window_position(x, y);
+      dumper->update(app.recorder, x, y, layout_state(app), frame);
+    }
+  }
+  save_settings_from(app, desktop);
+  if (!app.options.frame_stats.empty()) {
+    const std::string summary = stats.summary(first_frame_ms).dump(2) + "\n";
+    if (auto written = write_file_atomically(app.options.frame_stats, summary); !written) {
+      std::fprintf(stderr, "attnviz: --frame-stats: %s\n", written.error().message.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace attnviz

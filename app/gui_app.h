@@ -1,0 +1,83 @@
+// The desktop app's state and main loop. gui_main.cpp parses the command line into AppOptions;
+// gui_app.cpp runs the loop; gui_menu.cpp draws the menu bar, help and keyboard shortcuts;
+// gui_export.cpp carries out exports.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/worker.h"
+#include "core/attention_trace.h"
+#include "ui/app_state.h"
+#include "ui/layout_recorder.h"
+#include "ui/panel_arcs.h"
+#include "ui/settings.h"
+#include "ui/view_state.h"
+
+namespace attnviz {
+
+class DesktopWindow;
+
+struct AppOptions {
+  std::optional<std::string> model_folder;  // --model; else the built-in model
+  std::optional<std::string> text;          // --text; else the first example
+  std::string dump_layout;                  // --dump-layout FILE
+  std::string frame_stats;                  // --frame-stats FILE
+  long exit_after_frames = 0;               // --exit-after-frames N (0: never)
+  double exit_after_seconds = 0.0;          // --exit-after-seconds S (0: never)
+  bool print_time_to_first_frame = false;   // --time-to-first-frame
+  std::string start_tab;                    // --tab arcs|heatmap|grid
+  std::optional<int> pin_token;             // --pin I: start with token I pinned (screenshots)
+  // `attnviz view`: attention imported from a file instead of a model.
+  std::shared_ptr<const AttentionTrace> imported;
+  std::string imported_source;
+  std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
+};
+
+enum class CenterTab { kArcs, kHeatmap, kModelGrid };
+
+struct App {
+  AppOptions options;
+  ui::Settings settings;
+  std::optional<std::filesystem::path> settings_file;
+  std::string settings_error;
+
+  ui::ModelState model;
+  ui::TextState text;
+  ui::ViewState view;
+  ui::ExportUiState export_ui;
+
+  std::shared_ptr<const AttentionTrace> trace;  // the newest finished trace on screen
+  uint64_t trace_generation = 0;
+  uint64_t model_generation = 0;
+  uint64_t model_error_generation = 0;
+  std::string requested_folder;  // the load in flight, remembered in recent models on success
+
+  ui::ArcsCache arcs_cache;
+  ui::ReceivedCache text_received;
+  ui::FlowCache text_flow;
+  std::vector<float> text_row;
+  ui::LayoutRecorder recorder;
+  std::optional<int> hover_candidate;
+
+  CenterTab center_tab = CenterTab::kArcs;
+  bool select_tab = false;  // force the tab bar to center_tab next frame
+  bool show_shortcuts = false;
+  bool show_about = false;
+  bool focus_model_path = false;
+  bool quit = false;
+  bool theme_changed = false;
+};
+
+int run_gui(AppOptions options);
+
+// gui_menu.cpp
+void draw_menu_bar(App& app, ComputeWorker* worker);
+void draw_help_windows(App& app);
+void handle_shortcuts(App& app);
+
+}  // namespace attnviz

@@ -1,0 +1,48 @@
+// Automation aids for end-to-end tests and benchmarks (real input events still do the
+// clicking): --dump-layout writes the screen rectangles of clickable things whenever they move,
+// --frame-stats records frame times and writes p50/p95/max at exit.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+#include "ui/layout_recorder.h"
+
+namespace attnviz {
+
+// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half.
+Status write_file_atomically(const std::filesystem::path& path, const std::string& text);
+
+class LayoutDumper {
+ public:
+  explicit LayoutDumper(std::filesystem::path path) : path_(std::move(path)) {}
+  // Writes when the rectangles or the state changed since the last write. (window_x, window_y)
+  // turns window pixels into screen pixels.
+  void update(const ui::LayoutRecorder& recorder, int window_x, int window_y,
+              const nlohmann::json& state, long frame);
+
+ private:
+  std::filesystem::path path_;
+  std::string last_written_;
+  bool warned_ = false;
+};
+
+// Frame times in milliseconds: the work of a frame (events, UI, render, swap), not the idle
+// wait between frames when nothing changes.
+class FrameStats {
+ public:
+  void add(double frame_ms) { frame_ms_.push_back(frame_ms); }
+  size_t count() const { return frame_ms_.size(); }
+  // {"frames", "p50_ms", "p95_ms", "max_ms", "mean_ms", "first_frame_ms"} as JSON.
+  nlohmann::json summary(double first_frame_ms) const;
+
+ private:
+  std::vector<double> frame_ms_;
+};
+
+}  // namespace attnviz

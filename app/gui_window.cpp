@@ -1,0 +1,175 @@
+#include "app/gui_window.h"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+namespace attnviz {
+
+namespace {
+
+void glfw_error(int code, const char* description) {
+  std::fprintf(stderr, "attnviz: GLFW error %d: %s\n", code, description);
+}
+
+void on_drop(GLFWwindow* window, int count, const char** paths) {
+  auto* self = static_cast<std::vector<std::string>*>(glfwGetWindowUserPointer(window));
+  if (!self) return;
+  for (int i = 0; i < count; ++i) self->emplace_back(paths[i]);
+}
+
+// Latin-1, Latin Extended-A/B, Greek, Cyrillic, general punctuation (…), arrows (→),
+// math (∅), misc technical (⏎), control pictures (␣), geometric shapes (▾ ●).
+const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0100, 0x024F, 0x0370, 0x03FF, 0x0400, 0x052F,
+                                0x2000, 0x206F, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x2300, 0x23FF,
+                                0x2400, 0x243F, 0x25A0, 0x25FF, 0};
+
+}  // namespace
+
+bool display_named() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (x11 && *x11) || (wayland && *wayland);
+}
+
+Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& options) {
+  std::unique_ptr<DesktopWindow> self(new DesktopWindow());
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit()) return make_error("cannot initialize GLFW (no usable display)");
+  self->glfw_ready_ = true;
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  glfwWindowHint(GLFW_MAXIMIZED, options.maximized ? GLFW_TRUE : GLFW_FALSE);
+  self->window_ = glfwCreateWindow(options.width, options.height, "attnviz", nullptr, nullptr);
+  if (!self->window_) return make_error("cannot create an OpenGL 3.3 window");
+  glfwMakeContextCurrent(self->window_);
+  glfwSwapInterval(1);
+  glfwSetWindowUserPointer(self->window_, &self->dropped_);
+  glfwSetDropCallback(self->window_, on_drop);
+
+  float scale_x = 1.0f, scale_y = 1.0f;
+  glfwGetWindowContentScale(self->window_, &scale_x, &scale_y);
+  self->scale_ = std::max(1.0f, std::max(scale_x, scale_y));
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  self->imgui_ready_ = true;
+  ImGuiIO& io = ImGui::GetIO();
+  self->ini_path_ = options.imgui_ini.string();
+  io.IniFilename = self->ini_path_.empty() ? nullptr : self->ini_path_.c_str();
+  io.ConfigWindowsMoveFromTitleBarOnly = true;
+  self->apply_theme(options.theme);
+  if (!self->load_fonts(options.font_size * self->scale_)) {
+    std::fprintf(stderr, "attnviz: DejaVu Sans not found in %s; using ImGui's built-in font\n",
+                 ATTNVIZ_FONT_DIR);
+  }
+  ImGui_ImplGlfw_InitForOpenGL(self->window_, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+  return self;
+}
+
+DesktopWindow::~DesktopWindow() {
+  if (imgui_ready_) {
+    if (window_) {
+      ImGui_ImplOpenGL3_Shutdown();
+      ImGui_ImplGlfw_Shutdown();
+    }
+    ImGui::DestroyContext();
+  }
+  if (window_) glfwDestroyWindow(window_);
+  if (glfw_ready_) glfwTerminate();
+}
+
+bool DesktopWindow::load_fonts(float size_px) {
+  ImGuiIO& io = ImGui::GetIO();
+  const std::string path = std::string(ATTNVIZ_FONT_DIR) + "/DejaVuSans.ttf";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    ImFontConfig config;
+    config.SizePixels = size_px;
+    io.Fonts->AddFontDefault(&config);
+    return false;
+  }
+  ImFontConfig config;
+  config.OversampleH = 2;
+  config.OversampleV = 1;
+  return io.Fonts->AddFontFromFileTTF(path.c_str(), size_px, &config, kGlyphRanges) != nullptr;
+}
+
+void DesktopWindow::apply_theme(ui::Theme theme) {
+  ImGuiStyle& style = ImGui::GetStyle();
+  style = ImGuiStyle();
+  if (theme == ui::Theme::kLight) {
+    ImGui::StyleColorsLight(&style);
+    style.Colors[ImGuiCol_WindowBg] = {0.97f, 0.97f, 0.98f, 1};
+    style.Colors[ImGuiCol_ChildBg] = {0.97f, 0.97f, 0.98f, 0};
+  } else {
+    ImGui::StyleColorsDark(&style);
+    style.Colors[ImGuiCol_WindowBg] = {0.105f, 0.11f, 0.13f, 1};
+    style.Colors[ImGuiCol_TitleBg] = {0.13f, 0.14f, 0.17f, 1};
+    style.Colors[ImGuiCol_TitleBgActive] = {0.16f, 0.19f, 0.25f, 1};
+    style.Colors[ImGuiCol_MenuBarBg] = {0.13f, 0.14f, 0.17f, 1};
+    style.Colors[ImGuiCol_FrameBg] = {0.18f, 0.19f, 0.23f, 1};
+    style.Colors[ImGuiCol_Tab] = {0.16f, 0.18f, 0.23f, 1};
+    style.Colors[ImGuiCol_TabActive] = {0.26f, 0.36f, 0.55f, 1};
+    style.Colors[ImGuiCol_TabHovered] = {0.32f, 0.45f, 0.68f, 1};
+  }
+  style.WindowRounding = 0.0f;
+  style.FrameRounding = 4.0f;
+  style.GrabRounding = 4.0f;
+  style.TabRounding = 4.0f;
+  style.WindowBorderSize = 1.0f;
+  style.FramePadding = {8, 5};
+  style.ItemSpacing = {8, 6};
+  style.WindowPadding = {10, 8};
+  style.ScaleAllSizes(scale_);
+}
+
+bool DesktopWindow::should_close() const { return glfwWindowShouldClose(window_); }
+void DesktopWindow::request_close() { glfwSetWindowShouldClose(window_, GLFW_TRUE); }
+
+void DesktopWindow::begin_frame(double timeout_s) {
+  if (timeout_s > 0.0) {
+    glfwWaitEventsTimeout(timeout_s);
+  } else {
+    glfwPollEvents();
+  }
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+}
+
+void DesktopWindow::end_frame() {
+  ImGui::Render();
+  int width = 0, height = 0;
+  glfwGetFramebufferSize(window_, &width, &height);
+  glViewport(0, 0, width, height);
+  const ImVec4 clear = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(clear.x, clear.y, clear.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  glfwSwapBuffers(window_);
+}
+
+std::vector<std::string> DesktopWindow::take_dropped_paths() {
+  std::vector<std::string> paths;
+  paths.swap(dropped_);
+  return paths;
+}
+
+void DesktopWindow::window_size(int& width, int& height, bool& maximized) const {
+  glfwGetWindowSize(window_, &width, &height);
+  maximized = glfwGetWindowAttrib(window_, GLFW_MAXIMIZED) == GLFW_TRUE;
+}
+
+void DesktopWindow::window_position(int& x, int& y) const { glfwGetWindowPos(window_, &x, &y); }
+
+}  // namespace attnviz

@@ -1,0 +1,142 @@
+#include "app/worker.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace attnviz {
+
+ComputeWorker::ComputeWorker(std::function<void()> wake_ui)
+    : wake_ui_(std::move(wake_ui)), thread_([this] { loop(); }) {}
+
+ComputeWorker::~ComputeWorker() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+    stopping_ = true;
+  }
+  wake_worker_.notify_all();
+  thread_.join();
+}
+
+void ComputeWorker::load_model(const std::filesystem::path& folder) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_load_ = folder;
+    load_waiting_ = true;
+  }
+  wake_worker_.notify_all();
+}
+
+void ComputeWorker::run_text(const std::string& text, const RunOptions& options) {
+  {
+    std::lock_guard lock(mutex_);
+    latest_run_ = RunRequest{text, options};
+    run_pending_ = true;
+    ++run_generation_;
+  }
+  wake_worker_.notify_all();
+}
+
+WorkerSnapshot ComputeWorker::snapshot() const {
+  std::lock_guard lock(mutex_);
+  WorkerSnapshot copy = published_;
+  copy.progress = progress_.load();
+  return copy;
+}
+
+void ComputeWorker::loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_worker_.wait(lock, [this] { return stop_ || pending_load_ || (run_pending_ && model_); });
+    if (stop_) return;
+    if (pending_load_) {
+      const std::filesystem::path folder = *pending_load_;
+      pending_load_.reset();
+      load_waiting_ = false;
+      do_load(folder, lock);
+    } else {
+      run_pending_ = false;
+      do_run(run_generation_.load(), lock);
+    }
+    if (wake_ui_) wake_ui_();
+  }
+}
+
+void ComputeWorker::do_load(const std::filesystem::path& folder, std::unique_lock<std::mutex>& lock) {
+  published_.loading_folder = folder;
+  lock.unlock();
+  if (wake_ui_) wake_ui_();
+  auto loaded = Model::load(folder);
+  lock.lock();
+  published_.loading_folder.clear();
+  if (!loaded) {
+    published_.model_error = loaded.error().message;
+    ++published_.model_error_generation;
+    return;
+  }
+  model_ = std::move(loaded.value());
+  last_trace_.reset();
+  published_.model = model_;
+  published_.model_error.clear();
+  ++published_.model_generation;
+  // The text on screen belongs to the new model now.
+  if (latest_run_) run_pending_ = true;
+}
+
+void ComputeWorker::do_run(uint64_t generation, std::unique_lock<std::mutex>& lock) {
+  const RunRequest request = *latest_run_;
+  std::shared_ptr<Model> model = model_;
+  std::shared_ptr<const AttentionTrace> previous = last_trace_;
+  published_.running = true;
+  published_.run_started = std::chrono::steady_clock::now();
+  progress_ = 0.0f;
+  lock.unlock();
+
+  auto tokens = model->tokenizer().encode(request.text);
+  int truncated_from = 0;
+  Result<std::shared_ptr<const AttentionTrace>> result = make_error("");
+  if (!tokens) {
+    result = tokens.error();
+  } else {
+    std::vector<Token>& list = tokens.value();
+    const int max_positions = model->config().max_positions;
+    if (max_positions > 0 && static_cast<int>(list.size()) > max_positions) {
+      truncated_from = static_cast<int>(list.size());
+      list.resize(max_positions);
+    }
+    // A stale run stops early: a newer request, a model load, or shutdown is waiting.
+    ProgressFn progress = [this, generation](float fraction) {
+      progress_ = fraction;
+      return run_generation_.load() == generation && !load_waiting_ && !stopping_;
+    };
+    if (list.empty()) {
+      const ModelConfig& config = model->config();
+      auto empty = std::make_shared<AttentionTrace>(std::vector<Token>{}, config.layers, config.heads,
+                                                    config.causal());
+      empty->model_name = config.name;
+      empty->options = request.options;
+      result = std::shared_ptr<const AttentionTrace>(std::move(empty));
+    } else {
+      result = model->run(list, request.options, previous.get(), progress);
+    }
+  }
+
+  lock.lock();
+  published_.running = false;
+  if (run_generation_.load() != generation) return;  // stale: a newer request is queued
+  if (!result && load_waiting_) {
+    run_pending_ = true;  // cancelled for a model load; if the load fails, run again
+    return;
+  }
+  if (!result) {
+    published_.run_error = result.error().message;
+    return;
+  }
+  last_trace_ = result.value();
+  published_.trace = last_trace_;
+  published_.run_error.clear();
+  published_.truncated_from = truncated_from;
+  ++published_.trace_generation;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,121 @@
+// Pure geometry of the arcs view and the token chips: where each token sits (a flow of lines
+// that wraps, or two columns), which token is under the mouse, the Bézier curve of an arc, and
+// which arcs are worth drawing. No GL and no ImGui, so all of it is unit-tested headless.
+//
+// Legend: T tokens, H heads. Coordinates are pixels, y grows downwards (screen convention).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/tokenizer.h"
+
+namespace attnviz::ui {
+
+struct Point {
+  float x = 0.0f;
+  float y = 0.0f;
+};
+
+struct Rect {
+  float x0 = 0.0f, y0 = 0.0f, x1 = 0.0f, y1 = 0.0f;
+
+  float width() const { return x1 - x0; }
+  float height() const { return y1 - y0; }
+  float center_x() const { return 0.5f * (x0 + x1); }
+  float center_y() const { return 0.5f * (y0 + y1); }
+  bool contains(Point p) const { return p.x >= x0 && p.x < x1 && p.y >= y0 && p.y < y1; }
+  bool overlaps(const Rect& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+  Rect translated(float dx, float dy) const { return {x0 + dx, y0 + dy, x1 + dx, y1 + dy}; }
+};
+
+// ---- flow layout: tokens left to right on lines that wrap ----
+
+struct FlowParams {
+  float line_width = 600.0f;   // available width; a token wider than this gets a line alone
+  float chip_height = 20.0f;
+  float gap_x = 4.0f;          // between chips on a line
+  float line_gap = 6.0f;       // between lines (the arcs view leaves room for arcs here)
+  float top_margin = 0.0f;     // space above the first line (arcs of the first line rise here)
+};
+
+struct FlowLayout {
+  std::vector<Rect> boxes;       // (T) chip rectangles, relative to the canvas origin
+  std::vector<int> line_first;   // first token of each line; lines = line_first.size()
+  float height = 0.0f;           // total height of all lines
+  float line_advance = 0.0f;     // chip_height + line_gap
+
+  int lines() const { return static_cast<int>(line_first.size()); }
+  // The line a token sits on (binary search over line_first).
+  int line_of(int token) const;
+  // Tokens [first, last) whose lines meet the vertical band [y0, y1): what a scrolled view
+  // draws, so long texts cost what is visible, not what exists.
+  std::pair<int, int> tokens_in_band(float y0, float y1) const;
+};
+
+// widths: (T) chip widths in pixels (text width plus padding).
+FlowLayout layout_flow(std::span<const float> widths, const FlowParams& params);
+
+// The token whose chip contains p, if any (p relative to the canvas origin).
+std::optional<int> hit_test(const FlowLayout& layout, Point p);
+
+// ---- two columns: queries on the left, keys on the right, one row per token ----
+
+struct ColumnsParams {
+  float left_x = 0.0f;        // left edge of the query column
+  float column_width = 120.0f;
+  float gap = 240.0f;         // between the columns (the arcs cross here)
+  float row_height = 18.0f;
+  float top_margin = 0.0f;
+};
+
+struct ColumnsLayout {
+  std::vector<Rect> queries;  // (T) left column
+  std::vector<Rect> keys;     // (T) right column
+  float height = 0.0f;
+};
+
+ColumnsLayout layout_columns(int tokens, const ColumnsParams& params);
+// Which column and token is under p: first = 0 for queries, 1 for keys.
+std::optional<std::pair<int, int>> hit_test_columns(const ColumnsLayout& layout, Point p);
+
+// ---- curves ----
+
+// A cubic Bézier: start, two control points, end.
+struct Bezier {
+  Point p0, c0, c1, p1;
+};
+
+// Arc from the query chip to the key chip in the flow view: both ends on the chips' top edges,
+// bulging upwards by a height that grows with the horizontal distance (capped at max_height), so
+// nested arcs do not overlap. Ends sit slightly apart when query == key (a small loop).
+Bezier flow_arc(const Rect& query, const Rect& key, float max_height);
+// Arc between the columns: from the right edge of a query row to the left edge of a key row.
+Bezier column_arc(const Rect& query, const Rect& key);
+Point bezier_point(const Bezier& curve, float t);
+// Smallest distance from p to the curve, sampled at `segments` points (hover on an arc).
+float distance_to_bezier(const Bezier& curve, Point p, int segments = 24);
+
+// ---- which arcs to draw ----
+
+struct ArcPick {
+  int key = 0;
+  float weight = 0.0f;
+};
+
+// Keys of one query row with weight >= min_weight, strongest first, at most top_k (top_k <= 0:
+// no limit). Ties keep the lower key first so the picture is stable between frames.
+std::vector<ArcPick> pick_arcs(std::span<const float> row, float min_weight, int top_k);
+
+// Stroke of an arc of this weight: thicker and more opaque for stronger attention.
+float arc_thickness(float weight, float ui_scale);
+float arc_alpha(float weight);
+
+// What a chip shows for a token: newlines as ⏎, tabs as →, the leading space of a GPT-2 word
+// dropped (the gap between chips shows it), an all-space token as ␣, and long tokens elided.
+std::string chip_label(const Token& token, size_t max_chars = 24);
+
+}  // namespace attnviz::ui

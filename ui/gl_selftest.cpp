@@ -1,0 +1,136 @@
+#include "ui/gl_selftest.h"
+
+#include <GLFW/glfw3.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "ui/gl_renderer.h"
+#include "ui/heatmap_renderer.h"
+
+namespace attnviz::ui {
+
+namespace {
+
+constexpr int kCells = 4;        // the known map is (4, 4)
+constexpr int kCellPixels = 16;  // each cell is drawn as a 16 x 16 pixel block
+constexpr int kTolerance = 2;    // per channel, out of 255
+// heatmap_renderer.cpp's mask colour (0.16, 0.16, 0.18) in bytes.
+constexpr int kMaskRgb[3] = {41, 41, 46};
+
+void on_glfw_error(int code, const char* description) {
+  std::fprintf(stderr, "selftest-gl: GLFW error %d: %s\n", code, description);
+}
+
+// Owns the hidden window so every exit path destroys it and terminates GLFW.
+struct HiddenContext {
+  GLFWwindow* window = nullptr;
+  ~HiddenContext() {
+    if (window != nullptr) glfwDestroyWindow(window);
+    glfwTerminate();
+  }
+};
+
+// Renders the map and compares; returns the number of wrong cells (messages on stderr).
+int check_rendering() {
+  // Visible cells (key <= query) count up in steps of 1/15 from the top-left, so every colour
+  // lands on an exact table entry (17 * n out of 255); the upper triangle is masked.
+  std::vector<float> values(kCells * kCells, 0.0f);
+  for (int q = 0; q < kCells; ++q)
+    for (int k = 0; k <= q; ++k) values[q * kCells + k] = static_cast<float>(q * kCells + k) / 15.0f;
+
+  HeatmapRenderer renderer;
+  if (!renderer.ready()) {
+    std::fprintf(stderr, "selftest-gl: FAIL: %s\n", renderer.error().c_str());
+    return kCells * kCells;
+  }
+  GlRenderTarget target;
+  if (Status resized = target.resize(kCells * kCellPixels, kCells * kCellPixels); !resized) {
+    std::fprintf(stderr, "selftest-gl: FAIL: %s\n", resized.error().message.c_str());
+    return kCells * kCells;
+  }
+  HeatmapStyle style;
+  style.value_max = 1.0f;
+  style.causal = true;
+  style.hatch = false;
+  if (Status drawn = renderer.render_map_to(target, kCells, values, style); !drawn) {
+    std::fprintf(stderr, "selftest-gl: FAIL: %s\n", drawn.error().message.c_str());
+    return kCells * kCells;
+  }
+  const std::vector<uint8_t> pixels = target.read_rgba();
+  int wrong = 0;
+  for (int q = 0; q < kCells; ++q) {
+    for (int k = 0; k < kCells; ++k) {
+      // Centre of the cell; framebuffer rows go bottom-up, query 0 is the top row.
+      const int x = k * kCellPixels + kCellPixels / 2;
+      const int y = (kCells - 1 - q) * kCellPixels + kCellPixels / 2;
+      const uint8_t* got = &pixels[(static_cast<size_t>(y) * target.width() + x) * 4];
+      int expected[3];
+      const bool masked = k > q;
+      if (masked) {
+        for (int c = 0; c < 3; ++c) expected[c] = kMaskRgb[c];
+      } else {
+        const auto rgb = viridis_rgb(values[q * kCells + k]);
+        for (int c = 0; c < 3; ++c) expected[c] = rgb[c];
+      }
+      int worst = 0;
+      for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(got[c] - expected[c]));
+      if (worst > kTolerance) {
+        ++wrong;
+        std::fprintf(stderr,
+                     "selftest-gl: cell (query %d, key %d)%s: got rgb(%d,%d,%d), expected "
+                     "rgb(%d,%d,%d), off by %d/255\n",
+                     q, k, masked ? " masked" : "", got[0], got[1], got[2], expected[0],
+                     expected[1], expected[2], worst);
+      }
+    }
+  }
+  return wrong;
+}
+
+}  // namespace
+
+int run_gl_selftest() {
+  glfwSetErrorCallback(on_glfw_error);
+  if (!glfwInit()) {
+    std::fputs("selftest-gl: FAIL: GLFW could not start (no display? run under xvfb-run)\n",
+               stderr);
+    return 1;
+  }
+  HiddenContext context;
+  glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  context.window = glfwCreateWindow(64, 64, "attnviz selftest-gl", nullptr, nullptr);
+  if (context.window == nullptr) {
+    std::fputs("selftest-gl: FAIL: no OpenGL 3.3 core context\n", stderr);
+    return 1;
+  }
+  glfwMakeContextCurrent(context.window);
+  const int wrong = check_rendering();
+  if (wrong != 0) {
+    std::fprintf(stderr, "selftest-gl: FAIL: %d of %d cells have the wrong colour\n", wrong,
+                 kCells * kCells);
+    std::puts("FAIL");
+    return 1;
+  }
+  std::printf("selftest-gl: %d cells match viridis within %d/255, masked cells masked\nPASS\n",
+              kCells * kCells, kTolerance);
+  return 0;
+}
+
+}  // namespace attnviz::ui
+
+namespace attnviz {
+
+int run_gl_selftest_command(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    std::fprintf(stderr, "attnviz selftest-gl: takes no arguments (got '%s')\n", args[0].c_str());
+    return 2;
+  }
+  return ui::run_gl_selftest();
+}
+
+}  // namespace attnviz

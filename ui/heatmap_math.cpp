@@ -1,0 +1,307 @@
+#include "ui/heatmap_math.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Dense>
+
+namespace attnviz::ui {
+
+float fit_scale(Vec2f size, int cells) {
+  if (cells <= 0 || size.x <= 0.0f || size.y <= 0.0f) return 1.0f;
+  return std::min(size.x, size.y) / static_cast<float>(cells);
+}
+
+Vec2f clamp_pan(Vec2f size, int cells, float scale, Vec2f pan) {
+  auto clamp_axis = [&](float extent, float value) {
+    const float visible = extent / scale;  // cells that fit on this axis
+    if (visible >= static_cast<float>(cells)) return -(visible - cells) * 0.5f;  // centred
+    return std::clamp(value, 0.0f, static_cast<float>(cells) - visible);
+  };
+  return {clamp_axis(size.x, pan.x), clamp_axis(size.y, pan.y)};
+}
+
+HeatmapTransform make_transform(Vec2f origin, Vec2f size, int cells, float zoom, Vec2f pan) {
+  HeatmapTransform transform;
+  transform.origin = origin;
+  transform.size = size;
+  transform.cells = cells;
+  transform.scale = fit_scale(size, cells) * std::max(zoom, 1.0f);
+  transform.pan = clamp_pan(size, cells, transform.scale, pan);
+  return transform;
+}
+
+ZoomPan zoom_around(const HeatmapTransform& transform, float zoom, Vec2f cursor, float factor,
+                    float max_cell_pixels) {
+  const float fit = fit_scale(transform.size, transform.cells);
+  const float max_zoom = std::max(1.0f, max_cell_pixels / fit);
+  ZoomPan result;
+  result.zoom = std::clamp(zoom * factor, 1.0f, max_zoom);
+  const float new_scale = fit * result.zoom;
+  const Vec2f anchor = transform.cell_at(cursor);  // stays under the cursor
+  const Vec2f pan = {anchor.x - (cursor.x - transform.origin.x) / new_scale,
+                     anchor.y - (cursor.y - transform.origin.y) / new_scale};
+  result.pan = clamp_pan(transform.size, transform.cells, new_scale, pan);
+  return result;
+}
+
+Vec2f pan_by_drag(const HeatmapTransform& transform, Vec2f delta) {
+  const Vec2f pan = {transform.pan.x - delta.x / transform.scale,
+                     transform.pan.y - delta.y / transform.scale};
+  return clamp_pan(transform.size, transform.cells, transform.scale, pan);
+}
+
+std::optional<Cell> hit_test(const HeatmapTransform& transform, Vec2f screen) {
+  if (screen.x < transform.origin.x || screen.y < transform.origin.y ||
+      screen.x >= transform.origin.x + transform.size.x ||
+      screen.y >= transform.origin.y + transform.size.y)
+    return std::nullopt;
+  const Vec2f cell = transform.cell_at(screen);
+  const int key = static_cast<int>(std::floor(cell.x));
+  const int query = static_cast<int>(std::floor(cell.y));
+  if (key < 0 || query < 0 || key >= transform.cells || query >= transform.cells)
+    return std::nullopt;
+  return Cell{query, key};
+}
+
+int label_stride(float cell_pixels, float label_pixels) {
+  if (cell_pixels <= 0.0f) return std::numeric_limits<int>::max();
+  const float needed = label_pixels / cell_pixels;
+  if (needed <= 1.0f) return 1;
+  for (long magnitude = 1; magnitude < 1'000'000'000L; magnitude *= 10) {
+    for (int mantissa : {1, 2, 5}) {
+      const long stride = mantissa * magnitude;
+      if (static_cast<float>(stride) >= needed) return static_cast<int>(stride);
+    }
+  }
+  return std::numeric_limits<int>::max();
+}
+
+std::vector<float> colour_bar_ticks(float max_value, int max_ticks) {
+  std::vector<float> ticks{0.0f};
+  if (!(max_value > 0.0f) || max_ticks < 2) return ticks;
+  const double raw_step = max_value / static_cast<double>(max_ticks - 1);
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw_step)));
+  double step = magnitude * 10.0;
+  for (double mantissa : {1.0, 2.0, 5.0, 10.0}) {
+    if (mantissa * magnitude >= raw_step * (1.0 - 1e-9)) {
+      step = mantissa * magnitude;
+      break;
+    }
+  }
+  for (int i = 1;; ++i) {
+    const double value = step * i;
+    if (value > max_value * (1.0 + 1e-6)) break;
+    ticks.push_back(static_cast<float>(value));
+  }
+  return ticks;
+}
+
+MapRequest map_request_for(const ViewState& view) {
+  MapRequest request;
+  request.mode = view.head_mode;
+  request.layer = view.layer;
+  request.head = view.head;
+  if (view.head_mode == HeadMode::kMultiHead || view.head_mode == HeadMode::kMeanOfHeads ||
+      view.head_mode == HeadMode::kMaxOfHeads)
+    request.enabled_heads = view.enabled_heads;
+  return request;
+}
+
+namespace {
+
+int enabled_count(const MapRequest& request, int heads) {
+  int count = 0;
+  for (int h = 0; h < heads; ++h)
+    count += request.enabled_heads.empty() ||
+             (h < static_cast<int>(request.enabled_heads.size()) && request.enabled_heads[h]);
+  return count;
+}
+
+bool is_enabled(const MapRequest& request, int head) {
+  return request.enabled_heads.empty() ||
+         (head < static_cast<int>(request.enabled_heads.size()) && request.enabled_heads[head]);
+}
+
+// Adds (or maxes) one head's rows into the dense (T, T) accumulator.
+void accumulate_head(const AttentionTrace& trace, int layer, int head, bool take_max,
+                     std::vector<float>& out) {
+  const int t = trace.tokens_count();
+  for (int q = 0; q < t; ++q) {
+    auto row = trace.row(layer, head, q);
+    float* dst = out.data() + static_cast<size_t>(q) * t;
+    if (take_max) {
+      for (size_t k = 0; k < row.size(); ++k) dst[k] = std::max(dst[k], row[k]);
+    } else {
+      for (size_t k = 0; k < row.size(); ++k) dst[k] += row[k];
+    }
+  }
+}
+
+// Abnar & Zuidema: A_l = mean over heads, Â_l = rows-renormalized (A_l + I),
+// R = Â_layer · … · Â_0.
+void rollout(const AttentionTrace& trace, int last_layer, std::vector<float>& out) {
+  const int t = trace.tokens_count();
+  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Matrix result = Matrix::Identity(t, t);
+  std::vector<float> layer_mean(static_cast<size_t>(t) * t);
+  for (int l = 0; l <= last_layer; ++l) {
+    std::fill(layer_mean.begin(), layer_mean.end(), 0.0f);
+    for (int h = 0; h < trace.heads(); ++h) accumulate_head(trace, l, h, false, layer_mean);
+    Matrix step = Eigen::Map<Matrix>(layer_mean.data(), t, t) / static_cast<float>(trace.heads());
+    step += Matrix::Identity(t, t);
+    step.array().colwise() /= step.rowwise().sum().array();
+    result = step * result;
+  }
+  std::copy(result.data(), result.data() + static_cast<size_t>(t) * t, out.begin());
+}
+
+}  // namespace
+
+std::string map_title(const MapRequest& request, int heads) {
+  const std::string layer = "layer " + std::to_string(request.layer);
+  switch (request.mode) {
+    case HeadMode::kSingleHead:
+      return layer + " \xC2\xB7 head " + std::to_string(request.head);
+    case HeadMode::kMultiHead:
+    case HeadMode::kMeanOfHeads:
+      return layer + " \xC2\xB7 mean of " + std::to_string(enabled_count(request, heads)) +
+             " heads";
+    case HeadMode::kMaxOfHeads:
+      return layer + " \xC2\xB7 max of " + std::to_string(enabled_count(request, heads)) +
+             " heads";
+    case HeadMode::kMeanAllLayers:
+      return "mean of all layers and heads";
+    case HeadMode::kRollout:
+      return "rollout through layer " + std::to_string(request.layer);
+  }
+  return layer;
+}
+
+void build_map(const AttentionTrace& trace, const MapRequest& request, std::vector<float>& out) {
+  const int t = trace.tokens_count();
+  out.assign(static_cast<size_t>(t) * t, 0.0f);
+  if (t == 0 || trace.layers() == 0 || trace.heads() == 0) return;
+  const int layer = std::clamp(request.layer, 0, trace.layers() - 1);
+  switch (request.mode) {
+    case HeadMode::kSingleHead:
+      trace.copy_head(layer, std::clamp(request.head, 0, trace.heads() - 1), out);
+      return;
+    case HeadMode::kMultiHead:
+    case HeadMode::kMeanOfHeads:
+    case HeadMode::kMaxOfHeads: {
+      const bool take_max = request.mode == HeadMode::kMaxOfHeads;
+      int used = 0;
+      for (int h = 0; h < trace.heads(); ++h) {
+        if (!is_enabled(request, h)) continue;
+        accumulate_head(trace, layer, h, take_max, out);
+        ++used;
+      }
+      if (!take_max && used > 1)
+        for (float& v : out) v /= static_cast<float>(used);
+      return;
+    }
+    case HeadMode::kMeanAllLayers: {
+      for (int l = 0; l < trace.layers(); ++l)
+        for (int h = 0; h < trace.heads(); ++h) accumulate_head(trace, l, h, false, out);
+      const float count = static_cast<float>(trace.layers() * trace.heads());
+      for (float& v : out) v /= count;
+      return;
+    }
+    case HeadMode::kRollout:
+      rollout(trace, layer, out);
+      return;
+  }
+}
+
+float map_max(std::span<const float> map) {
+  float best = 0.0f;
+  for (float v : map) best = std::max(best, v);
+  return best;
+}
+
+Thumbnail thumbnail_layout(int cells, int max_texels) {
+  assert(max_texels > 0 && "thumbnail_layout: max_texels must be positive");
+  Thumbnail layout;
+  if (cells <= 0) return layout;
+  layout.block = (cells + max_texels - 1) / max_texels;
+  layout.texels = (cells + layout.block - 1) / layout.block;
+  return layout;
+}
+
+void downsample_max(const AttentionTrace& trace, int layer, int head, const Thumbnail& layout,
+                    float divide_by, std::span<float> out) {
+  const int n = layout.texels;
+  assert(out.size() >= static_cast<size_t>(n) * n && "downsample_max: output too small");
+  std::fill(out.begin(), out.begin() + static_cast<size_t>(n) * n, 0.0f);
+  const float inverse = divide_by > 0.0f ? 1.0f / divide_by : 1.0f;
+  for (int q = 0; q < trace.tokens_count(); ++q) {
+    auto row = trace.row(layer, head, q);
+    float* dst = out.data() + static_cast<size_t>(q / layout.block) * n;
+    for (size_t k = 0; k < row.size(); ++k) {
+      float& texel = dst[k / layout.block];
+      texel = std::max(texel, row[k] * inverse);
+    }
+  }
+}
+
+float entropy(std::span<const float> probabilities) {
+  double sum = 0.0;
+  for (float p : probabilities)
+    if (p > 0.0f) sum -= static_cast<double>(p) * std::log(static_cast<double>(p));
+  return static_cast<float>(sum);
+}
+
+std::vector<float> softmax(std::span<const float> scores, float scale) {
+  std::vector<float> out(scores.size(), 0.0f);
+  float best = -std::numeric_limits<float>::infinity();
+  for (float s : scores)
+    if (std::isfinite(s)) best = std::max(best, s * scale);
+  if (!std::isfinite(best)) return out;
+  double sum = 0.0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (!std::isfinite(scores[i])) continue;
+    out[i] = static_cast<float>(std::exp(static_cast<double>(scores[i] * scale - best)));
+    sum += out[i];
+  }
+  for (float& p : out) p = static_cast<float>(p / sum);
+  return out;
+}
+
+std::vector<uint8_t> viridis_rgba_lut() {
+  std::vector<uint8_t> lut(256 * 4);
+  for (int i = 0; i < 256; ++i) {
+    const auto rgb = viridis_rgb(static_cast<float>(i) / 255.0f);
+    lut[i * 4 + 0] = rgb[0];
+    lut[i * 4 + 1] = rgb[1];
+    lut[i * 4 + 2] = rgb[2];
+    lut[i * 4 + 3] = 255;
+  }
+  return lut;
+}
+
+std::array<uint8_t, 3> viridis_rgb(float t) {
+  // Interim: a degree-6 polynomial fit of matplotlib's viridis (within ~1/255), replaced by
+  // the shared table of core/export/colormap.h once that lands.
+  t = std::clamp(t, 0.0f, 1.0f);
+  t = std::round(t * 255.0f) / 255.0f;
+  static constexpr float kCoefficients[7][3] = {
+      {0.2777273272234177f, 0.005407344544966578f, 0.3340998053353061f},
+      {0.1050930431085774f, 1.404613529898575f, 1.384590162594685f},
+      {-0.3308618287255563f, 0.214847559468213f, 0.09509516302823659f},
+      {-4.634230498983486f, -5.799100973351585f, -19.33244095627987f},
+      {6.228269936347081f, 14.17993336680509f, 56.69055260068105f},
+      {4.776384997670288f, -13.74514537774601f, -65.35303263337234f},
+      {-5.435455855934631f, 4.645852612178535f, 26.3124352495832f}};
+  std::array<uint8_t, 3> rgb{};
+  for (int c = 0; c < 3; ++c) {
+    float v = kCoefficients[6][c];
+    for (int i = 5; i >= 0; --i) v = kCoefficients[i][c] + t * v;
+    rgb[c] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+  }
+  return rgb;
+}
+
+}  // namespace attnviz::ui

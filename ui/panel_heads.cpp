@@ -1,0 +1,153 @@
+#include "ui/panel_heads.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <string>
+
+#include "ui/palette.h"
+#include "ui/view_weights.h"
+
+namespace attnviz::ui {
+
+void step_layer(ViewState& view, int layers, int delta) {
+  if (layers <= 0) return;
+  view.layer = std::clamp(view.layer + delta, 0, layers - 1);
+}
+
+void click_head(ViewState& view, int head, int heads) {
+  if (head < 0 || head >= heads) return;
+  if (static_cast<int>(view.enabled_heads.size()) != heads) view.enabled_heads.assign(heads, 1);
+  if (view.head_mode == HeadMode::kSingleHead) {
+    view.head = head;
+    return;
+  }
+  view.enabled_heads[head] = view.enabled_heads[head] ? 0 : 1;
+  view.head = head;
+}
+
+void solo_head(ViewState& view, int head, int heads) {
+  if (head < 0 || head >= heads) return;
+  view.enabled_heads.assign(heads, 0);
+  view.enabled_heads[head] = 1;
+  view.head = head;
+}
+
+void cycle_head_mode(ViewState& view) {
+  switch (view.head_mode) {
+    case HeadMode::kSingleHead: view.head_mode = HeadMode::kMultiHead; break;
+    case HeadMode::kMultiHead: view.head_mode = HeadMode::kMeanOfHeads; break;
+    case HeadMode::kMeanOfHeads: view.head_mode = HeadMode::kMaxOfHeads; break;
+    default: view.head_mode = HeadMode::kSingleHead; break;
+  }
+}
+
+namespace {
+
+void record_item(LayoutRecorder& recorder, std::string name) {
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  recorder.record(std::move(name), {a.x, a.y, b.x, b.y});
+}
+
+void draw_layer_selector(ViewState& view, const HeadsPanelContext& context) {
+  ImGui::AlignTextToFramePadding();
+  ImGui::Text("Layer");
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("##layer_down", ImGuiDir_Left)) step_layer(view, context.layers, -1);
+  record_item(*context.recorder, "layer_down");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x - 40 * context.ui_scale));
+  int layer = view.layer;
+  if (ImGui::SliderInt("##layer", &layer, 0, std::max(0, context.layers - 1), "layer %d"))
+    view.layer = std::clamp(layer, 0, std::max(0, context.layers - 1));
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("##layer_up", ImGuiDir_Right)) step_layer(view, context.layers, +1);
+  record_item(*context.recorder, "layer_up");
+}
+
+void draw_mode_selector(ViewState& view, const HeadsPanelContext& context) {
+  struct Choice {
+    HeadMode mode;
+    const char* label;
+    const char* name;
+  };
+  const Choice choices[] = {{HeadMode::kSingleHead, "Single", "mode_single"},
+                            {HeadMode::kMultiHead, "Multi", "mode_multi"},
+                            {HeadMode::kMeanOfHeads, "Mean", "mode_mean"},
+                            {HeadMode::kMaxOfHeads, "Max", "mode_max"},
+                            {HeadMode::kMeanAllLayers, "All layers", "mode_all_layers"}};
+  for (const Choice& choice : choices) {
+    if (choice.mode != HeadMode::kSingleHead) ImGui::SameLine();
+    if (ImGui::RadioButton(choice.label, view.head_mode == choice.mode)) view.head_mode = choice.mode;
+    record_item(*context.recorder, choice.name);
+  }
+}
+
+void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
+  const bool light = view.theme == Theme::kLight;
+  const float size = ImGui::GetFrameHeight() * 1.25f;
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const int per_row = std::max(1, static_cast<int>((avail + spacing) / (size + spacing)));
+  const bool single = view.head_mode == HeadMode::kSingleHead;
+  for (int h = 0; h < context.heads; ++h) {
+    if (h % per_row != 0) ImGui::SameLine();
+    const bool on = single ? h == view.head : view.head_enabled(h);
+    Rgba color = head_color(h, context.heads, light);
+    Rgba fill = on ? color : mix(color, light ? Rgba{0.9f, 0.9f, 0.9f, 1} : Rgba{0.15f, 0.15f, 0.17f, 1}, 0.8f);
+    ImGui::PushID(h);
+    ImGui::PushStyleColor(ImGuiCol_Button, ImVec4{fill.r, fill.g, fill.b, 1});
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4{color.r, color.g, color.b, 0.85f});
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4{color.r, color.g, color.b, 1});
+    const float luminance = 0.299f * fill.r + 0.587f * fill.g + 0.114f * fill.b;
+    ImGui::PushStyleColor(ImGuiCol_Text, luminance > 0.5f ? ImVec4{0.05f, 0.05f, 0.05f, 1}
+                                                          : ImVec4{0.95f, 0.95f, 0.95f, 1});
+    const std::string label = std::to_string(h);
+    if (ImGui::Button(label.c_str(), {size, size})) click_head(view, h, context.heads);
+    if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
+      // The first click of the double-click toggled it; solo wins.
+      solo_head(view, h, context.heads);
+    }
+    if (on && view.head == h && !single) {
+      const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+      ImGui::GetWindowDrawList()->AddRect({a.x - 2, a.y - 2}, {b.x + 2, b.y + 2},
+                                          ImGui::GetColorU32(ImGuiCol_Text), 4.0f, 0, 1.5f);
+    }
+    ImGui::PopStyleColor(4);
+    if (ImGui::IsItemHovered()) {
+      ImGui::SetTooltip("head %d of layer %d\nclick: %s \xC2\xB7 double-click: solo \xC2\xB7 key %d",
+                        h, view.layer, single ? "show this head" : "toggle", h + 1);
+    }
+    record_item(*context.recorder, "head." + std::to_string(h));
+    ImGui::PopID();
+  }
+  if (ImGui::SmallButton("all")) view.enabled_heads.assign(context.heads, 1);
+  record_item(*context.recorder, "heads_all");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("none")) view.enabled_heads.assign(context.heads, 0);
+  record_item(*context.recorder, "heads_none");
+  ImGui::SameLine();
+  int enabled = 0;
+  for (int h = 0; h < context.heads; ++h) enabled += view.head_enabled(h);
+  ImGui::TextDisabled("%d of %d heads on", enabled, context.heads);
+}
+
+}  // namespace
+
+void draw_heads_panel(ViewState& view, const HeadsPanelContext& context) {
+  if (!ImGui::Begin("Layers & heads", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
+    ImGui::End();
+    return;
+  }
+  if (context.layers == 0 || context.heads == 0) {
+    ImGui::TextDisabled("no model yet");
+    ImGui::End();
+    return;
+  }
+  draw_layer_selector(view, context);
+  draw_mode_selector(view, context);
+  draw_head_toggles(view, context);
+  ImGui::End();
+}
+
+}  // namespace attnviz::ui

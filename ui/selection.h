@@ -1,0 +1,44 @@
+// Selection: which token is pinned (clicked) and which is previewed (hovered), as a pure
+// reducer so every transition — click, hover, arrow keys, Esc — is unit-tested without a window.
+#pragma once
+
+#include <optional>
+
+#include "ui/view_state.h"
+
+namespace attnviz::ui {
+
+struct Selection {
+  std::optional<int> pinned;   // query pinned by a click
+  std::optional<int> hovered;  // query under the mouse (previews, does not pin)
+
+  bool operator==(const Selection&) const = default;
+};
+
+enum class SelectionEventKind {
+  kHover,     // the mouse is over `token`
+  kHoverEnd,  // the mouse left every token
+  kClick,     // `token` clicked: pin it; clicking the pinned token again unpins it
+  kNext,      // Right arrow: pin the next token (the first when nothing is pinned)
+  kPrevious,  // Left arrow: pin the previous token (the last when nothing is pinned)
+  kClear,     // Esc: nothing pinned, nothing previewed
+  kReset,     // a new trace with `token` tokens: drop what no longer exists
+};
+
+struct SelectionEvent {
+  SelectionEventKind kind = SelectionEventKind::kClear;
+  int token = -1;  // kHover/kClick: the token; kReset: ignored
+};
+
+// The next selection; `tokens` is the number of tokens of the shown trace. Out-of-range tokens
+// are ignored rather than trusted, so a stale event after a shorter trace cannot pin garbage.
+Selection reduce_selection(const Selection& current, const SelectionEvent& event, int tokens);
+
+inline Selection selection_of(const ViewState& view) { return {view.pinned_token, view.hovered_token}; }
+inline void apply_selection(ViewState& view, const SelectionEvent& event, int tokens) {
+  const Selection next = reduce_selection(selection_of(view), event, tokens);
+  view.pinned_token = next.pinned;
+  view.hovered_token = next.hovered;
+}
+
+}  // namespace attnviz::ui
