@@ -8,6 +8,7 @@ namespace attnviz {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"export", run_export},
 #ifdef ATTNVIZ_GUI
       {"view", run_view},
       {"selftest-gl", run_gl_selftest_command},

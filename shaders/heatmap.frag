@@ -1,22 +1,32 @@
 #version 330 core
 // Colours attention weights through a colour-map texture. The value texture is an atlas of
 // square tiles (one tile for a single heatmap; layers x heads tiles for the model grid); each
-// texel holds the largest weight of a (u_block x u_block) group of cells. Keys after the query
-// (causal mask) are drawn as masked: a dark hatch, or a flat grey for thumbnails.
-uniform sampler2D u_values;    // R32F atlas, texel (x = key, y = query)
-uniform sampler2D u_colormap;  // 256 x 1 RGBA8 lookup table (viridis)
-uniform vec2 u_atlas_texels;   // atlas size in texels (x, y)
-uniform int u_tile_texels;     // texels per tile side
-uniform int u_block;           // cells per texel side (1 = full resolution)
-uniform int u_causal;          // 1: hide keys after the query
-uniform float u_value_max;     // value shown at the top of the colour map
-uniform float u_gamma;         // 1 linear, 0.5 square-root contrast for faint weights
-uniform int u_hatch;           // 1: hatch masked cells, 0: flat colour
-uniform vec4 u_background;     // outside the map
-uniform vec4 u_mask_colour;    // masked cells
-uniform vec4 u_hatch_colour;   // hatch lines over masked cells
+// texel holds the largest weight of a (u_block x u_block) group of cells. When a pixel covers
+// several texels (a long text fitted to the panel), it shows their largest weight, so thin
+// patterns such as a previous-token diagonal stay visible. Keys after the query (causal mask)
+// are drawn as masked: a dark hatch, or a flat grey for thumbnails.
+uniform sampler2D u_values;      // R32F atlas, texel (x = key, y = query)
+uniform sampler2D u_colormap;    // 256 x 1 RGBA8 lookup table (viridis)
+uniform vec2 u_atlas_texels;     // atlas size in texels (x, y)
+uniform vec2 u_texels_per_pixel; // footprint of one pixel in texels
+uniform int u_tile_texels;       // texels per tile side
+uniform int u_block;             // cells per texel side (1 = full resolution)
+uniform int u_causal;            // 1: hide keys after the query
+uniform float u_value_max;       // value shown at the top of the colour map
+uniform float u_gamma;           // 1 linear, 0.5 square-root contrast for faint weights
+uniform int u_hatch;             // 1: hatch masked cells, 0: flat colour
+uniform vec4 u_background;       // outside the map
+uniform vec4 u_mask_colour;      // masked cells
+uniform vec4 u_hatch_colour;     // hatch lines over masked cells
 in vec2 v_cell;
 out vec4 frag_colour;
+
+const int kMaxTaps = 12;  // texels read per axis at most; larger footprints are strided
+
+bool masked(ivec2 texel) {
+  ivec2 local = texel % u_tile_texels;
+  return u_causal != 0 && local.x * u_block > local.y * u_block + u_block - 1;
+}
 
 void main() {
   if (v_cell.x < 0.0 || v_cell.y < 0.0 || v_cell.x >= u_atlas_texels.x ||
@@ -25,15 +35,28 @@ void main() {
     return;
   }
   ivec2 texel = ivec2(floor(v_cell));
-  ivec2 local = texel % u_tile_texels;
-  int first_key = local.x * u_block;
-  int last_query = local.y * u_block + u_block - 1;
-  if (u_causal != 0 && first_key > last_query) {
+  ivec2 low = texel, high = texel;
+  if (u_texels_per_pixel.x > 1.0 || u_texels_per_pixel.y > 1.0) {
+    // The pixel's footprint, kept inside its tile.
+    ivec2 tile_origin = (texel / u_tile_texels) * u_tile_texels;
+    vec2 half_footprint = 0.5 * u_texels_per_pixel;
+    low = max(ivec2(floor(v_cell - half_footprint)), tile_origin);
+    high = min(ivec2(ceil(v_cell + half_footprint)) - 1, tile_origin + u_tile_texels - 1);
+    high = max(high, low);
+  }
+  ivec2 step = max((high - low + kMaxTaps) / kMaxTaps, ivec2(1));
+  float value = -1.0;  // stays negative when every texel of the footprint is masked
+  for (int y = low.y; y <= high.y; y += step.y) {
+    for (int x = low.x; x <= high.x; x += step.x) {
+      ivec2 at = ivec2(x, y);
+      if (!masked(at)) value = max(value, texelFetch(u_values, at, 0).r);
+    }
+  }
+  if (value < 0.0) {
     bool line = u_hatch != 0 && mod(gl_FragCoord.x + gl_FragCoord.y, 7.0) < 1.5;
     frag_colour = line ? u_hatch_colour : u_mask_colour;
     return;
   }
-  float value = texelFetch(u_values, texel, 0).r;
   float t = clamp(value / max(u_value_max, 1e-20), 0.0, 1.0);
   t = pow(t, u_gamma);
   frag_colour = vec4(texture(u_colormap, vec2((t * 255.0 + 0.5) / 256.0, 0.5)).rgb, 1.0);

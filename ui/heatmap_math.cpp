@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 
-#include <Eigen/Dense>
 
 namespace attnviz::ui {
 
@@ -79,6 +78,31 @@ int label_stride(float cell_pixels, float label_pixels) {
   return std::numeric_limits<int>::max();
 }
 
+std::string token_label(const std::string& text, size_t max_chars) {
+  std::string out;
+  size_t code_points = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : 4;
+    if (code_points == max_chars) {
+      out += "..";
+      return out;
+    }
+    if (text[i] == '\n') {
+      out += "\\n";
+    } else if (text[i] == '\t') {
+      out += "\\t";
+    } else if (text[i] == '\r') {
+      out += "\\r";
+    } else {
+      out.append(text, i, std::min(length, text.size() - i));
+    }
+    ++code_points;
+    i += length;
+  }
+  return out;
+}
+
 std::vector<float> colour_bar_ticks(float max_value, int max_ticks) {
   std::vector<float> ticks{0.0f};
   if (!(max_value > 0.0f) || max_ticks < 2) return ticks;
@@ -125,39 +149,6 @@ bool is_enabled(const MapRequest& request, int head) {
          (head < static_cast<int>(request.enabled_heads.size()) && request.enabled_heads[head]);
 }
 
-// Adds (or maxes) one head's rows into the dense (T, T) accumulator.
-void accumulate_head(const AttentionTrace& trace, int layer, int head, bool take_max,
-                     std::vector<float>& out) {
-  const int t = trace.tokens_count();
-  for (int q = 0; q < t; ++q) {
-    auto row = trace.row(layer, head, q);
-    float* dst = out.data() + static_cast<size_t>(q) * t;
-    if (take_max) {
-      for (size_t k = 0; k < row.size(); ++k) dst[k] = std::max(dst[k], row[k]);
-    } else {
-      for (size_t k = 0; k < row.size(); ++k) dst[k] += row[k];
-    }
-  }
-}
-
-// Abnar & Zuidema: A_l = mean over heads, Â_l = rows-renormalized (A_l + I),
-// R = Â_layer · … · Â_0.
-void rollout(const AttentionTrace& trace, int last_layer, std::vector<float>& out) {
-  const int t = trace.tokens_count();
-  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Matrix result = Matrix::Identity(t, t);
-  std::vector<float> layer_mean(static_cast<size_t>(t) * t);
-  for (int l = 0; l <= last_layer; ++l) {
-    std::fill(layer_mean.begin(), layer_mean.end(), 0.0f);
-    for (int h = 0; h < trace.heads(); ++h) accumulate_head(trace, l, h, false, layer_mean);
-    Matrix step = Eigen::Map<Matrix>(layer_mean.data(), t, t) / static_cast<float>(trace.heads());
-    step += Matrix::Identity(t, t);
-    step.array().colwise() /= step.rowwise().sum().array();
-    result = step * result;
-  }
-  std::copy(result.data(), result.data() + static_cast<size_t>(t) * t, out.begin());
-}
-
 }  // namespace
 
 std::string map_title(const MapRequest& request, int heads) {
@@ -175,45 +166,38 @@ std::string map_title(const MapRequest& request, int heads) {
     case HeadMode::kMeanAllLayers:
       return "mean of all layers and heads";
     case HeadMode::kRollout:
-      return "rollout through layer " + std::to_string(request.layer);
+      return "attention rollout through all layers";
   }
   return layer;
 }
 
+AggregateChoice aggregate_choice(const MapRequest& request, int heads) {
+  AggregateChoice choice;
+  choice.layer = request.layer;
+  choice.head = request.head;
+  switch (request.mode) {
+    case HeadMode::kSingleHead: choice.mode = AggregateMode::kHead; break;
+    case HeadMode::kMultiHead:
+    case HeadMode::kMeanOfHeads: choice.mode = AggregateMode::kLayerMean; break;
+    case HeadMode::kMaxOfHeads: choice.mode = AggregateMode::kLayerMax; break;
+    case HeadMode::kMeanAllLayers: choice.mode = AggregateMode::kAllMean; break;
+    case HeadMode::kRollout: choice.mode = AggregateMode::kRollout; break;
+  }
+  for (int h = 0; h < heads; ++h)
+    if (is_enabled(request, h)) choice.heads.push_back(h);
+  return choice;
+}
+
 void build_map(const AttentionTrace& trace, const MapRequest& request, std::vector<float>& out) {
   const int t = trace.tokens_count();
-  out.assign(static_cast<size_t>(t) * t, 0.0f);
-  if (t == 0 || trace.layers() == 0 || trace.heads() == 0) return;
-  const int layer = std::clamp(request.layer, 0, trace.layers() - 1);
-  switch (request.mode) {
-    case HeadMode::kSingleHead:
-      trace.copy_head(layer, std::clamp(request.head, 0, trace.heads() - 1), out);
-      return;
-    case HeadMode::kMultiHead:
-    case HeadMode::kMeanOfHeads:
-    case HeadMode::kMaxOfHeads: {
-      const bool take_max = request.mode == HeadMode::kMaxOfHeads;
-      int used = 0;
-      for (int h = 0; h < trace.heads(); ++h) {
-        if (!is_enabled(request, h)) continue;
-        accumulate_head(trace, layer, h, take_max, out);
-        ++used;
-      }
-      if (!take_max && used > 1)
-        for (float& v : out) v /= static_cast<float>(used);
-      return;
-    }
-    case HeadMode::kMeanAllLayers: {
-      for (int l = 0; l < trace.layers(); ++l)
-        for (int h = 0; h < trace.heads(); ++h) accumulate_head(trace, l, h, false, out);
-      const float count = static_cast<float>(trace.layers() * trace.heads());
-      for (float& v : out) v /= count;
-      return;
-    }
-    case HeadMode::kRollout:
-      rollout(trace, layer, out);
-      return;
+  if (t == 0 || trace.layers() == 0 || trace.heads() == 0) {
+    out.assign(static_cast<size_t>(t) * t, 0.0f);
+    return;
   }
+  MapRequest clamped = request;
+  clamped.layer = std::clamp(request.layer, 0, trace.layers() - 1);
+  clamped.head = std::clamp(request.head, 0, trace.heads() - 1);
+  out = aggregate(trace, aggregate_choice(clamped, trace.heads()));
 }
 
 float map_max(std::span<const float> map) {

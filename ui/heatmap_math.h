@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/aggregate.h"
 #include "core/attention_trace.h"
 #include "ui/view_state.h"
 
@@ -74,13 +75,18 @@ std::optional<Cell> hit_test(const HeatmapTransform& transform, Vec2f screen);
 // `label_pixels`: 1, 2, 5, 10, 20, 50, ... (round numbers, so labels land on 0, 5, 10, ...).
 int label_stride(float cell_pixels, float label_pixels);
 
+// A token as an axis label: newlines and tabs shown as \n and \t, at most `max_chars` code
+// points (longer ones end in "..").
+std::string token_label(const std::string& text, size_t max_chars);
+
 // Round tick values in [0, max_value] for a colour bar with at most `max_ticks` ticks,
 // always including 0; step 1, 2 or 5 times a power of ten.
 std::vector<float> colour_bar_ticks(float max_value, int max_ticks);
 
 // Which (T, T) map a heatmap shows for the view's head mode. kSingleHead: the head;
 // kMultiHead and kMeanOfHeads: mean of the enabled heads of the layer; kMaxOfHeads: their max;
-// kMeanAllLayers: mean over every layer and head; kRollout: attention rollout up to the layer.
+// kMeanAllLayers: mean over every layer and head; kRollout: attention rollout through every
+// layer. The maps come from core/analysis/aggregate.h, shared with the exporters.
 struct MapRequest {
   HeadMode mode = HeadMode::kSingleHead;
   int layer = 0;
@@ -91,6 +97,8 @@ struct MapRequest {
 MapRequest map_request_for(const ViewState& view);
 // A short title: "layer 3 · head 5", "layer 3 · mean of 10 heads", "rollout to layer 3".
 std::string map_title(const MapRequest& request, int heads);
+// The shared aggregation's choice for a request (enabled heads listed, empty list = all).
+AggregateChoice aggregate_choice(const MapRequest& request, int heads);
 // Fills out (T*T) with the map; zeros where a causal mask hides keys.
 void build_map(const AttentionTrace& trace, const MapRequest& request, std::vector<float>& out);
 

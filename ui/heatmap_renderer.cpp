@@ -97,6 +97,9 @@ Status HeatmapRenderer::draw(const Pass& pass) {
   glUniform2f(program_.uniform("u_cell_max"), pass.cell_max.x, pass.cell_max.y);
   glUniform2f(program_.uniform("u_atlas_texels"), static_cast<float>(pass.values->width()),
               static_cast<float>(pass.values->height()));
+  glUniform2f(program_.uniform("u_texels_per_pixel"),
+              (pass.cell_max.x - pass.cell_min.x) / static_cast<float>(pass.target->width()),
+              (pass.cell_max.y - pass.cell_min.y) / static_cast<float>(pass.target->height()));
   glUniform1i(program_.uniform("u_tile_texels"), pass.tile_texels);
   glUniform1i(program_.uniform("u_block"), pass.block);
   glUniform1i(program_.uniform("u_causal"), pass.style.causal ? 1 : 0);
@@ -155,18 +158,53 @@ void* HeatmapRenderer::render_view(const HeatmapTransform& transform, int pixel_
 }
 
 const GridAtlas& HeatmapRenderer::grid_atlas(const AttentionTrace& trace,
-                                             const GridSettings& settings) {
+                                             const GridSettings& settings, int tile_pixels) {
   const TraceFingerprint print = fingerprint(trace);
-  if (print == grid_trace_ && settings.per_head_contrast == grid_per_head_ && atlas_.texture)
+  tile_pixels = std::clamp(tile_pixels, 8, 512);
+  const bool values_current =
+      print == grid_trace_ && settings.per_head_contrast == grid_per_head_ && atlas_.heads > 0;
+  if (values_current && tile_pixels == atlas_tile_pixels_ && atlas_.texture) return atlas_;
+  if (!ready() || trace.layers() == 0 || trace.heads() == 0 || trace.tokens_count() == 0) {
+    atlas_ = GridAtlas{};
     return atlas_;
-  grid_trace_ = print;
-  grid_per_head_ = settings.per_head_contrast;
-  atlas_ = GridAtlas{};
-  const int layers = trace.layers(), heads = trace.heads(), tokens = trace.tokens_count();
-  if (!ready() || layers == 0 || heads == 0 || tokens == 0) return atlas_;
+  }
+  if (!values_current) {
+    grid_trace_ = print;
+    grid_per_head_ = settings.per_head_contrast;
+    upload_atlas_values(trace, settings.per_head_contrast);
+    preview_layer_ = preview_head_ = -1;
+  }
+  atlas_.texture = nullptr;
+  const int n = atlas_.thumbnail.texels;
+  if (Status resized =
+          atlas_target_.resize(atlas_.heads * tile_pixels, atlas_.layers * tile_pixels);
+      !resized) {
+    error_ = resized.error().message;
+    return atlas_;
+  }
+  Pass pass;
+  pass.target = &atlas_target_;
+  pass.values = &atlas_values_;
+  pass.tile_texels = n;
+  pass.block = atlas_.thumbnail.block;
+  pass.cell_min = {0.0f, 0.0f};
+  pass.cell_max = {static_cast<float>(atlas_.heads * n), static_cast<float>(atlas_.layers * n)};
+  pass.style.causal = atlas_causal_;
+  pass.style.hatch = false;
+  if (Status drawn = draw(pass); !drawn) {
+    error_ = drawn.error().message;
+    return atlas_;
+  }
+  atlas_tile_pixels_ = tile_pixels;
+  atlas_.tile_pixels = tile_pixels;
+  atlas_.texture = atlas_target_.texture().imgui_id();
+  return atlas_;
+}
 
+void HeatmapRenderer::upload_atlas_values(const AttentionTrace& trace, bool per_head_contrast) {
   // (L * n, H * n) texels: tile (layer, head) at rows layer*n, columns head*n.
-  const Thumbnail layout = thumbnail_layout(tokens, 128);
+  const int layers = trace.layers(), heads = trace.heads();
+  const Thumbnail layout = thumbnail_layout(trace.tokens_count(), 128);
   const int n = layout.texels;
   const int atlas_width = heads * n, atlas_height = layers * n;
   std::vector<float> atlas(static_cast<size_t>(atlas_width) * atlas_height, 0.0f);
@@ -177,7 +215,7 @@ const GridAtlas& HeatmapRenderer::grid_atlas(const AttentionTrace& trace,
       downsample_max(trace, l, h, layout, 1.0f, scratch_);
       const float head_max = map_max(scratch_);
       atlas_.head_max[static_cast<size_t>(l) * heads + h] = head_max;
-      const float divide = settings.per_head_contrast && head_max > 0.0f ? head_max : 1.0f;
+      const float divide = per_head_contrast && head_max > 0.0f ? head_max : 1.0f;
       for (int r = 0; r < n; ++r) {
         float* dst = atlas.data() + static_cast<size_t>(l * n + r) * atlas_width + h * n;
         const float* src = scratch_.data() + static_cast<size_t>(r) * n;
@@ -186,35 +224,39 @@ const GridAtlas& HeatmapRenderer::grid_atlas(const AttentionTrace& trace,
     }
   }
   atlas_values_.upload_r32f(atlas_width, atlas_height, atlas);
-
-  // Thumbnails of few tokens are scaled up by a whole factor so cells stay crisp.
-  const int tile_pixels = n * std::max(1, (96 + n - 1) / n);
-  if (Status resized = atlas_target_.resize(heads * tile_pixels, layers * tile_pixels, true);
-      !resized) {
-    error_ = resized.error().message;
-    return atlas_;
-  }
-  Pass pass;
-  pass.target = &atlas_target_;
-  pass.values = &atlas_values_;
-  pass.tile_texels = n;
-  pass.block = layout.block;
-  pass.cell_min = {0.0f, 0.0f};
-  pass.cell_max = {static_cast<float>(atlas_width), static_cast<float>(atlas_height)};
-  pass.style.value_max = 1.0f;
-  pass.style.causal = trace.causal();
-  pass.style.hatch = false;
-  if (Status drawn = draw(pass); !drawn) {
-    error_ = drawn.error().message;
-    return atlas_;
-  }
-  atlas_target_.texture().generate_mipmaps();
   atlas_.layers = layers;
   atlas_.heads = heads;
   atlas_.thumbnail = layout;
-  atlas_.tile_pixels = tile_pixels;
-  atlas_.texture = atlas_target_.texture().imgui_id();
-  return atlas_;
+  atlas_causal_ = trace.causal();
+}
+
+void* HeatmapRenderer::render_grid_preview(int layer, int head, int pixels) {
+  if (!atlas_.texture || layer < 0 || head < 0 || layer >= atlas_.layers ||
+      head >= atlas_.heads || pixels <= 0)
+    return nullptr;
+  if (layer == preview_layer_ && head == preview_head_ && preview_target_.width() == pixels)
+    return preview_target_.texture().imgui_id();
+  if (Status resized = preview_target_.resize(pixels, pixels); !resized) {
+    error_ = resized.error().message;
+    return nullptr;
+  }
+  const float n = static_cast<float>(atlas_.thumbnail.texels);
+  Pass pass;
+  pass.target = &preview_target_;
+  pass.values = &atlas_values_;
+  pass.tile_texels = atlas_.thumbnail.texels;
+  pass.block = atlas_.thumbnail.block;
+  pass.cell_min = {head * n, layer * n};
+  pass.cell_max = {(head + 1) * n, (layer + 1) * n};
+  pass.style.causal = atlas_causal_;
+  pass.style.hatch = false;
+  if (Status drawn = draw(pass); !drawn) {
+    error_ = drawn.error().message;
+    return nullptr;
+  }
+  preview_layer_ = layer;
+  preview_head_ = head;
+  return preview_target_.texture().imgui_id();
 }
 
 Status HeatmapRenderer::render_map_to(GlRenderTarget& target, int cells,

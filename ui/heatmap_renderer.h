@@ -32,6 +32,7 @@ struct HeatmapPanelSettings {
   bool sqrt_contrast = false;    // gamma 0.5
   bool show_labels = true;
   bool dragging = false;         // a pan drag started on the map (not a click)
+  bool set_hovered_key = false;  // this panel set view.hovered_key (and clears it on leaving)
 };
 
 // Settings of the model grid.
@@ -65,7 +66,7 @@ struct SelectedMap {
 struct GridAtlas {
   int layers = 0, heads = 0;
   Thumbnail thumbnail;      // texels per tile side and cells per texel
-  int tile_pixels = 0;      // pixels per tile side in the coloured texture
+  int tile_pixels = 0;      // framebuffer pixels per tile side in the coloured texture
   void* texture = nullptr;  // ImTextureID of the coloured atlas (rows bottom-up)
   std::vector<float> head_max;  // (L, H) largest weight of each head
   // UV rectangle of (layer, head) for ImGui::Image (flipped for the bottom-up rows).
@@ -91,8 +92,13 @@ class HeatmapRenderer {
   void* render_view(const HeatmapTransform& transform, int pixel_width, int pixel_height,
                     const HeatmapStyle& style);
 
-  // The grid atlas of every head of the trace, rebuilt when the trace or settings change.
-  const GridAtlas& grid_atlas(const AttentionTrace& trace, const GridSettings& settings);
+  // The grid atlas of every head of the trace: values rebuilt when the trace or contrast
+  // change, colours re-rendered when the tile size (`tile_pixels`, framebuffer pixels per
+  // thumbnail side, so thumbnails are shown pixel for pixel) changes.
+  const GridAtlas& grid_atlas(const AttentionTrace& trace, const GridSettings& settings,
+                              int tile_pixels);
+  // One head of the atlas coloured at `pixels` x `pixels` (the hover preview); nullptr on error.
+  void* render_grid_preview(int layer, int head, int pixels);
 
   // Renders an arbitrary (T, T) map into `target` at its size, whole map visible. Used by the
   // self test and available to exporters of "what is on screen".
@@ -105,6 +111,7 @@ class HeatmapRenderer {
  private:
   struct Pass;  // one draw of the heatmap program
   Status draw(const Pass& pass);
+  void upload_atlas_values(const AttentionTrace& trace, bool per_head_contrast);
 
   bool initialized_ = false;
   std::string error_;
@@ -130,7 +137,11 @@ class HeatmapRenderer {
   bool grid_per_head_ = true;
   GridAtlas atlas_;
   GlTexture atlas_values_;
+  bool atlas_causal_ = false;
   GlRenderTarget atlas_target_;
+  int atlas_tile_pixels_ = 0;
+  GlRenderTarget preview_target_;
+  int preview_layer_ = -1, preview_head_ = -1;
   std::vector<float> scratch_;
 };
 

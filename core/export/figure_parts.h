@@ -43,6 +43,8 @@ float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, f
 void add_shape(Figure& figure, Shape shape);
 // Rectangle, line and text primitives, in logical pixels.
 void add_rect(Figure& figure, float x, float y, float w, float h, Rgba fill);
+// An outline drawn just outside the rectangle, so the cells inside keep their exact colours.
+void add_frame(Figure& figure, float x, float y, float w, float h, Rgba color, float width);
 void add_line(Figure& figure, Point a, Point b, Rgba color, float width);
 void add_text(Figure& figure, float x, float y, std::string text, float size, Rgba color,
               TextAnchor anchor = TextAnchor::kStart, bool vertical = false);

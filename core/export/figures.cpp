@@ -205,10 +205,7 @@ float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, f
   bar.colors.resize(256);
   for (int i = 0; i < 256; ++i) bar.colors[i] = viridis_rgba((255 - i) / 255.0f);
   add_shape(figure, std::move(bar));
-  RectShape frame{x, y, kBarWidth, height, Rgba{0, 0, 0, 0}};
-  frame.stroke = palette.frame;
-  frame.stroke_width = 0.75f;
-  add_shape(figure, frame);
+  add_frame(figure, x, y, kBarWidth, height, palette.frame, 0.75f);
 
   float label_width = 0.0f;
   for (int i = 0; i <= 4; ++i) {
@@ -230,6 +227,13 @@ void add_shape(Figure& figure, Shape shape) { figure.shapes.push_back(std::move(
 
 void add_rect(Figure& figure, float x, float y, float w, float h, Rgba fill) {
   add_shape(figure, RectShape{x, y, w, h, fill});
+}
+
+void add_frame(Figure& figure, float x, float y, float w, float h, Rgba color, float width) {
+  RectShape frame{x - width, y - width, w + 2 * width, h + 2 * width, Rgba{0, 0, 0, 0}};
+  frame.stroke = color;
+  frame.stroke_width = width;
+  add_shape(figure, frame);
 }
 
 void add_line(Figure& figure, Point a, Point b, Rgba color, float width) {

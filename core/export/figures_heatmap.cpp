@@ -110,10 +110,7 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
       }
     }
   }
-  RectShape frame{heat_x, heat_y, block, block, Rgba{0, 0, 0, 0}};
-  frame.stroke = palette.frame;
-  frame.stroke_width = 0.75f;
-  add_shape(figure, frame);
+  add_frame(figure, heat_x, heat_y, block, block, palette.frame, 0.75f);
 
   // Token labels: queries on the left, keys rotated below.
   for (int i = 0; i < t; i += step) {
@@ -207,10 +204,7 @@ Figure build_grid_figure(const AttentionTrace& trace, const FigureSpec& spec, co
         }
       }
       add_shape(figure, std::move(cells));
-      RectShape frame{grid_x + h * (tile + kGap), tile_y, tile, tile, Rgba{0, 0, 0, 0}};
-      frame.stroke = palette.frame;
-      frame.stroke_width = 0.5f;
-      add_shape(figure, frame);
+      add_frame(figure, grid_x + h * (tile + kGap), tile_y, tile, tile, palette.frame, 0.5f);
     }
   }
   const float bar_height = std::clamp(grid_h, 120.0f, 400.0f);

@@ -1,0 +1,176 @@
+#include "ui/panel_head_roles.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+namespace attnviz::ui {
+
+const HeadRoleTable& head_roles_for(const AttentionTrace& trace, HeadRolesCache& cache) {
+  const TraceFingerprint print = fingerprint(trace);
+  if (!cache.valid || !(cache.trace == print)) {
+    cache.table = compute_head_roles(trace);
+    cache.trace = print;
+    cache.valid = true;
+  }
+  return cache.table;
+}
+
+ImU32 role_colour(const std::string& label) {
+  if (label == "prev") return IM_COL32(110, 180, 255, 255);
+  if (label == "dup") return IM_COL32(240, 130, 200, 255);
+  if (label == "induction") return IM_COL32(255, 170, 60, 255);
+  if (label == "first") return IM_COL32(170, 170, 180, 255);
+  if (label == "self") return IM_COL32(150, 220, 150, 255);
+  if (label == "local") return IM_COL32(120, 210, 210, 255);
+  if (label == "broad") return IM_COL32(200, 190, 130, 255);
+  return IM_COL32(150, 150, 160, 255);  // mixed
+}
+
+namespace {
+
+enum Column { kLayer, kHead, kPrevious, kDuplicate, kInduction, kFirst, kDistance, kEntropy,
+              kLabel, kColumnCount };
+
+double sort_key(const HeadRole& role, int column) {
+  switch (column) {
+    case kLayer: return role.layer;
+    case kHead: return role.head;
+    case kPrevious: return role.previous_token;
+    case kDuplicate: return role.duplicate_token;
+    case kInduction: return role.induction;
+    case kFirst: return role.first_token_share;
+    case kDistance: return role.mean_distance;
+    case kEntropy: return role.mean_entropy;
+    default: return 0.0;
+  }
+}
+
+// Rebuilds the row order when the sort spec or the trace changed.
+void update_order(const HeadRoleTable& roles, const TraceFingerprint& print,
+                  HeadRolesPanelState& state) {
+  const size_t count = roles.roles.size();
+  bool dirty = state.order.size() != count || !(state.sorted_trace == print);
+  if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
+    if (specs->SpecsCount > 0) {
+      state.sort_column = specs->Specs[0].ColumnIndex;
+      state.sort_descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+    }
+    specs->SpecsDirty = false;
+    dirty = true;
+  }
+  if (!dirty) return;
+  state.sorted_trace = print;
+  state.order.resize(count);
+  std::iota(state.order.begin(), state.order.end(), 0);
+  const int column = state.sort_column;
+  const bool descending = state.sort_descending;
+  std::stable_sort(state.order.begin(), state.order.end(), [&](int a, int b) {
+    const HeadRole& x = roles.roles[a];
+    const HeadRole& y = roles.roles[b];
+    if (column == kLabel) return descending ? x.label > y.label : x.label < y.label;
+    const double kx = sort_key(x, column), ky = sort_key(y, column);
+    return descending ? kx > ky : kx < ky;
+  });
+}
+
+void score_cell(double value) {
+  // A tiny bar behind the number shows the share at a glance.
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float height = ImGui::GetTextLineHeight();
+  ImGui::GetWindowDrawList()->AddRectFilled(
+      at, ImVec2(at.x + width * static_cast<float>(std::clamp(value, 0.0, 1.0)), at.y + height),
+      IM_COL32(90, 140, 220, 90));
+  ImGui::Text("%.3f", value);
+}
+
+}  // namespace
+
+void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles,
+                           ViewState& view, HeadRolesPanelState& state,
+                           const std::function<void()>& load_probe) {
+  if (!ImGui::Begin("Head roles")) {
+    ImGui::End();
+    return;
+  }
+  if (roles.roles.empty()) {
+    ImGui::TextDisabled("No heads to describe yet.");
+    ImGui::End();
+    return;
+  }
+  ImGui::BeginDisabled(!load_probe);
+  if (ImGui::Button("Load induction probe") && load_probe) load_probe();
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
+    ImGui::TextUnformatted(
+        "Scores are the share of a head's attention that fits a pattern (TransformerLens "
+        "head detector, 'mul'): prev = the token just before, dup = earlier copies of the same "
+        "token, induction = the token after an earlier copy. Induction heads need repeated "
+        "text: the probe feeds random tokens repeated twice. first = mean weight on token 0, "
+        "dist = attention-weighted distance in tokens, entropy in nats.");
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg |
+                                     ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
+                                     ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  if (ImGui::BeginTable("##head_roles", kColumnCount, kFlags)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("layer", ImGuiTableColumnFlags_DefaultSort);
+    ImGui::TableSetupColumn("head");
+    ImGui::TableSetupColumn("prev", ImGuiTableColumnFlags_PreferSortDescending);
+    ImGui::TableSetupColumn("dup", ImGuiTableColumnFlags_PreferSortDescending);
+    ImGui::TableSetupColumn("induction", ImGuiTableColumnFlags_PreferSortDescending);
+    ImGui::TableSetupColumn("first", ImGuiTableColumnFlags_PreferSortDescending);
+    ImGui::TableSetupColumn("dist");
+    ImGui::TableSetupColumn("entropy");
+    ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    update_order(roles, fingerprint(trace), state);
+
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(state.order.size()));
+    while (clipper.Step()) {
+      for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+        const HeadRole& role = roles.roles[state.order[row]];
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        const bool selected = role.layer == view.layer && role.head == view.head;
+        char id[32];
+        std::snprintf(id, sizeof id, "%d##role%d", role.layer, state.order[row]);
+        if (ImGui::Selectable(id, selected, ImGuiSelectableFlags_SpanAllColumns)) {
+          view.layer = role.layer;
+          view.head = role.head;
+          view.head_mode = HeadMode::kSingleHead;
+        }
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", role.head);
+        ImGui::TableNextColumn();
+        score_cell(role.previous_token);
+        ImGui::TableNextColumn();
+        score_cell(role.duplicate_token);
+        ImGui::TableNextColumn();
+        score_cell(role.induction);
+        ImGui::TableNextColumn();
+        score_cell(role.first_token_share);
+        ImGui::TableNextColumn();
+        ImGui::Text("%.1f", role.mean_distance);
+        ImGui::TableNextColumn();
+        ImGui::Text("%.2f", role.mean_entropy);
+        ImGui::TableNextColumn();
+        ImGui::PushStyleColor(ImGuiCol_Text, role_colour(role.label));
+        ImGui::TextUnformatted(role.label.c_str());
+        ImGui::PopStyleColor();
+      }
+    }
+    ImGui::EndTable();
+  }
+  ImGui::End();
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,285 @@
+#include "ui/panel_inspector.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+
+#include "ui/draw_helpers.h"
+#include "ui/heatmap_math.h"
+
+namespace attnviz::ui {
+
+ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& detail, int query,
+                                 int key) {
+  ScoreArithmetic result;
+  const int t = detail.tokens, d = detail.head_dim;
+  result.query = query;
+  result.key = key;
+  result.head_dim = d;
+  result.score_scale = detail.score_scale;
+  const float* q = detail.queries.data() + static_cast<size_t>(query) * d;
+  const float* k = detail.keys.data() + static_cast<size_t>(key) * d;
+  for (int i = 0; i < d; ++i) result.dot += q[i] * k[i];
+  result.masked = key >= trace.row_length(query);
+  result.score = result.masked ? -std::numeric_limits<float>::infinity()
+                               : result.dot * detail.score_scale;
+  result.weight = trace.weight(detail.layer, detail.head, query, key);
+  const auto row = trace.row(detail.layer, detail.head, query);
+  result.entropy = entropy(row);
+  result.max_entropy = std::log(static_cast<float>(row.size()));
+  // Raw dot products of the row (-inf stays -inf where masked), then both scalings.
+  std::vector<float> dots(static_cast<size_t>(t));
+  const float unscale = detail.score_scale != 0.0f ? 1.0f / detail.score_scale : 1.0f;
+  for (int j = 0; j < t; ++j) dots[j] = detail.scores[static_cast<size_t>(query) * t + j] * unscale;
+  result.entropy_scaled = entropy(softmax(dots, 1.0f / std::sqrt(static_cast<float>(d))));
+  result.entropy_unscaled = entropy(softmax(dots, 1.0f));
+  return result;
+}
+
+namespace {
+
+const ImU32 kWhatIfColour = IM_COL32(200, 90, 30, 255);
+const ImU32 kKeyColour = IM_COL32(255, 190, 60, 255);
+
+// D values as bars around a zero line (blue positive, red negative), scaled to the largest
+// magnitude; hovering a bar shows its index and value.
+void draw_vector_strip(const char* id, const float* values, int count, float height) {
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float width = std::max(ImGui::GetContentRegionAvail().x, 40.0f);
+  ImGui::InvisibleButton(id, ImVec2(width, height));
+  ImDrawList* draw_list = ImGui::GetWindowDrawList();
+  draw_list->AddRectFilled(at, ImVec2(at.x + width, at.y + height), IM_COL32(30, 30, 36, 255));
+  float largest = 1e-12f;
+  for (int i = 0; i < count; ++i) largest = std::max(largest, std::abs(values[i]));
+  const float mid = at.y + height * 0.5f;
+  const float bar = width / static_cast<float>(count);
+  for (int i = 0; i < count; ++i) {
+    const float extent = values[i] / largest * (height * 0.5f - 1.0f);
+    const float x0 = at.x + i * bar, x1 = x0 + std::max(bar - 1.0f, 1.0f);
+    draw_list->AddRectFilled(ImVec2(x0, std::min(mid, mid - extent)),
+                             ImVec2(x1, std::max(mid, mid - extent)),
+                             values[i] >= 0.0f ? IM_COL32(90, 150, 240, 255)
+                                               : IM_COL32(230, 90, 80, 255));
+  }
+  draw_list->AddLine(ImVec2(at.x, mid), ImVec2(at.x + width, mid), IM_COL32(120, 120, 130, 255));
+  if (ImGui::IsItemHovered()) {
+    const int i = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0,
+                             count - 1);
+    ImGui::SetTooltip("dimension %d: %.4f", i, static_cast<double>(values[i]));
+  }
+}
+
+void draw_numbers(const float* values, int count) {
+  std::string line;
+  char number[24];
+  for (int i = 0; i < count; ++i) {
+    std::snprintf(number, sizeof number, "%s%.3f", i == 0 ? "" : "  ", static_cast<double>(values[i]));
+    line += number;
+  }
+  ImGui::PushTextWrapPos(0.0f);
+  ImGui::TextDisabled("%s", line.c_str());
+  ImGui::PopTextWrapPos();
+}
+
+// The softmax row as bars over the visible keys; the inspected key highlighted. A click on a
+// bar inspects that key. Returns the clicked key.
+std::optional<int> draw_softmax_row(const AttentionTrace& trace, std::span<const float> row,
+                                    int key) {
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float width = std::max(ImGui::GetContentRegionAvail().x, 40.0f);
+  const float height = 64.0f;
+  const bool clicked = ImGui::InvisibleButton("##softmax_row", ImVec2(width, height));
+  ImDrawList* draw_list = ImGui::GetWindowDrawList();
+  draw_list->AddRectFilled(at, ImVec2(at.x + width, at.y + height), IM_COL32(30, 30, 36, 255));
+  const int keys = static_cast<int>(row.size());
+  const float bar = width / static_cast<float>(trace.tokens_count());
+  float largest = 1e-12f;
+  for (float w : row) largest = std::max(largest, w);
+  for (int j = 0; j < keys; ++j) {
+    const float x0 = at.x + j * bar, x1 = x0 + std::max(bar - (bar > 3.0f ? 1.0f : 0.0f), 1.0f);
+    const float top = at.y + height - row[j] / largest * (height - 2.0f);
+    draw_list->AddRectFilled(ImVec2(x0, top), ImVec2(x1, at.y + height),
+                             j == key ? kKeyColour : viridis_colour(row[j] / largest));
+  }
+  if (keys < trace.tokens_count())  // masked keys of a causal row
+    draw_list->AddRectFilled(ImVec2(at.x + keys * bar, at.y), ImVec2(at.x + width, at.y + height),
+                             IM_COL32(50, 50, 56, 255));
+  if (ImGui::IsItemHovered()) {
+    const int j = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0,
+                             trace.tokens_count() - 1);
+    const std::string label = token_label(trace.tokens()[j].text, 24);
+    if (j < keys)
+      ImGui::SetTooltip("key \"%s\" (%d): %.4f\nclick to inspect this key", label.c_str(), j,
+                        static_cast<double>(row[j]));
+    else
+      ImGui::SetTooltip("key \"%s\" (%d): masked (after the query)", label.c_str(), j);
+    if (clicked) return j;
+  }
+  return std::nullopt;
+}
+
+void draw_banner(const char* text) {
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float height = ImGui::GetTextLineHeightWithSpacing() + 4.0f;
+  ImGui::GetWindowDrawList()->AddRectFilled(at, ImVec2(at.x + width, at.y + height), kWhatIfColour,
+                                            3.0f);
+  ImGui::SetCursorScreenPos(ImVec2(at.x + 6.0f, at.y + 3.0f));
+  ImGui::TextUnformatted(text);
+  ImGui::SetCursorScreenPos(ImVec2(at.x, at.y + height + 4.0f));
+}
+
+// The what-if switches; true when the person changed one. `model_causal` is the model's own
+// mask, so that choosing it again clears the what-if instead of pinning it.
+bool draw_what_ifs(bool model_causal, RunOptions& options) {
+  bool changed = false;
+  ImGui::Separator();
+  if (!options.reproduces_model()) draw_banner("What-if: not the model's real computation");
+  ImGui::TextDisabled("What-ifs (re-run the model with changed math)");
+  bool causal = options.causal_mask.value_or(model_causal);
+  if (ImGui::Checkbox("causal mask", &causal)) {
+    options.causal_mask = causal;
+    if (causal == model_causal) options.causal_mask.reset();
+    changed = true;
+  }
+  ImGui::SameLine();
+  if (ImGui::Checkbox("divide by sqrt(d_k)", &options.scale_by_sqrt_dk)) changed = true;
+  ImGui::SetNextItemWidth(std::min(260.0f, ImGui::GetContentRegionAvail().x));
+  if (ImGui::SliderFloat("temperature", &options.temperature, 0.05f, 5.0f, "%.2f",
+                         ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp))
+    changed = true;
+  ImGui::SameLine();
+  if (ImGui::Button("Reset")) {
+    RunOptions defaults;
+    options.causal_mask = defaults.causal_mask;
+    options.scale_by_sqrt_dk = defaults.scale_by_sqrt_dk;
+    options.temperature = defaults.temperature;
+    changed = true;
+  }
+  return changed;
+}
+
+void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
+                     const ScoreArithmetic& math, bool show_numbers) {
+  const int d = detail.head_dim;
+  const float* q = detail.queries.data() + static_cast<size_t>(math.query) * d;
+  const float* k = detail.keys.data() + static_cast<size_t>(math.key) * d;
+  ImGui::Text("q (query %d, %d numbers)", math.query, d);
+  draw_vector_strip("##q", q, d, 34.0f);
+  if (show_numbers) draw_numbers(q, d);
+  ImGui::Text("k (key %d)", math.key);
+  draw_vector_strip("##k", k, d, 34.0f);
+  if (show_numbers) draw_numbers(k, d);
+  std::vector<float> products(static_cast<size_t>(d));
+  for (int i = 0; i < d; ++i) products[i] = q[i] * k[i];
+  ImGui::TextDisabled("q_i \xC2\xB7 k_i per dimension (their sum is q\xC2\xB7k)");
+  draw_vector_strip("##qk", products.data(), d, 28.0f);
+
+  ImGui::Text("q\xC2\xB7k = %.4f", static_cast<double>(math.dot));
+  const float root = std::sqrt(static_cast<float>(d));
+  const float sqrt_part = trace.options.scale_by_sqrt_dk ? 1.0f / root : 1.0f;
+  const float temperature = trace.options.temperature;
+  if (trace.options.scale_by_sqrt_dk)
+    ImGui::Text("q\xC2\xB7k / sqrt(%d) = %.4f / %.3f = %.4f", d, static_cast<double>(math.dot),
+                static_cast<double>(root), static_cast<double>(math.dot / root));
+  else
+    ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.3f, 1.0f), "no division by sqrt(d_k) (what-if)");
+  if (temperature != 1.0f)
+    ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.3f, 1.0f), "/ temperature %.2f (what-if)",
+                       static_cast<double>(temperature));
+  const float other = math.score_scale / (sqrt_part / temperature);
+  if (std::abs(other - 1.0f) > 1e-4f)  // e.g. GPT-2's scale_attn_by_inverse_layer_idx
+    ImGui::Text("\xC3\x97 %.4f (the model's extra scaling of this layer)", static_cast<double>(other));
+  if (math.masked) {
+    ImGui::TextColored(ImVec4(0.6f, 0.6f, 0.65f, 1.0f),
+                       "masked: key after query -> score = -inf, weight 0");
+  } else {
+    ImGui::Text("score = %.4f  -> softmax weight = %.4f", static_cast<double>(math.score),
+                static_cast<double>(math.weight));
+  }
+}
+
+// Which query the inspector explains: the pinned token, else the last one.
+int inspected_query(const AttentionTrace& trace, const ViewState& view) {
+  if (view.pinned_token && *view.pinned_token < trace.tokens_count()) return *view.pinned_token;
+  return trace.tokens_count() - 1;
+}
+
+int argmax(std::span<const float> row) {
+  return static_cast<int>(std::max_element(row.begin(), row.end()) - row.begin());
+}
+
+}  // namespace
+
+bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
+                          RunOptions& options) {
+  if (!ImGui::Begin("Inspector")) {
+    ImGui::End();
+    return false;
+  }
+  if (trace.tokens_count() == 0 || trace.layers() == 0 || trace.heads() == 0) {
+    ImGui::TextDisabled("No attention yet: type some text.");
+    ImGui::End();
+    return false;
+  }
+  const int layer = std::clamp(view.layer, 0, trace.layers() - 1);
+  const int head = std::clamp(view.head, 0, trace.heads() - 1);
+  const int query = inspected_query(trace, view);
+  const auto row = trace.row(layer, head, query);
+  if (view.hovered_key && *view.hovered_key < trace.tokens_count()) state.key = view.hovered_key;
+  if (!state.key || *state.key >= trace.tokens_count()) state.key = argmax(row);
+  const int key = *state.key;
+
+  const std::string query_label = token_label(trace.tokens()[query].text, 20);
+  const std::string key_label = token_label(trace.tokens()[key].text, 20);
+  ImGui::Text("layer %d \xC2\xB7 head %d:  \"%s\" (%d) -> \"%s\" (%d)", layer, head,
+              query_label.c_str(), query, key_label.c_str(), key);
+  if (!view.pinned_token)
+    ImGui::TextDisabled("Showing the last token; click a token or heatmap row to pin another.");
+  if (view.head_mode != HeadMode::kSingleHead)
+    ImGui::TextDisabled("The arithmetic is per head: showing head %d of the aggregate.", head);
+  if (!trace.options.reproduces_model()) draw_banner("What-if: not the model's real computation");
+
+  if (!trace.has_qkv()) {
+    ImGui::TextWrapped("This attention was imported: it has no queries, keys or values, so only "
+                       "the weights are shown.");
+  } else {
+    const TraceFingerprint print = fingerprint(trace);
+    if (!state.has_detail || !(state.detail_trace == print) || state.detail_layer != layer ||
+        state.detail_head != head) {
+      state.detail = trace.head_detail(layer, head);  // O(T²·D), once per head
+      state.detail_trace = print;
+      state.detail_layer = layer;
+      state.detail_head = head;
+      state.has_detail = true;
+    }
+    const ScoreArithmetic math = score_arithmetic(trace, state.detail, query, key);
+    ImGui::Checkbox("numbers", &state.show_numbers);
+    draw_arithmetic(trace, state.detail, math, state.show_numbers);
+    ImGui::Spacing();
+    ImGui::TextDisabled("Why divide by sqrt(d_k): q\xC2\xB7k grows with D, and large scores saturate "
+                        "the softmax onto one key.");
+    ImGui::Text("this row's entropy at temperature 1: / sqrt(%d) %.3f nats, unscaled %.3f nats",
+                math.head_dim, static_cast<double>(math.entropy_scaled),
+                static_cast<double>(math.entropy_unscaled));
+  }
+  ImGui::Separator();
+  ImGui::Text("softmax row of query %d (%zu keys)", query, row.size());
+  if (std::optional<int> clicked = draw_softmax_row(trace, row, key)) {
+    state.key = clicked;
+  }
+  const float row_entropy = entropy(row);
+  ImGui::Text("entropy %.3f nats (uniform over %zu keys: %.3f)", static_cast<double>(row_entropy),
+              row.size(), std::log(static_cast<double>(row.size())));
+
+  if (!trace.options.causal_mask) state.model_causal = trace.causal();
+  const bool changed = draw_what_ifs(state.model_causal, options);
+  ImGui::End();
+  return changed;
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,56 @@
+// The inspector: the arithmetic of one attention score, for the pinned query token and the
+// hovered (or last hovered, or clicked) key of the selected head. It writes out q and k (D
+// numbers each, as bar strips), q·k, the division by √d_k, the mask, the softmax row with the
+// key highlighted, and the row's entropy. What-if switches (causal mask, √d_k scaling,
+// temperature) edit RunOptions for the app to re-run the model with; they are marked as not
+// the model's real computation. Traces without Q/K/V (imported attention) show the row only.
+//
+// Legend: T tokens, D head width.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/attention_trace.h"
+#include "ui/heatmap_renderer.h"
+#include "ui/view_state.h"
+
+namespace attnviz::ui {
+
+// The numbers behind one score, recomputed from the head's Q and K.
+struct ScoreArithmetic {
+  int query = 0, key = 0, head_dim = 0;
+  float dot = 0.0f;          // q·k
+  float score_scale = 1.0f;  // what the run multiplied q·k by (1/√D, / temperature, ...)
+  float score = 0.0f;        // dot * score_scale; -inf when masked
+  bool masked = false;       // causal: key after query
+  float weight = 0.0f;       // the trace's post-softmax weight (the model's real output)
+  float entropy = 0.0f;      // of the trace's row, nats
+  float max_entropy = 0.0f;  // ln(visible keys): a uniform row
+  // The same row's entropy with q·k / √D (as GPT-2 and BERT do) and with q·k unscaled, both
+  // at temperature 1: why the scaling exists, shown live.
+  float entropy_scaled = 0.0f;
+  float entropy_unscaled = 0.0f;
+};
+// detail = trace.head_detail(layer, head); query and key are token indices.
+ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& detail, int query,
+                                 int key);
+
+// The inspector's own state: the cached head detail and the key being explained.
+struct InspectorState {
+  TraceFingerprint detail_trace;
+  int detail_layer = -1, detail_head = -1;
+  bool has_detail = false;
+  HeadDetail detail;          // (T, D) q, k, v and (T, T) scores of the selected head
+  std::optional<int> key;     // follows view.hovered_key; stays when the mouse leaves
+  bool show_numbers = false;  // q and k as numbers under the strips
+  bool model_causal = true;   // the model's own mask, learnt from a trace run without what-ifs
+};
+
+// Draws the "Inspector" window; returns early when it is collapsed. `options` holds the
+// RunOptions the app runs with: when the person changes a what-if (or resets), they are
+// edited in place and the function returns true so the app re-runs the model.
+bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
+                          RunOptions& options);
+
+}  // namespace attnviz::ui

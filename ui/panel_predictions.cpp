@@ -1,0 +1,63 @@
+#include "ui/panel_predictions.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "ui/heatmap_math.h"
+
+namespace attnviz::ui {
+
+void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
+                            const std::function<void(const std::string&)>& append_text) {
+  if (!ImGui::Begin("Predictions")) {
+    ImGui::End();
+    return;
+  }
+  const int tokens = trace.tokens_count();
+  if (trace.predictions.empty() || tokens == 0) {
+    ImGui::TextWrapped("No next-token predictions: this model has no language-model head "
+                       "(e.g. BERT), or the attention was imported.");
+    ImGui::End();
+    return;
+  }
+  int position = tokens - 1;
+  if (view.pinned_token && *view.pinned_token < tokens) position = *view.pinned_token;
+  position = std::min(position, static_cast<int>(trace.predictions.size()) - 1);
+  const std::string after = token_label(trace.tokens()[position].text, 24);
+  ImGui::Text("After \"%s\" (%d) the model predicts:", after.c_str(), position);
+  const bool last = position == tokens - 1;
+  const std::string* actual = last ? nullptr : &trace.tokens()[position + 1].text;
+  if (actual != nullptr)
+    ImGui::TextDisabled("the text continues with \"%s\"", token_label(*actual, 24).c_str());
+  if (!trace.options.reproduces_model())
+    ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.3f, 1.0f), "(under a what-if: not the real model)");
+
+  const float bar_width = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.45f);
+  const auto& predictions = trace.predictions[position];
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const Prediction& prediction = predictions[i];
+    ImGui::PushID(static_cast<int>(i));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const float height = ImGui::GetTextLineHeightWithSpacing();
+    // The probability bar sits behind the row's text.
+    ImGui::GetWindowDrawList()->AddRectFilled(
+        at, ImVec2(at.x + bar_width * std::clamp(prediction.probability, 0.0f, 1.0f), at.y + height),
+        actual != nullptr && prediction.text == *actual ? IM_COL32(80, 160, 90, 150)
+                                                        : IM_COL32(70, 110, 190, 150));
+    char label[160];
+    std::snprintf(label, sizeof label, "%5.1f%%  %s", 100.0 * prediction.probability,
+                  token_label(prediction.text, 32).c_str());
+    const bool chosen = ImGui::Selectable(label, false, 0, ImVec2(0, 0));
+    const bool entered = ImGui::IsItemFocused() &&
+                         ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false);
+    if (ImGui::IsItemHovered() && append_text)
+      ImGui::SetTooltip("append \"%s\" to the text", token_label(prediction.text, 32).c_str());
+    if ((chosen || entered) && append_text) append_text(prediction.text);
+    ImGui::PopID();
+  }
+  ImGui::End();
+}
+
+}  // namespace attnviz::ui
