@@ -8,6 +8,7 @@ namespace attnviz {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"tokenize", run_tokenize},
       {"export", run_export},
 #ifdef ATTNVIZ_GUI
       {"view", run_view},

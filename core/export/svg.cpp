@@ -98,13 +98,18 @@ void write(std::string& out, const PathShape& path) {
 
 void write(std::string& out, const TextShape& text) {
   static const char* kAnchor[] = {"start", "middle", "end"};
-  const std::string x = number(text.x), y = number(text.y);
+  // Vertical text is placed by a transform (translate, then rotate about the origin), the form
+  // every SVG renderer supports, rather than rotate(angle cx cy).
+  const std::string x = text.vertical ? "0" : number(text.x);
+  const std::string y = text.vertical ? "0" : number(text.y);
   out += "<text x=\"" + x + "\" y=\"" + y + "\" font-size=\"" + number(text.size) + "\" " +
          paint("fill", text.color);
   if (text.anchor != TextAnchor::kStart) {
     out += std::string(" text-anchor=\"") + kAnchor[static_cast<int>(text.anchor)] + "\"";
   }
-  if (text.vertical) out += " transform=\"rotate(-90 " + x + " " + y + ")\"";
+  if (text.vertical) {
+    out += " transform=\"translate(" + number(text.x) + " " + number(text.y) + ") rotate(-90)\"";
+  }
   out += '>';
   out += xml_escape(text.text);
   out += "</text>\n";

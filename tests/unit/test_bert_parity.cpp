@@ -4,6 +4,8 @@
 // Legend: L layers, H heads, T tokens, C width.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "core/safetensors.h"
 #include "model_test_support.h"
 
@@ -39,6 +41,8 @@ TEST(BertParity, AttentionAndHiddenStatesMatchHuggingFace) {
         trace->tokens_count(), config.width);
     EXPECT_LT(hidden.value, 1e-4) << "hidden state max difference " << hidden.value << " at "
                                   << hidden.where;
+    std::cout << "text " << i << ": T=" << tokens.size() << " attention max diff "
+              << attention.value << ", hidden max diff " << hidden.value << "\n";
   }
 }
 

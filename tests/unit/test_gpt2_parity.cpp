@@ -4,6 +4,8 @@
 // Legend: L layers, H heads, T tokens, C width, V vocabulary.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <algorithm>
 #include <numeric>
 
@@ -49,6 +51,8 @@ TEST_F(Gpt2Parity, AttentionAndHiddenStatesMatchHuggingFace) {
         trace->tokens_count(), config.width);
     EXPECT_LT(hidden.value, 1e-4) << "hidden state max difference " << hidden.value << " at "
                                   << hidden.where;
+    std::cout << "text " << i << ": T=" << tokens.size() << " attention max diff "
+              << attention.value << ", hidden max diff " << hidden.value << "\n";
   }
 }
 
@@ -98,7 +102,9 @@ TEST_F(Gpt2Parity, PredictionsMatchSoftmaxOfTiedHead) {
       EXPECT_EQ(p.text, model_->tokenizer().token_text(p.id)) << place;
       worst.update(std::abs(p.probability - probability(p.id)), place + " (own id)");
       worst.update(std::abs(p.probability - probability(order[r])), place + " (rank)");
-      if (r > 0) EXPECT_LE(p.probability, trace->predictions[q][r - 1].probability) << place;
+      if (r > 0) {
+        EXPECT_LE(p.probability, trace->predictions[q][r - 1].probability) << place;
+      }
     }
   }
   EXPECT_LT(worst.value, 1e-5) << "prediction probability max difference " << worst.value
