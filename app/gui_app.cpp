@@ -12,6 +12,7 @@
 #include "app/gui_automation.h"
 #include "app/gui_window.h"
 #include "core/model.h"
+#include "ui/panel_export.h"
 #include "ui/panel_heads.h"
 #include "ui/panel_models.h"
 #include "ui/panel_text.h"
@@ -240,6 +241,16 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   ui::draw_heads_panel(app.view, heads_context);
 
   draw_center(app, c, scale);
+
+  // Right column: export (gui2's inspector and friends join below it).
+  place({c.origin.x + c.size.x - c.right, c.origin.y}, {c.right, c.size.y});
+  ui::ExportPanelContext export_context;
+  export_context.current_view = app.center_tab == CenterTab::kHeatmap     ? ui::ExportView::kHeatmap
+                                : app.center_tab == CenterTab::kModelGrid ? ui::ExportView::kModelGrid
+                                                                          : ui::ExportView::kArcs;
+  export_context.has_trace = app.trace != nullptr;
+  export_context.recorder = &app.recorder;
+  ui::draw_export_panel(app.export_ui, export_context);
   draw_status_bar(app, status_height);
   draw_help_windows(app);
 
@@ -250,6 +261,7 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
     ui::apply_selection(app.view, {ui::SelectionEventKind::kHoverEnd}, tokens);
   }
   if (app.text.changed && worker) worker->run_text(app.text.text, {});
+  carry_out_exports(app);
 }
 
 nlohmann::json layout_state(const App& app) {

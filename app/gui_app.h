@@ -21,6 +21,7 @@
 namespace attnviz {
 
 class DesktopWindow;
+class Font;
 
 struct AppOptions {
   std::optional<std::string> model_folder;  // --model; else the built-in model
@@ -71,6 +72,7 @@ struct App {
   bool focus_model_path = false;
   bool quit = false;
   bool theme_changed = false;
+  std::shared_ptr<Font> export_font;  // loaded on the first figure export
 };
 
 int run_gui(AppOptions options);
@@ -79,5 +81,8 @@ int run_gui(AppOptions options);
 void draw_menu_bar(App& app, ComputeWorker* worker);
 void draw_help_windows(App& app);
 void handle_shortcuts(App& app);
+
+// gui_export.cpp
+void carry_out_exports(App& app);
 
 }  // namespace attnviz

@@ -17,10 +17,9 @@ void glfw_error(int code, const char* description) {
   std::fprintf(stderr, "attnviz: GLFW error %d: %s\n", code, description);
 }
 
-void on_drop(GLFWwindow* window, int count, const char** paths) {
-  auto* self = static_cast<std::vector<std::string>*>(glfwGetWindowUserPointer(window));
-  if (!self) return;
-  for (int i = 0; i < count; ++i) self->emplace_back(paths[i]);
+template <class Events>
+Events* events_of(GLFWwindow* window) {
+  return static_cast<Events*>(glfwGetWindowUserPointer(window));
 }
 
 // Latin-1, Latin Extended-A/B, Greek, Cyrillic, general punctuation (…), arrows (→),
@@ -50,10 +49,21 @@ Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& 
   glfwWindowHint(GLFW_MAXIMIZED, options.maximized ? GLFW_TRUE : GLFW_FALSE);
   self->window_ = glfwCreateWindow(options.width, options.height, "attnviz", nullptr, nullptr);
   if (!self->window_) return make_error("cannot create an OpenGL 3.3 window");
+  // ImGui 1.86's GLFW backend reads the mouse only while the window has focus; ask for it now
+  // rather than on the first click (matters without a window manager, e.g. under Xvfb).
+  glfwFocusWindow(self->window_);
   glfwMakeContextCurrent(self->window_);
   glfwSwapInterval(1);
-  glfwSetWindowUserPointer(self->window_, &self->dropped_);
-  glfwSetDropCallback(self->window_, on_drop);
+  // Installed before ImGui's backend, which chains to them.
+  glfwSetWindowUserPointer(self->window_, &self->events_);
+  glfwSetDropCallback(self->window_, [](GLFWwindow* window, int count, const char** paths) {
+    if (auto* events = events_of<Events>(window))
+      for (int i = 0; i < count; ++i) events->dropped.emplace_back(paths[i]);
+  });
+  glfwSetKeyCallback(self->window_, [](GLFWwindow* window, int key, int, int action, int mods) {
+    auto* events = events_of<Events>(window);
+    if (events && action == GLFW_PRESS && key >= 0 && key < 512) events->taps.emplace_back(key, mods);
+  });
 
   float scale_x = 1.0f, scale_y = 1.0f;
   glfwGetWindowContentScale(self->window_, &scale_x, &scale_y);
@@ -144,6 +154,33 @@ void DesktopWindow::begin_frame(double timeout_s) {
   }
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  // Release last frame's replayed taps, then replay the taps released before this frame (see
+  // Events::taps), so each is down for exactly one frame.
+  for (auto [key, mods] : pending_releases_)
+    if (glfwGetKey(window_, key) == GLFW_RELEASE) io.KeysDown[key] = false;
+  const bool* down = io.KeysDown;
+  io.KeyCtrl = down[GLFW_KEY_LEFT_CONTROL] || down[GLFW_KEY_RIGHT_CONTROL];
+  io.KeyShift = down[GLFW_KEY_LEFT_SHIFT] || down[GLFW_KEY_RIGHT_SHIFT];
+  io.KeyAlt = down[GLFW_KEY_LEFT_ALT] || down[GLFW_KEY_RIGHT_ALT];
+  io.KeySuper = down[GLFW_KEY_LEFT_SUPER] || down[GLFW_KEY_RIGHT_SUPER];
+  for (auto [key, mods] : events_.taps) {
+    io.KeysDown[key] = true;
+    io.KeyCtrl = io.KeyCtrl || (mods & GLFW_MOD_CONTROL);
+    io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
+    io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
+    io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
+  }
+  pending_releases_.swap(events_.taps);
+  events_.taps.clear();
+  // ImGui 1.86's backend reports the mouse only while it believes the cursor entered a focused
+  // window; enter/leave and focus events get lost or reordered without a window manager (and
+  // around screen grabs). When it reports nothing but the cursor is over the window, ask GLFW.
+  if (!ImGui::IsMousePosValid(&io.MousePos) && glfwGetWindowAttrib(window_, GLFW_HOVERED)) {
+    double x = 0, y = 0;
+    glfwGetCursorPos(window_, &x, &y);
+    io.MousePos = {static_cast<float>(x), static_cast<float>(y)};
+  }
   ImGui::NewFrame();
 }
 
@@ -161,7 +198,7 @@ void DesktopWindow::end_frame() {
 
 std::vector<std::string> DesktopWindow::take_dropped_paths() {
   std::vector<std::string> paths;
-  paths.swap(dropped_);
+  paths.swap(events_.dropped);
   return paths;
 }
 

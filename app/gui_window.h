@@ -53,7 +53,16 @@ class DesktopWindow {
   GLFWwindow* window_ = nullptr;
   float scale_ = 1.0f;
   std::string ini_path_;  // ImGui keeps a pointer to it
-  std::vector<std::string> dropped_;
+  // Filled by GLFW callbacks (the window's user pointer points here).
+  struct Events {
+    std::vector<std::string> dropped;
+    // Keys pressed since the last frame with the modifiers held then. ImGui 1.86 (before its
+    // input queue) only sees keys still down at the next frame, so a quick tap — a person's
+    // fast typing of a shortcut, or xdotool — would be lost; begin_frame replays these.
+    std::vector<std::pair<int, int>> taps;  // (GLFW key, GLFW mods)
+  };
+  Events events_;
+  std::vector<std::pair<int, int>> pending_releases_;  // taps replayed last frame
   bool imgui_ready_ = false;
   bool glfw_ready_ = false;
 };

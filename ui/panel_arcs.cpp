@@ -126,6 +126,7 @@ void draw_line_view(const AttentionTrace& trace, const ArcsPanelContext& context
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float height = layout.height + 16 * s;
   ImGui::InvisibleButton("arcs_canvas", {params.line_width, height});
+  context.recorder->record("arcs_canvas", {origin.x, origin.y, origin.x + params.line_width, origin.y + height});
   const bool hovered = ImGui::IsItemHovered();
   const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
   const ImVec2 mouse = ImGui::GetMousePos();
