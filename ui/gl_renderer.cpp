@@ -66,14 +66,16 @@ void GlTexture::upload_r32f(int width, int height, std::span<const float> values
   }
 }
 
-void GlTexture::upload_rgba8(int width, int height, std::span<const uint8_t> rgba) {
+void GlTexture::upload_rgba8(int width, int height, std::span<const uint8_t> rgba,
+                             bool nearest) {
   assert(width > 0 && height > 0 && rgba.size() >= static_cast<size_t>(width) * height * 4 &&
          "upload_rgba8: too few bytes for the size");
   ensure_created();
   glBindTexture(GL_TEXTURE_2D, id_);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  const GLint filter = nearest ? GL_NEAREST : GL_LINEAR;
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE,

@@ -69,7 +69,7 @@ bool HeatmapRenderer::ready() {
   }
   program_ = std::move(*program);
   const std::vector<uint8_t> lut = viridis_rgba_lut();
-  colormap_.upload_rgba8(256, 1, lut);
+  colormap_.upload_rgba8(256, 1, lut, /*nearest=*/true);  // same entries as the exporters
   glGenVertexArrays(1, &vertex_array_);  // core profile draws need one, even without buffers
   if (std::string gl_error = gl_error_text(); !gl_error.empty()) {
     error_ = "heatmap renderer setup: " + gl_error;

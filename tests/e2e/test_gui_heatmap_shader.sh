@@ -33,8 +33,10 @@ grep -q "heatmap.frag" "$scratch/bad.err" || fail "error does not name heatmap.f
 grep -qi "compile failed" "$scratch/bad.err" || fail "error does not carry the compile log"
 
 # 3. A shader that compiles but colours wrongly (red everywhere) is caught by the pixel check.
-sed 's/frag_colour = vec4(texture(u_colormap.*$/frag_colour = vec4(1.0, 0.0, 0.0, 1.0);/' \
+sed 's/frag_colour = vec4(texelFetch(u_colormap.*$/frag_colour = vec4(1.0, 0.0, 0.0, 1.0);/' \
   "$(dirname "$attnviz")/shaders/heatmap.frag" >"$scratch/broken/heatmap.frag"
+cmp -s "$(dirname "$attnviz")/shaders/heatmap.frag" "$scratch/broken/heatmap.frag" &&
+  fail "could not plant the wrong colour in heatmap.frag (the colour-map line changed?)"
 ATTNVIZ_SHADER_DIR="$scratch/broken" run_gl "$attnviz" selftest-gl >"$scratch/wrong.out" \
   2>"$scratch/wrong.err"
 rc=$?
