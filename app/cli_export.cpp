@@ -204,10 +204,24 @@ Status check_range(const char* option, int value, int count, const char* things)
                                : std::string("there are no ") + things));
 }
 
+// The model's name for figure titles. Hugging Face folders are often called "model" inside a
+// folder that carries the real name (tests/data/gpt2-tiny/model); the built-in one says so.
+std::string display_name(const ModelConfig& config, const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(folder, builtin_model_folder(), ec)) {
+    return std::string("built-in ") + (config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT");
+  }
+  if (config.name != "model") return config.name;
+  std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();
+  if (!normal.has_filename()) normal = normal.parent_path();  // "…/model/"
+  const std::string parent = normal.parent_path().filename().string();
+  return parent.empty() ? config.name : parent;
+}
+
 // The figure of a derived view: the map it shows and the query among the view's tokens.
 // An Error when the --token asked for was hidden.
-Result<FigureSpec> derived_spec(const ExportRequest& request, const DerivedTrace& view) {
-  FigureSpec spec = request.spec;
+Result<FigureSpec> derived_spec(const ExportRequest& request, FigureSpec spec,
+                                const DerivedTrace& view) {
   if (!view.derived) return spec;
   const AttentionTrace& trace = *view.trace;
   std::string where =
@@ -224,7 +238,9 @@ Result<FigureSpec> derived_spec(const ExportRequest& request, const DerivedTrace
                         " is hidden by --hide-first/--hide-special; pick another token");
     }
   }
-  std::string title = trace.model_name.empty() ? "attention" : trace.model_name;
+  std::string title = !spec.model_name.empty() ? spec.model_name
+                      : trace.model_name.empty() ? "attention"
+                                                 : trace.model_name;
   if (!where.empty() && spec.kind != FigureKind::kGrid) title += " \u00B7 " + where;
   title += " \u00B7 " + view.description;
   if (request.token_given) title += " \u00B7 from \u201C" + trace.tokens()[spec.token].text + "\u201D";
@@ -283,7 +299,9 @@ int run_export(const Args& args) {
     for (int h = 0; h < config.heads; ++h) view_options.aggregate->heads.push_back(h);
   }
   const DerivedTrace view = derive_trace(*trace, view_options);
-  Result<FigureSpec> spec = derived_spec(request, view);
+  FigureSpec base_spec = request.spec;
+  base_spec.model_name = display_name(config, request.model_folder);
+  Result<FigureSpec> spec = derived_spec(request, base_spec, view);
   if (!spec.ok()) return fail(spec.error().message, kExitUsage);
   if (Status written = export_trace(*view.trace, request.format, *spec, request.out);
       !written.ok()) {

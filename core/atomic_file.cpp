@@ -13,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const fs::path& path) { return std::string("'").append(path.string()).append("'"); }
 
 fs::path folder_of(const fs::path& path) {
   fs::path parent = path.parent_path();

@@ -32,6 +32,7 @@ struct FigureSpec {
   int scale = 1;       // raster pixels per logical pixel: 1, 2 or 4
   Theme theme = Theme::kLight;
   std::string title;   // empty: "model · layer L · head H · text…"
+  std::string model_name;  // the model in the default title; empty: the trace's model_name
 };
 
 // Colours of a theme, shared by the figures (and usable by the GUI for the same look).

@@ -191,14 +191,22 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
     add_text(figure, box.x + kBoxPadding, box.y + 17.0f, box.label, kTokenSize, text_color);
   }
 
-  // Weight labels on the strongest arcs, on a backing so they read over other arcs.
-  for (size_t i = 0; i < std::min<size_t>(arcs.size(), kLabelledArcs); ++i) {
+  // Weight labels on the strongest arcs, on a backing so they read over other arcs; a label
+  // that would overlap one already placed is left out.
+  std::vector<RectShape> placed;
+  for (size_t i = 0; i < arcs.size() && placed.size() < kLabelledArcs; ++i) {
     const Point middle = arc_middle(paths[i]);
     std::string label = format_weight(arcs[i].weight);
     if (all_heads) label = "H" + std::to_string(arcs[i].head) + " " + label;
     const float width = font.measure(label, 10.0f) + 6.0f;
     RectShape backing{middle.x - width * 0.5f, middle.y - 8.0f, width, 14.0f,
                       with_alpha(palette.background, 0.85f), 3.0f};
+    const bool overlaps = std::any_of(placed.begin(), placed.end(), [&](const RectShape& other) {
+      return backing.x < other.x + other.width && other.x < backing.x + backing.width &&
+             backing.y < other.y + other.height && other.y < backing.y + backing.height;
+    });
+    if (overlaps) continue;
+    placed.push_back(backing);
     add_shape(figure, backing);
     add_text(figure, middle.x, middle.y + 3.5f, label, 10.0f, palette.text, TextAnchor::kMiddle);
   }

@@ -3,6 +3,7 @@
 // Legend: L layers, H heads, T tokens. Weights are post-softmax, rows = queries.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,14 @@ void add_mask_hatch(Figure& figure, const Palette& palette, float x, float y, fl
   for (float c = cell; c < size; c += 6.0f) {
     add_line(figure, {x + c, y}, {x + size, y + size - c}, palette.hatch, 1.0f);
   }
+}
+
+// Weights inside cells: two decimals like a printed table; tiny weights read "0.00" rather
+// than crowding the cell with exponents.
+std::string cell_label(float weight) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%.2f", weight);
+  return buffer;
 }
 
 }  // namespace
@@ -105,7 +114,7 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
         const float w = weights[static_cast<size_t>(q) * t + k];
         const bool dark_cell = viridis_index(w / top_weight) < 150;
         add_text(figure, heat_x + (k + 0.5f) * cell, heat_y + (q + 0.5f) * cell + 0.35f * size,
-                 format_weight(w), size,
+                 cell_label(w), size,
                  dark_cell ? Rgba{255, 255, 255, 230} : Rgba{20, 20, 20, 230}, TextAnchor::kMiddle);
       }
     }
@@ -146,8 +155,15 @@ Figure build_grid_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   const float cell = pool > 1 ? tile_target / n : std::max(1.0f, std::floor(tile_target / t));
   const float tile = cell * n;
 
-  std::vector<float> all = trace.dense();  // (L, H, T, T)
-  const float top_weight = max_weight(all);
+  // One colour scale for all heads; read row by row, since a dense (L, H, T, T) copy of a
+  // large model on a long text would take gigabytes.
+  float top_weight = 0.0f;
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h)
+      for (int q = 0; q < t; ++q)
+        for (float w : trace.row(l, h, q)) top_weight = std::max(top_weight, w);
+  if (!(top_weight > 0.0f)) top_weight = 1.0f;
+  std::vector<float> head(static_cast<size_t>(t) * t);  // (T, T) of the tile being drawn
 
   Figure figure;
   figure.background = palette.background;
@@ -181,7 +197,7 @@ Figure build_grid_figure(const AttentionTrace& trace, const FigureSpec& spec, co
     add_text(figure, grid_x - 8.0f, tile_y + tile * 0.5f + 0.35f * kLabelSize,
              std::string("L") + std::to_string(l), kLabelSize, palette.text, TextAnchor::kEnd);
     for (int h = 0; h < heads; ++h) {
-      const float* head = all.data() + (static_cast<size_t>(l) * heads + h) * t * t;
+      trace.copy_head(l, h, head);
       CellGridShape cells;
       cells.x = grid_x + h * (tile + kGap);
       cells.y = tile_y;

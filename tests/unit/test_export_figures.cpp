@@ -477,3 +477,35 @@ TEST(Figures, NonAsciiAndEmptyTokensRenderInEveryKind) {
 }
 
 }  // namespace
+
+#include "core/export/figure_parts.h"
+
+namespace {
+
+TEST(FigureParts, ColourBarTicksAreRoundAndEndAtTheMaximum) {
+  EXPECT_EQ(figure_parts::colour_bar_ticks(1.0f), (std::vector<float>{0.0f, 0.25f, 0.5f, 0.75f, 1.0f}));
+  const std::vector<float> ticks = figure_parts::colour_bar_ticks(0.94f);
+  ASSERT_GE(ticks.size(), 3u);
+  EXPECT_EQ(ticks.front(), 0.0f);
+  EXPECT_EQ(ticks.back(), 0.94f);
+  for (size_t i = 1; i + 1 < ticks.size(); ++i) {
+    EXPECT_NEAR(ticks[i] / 0.25f, std::round(ticks[i] / 0.25f), 1e-5) << ticks[i];
+  }
+  EXPECT_GT(ticks.back() - ticks[ticks.size() - 2], 0.1f) << "no tick crowds the maximum";
+}
+
+TEST(FigureParts, TitleExcerptRebuildsSpacesFromByteSpans) {
+  // WordPiece-like tokens: no spaces in the text, gaps in the spans, "##" continuations,
+  // [CLS]/[SEP] with empty spans.
+  std::vector<Token> tokens = {{101, "[CLS]", 0, 0, true},   {1, "the", 0, 3, false},
+                               {2, "bank", 4, 8, false},     {3, "un", 9, 11, false},
+                               {4, "##believ", 11, 17, false}, {5, ".", 17, 18, false},
+                               {102, "[SEP]", 18, 18, true}};
+  AttentionTrace trace(tokens, 1, 1, false);
+  EXPECT_EQ(figure_parts::text_excerpt(trace, 100), "the bank unbeliev.");
+  EXPECT_EQ(figure_parts::text_excerpt(trace, 6), "the b\u2026");
+  const AttentionTrace gpt = make_trace({"The", " bank", "\n", " by"}, true);
+  EXPECT_EQ(figure_parts::text_excerpt(gpt, 100), "The bank by");
+}
+
+}  // namespace
