@@ -14,6 +14,9 @@ const std::vector<Command>& commands() {
       {"view", run_view},
       {"selftest-gl", run_gl_selftest_command},
 #endif
+      {"heads", run_heads},
+      {"models", run_models},
+      {"view-data", run_view_data},
   };
   return kCommands;
 }

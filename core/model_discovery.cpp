@@ -70,8 +70,9 @@ DiscoveredModel classify_model_folder(const fs::path& folder) {
   model.path = folder;
   const fs::path config = folder / "config.json";
   if (!is_file(config))
-    return unsupported(model, is_broken_link(config) ? "config.json was not downloaded (broken link)"
-                                                     : "no config.json");
+    return unsupported(model, is_broken_link(config)
+                                  ? "config.json was not downloaded (broken link)"
+                                  : "no config.json");
   std::error_code ec;
   const uintmax_t size = fs::file_size(config, ec);
   if (ec || size > kMaxConfigBytes) return unsupported(model, "config.json cannot be read");
@@ -87,8 +88,8 @@ DiscoveredModel classify_model_folder(const fs::path& folder) {
     return unsupported(model, "config.json has no model_type");
   model.model_type = type->get<std::string>();
   if (model.model_type != "gpt2" && model.model_type != "bert")
-    return unsupported(model, "model_type " + model.model_type +
-                                  " is not supported (attnviz runs gpt2 and bert)");
+    return unsupported(
+        model, "model_type " + model.model_type + " is not supported (attnviz runs gpt2 and bert)");
 
   if (!is_file(folder / "model.safetensors") && !is_file(folder / "model.safetensors.index.json")) {
     if (is_broken_link(folder / "model.safetensors"))

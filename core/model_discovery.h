@@ -11,12 +11,12 @@
 namespace attnviz {
 
 struct DiscoveredModel {
-  std::string name;              // "ORG/NAME" for the hub cache, the folder name otherwise
-  std::string revision;          // snapshot folder name (a commit hash); empty outside the cache
-  std::filesystem::path path;    // the folder Model::load would open
-  std::string model_type;        // config.json's model_type, empty when unknown
+  std::string name;            // "ORG/NAME" for the hub cache, the folder name otherwise
+  std::string revision;        // snapshot folder name (a commit hash); empty outside the cache
+  std::filesystem::path path;  // the folder Model::load would open
+  std::string model_type;      // config.json's model_type, empty when unknown
   bool supported = false;
-  std::string reason;            // why not, when !supported ("model_type llama is not supported")
+  std::string reason;  // why not, when !supported ("model_type llama is not supported")
 };
 
 // The hub cache folder, as huggingface_hub resolves it: $HF_HUB_CACHE, else $HF_HOME/hub, else
@@ -31,7 +31,8 @@ DiscoveredModel classify_model_folder(const std::filesystem::path& folder);
 // Every model under the hub cache and the extra folders, sorted by name then revision. An extra
 // folder may be a hub cache itself (models--* inside), a model folder (config.json inside), or a
 // folder of model folders. Missing or unreadable folders are skipped, never an error.
-std::vector<DiscoveredModel> discover_models(std::span<const std::filesystem::path> extra_folders = {});
+std::vector<DiscoveredModel> discover_models(
+    std::span<const std::filesystem::path> extra_folders = {});
 
 // The same, for one hub cache folder only.
 std::vector<DiscoveredModel> scan_hub_cache(const std::filesystem::path& hub);

@@ -1,13 +1,13 @@
 // Model discovery on a fake Hugging Face cache laid out like the real one: snapshot files are
 // symlinks into ../../blobs, found through $HF_HOME.
-#include "core/model_discovery.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <random>
+
+#include "core/model_discovery.h"
 
 namespace attnviz {
 namespace {
@@ -58,7 +58,8 @@ class DiscoveryTest : public ::testing::Test {
     for (const auto& [name, content] : files) {
       const std::string blob = revision + "blob" + std::to_string(counter++);
       if (!content.empty()) std::ofstream(repo / "blobs" / blob) << content;
-      fs::create_symlink(fs::path("..") / ".." / "blobs" / blob, repo / "snapshots" / revision / name);
+      fs::create_symlink(fs::path("..") / ".." / "blobs" / blob,
+                         repo / "snapshots" / revision / name);
     }
   }
 
@@ -78,21 +79,28 @@ const std::string kBertConfig = R"({"model_type": "bert"})";
 
 TEST_F(DiscoveryTest, FindsAndClassifiesHubSnapshots) {
   add_snapshot("openai-community/gpt2", "aaa111",
-               {{"config.json", kGpt2Config}, {"model.safetensors", "weights"},
-                {"vocab.json", "{}"}, {"merges.txt", "#version: 0.2\n"}});
-  add_snapshot("google-bert/bert-base-uncased", "bbb222",
-               {{"config.json", kBertConfig}, {"model.safetensors", "w"}, {"vocab.txt", "[PAD]\n"}});
+               {{"config.json", kGpt2Config},
+                {"model.safetensors", "weights"},
+                {"vocab.json", "{}"},
+                {"merges.txt", "#version: 0.2\n"}});
+  add_snapshot(
+      "google-bert/bert-base-uncased", "bbb222",
+      {{"config.json", kBertConfig}, {"model.safetensors", "w"}, {"vocab.txt", "[PAD]\n"}});
   add_snapshot("meta-llama/Llama-3.2-1B", "ccc333",
-               {{"config.json", R"({"model_type": "llama"})"}, {"model.safetensors", "w"},
+               {{"config.json", R"({"model_type": "llama"})"},
+                {"model.safetensors", "w"},
                 {"tokenizer.json", "{}"}});
   add_snapshot("someone/old-gpt2", "ddd444",
-               {{"config.json", kGpt2Config}, {"pytorch_model.bin", "w"}, {"vocab.json", "{}"},
+               {{"config.json", kGpt2Config},
+                {"pytorch_model.bin", "w"},
+                {"vocab.json", "{}"},
                 {"merges.txt", ""}});
   add_snapshot("someone/no-config", "eee555", {{"model.safetensors", "w"}});
   add_snapshot("someone/interrupted", "fff666",
                {{"config.json", kGpt2Config}, {"model.safetensors", ""}, {"tokenizer.json", "{}"}});
   add_snapshot("someone/sharded-bert", "ggg777",
-               {{"config.json", kBertConfig}, {"model.safetensors.index.json", "{}"},
+               {{"config.json", kBertConfig},
+                {"model.safetensors.index.json", "{}"},
                 {"tokenizer.json", "{}"}});
   add_snapshot("gpt2", "hhh888", {{"config.json", "{not json"}});
   fs::create_directories(hub_ / "datasets--someone--data" / "snapshots" / "x");
@@ -129,8 +137,9 @@ TEST_F(DiscoveryTest, FindsAndClassifiesHubSnapshots) {
 }
 
 TEST_F(DiscoveryTest, HubCacheVariableWinsAndExtraFolders) {
-  add_snapshot("openai-community/gpt2", "aaa111",
-               {{"config.json", kGpt2Config}, {"model.safetensors", "w"}, {"tokenizer.json", "{}"}});
+  add_snapshot(
+      "openai-community/gpt2", "aaa111",
+      {{"config.json", kGpt2Config}, {"model.safetensors", "w"}, {"tokenizer.json", "{}"}});
   // HF_HUB_CACHE points elsewhere (empty): the HF_HOME cache is not read.
   fs::create_directories(root_ / "other_hub");
   setenv("HF_HUB_CACHE", (root_ / "other_hub").c_str(), 1);
