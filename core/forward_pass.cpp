@@ -35,8 +35,8 @@ int thread_index() {
 }
 
 // Grows a buffer to n floats; never shrinks, so later shorter runs reuse the memory.
-template <class T>
-void grow(std::vector<T>& buffer, size_t n) {
+template <class Vector>
+void grow(Vector& buffer, size_t n) {
   if (buffer.size() < n) buffer.resize(n);
 }
 
