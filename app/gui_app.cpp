@@ -121,8 +121,7 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
   }
   if (snapshot.trace_generation != app.trace_generation && snapshot.trace) {
     app.trace_generation = snapshot.trace_generation;
-    app.trace = snapshot.trace;
-    app.view.clamp_to(app.trace->layers(), app.trace->heads(), app.trace->tokens_count());
+    app.raw_trace = snapshot.trace;  // turned into app.trace by update_view_trace
   }
   app.text.running = snapshot.running;
   app.text.progress = snapshot.progress;
@@ -161,6 +160,7 @@ void draw_center(App& app, const Columns& c, float scale) {
     ImGui::End();
     return;
   }
+  ui::draw_view_options_bar(app.view_options, app.view, {&app.recorder});
   if (ImGui::BeginTabBar("views")) {
     auto tab_flags = [&](CenterTab tab) {
       return app.select_tab && app.center_tab == tab ? ImGuiTabItemFlags_SetSelected : 0;
@@ -204,6 +204,25 @@ void draw_status_bar(App& app, float height) {
                        "%s", app.export_ui.message.c_str());
   }
   ImGui::End();
+}
+
+// The diff window and the model picker (floating windows, opened from the menus).
+void draw_view_windows(App& app, ComputeWorker* worker) {
+  ui::DiffPanelContext diff_context;
+  diff_context.shown_a = app.trace;
+  diff_context.view_options = ui::trace_view_options(app.view, app.view_options);
+  diff_context.view = &app.view;
+  diff_context.main_text = app.text.text;
+  diff_context.main_folder = app.model.loaded && !app.model.imported ? app.model.folder.string() : "";
+  diff_context.wake_ui = [] { glfwPostEmptyEvent(); };
+  diff_context.recorder = &app.recorder;
+  ui::draw_diff_panel(app.diff, diff_context);
+
+  ui::ModelPickerContext picker_context{&app.settings.recent_models, app.model.folder.string(), &app.recorder};
+  if (auto folder = ui::draw_model_picker(app.model_picker, picker_context); folder && worker) {
+    app.model.path_input = *folder;
+    request_model(app, *worker, *folder);
+  }
 }
 
 void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
@@ -253,6 +272,7 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   ui::draw_export_panel(app.export_ui, export_context);
   draw_status_bar(app, status_height);
   draw_help_windows(app);
+  draw_view_windows(app, worker);
 
   const int tokens = app.trace ? app.trace->tokens_count() : 0;
   if (app.hover_candidate && !app.view.pinned_token) {
@@ -281,6 +301,10 @@ nlohmann::json layout_state(const App& app) {
       {"export_message", app.export_ui.message},
       {"export_error", app.export_ui.message_is_error},
       {"export_path", app.export_ui.last_path},
+      {"view_description", app.view_options.derived.description},
+      {"diff_open", app.diff.open},
+      {"diff_aligned", app.diff.maps.aligned},
+      {"diff_max_change", app.diff.maps.max_change},
   };
   return state;
 }
@@ -330,6 +354,7 @@ int run_gui(AppOptions options) {
   std::unique_ptr<ComputeWorker> worker;
   if (app.options.imported) {
     app.trace = app.options.imported;
+    app.raw_trace = app.trace;
     app.model.imported = true;
     app.model.imported_source = app.options.imported_source;
     app.text.text.clear();
@@ -362,6 +387,7 @@ int run_gui(AppOptions options) {
     const ImGuiIO& io = ImGui::GetIO();
     const uint64_t trace_before = app.trace_generation;
     if (worker) sync_from_worker(app, *worker);
+    app.trace = ui::update_view_trace(app.view_options, app.raw_trace, app.view);
     for (const std::string& path : desktop.take_dropped_paths()) {
       app.model.path_input = path;
       if (worker) request_model(app, *worker, path);

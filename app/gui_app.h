@@ -15,6 +15,9 @@
 #include "ui/app_state.h"
 #include "ui/layout_recorder.h"
 #include "ui/panel_arcs.h"
+#include "ui/panel_diff.h"
+#include "ui/panel_model_picker.h"
+#include "ui/panel_view_options.h"
 #include "ui/settings.h"
 #include "ui/view_state.h"
 
@@ -53,6 +56,12 @@ struct App {
   ui::ExportUiState export_ui;
 
   std::shared_ptr<const AttentionTrace> trace;  // the newest finished trace on screen
+  // What the worker (or the imported file) gave; `trace` is its derived view (words, hidden
+  // tokens) when a view option is on, so every panel and export draws the view.
+  std::shared_ptr<const AttentionTrace> raw_trace;
+  ui::ViewOptionsState view_options;
+  ui::DiffState diff;
+  ui::ModelPickerState model_picker;
   uint64_t trace_generation = 0;
   uint64_t model_generation = 0;
   uint64_t model_error_generation = 0;

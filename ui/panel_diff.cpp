@@ -223,13 +223,16 @@ void upload_textures(DiffState& state) {
   DiffMaps& maps = state.maps;
   const float top = maps.max_weight > 0.0f ? maps.max_weight : 1.0f;
   int size = texture_size(maps.tokens_a);
-  state.texture_a.upload_rgba8(size, size, sequential_image(maps.map_a, maps.tokens_a, size, top));
+  state.texture_a.upload_rgba8(size, size, sequential_image(maps.map_a, maps.tokens_a, size, top),
+                               /*nearest=*/true);
   size = texture_size(maps.tokens_b);
-  state.texture_b.upload_rgba8(size, size, sequential_image(maps.map_b, maps.tokens_b, size, top));
+  state.texture_b.upload_rgba8(size, size, sequential_image(maps.map_b, maps.tokens_b, size, top),
+                               /*nearest=*/true);
   size = texture_size(maps.aligned);
   const float ends = maps.max_change > 0.0f ? maps.max_change : 1.0f;
   state.texture_diff.upload_rgba8(size, size,
-                                  diverging_image(maps.difference, maps.aligned, size, ends));
+                                  diverging_image(maps.difference, maps.aligned, size, ends),
+                                  /*nearest=*/true);
   maps.textures_stale = false;
 }
 

@@ -115,7 +115,9 @@ std::optional<std::string> draw_model_picker(ModelPickerState& state,
       if (model.supported) {
         ImGui::TextColored({0.4f, 0.85f, 0.45f, 1}, loaded ? "loaded" : "supported");
       } else {
-        ImGui::TextColored({0.95f, 0.6f, 0.3f, 1}, "not supported: %s", model.reason.c_str());
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4{0.95f, 0.6f, 0.3f, 1});
+        ImGui::TextWrapped("not supported: %s", model.reason.c_str());
+        ImGui::PopStyleColor();
       }
       ImGui::PopID();
     }

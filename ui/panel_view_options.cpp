@@ -147,24 +147,33 @@ bool draw_view_options_bar(ViewOptionsState& state, ViewState& view,
   changed |= ImGui::Checkbox("Hide special tokens", &state.hide_special);
   record_item(context, "view_hide_special");
 
+  // Below: where the hidden tokens' attention went, then what the view changed (on the same
+  // line when it fits).
   const DerivedTrace& derived = state.derived;
-  if (derived.derived) {
-    ImGui::SameLine(0, 20);
-    ImGui::TextDisabled("(%s; the inspector works on the raw tokens)", derived.description.c_str());
-  }
+  bool line_started = false;
   if (!derived.absorbed.empty() && derived.trace) {
     ImGui::TextUnformatted(absorbed_summary(derived, view).c_str());
+    line_started = true;
     if (auto query = view.active_query(); query && *query < derived.trace->tokens_count()) {
       const AbsorbedScope scope = absorbed_scope(*derived.trace, view);
       double sum = 0.0;
       for (auto [l, h] : scope.heads) sum += derived.absorbed_share(l, h, *query);
       if (!scope.heads.empty()) {
-        ImGui::SameLine(0, 20);
-        ImGui::Text("\xE2\x80\x94 from \xE2\x80\x9C%s\xE2\x80\x9D: %s",
+        ImGui::SameLine(0, 12);
+        ImGui::Text("\xC2\xB7 from \xE2\x80\x9C%s\xE2\x80\x9D: %s",
                     derived.trace->tokens()[*query].text.c_str(),
                     percent(sum / scope.heads.size()).c_str());
       }
     }
+  }
+  if (derived.derived) {
+    const std::string note =
+        "view: " + derived.description + " \xC2\xB7 the inspector works on the raw tokens";
+    if (line_started) {
+      ImGui::SameLine(0, 16);
+      if (ImGui::CalcTextSize(note.c_str()).x > ImGui::GetContentRegionAvail().x) ImGui::NewLine();
+    }
+    ImGui::TextDisabled("%s", note.c_str());
   }
   return changed;
 }
@@ -172,7 +181,7 @@ bool draw_view_options_bar(ViewOptionsState& state, ViewState& view,
 bool draw_view_options_menu(ViewOptionsState& state, ViewState& view) {
   bool changed = false;
   changed |= ImGui::MenuItem("Merge sub-words into words", "W", &view.merge_subwords);
-  changed |= ImGui::MenuItem("Hide first token", "F", &view.hide_first_token);
+  changed |= ImGui::MenuItem("Hide first token", nullptr, &view.hide_first_token);
   changed |= ImGui::MenuItem("Hide special tokens", nullptr, &state.hide_special);
   return changed;
 }
