@@ -3,6 +3,7 @@
 // milliseconds; the file is written atomically, so any failure leaves nothing behind.
 //
 // Legend: L layers, H heads, T tokens, P positions.
+#include <algorithm>
 #include <chrono>
 #include <cerrno>
 #include <climits>
@@ -243,7 +244,11 @@ Result<FigureSpec> derived_spec(const ExportRequest& request, FigureSpec spec,
                                                  : trace.model_name;
   if (!where.empty() && spec.kind != FigureKind::kGrid) title += " \u00B7 " + where;
   title += " \u00B7 " + view.description;
-  if (request.token_given) title += " \u00B7 from \u201C" + trace.tokens()[spec.token].text + "\u201D";
+  if (request.token_given) {
+    const std::string& word = trace.tokens()[spec.token].text;
+    const size_t first = std::min(word.find_first_not_of(" \t\n"), word.size());
+    title += " \u00B7 from \u201C" + word.substr(first) + "\u201D";
+  }
   spec.title = title;
   return spec;
 }
