@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -181,13 +182,35 @@ int texture_size(int cells) {
   return cells * std::max(1, 512 / cells);
 }
 
+// The run's text from its tokens; a space where the input had a gap between two tokens
+// (WordPiece tokens carry no spaces of their own).
 std::string excerpt(const AttentionTrace& trace, size_t max_bytes) {
   std::string text;
+  const Token* previous = nullptr;
   for (const Token& token : trace.tokens()) {
     if (text.size() + token.text.size() > max_bytes) return text + "\xE2\x80\xA6";
+    const bool gap =
+        previous && (token.start > previous->end || token.special || previous->special);
+    if (gap && !token.text.empty() && token.text[0] != ' ') text += ' ';
     text += token.text;
+    previous = &token;
   }
   return text;
+}
+
+// Token texts as two tokenizers may spell the same word: GPT-2's leading space, WordPiece's
+// "##" and lower case. Aligning on these lets two models' maps of one text line up.
+std::vector<Token> alignment_tokens(std::span<const Token> tokens) {
+  std::vector<Token> normalized(tokens.begin(), tokens.end());
+  for (Token& token : normalized) {
+    std::string& text = token.text;
+    if (text.rfind("##", 0) == 0) text.erase(0, 2);
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    const size_t last = text.find_last_not_of(" \t\r\n");
+    text = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return normalized;
 }
 
 void rebuild_maps(DiffState& state, const AttentionTrace& a, const AttentionTrace& b,
@@ -207,7 +230,8 @@ void rebuild_maps(DiffState& state, const AttentionTrace& a, const AttentionTrac
   maps.pairs.clear();
   maps.aligned = 0;
   maps.max_change = 0.0f;
-  auto diff = diff_maps(maps.map_a, a.tokens(), maps.map_b, b.tokens());
+  auto diff =
+      diff_maps(maps.map_a, alignment_tokens(a.tokens()), maps.map_b, alignment_tokens(b.tokens()));
   if (!diff.ok()) {
     maps.note = diff.error().message;
   } else {
@@ -295,11 +319,18 @@ void take_result(DiffState& state) {
   }
 }
 
+void record_last_item(LayoutRecorder* recorder, const char* name) {
+  if (!recorder) return;
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  recorder->record(name, {min.x, min.y, max.x, max.y});
+}
+
 void draw_inputs(DiffState& state, const DiffPanelContext& context) {
   int source = static_cast<int>(state.source);
   ImGui::RadioButton("Another text, same model", &source, 0);
   ImGui::SameLine();
   ImGui::RadioButton("Same text, another model", &source, 1);
+  record_last_item(context.recorder, "diff_source_model");
   if (source != static_cast<int>(state.source)) {
     state.source = static_cast<DiffSource>(source);
     state.raw_b.reset();
@@ -310,14 +341,14 @@ void draw_inputs(DiffState& state, const DiffPanelContext& context) {
     if (state.text_b.empty()) state.text_b = context.main_text;
     ImGui::SetNextItemWidth(-1);
     ImGui::InputTextWithHint("##text_b", "the second text", &state.text_b);
-    if (context.recorder) {
-      const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
-      context.recorder->record("diff_text_b", {min.x, min.y, max.x, max.y});
-    }
+    record_last_item(context.recorder, "diff_text_b");
   } else {
     ImGui::SetNextItemWidth(-1);
-    ImGui::InputTextWithHint("##model_b", "folder of the second model (config.json inside)",
-                             &state.model_b, ImGuiInputTextFlags_EnterReturnsTrue);
+    // Enter commits the folder: a half-typed path is not loaded on every keystroke.
+    if (ImGui::InputTextWithHint("##model_b", "folder of the second model (config.json inside)",
+                                 &state.model_b_input, ImGuiInputTextFlags_EnterReturnsTrue))
+      state.model_b = state.model_b_input;
+    record_last_item(context.recorder, "diff_model_b");
   }
 }
 
@@ -433,6 +464,13 @@ void draw_diff_panel(DiffState& state, const DiffPanelContext& context) {
       context.recorder);
   ImGui::Text("B \xE2\x88\x92 A on %d aligned tokens, \xC2\xB1%.3f", k, maps.max_change);
   ImGui::TextDisabled("red: more attention in B \xC2\xB7 blue: less");
+  if (k > 0 && k <= 40) {  // which tokens the rows and columns are, in order
+    std::string list = "aligned:";
+    for (const auto& [ia, ib] : maps.pairs) list += " " + quoted(a.tokens()[ia].text);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + side);
+    ImGui::TextDisabled("%s", list.c_str());
+    ImGui::PopTextWrapPos();
+  }
   ImGui::EndGroup();
   ImGui::End();
 }

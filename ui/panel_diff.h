@@ -98,7 +98,8 @@ struct DiffState {
   bool open = false;
   DiffSource source = DiffSource::kOtherText;
   std::string text_b;                  // the second text (kOtherText)
-  std::string model_b;                 // the second model's folder (kOtherModel)
+  std::string model_b;                 // the second model's folder (kOtherModel), set on Enter
+  std::string model_b_input;           // what is typed in the folder box
   std::unique_ptr<DiffRunner> runner;  // created on first use
   uint64_t requested_id = 0;
   std::string requested_key;  // folder + text of the last request, to post only on a change

@@ -16,21 +16,42 @@ TEXT = "The riverbank was eroding quickly."
 OTHER = "The riverbank was flooding quickly."
 
 
-def word_count(binary, model, text):
-    """Tokens and words of `text`, from `attnviz tokenize --json` (words: a token starting with
-    a space or punctuation starts one, as the app's GPT-2 rule says)."""
+def token_texts(binary, model, text):
     out = run_command([binary, "tokenize", "--model", model, "--text", text, "--json"])
     tokens = json.loads(out)
     if isinstance(tokens, dict):
         tokens = tokens.get("tokens", [])
-    texts = [t["text"] for t in tokens]
-    words = 0
+    return [t["text"] for t in tokens]
+
+
+def words_of(texts):
+    """Word texts, as the app groups them: WordPiece "##" continues a word; otherwise a token
+    starting with a space or punctuation (or after punctuation) starts one."""
+    wordpiece = any(t.startswith("##") or t in ("[CLS]", "[SEP]") for t in texts)
+    words = []
     for i, piece in enumerate(texts):
         previous = texts[i - 1] if i else ""
-        if i == 0 or piece[:1].isspace() or (piece[:1] and not piece[0].isalnum()) or \
-                (previous and all(not c.isalnum() and not c.isspace() for c in previous)):
-            words += 1
-    return len(texts), words
+        if wordpiece:
+            starts = i == 0 or not piece.startswith("##") or previous in ("[CLS]", "[SEP]")
+        else:
+            starts = i == 0 or piece[:1].isspace() or (piece[:1] and not piece[0].isalnum()) or \
+                (previous and all(not c.isalnum() and not c.isspace() for c in previous))
+        if starts:
+            words.append(piece)
+        else:
+            words[-1] += piece[2:] if wordpiece else piece
+    return words
+
+
+def aligned_count(a, b):
+    """Longest common subsequence of the normalized texts (stripped, lower case)."""
+    a = [t.strip().lower() for t in a]
+    b = [t.strip().lower() for t in b]
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a)):
+        for j in range(len(b)):
+            table[i + 1][j + 1] = table[i][j] + 1 if a[i] == b[j] else max(table[i][j + 1], table[i + 1][j])
+    return table[-1][-1]
 
 
 def fake_hub_cache(scratch, model):
@@ -54,7 +75,11 @@ def region(image, rect):
 
 def run(binary, data, scratch):
     model = os.path.join(data, "gpt2-tiny", "model")
-    tokens, words = word_count(binary, model, TEXT)
+    gpt2_texts = token_texts(binary, model, TEXT)
+    tokens, words = len(gpt2_texts), len(words_of(gpt2_texts))
+    bert = os.path.join(data, "bert-tiny", "model")
+    # Token 0 hidden on both sides ("The" for GPT-2, [CLS] for BERT), then words.
+    bert_aligned = aligned_count(words_of(gpt2_texts[1:]), words_of(token_texts(binary, bert, TEXT)[1:]))
     if words >= tokens:
         fail(f"the test text should have sub-words: {tokens} tokens, {words} words")
     print(f"{TEXT!r}: {tokens} tokens, {words} words")
@@ -120,6 +145,22 @@ def run(binary, data, scratch):
             fail("the difference map shows no change after editing; see diff_edited.png")
         if float(np.std(edited_map)) < 5.0:
             fail("the difference map is uniform; see diff_edited.png")
+
+        # Same text, another model: BERT's words line up with GPT-2's where their texts agree
+        # (the tiny BERT's vocabulary makes some words [UNK]; counted above from the tokenizers).
+        click(*center(layout["items"]["diff_source_model"]))
+        layout = app.wait_for(lambda l: "diff_model_b" in l["items"], "the second model's folder box", 10)
+        click(*center(layout["items"]["diff_model_b"]))
+        run_command(["xdotool", "type", "--delay", "10", bert])
+        key("Return")
+        layout = app.wait_for(lambda l: l["state"]["diff_aligned"] == bert_aligned
+                              and l["state"]["diff_max_change"] > 1e-4,
+                              "GPT-2 and BERT aligned on the words of one text", 60)
+        print(f"GPT-2 vs BERT: {layout['state']['diff_aligned']} aligned words (expected {bert_aligned}), largest change "
+              f"{layout['state']['diff_max_change']:.4f}")
+        move(5, 990)
+        layout = app.wait_stable("the two-model diff to settle")
+        capture(os.path.join(scratch, "diff_models.png"))
 
         # Leave the text box (its keys are its own) with a click on the diff window's empty
         # space under the captions; then D closes the diff.
