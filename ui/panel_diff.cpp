@@ -466,7 +466,10 @@ void draw_diff_panel(DiffState& state, const DiffPanelContext& context) {
   ImGui::TextDisabled("red: more attention in B \xC2\xB7 blue: less");
   if (k > 0 && k <= 40) {  // which tokens the rows and columns are, in order
     std::string list = "aligned:";
-    for (const auto& [ia, ib] : maps.pairs) list += " " + quoted(a.tokens()[ia].text);
+    for (const auto& pair : maps.pairs) {
+      list += ' ';
+      list += quoted(a.tokens()[pair.first].text);
+    }
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + side);
     ImGui::TextDisabled("%s", list.c_str());
     ImGui::PopTextWrapPos();
