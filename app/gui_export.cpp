@@ -81,8 +81,8 @@ void export_every_head(App& app) {
       spec.head = head;
       spec.scale = format == ExportFormat::kPng ? state.scale : 1;
       spec.theme = app.view.theme == ui::Theme::kLight ? Theme::kLight : Theme::kDark;
-      std::string name = std::to_string(layer);  // built piecewise: GCC 12 -Wrestrict false alarm
-      name.insert(0, "L");
+      std::string name = "L";  // built piecewise: GCC 12 warns falsely (-Wrestrict) on a + chain
+      name += std::to_string(layer);
       name += "-H";
       name += std::to_string(head);
       name += extension;
