@@ -3,8 +3,8 @@
 // milliseconds; the file is written atomically, so any failure leaves nothing behind.
 //
 // Legend: L layers, H heads, T tokens, P positions.
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +19,7 @@
 #include "app/commands.h"
 #include "core/atomic_file.h"
 #include "core/export/exporter.h"
+#include "core/export/font.h"
 #include "core/export/text.h"
 #include "core/model.h"
 
@@ -59,11 +60,13 @@ struct ExportRequest {
 // Parses and checks the options; an Error here is a usage error (exit 2).
 Result<ExportRequest> parse_request(const Args& args) {
   auto parsed = CliArgs::parse(
-      args, {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme"},
+      args,
+      {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme"},
       {"grid", "timings"});
   if (!parsed.ok()) return parsed.error();
   const CliArgs& cli = *parsed;
-  if (!cli.positional().empty()) return make_error("unexpected argument '" + cli.positional()[0] + "'");
+  if (!cli.positional().empty())
+    return make_error("unexpected argument '" + cli.positional()[0] + "'");
 
   ExportRequest request;
   if (cli.has("text") == cli.has("text-file")) {
@@ -107,8 +110,8 @@ Result<ExportRequest> parse_request(const Args& args) {
     spec.theme = *theme == "dark" ? Theme::kDark : Theme::kLight;
   }
   request.timings = cli.has("timings");
-  request.model_folder = cli.value("model") ? std::filesystem::path(*cli.value("model"))
-                                            : builtin_model_folder();
+  request.model_folder =
+      cli.value("model") ? std::filesystem::path(*cli.value("model")) : builtin_model_folder();
   return request;
 }
 
@@ -123,7 +126,9 @@ Result<std::string> read_text(const ExportRequest& request) {
       return make_error("cannot read the text file '" + file.string() + "': it is a folder");
     }
     std::ifstream in(file, std::ios::binary);
-    if (!in) return make_error("cannot read the text file '" + file.string() + "': " + std::strerror(errno));
+    if (!in)
+      return make_error("cannot read the text file '" + file.string() +
+                        "': " + std::strerror(errno));
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (in.bad()) return make_error("cannot read the text file '" + file.string() + "'");
   }
@@ -131,8 +136,8 @@ Result<std::string> read_text(const ExportRequest& request) {
   if (auto offset = find_invalid_utf8(text)) {
     char byte[8];
     std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[*offset]));
-    return make_error("the text is not valid UTF-8: byte " + std::string(byte) + " at byte offset " +
-                      std::to_string(*offset) + "; save it as UTF-8");
+    return make_error("the text is not valid UTF-8: byte " + std::string(byte) +
+                      " at byte offset " + std::to_string(*offset) + "; save it as UTF-8");
   }
   return text;
 }
@@ -155,10 +160,25 @@ std::vector<Token> truncate_tokens(std::vector<Token> tokens, int max_positions)
 
 Status check_range(const char* option, int value, int count, const char* things) {
   if (value < count) return Ok{};
-  return make_error(std::string("--") + option + " " + std::to_string(value) +
-                    " is out of range: " +
-                    (count > 0 ? std::string("valid ") + things + " are 0 to " + std::to_string(count - 1)
-                               : std::string("there are no ") + things));
+  return make_error(
+      std::string("--") + option + " " + std::to_string(value) + " is out of range: " +
+      (count > 0 ? std::string("valid ") + things + " are 0 to " + std::to_string(count - 1)
+                 : std::string("there are no ") + things));
+}
+
+// The model's name for figure titles. Hugging Face folders are often called "model" inside a
+// folder that carries the real name (tests/data/gpt2-tiny/model); the built-in one says so.
+std::string display_name(const ModelConfig& config, const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(folder, builtin_model_folder(), ec)) {
+    return std::string("built-in ") +
+           (config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT");
+  }
+  if (config.name != "model") return config.name;
+  std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();
+  if (!normal.has_filename()) normal = normal.parent_path();  // "…/model/"
+  const std::string parent = normal.parent_path().filename().string();
+  return parent.empty() ? config.name : parent;
 }
 
 }  // namespace
@@ -172,6 +192,13 @@ int run_export(const Args& args) {
   }
   Result<std::string> text = read_text(request);
   if (!text.ok()) return fail(text.error().message, kExitBadInput);
+  // Figures need the font; a missing one fails here, before the model is loaded.
+  std::optional<Font> font;
+  if (request.format == ExportFormat::kPng || request.format == ExportFormat::kSvg) {
+    Result<Font> loaded = Font::load_default();
+    if (!loaded.ok()) return fail(loaded.error().message, kExitBadInput);
+    font = std::move(*loaded);
+  }
 
   const auto load_start = Clock::now();
   auto model = Model::load(request.model_folder);
@@ -207,7 +234,10 @@ int run_export(const Args& args) {
   const double forward_ms = ms_since(forward_start);
 
   const auto export_start = Clock::now();
-  if (Status written = export_trace(**trace, request.format, request.spec, request.out);
+  FigureSpec spec = request.spec;
+  spec.model_name = display_name(config, request.model_folder);
+  if (Status written =
+          export_trace(**trace, request.format, spec, request.out, font ? &*font : nullptr);
       !written.ok()) {
     return fail(written.error().message, kExitBadInput);
   }

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 
@@ -20,6 +20,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 constexpr uint64_t kMaxTokensFileBytes = uint64_t{256} << 20;
+// Nested JSON lists cost far more memory than their text; larger tensors belong in .npy.
+constexpr uint64_t kMaxAttentionJsonBytes = uint64_t{512} << 20;
 constexpr float kMaxWeight = 1.0f + 1e-3f;
 
 Error file_error(const fs::path& path, const std::string& problem) {
@@ -74,13 +76,15 @@ Result<std::vector<Token>> tokens_from_json(const json& document, const std::str
       if (start != entry.end() || end != entry.end()) {
         if (start == entry.end() || end == entry.end() || !start->is_number_unsigned() ||
             !end->is_number_unsigned() || start->get<uint64_t>() > end->get<uint64_t>())
-          return make_error(where + ": \"start\" and \"end\" must be byte offsets with start <= end");
+          return make_error(where +
+                            ": \"start\" and \"end\" must be byte offsets with start <= end");
         token.start = start->get<uint64_t>();
         token.end = end->get<uint64_t>();
         has_span = true;
       }
       if (auto special = entry.find("special"); special != entry.end()) {
-        if (!special->is_boolean()) return make_error(where + ": \"special\" must be true or false");
+        if (!special->is_boolean())
+          return make_error(where + ": \"special\" must be true or false");
         token.special = special->get<bool>();
         has_special = true;
       }
@@ -111,9 +115,8 @@ Result<const TensorInfo*> pick_tensor(const SafetensorsFile& file) {
   std::string names;
   for (size_t i = 0; i < file.tensors().size() && i < 8; ++i)
     names += (i ? ", " : "") + file.tensors()[i].name;
-  return file_error(file.path(), "holds " + std::to_string(file.tensors().size()) +
-                                     " tensors (" + names +
-                                     (file.tensors().size() > 8 ? ", ..." : "") +
+  return file_error(file.path(), "holds " + std::to_string(file.tensors().size()) + " tensors (" +
+                                     names + (file.tensors().size() > 8 ? ", ..." : "") +
                                      ") and none is named \"attentions\"; save just the attention");
 }
 
@@ -137,19 +140,20 @@ Status check_shape(std::span<const uint64_t> shape, size_t token_count, const st
     return make_error(origin + ": attention of shape " + shape_text(shape) + " is empty");
   if (layers > limits.max_layers || heads > limits.max_heads || t > limits.max_tokens)
     return make_error(origin + ": attention of shape " + shape_text(shape) +
-                      " is too large (at most " + std::to_string(limits.max_layers) +
-                      " layers, " + std::to_string(limits.max_heads) + " heads, " +
+                      " is too large (at most " + std::to_string(limits.max_layers) + " layers, " +
+                      std::to_string(limits.max_heads) + " heads, " +
                       std::to_string(limits.max_tokens) + " tokens)");
   // Each factor is bounded above, so the product fits in 64 bits.
   if (layers * heads * t * t * sizeof(float) > limits.max_bytes)
     return make_error(origin + ": attention of shape " + shape_text(shape) + " needs " +
                       std::to_string(layers * heads * t * t * sizeof(float) >> 20) +
-                      " MiB as float32, more than the " +
-                      std::to_string(limits.max_bytes >> 20) + " MiB allowed");
+                      " MiB as float32, more than the " + std::to_string(limits.max_bytes >> 20) +
+                      " MiB allowed");
   if (t != token_count)
-    return make_error(origin + ": attention covers " + std::to_string(t) + " tokens but the tokens "
-                      "file lists " + std::to_string(token_count) +
-                      "; they must come from the same text");
+    return make_error(origin + ": attention covers " + std::to_string(t) +
+                      " tokens but the tokens "
+                      "file lists " +
+                      std::to_string(token_count) + "; they must come from the same text");
   return Ok{};
 }
 
@@ -163,26 +167,83 @@ Result<std::vector<Token>> tokens_from_metadata(const SafetensorsFile& file) {
   return tokens_from_json(document, file.path().string() + " (metadata)");
 }
 
-}  // namespace
-
-Result<std::vector<Token>> load_tokens_json(const fs::path& path) {
+// Reads a JSON file of at most max_bytes. With skip_attention, the top-level "attention" value
+// (the tensor in attnviz's JSON export) is parsed but not kept, so reading only the tokens of a
+// large export stays small.
+Result<json> read_json_file(const fs::path& path, uint64_t max_bytes, bool skip_attention,
+                            const std::string& what) {
   std::error_code ec;
   const uint64_t size = fs::file_size(path, ec);
-  if (ec) return file_error(path, "cannot read the tokens file (" + ec.message() + ")");
-  if (size > kMaxTokensFileBytes)
-    return file_error(path, "the tokens file is " + std::to_string(size >> 20) +
-                                " MiB; at most 256 MiB is read (save the tokens on their own)");
+  if (ec) return file_error(path, "cannot read the " + what + " (" + ec.message() + ")");
+  if (size > max_bytes)
+    return file_error(path, "the " + what + " is " + std::to_string(size >> 20) + " MiB; at most " +
+                                std::to_string(max_bytes >> 20) + " MiB of JSON is read");
   std::ifstream in(path, std::ios::binary);
   std::string text(size, '\0');
   if (!in || !in.read(text.data(), static_cast<std::streamsize>(size)))
-    return file_error(path, "cannot read the tokens file");
-  json document;
+    return file_error(path, "cannot read the " + what);
+  const json::parser_callback_t keep = [skip_attention](int depth, json::parse_event_t event,
+                                                        json& parsed) {
+    return !(skip_attention && depth == 1 && event == json::parse_event_t::key &&
+             parsed == "attention");
+  };
   try {
-    document = json::parse(text);
-  } catch (const json::parse_error& error) {
+    return json::parse(text, keep);
+  } catch (const json::exception& error) {
     return file_error(path, std::string("is not valid JSON (") + error.what() + ")");
   }
-  return tokens_from_json(document, path.string());
+}
+
+// Flattens nested lists of numbers (depth 2 to 4) into values, checking that they are
+// rectangular; the shape comes from the first element at each depth.
+Status flatten_nested(const json& nested, const std::string& origin, std::vector<uint64_t>& shape,
+                      std::vector<float>& values) {
+  shape.clear();
+  for (const json* level = &nested; level->is_array(); level = &level->front()) {
+    shape.push_back(level->size());
+    if (level->empty() || shape.size() > 4) break;
+  }
+  if (shape.size() < 2 || shape.size() > 4)
+    return make_error(origin +
+                      ": \"attention\" must be nested lists of shape (L, H, T, T), "
+                      "(H, T, T) or (T, T)");
+  uint64_t elements = 1;
+  for (uint64_t dim : shape) elements *= dim;  // each dim <= the file's size: no overflow
+  values.clear();
+  values.reserve(elements);
+  // Walks the lists depth-first; any list of the wrong length or non-number is an error.
+  std::vector<std::pair<const json*, size_t>> stack = {{&nested, 0}};
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    const size_t depth = stack.size() - 1;
+    if (next == 0 && (!node->is_array() || node->size() != shape[depth]))
+      return make_error(origin + ": \"attention\" is not rectangular (a list at depth " +
+                        std::to_string(depth) + " should hold " + std::to_string(shape[depth]) +
+                        " entries)");
+    if (next == node->size()) {
+      stack.pop_back();
+      continue;
+    }
+    const json& child = (*node)[next++];
+    if (depth + 1 < shape.size()) {
+      stack.push_back({&child, 0});
+    } else if (child.is_number()) {
+      // Out of float range becomes infinity, which the weight check then reports.
+      const double value = child.get<double>();
+      values.push_back(std::abs(value) > 3.4e38 ? INFINITY : static_cast<float>(value));
+    } else {
+      return make_error(origin + ": \"attention\" holds something other than numbers");
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<std::vector<Token>> load_tokens_json(const fs::path& path) {
+  auto document = read_json_file(path, kMaxTokensFileBytes, /*skip_attention=*/true, "tokens file");
+  if (!document) return document.error();
+  return tokens_from_json(*document, path.string());
 }
 
 Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> tokens,
@@ -276,9 +337,30 @@ Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& atte
     if (!data) return data.error();
     shape = info.shape;
     values = std::move(data).value();
+  } else if (extension == ".json") {
+    auto document = read_json_file(attention, kMaxAttentionJsonBytes, /*skip_attention=*/false,
+                                   "attention file");
+    if (!document) return document.error();
+    const json* nested = &*document;
+    if (document->is_object()) {
+      auto it = document->find("attention");
+      if (it == document->end())
+        return file_error(attention, "the JSON object has no \"attention\"");
+      nested = &*it;
+      if (!tokens) {
+        auto inside = tokens_from_json(*document, origin);
+        if (!inside) return inside.error();
+        tokens = std::move(inside).value();
+      }
+    }
+    if (!tokens) return file_error(attention, "holds no tokens; pass a tokens file");
+    auto flat = flatten_nested(*nested, origin, shape, values);
+    if (!flat) return flat.error();
+    auto shape_ok = check_shape(shape, tokens->size(), origin, limits);
+    if (!shape_ok) return shape_ok.error();
   } else {
     return file_error(attention, "unknown attention file type '" + extension +
-                                     "'; use .npy (numpy.save) or .safetensors");
+                                     "'; use .npy (numpy.save), .safetensors or .json");
   }
   auto trace = trace_from_dense(std::move(*tokens), shape, values, origin, limits);
   if (!trace) return trace.error();
@@ -302,7 +384,8 @@ Status save_attention_safetensors(const AttentionTrace& trace, const fs::path& p
   tensor.name = "attentions";
   tensor.dtype = DType::kF32;
   const auto t = static_cast<uint64_t>(trace.tokens_count());
-  tensor.shape = {static_cast<uint64_t>(trace.layers()), static_cast<uint64_t>(trace.heads()), t, t};
+  tensor.shape = {static_cast<uint64_t>(trace.layers()), static_cast<uint64_t>(trace.heads()), t,
+                  t};
   const std::vector<float> dense = trace.dense();  // (L, H, T, T)
   tensor.bytes.resize(dense.size() * sizeof(float));
   std::memcpy(tensor.bytes.data(), dense.data(), tensor.bytes.size());

@@ -25,8 +25,8 @@ struct ImportLimits {
 };
 
 // Reads a tokens file: a JSON list, or an object whose "tokens" is the list (the JSON that
-// `attnviz export` writes qualifies). Entries are strings, or objects with "text" and optional
-// "id", "start", "end", "special".
+// `attnviz export` writes qualifies; its "attention" is skipped while reading). Entries are
+// strings, or objects with "text" and optional "id", "start", "end", "special".
 //   - id: when absent, a stand-in shared by equal texts (the index of the first token with
 //     that text), so duplicate and induction detectors still see repeats;
 //   - start/end: used when every entry has both, else spans are laid out over the
@@ -34,12 +34,14 @@ struct ImportLimits {
 //   - special: when absent, true for texts like "[CLS]", "<|endoftext|>", "<s>".
 Result<std::vector<Token>> load_tokens_json(const std::filesystem::path& path);
 
-// Loads `attention` (.npy, or .safetensors holding one tensor or one named "attentions" /
-// "attention"; float32, float16 or bfloat16) of shape (L, H, T, T), (H, T, T) or (T, T),
-// rows = queries, with the tokens of `tokens_json`. An empty `tokens_json` takes the tokens
-// from the safetensors metadata that save_attention_safetensors writes. Checks: T equals the
-// number of tokens, sizes within `limits` before reading the data, every value finite and in
-// [0, 1 + 1e-3]. The trace is causal when every weight above the diagonal is 0; it has no
+// Loads `attention` of shape (L, H, T, T), (H, T, T) or (T, T), rows = queries:
+//   .npy          float32 or float16 (numpy.save);
+//   .safetensors  the one tensor, or the one named "attentions" / "attention"; F32, F16, BF16;
+//   .json         nested lists, alone or as "attention" of an object (attnviz's JSON export);
+// with the tokens of `tokens_json`. An empty `tokens_json` takes the tokens from the file itself
+// (the safetensors metadata save_attention_safetensors writes, or the JSON's "tokens"). Checks: T
+// equals the number of tokens, sizes within `limits` before reading the data, every value finite
+// and in [0, 1 + 1e-3]. The trace is causal when every weight above the diagonal is 0; it has no
 // Q/K/V and its model_name is the attention file's name.
 Result<std::shared_ptr<AttentionTrace>> load_attention_file(
     const std::filesystem::path& attention, const std::filesystem::path& tokens_json,

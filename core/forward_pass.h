@@ -6,6 +6,7 @@
 // width, I MLP width, V vocabulary, B query block.
 #pragma once
 
+#include <Eigen/Core>
 #include <memory>
 #include <span>
 #include <vector>
@@ -20,19 +21,25 @@ namespace attnviz {
 // Queries per attention block: the (B, T) score buffer of a block stays in cache, and causal
 // blocks skip most keys a block cannot see.
 inline constexpr int kQueryBlock = 64;
-// Rows of logits computed at a time so the (T, V) matrix never exists whole.
-inline constexpr int kLogitRows = 64;
+// Rows of logits computed at a time so the (T, V) matrix never exists whole (128 rows of
+// GPT-2 = 26 MB); fewer chunks mean fewer repackings of the (V, C) embedding by the GEMM.
+inline constexpr int kLogitRows = 128;
+
+// Scratch memory aligned for the widest SIMD Eigen uses: Eigen's vectorized exp/tanh/erf and
+// sums peel unaligned leading elements into scalar code that rounds differently, so an
+// unaligned buffer would make results depend on where the heap happened to put it.
+using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
 // Buffers of a run, sized by the largest run so far and reused: nothing is allocated inside
 // the layer loop.
 struct ForwardScratch {
-  std::vector<float> residual;  // (N, C) the residual stream of the computed rows
-  std::vector<float> normed;    // (N, C) layer-norm output / projection output
-  std::vector<float> context;   // (N, C) attention output before the projection
-  std::vector<float> mlp;       // (N, I)
-  std::vector<float> qkv;       // (T, 3C) only when the trace does not keep Q/K/V
-  std::vector<float> probs;     // (threads, B, T) one block of attention per thread
-  std::vector<float> logits;    // (kLogitRows, V) GPT-2 only
+  AlignedFloats residual;  // (N, C) the residual stream of the computed rows
+  AlignedFloats normed;    // (N, C) layer-norm output / projection output
+  AlignedFloats context;   // (N, C) attention output before the projection
+  AlignedFloats mlp;       // (N, I)
+  AlignedFloats qkv;       // (T, 3C) only when the trace does not keep Q/K/V
+  AlignedFloats probs;     // (threads, B, T) one block of attention per thread
+  AlignedFloats logits;    // (kLogitRows, V) GPT-2 only
   std::vector<std::pair<float, int32_t>> top;  // (kLogitRows, k) best logits of a chunk
 
   void reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv, int top_k);
@@ -92,17 +99,15 @@ void predict_next_tokens(AttentionTrace& trace, const float* final_hidden,
 void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
                         const ModelConfig& config, const RunPlan& plan);
 
-// Traces a model produced recently, so a `previous` from another model (or a trace
-// already freed and its address reused) is never taken for a cache.
+// The traces a model produced that are still alive, so a `previous` from another model (or
+// one already freed and its address reused) is never taken for a cache.
 class TraceHistory {
  public:
-  void remember(const std::shared_ptr<const AttentionTrace>& trace);
+  void remember(const std::shared_ptr<const AttentionTrace>& trace);  // also forgets dead ones
   bool produced(const AttentionTrace* trace) const;
 
  private:
-  static constexpr size_t kSize = 16;
   std::vector<std::weak_ptr<const AttentionTrace>> traces_;
-  size_t next_ = 0;
 };
 
 }  // namespace attnviz

@@ -7,9 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace attnviz {
 
@@ -92,7 +91,8 @@ class ConfigFields {
       return error(field, "is " + value.dump() + "; it must be positive");
     if (value.get<uint64_t>() > static_cast<uint64_t>(limit))
       return error(field, "is " + value.dump() + ", more than the limit of " +
-                              std::to_string(limit) + "; the config is damaged or not a model "
+                              std::to_string(limit) +
+                              "; the config is damaged or not a model "
                               "attnviz can load");
     return static_cast<int>(value.get<uint64_t>());
   }
@@ -115,8 +115,8 @@ Status read_gpt2(const ConfigFields& fields, ModelConfig& config) {
   ATTNVIZ_ASSIGN_OR_RETURN(config.layers, fields.size("n_layer", SizeLimits::kLayers));
   ATTNVIZ_ASSIGN_OR_RETURN(config.heads, fields.size("n_head", SizeLimits::kHeads));
   // Very old configs name the context length n_ctx only.
-  const char* positions_field = !fields.has("n_positions") && fields.has("n_ctx") ? "n_ctx"
-                                                                                 : "n_positions";
+  const char* positions_field =
+      !fields.has("n_positions") && fields.has("n_ctx") ? "n_ctx" : "n_positions";
   ATTNVIZ_ASSIGN_OR_RETURN(config.max_positions,
                            fields.size(positions_field, SizeLimits::kPositions));
   ATTNVIZ_ASSIGN_OR_RETURN(config.vocab_size, fields.size("vocab_size", SizeLimits::kVocab));
@@ -180,8 +180,8 @@ Status read_bert(const ConfigFields& fields, ModelConfig& config) {
 // Parameters of the checkpoint as the config describes it (biases and norms included).
 double estimated_parameters(const ModelConfig& config) {
   const double c = config.width, i = config.inner, layers = config.layers;
-  const double embeddings = (static_cast<double>(config.vocab_size) + config.max_positions +
-                             config.type_vocab_size) * c;
+  const double embeddings =
+      (static_cast<double>(config.vocab_size) + config.max_positions + config.type_vocab_size) * c;
   const double attention = 4 * (c * c + c);  // Q, K, V (fused or not) and the output projection
   const double mlp = c * i + i + i * c + c;
   const double norms = 2 * 2 * c;
@@ -235,8 +235,8 @@ Result<ModelConfig> load_model_config(const fs::path& config_json) {
 
   if (config.width % config.heads != 0)
     return make_error(config_json.string() + ": the width (" + std::to_string(config.width) +
-                      ") is not divisible by the number of heads (" +
-                      std::to_string(config.heads) + ")");
+                      ") is not divisible by the number of heads (" + std::to_string(config.heads) +
+                      ")");
   const double weight_bytes = estimated_parameters(config) * sizeof(float);
   if (weight_bytes > kMaxWeightBytes) {
     char gigabytes[32];

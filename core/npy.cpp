@@ -8,7 +8,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <random>
 #include <system_error>
 
 #include "core/safetensors.h"  // half_to_float
@@ -276,65 +275,6 @@ Result<std::vector<float>> read_npy_floats(const std::filesystem::path& path, co
     done += count;
   }
   return out;
-}
-
-Status write_npy_f32(const std::filesystem::path& path, std::span<const uint64_t> shape,
-                     std::span<const float> data) {
-  static_assert(std::endian::native == std::endian::little, "write_npy_f32 writes '<f4' as is");
-  uint64_t elements = 1;
-  for (uint64_t dim : shape) elements *= dim;
-  if (elements != data.size())
-    return make_error(path.string() + ": internal error: shape does not match the data size");
-  // A Python tuple literal: (), (3,), (2, 3).
-  std::string shape_text = "(";
-  for (size_t i = 0; i < shape.size(); ++i)
-    shape_text += (i > 0 ? ", " : "") + std::to_string(shape[i]);
-  shape_text += shape.size() == 1 ? ",)" : ")";
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_text + ", }";
-  // Pad with spaces so magic + version + length + header (ending in '\n') is a multiple of 64.
-  const bool v2 = dict.size() + 1 + 10 > 65535;
-  const size_t prefix = v2 ? 12 : 10;
-  const size_t total = (prefix + dict.size() + 1 + 63) / 64 * 64;
-  dict.append(total - prefix - dict.size() - 1, ' ');
-  dict += '\n';
-
-  std::string bytes(kMagic, kMagicBytes);
-  bytes += static_cast<char>(v2 ? 2 : 1);
-  bytes += '\0';
-  const uint32_t length = static_cast<uint32_t>(dict.size());
-  for (size_t i = 0; i < (v2 ? 4u : 2u); ++i) bytes += static_cast<char>((length >> (8 * i)) & 0xff);
-  bytes += dict;
-
-  // A hidden name with a random tag, so no file of the person's is ever clobbered on the way.
-  std::random_device random;
-  std::string temporary_name = ".";  // appended piece by piece: GCC 12 warns on "." + string
-  temporary_name += path.filename().string();
-  temporary_name += ".tmp-" + std::to_string(random()) + std::to_string(random());
-  const std::filesystem::path temporary = path.parent_path() / temporary_name;
-  std::error_code ec;
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return make_error(path.string() +
-                        ": cannot create the file (check that the folder exists and is writable)");
-    }
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.write(reinterpret_cast<const char*>(data.data()),
-              static_cast<std::streamsize>(data.size() * sizeof(float)));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(temporary, ec);
-      return make_error(path.string() + ": writing failed (disk full?); nothing was replaced");
-    }
-  }
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    return make_error(path.string() + ": cannot replace the file (" + ec.message() + ")");
-  }
-  return Ok{};
 }
 
 }  // namespace attnviz

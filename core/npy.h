@@ -1,5 +1,6 @@
-// Reader and writer of NumPy .npy files (numpy/lib/format.py, format versions 1.0, 2.0, 3.0) for
-// float arrays: what people save with np.save(attentions) in Python.
+// Reader of NumPy .npy files (numpy/lib/format.py, format versions 1.0, 2.0, 3.0) for
+// float arrays: what people save with np.save(attentions) in Python. (Writing attention as .npy
+// is core/export/npy.h.)
 //
 // Read: '<f4', '>f4', '<f2', '>f2' (converted to float), C order only. The header is parsed and
 // checked against the file size before anything is allocated, so a header that lies about the
@@ -8,8 +9,8 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -17,13 +18,13 @@
 namespace attnviz {
 
 struct NpyInfo {
-  std::string descr;             // as written, e.g. "<f4"
+  std::string descr;  // as written, e.g. "<f4"
   bool fortran_order = false;
-  std::vector<uint64_t> shape;   // () for a scalar
-  uint64_t elements = 0;         // product of shape (1 for a scalar)
-  size_t item_bytes = 0;         // 4 or 2
+  std::vector<uint64_t> shape;  // () for a scalar
+  uint64_t elements = 0;        // product of shape (1 for a scalar)
+  size_t item_bytes = 0;        // 4 or 2
   bool big_endian = false;
-  uint64_t data_offset = 0;      // bytes before the data: magic + version + length + header
+  uint64_t data_offset = 0;  // bytes before the data: magic + version + length + header
 };
 
 // Parses and validates the header: magic, version, header length, the dict, the dtype (float32 or
@@ -37,10 +38,5 @@ Result<std::vector<float>> read_npy_floats(const std::filesystem::path& path, co
 // Parses only the header dict text, e.g. "{'descr': '<f4', 'fortran_order': False,
 // 'shape': (2, 3), }" (exposed for tests). `origin` names the file in messages.
 Result<NpyInfo> parse_npy_header_dict(std::string_view header, const std::string& origin);
-
-// Writes a float32 C-order .npy (version 1.0, or 2.0 when the header needs it) to a temporary
-// file beside `path`, then renames it over `path`, so a failure leaves nothing behind.
-Status write_npy_f32(const std::filesystem::path& path, std::span<const uint64_t> shape,
-                     std::span<const float> data);
 
 }  // namespace attnviz

@@ -11,11 +11,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <tuple>
-
-#include <nlohmann/json.hpp>
 
 namespace attnviz {
 
@@ -39,11 +38,21 @@ struct DTypeEntry {
 };
 
 constexpr std::array<DTypeEntry, 15> kDTypes = {{
-    {DType::kBool, "BOOL", 8},     {DType::kU8, "U8", 8},       {DType::kI8, "I8", 8},
-    {DType::kF8E5M2, "F8_E5M2", 8}, {DType::kF8E4M3, "F8_E4M3", 8}, {DType::kI16, "I16", 16},
-    {DType::kU16, "U16", 16},      {DType::kF16, "F16", 16},    {DType::kBF16, "BF16", 16},
-    {DType::kI32, "I32", 32},      {DType::kU32, "U32", 32},    {DType::kF32, "F32", 32},
-    {DType::kI64, "I64", 64},      {DType::kU64, "U64", 64},    {DType::kF64, "F64", 64},
+    {DType::kBool, "BOOL", 8},
+    {DType::kU8, "U8", 8},
+    {DType::kI8, "I8", 8},
+    {DType::kF8E5M2, "F8_E5M2", 8},
+    {DType::kF8E4M3, "F8_E4M3", 8},
+    {DType::kI16, "I16", 16},
+    {DType::kU16, "U16", 16},
+    {DType::kF16, "F16", 16},
+    {DType::kBF16, "BF16", 16},
+    {DType::kI32, "I32", 32},
+    {DType::kU32, "U32", 32},
+    {DType::kF32, "F32", 32},
+    {DType::kI64, "I64", 64},
+    {DType::kU64, "U64", 64},
+    {DType::kF64, "F64", 64},
 }};
 
 const DTypeEntry* find_dtype(std::string_view name) {
@@ -162,8 +171,7 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
   auto parsed = parse_json_strict(text);
   if (!parsed) return file_error(path, "the header " + parsed.error().message);
   const json& header = parsed.value();
-  if (!header.is_object())
-    return file_error(path, "the header is not a JSON object of tensors");
+  if (!header.is_object()) return file_error(path, "the header is not a JSON object of tensors");
 
   ParsedHeader result;
   for (const auto& [name, entry] : header.items()) {
@@ -179,8 +187,7 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
       }
       continue;
     }
-    if (!entry.is_object())
-      return tensor_error(path, name, "its header entry is not an object");
+    if (!entry.is_object()) return tensor_error(path, name, "its header entry is not an object");
     TensorInfo info;
     info.name = name;
 
@@ -198,8 +205,8 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
       return tensor_error(path, name, "field \"shape\" is not an array of sizes");
     for (const json& size : *shape) {
       if (!is_unsigned_integer(size))
-        return tensor_error(path, name, "field \"shape\" holds " + size.dump() +
-                                            ", not a non-negative integer");
+        return tensor_error(
+            path, name, "field \"shape\" holds " + size.dump() + ", not a non-negative integer");
       info.shape.push_back(size.get<uint64_t>());
     }
 
@@ -209,8 +216,9 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
       return tensor_error(path, name, "field \"data_offsets\" is not a pair [BEGIN, END]");
     for (const json& offset : *offsets)
       if (!is_unsigned_integer(offset))
-        return tensor_error(path, name, "field \"data_offsets\" holds " + offset.dump() +
-                                            ", not a non-negative integer");
+        return tensor_error(
+            path, name,
+            "field \"data_offsets\" holds " + offset.dump() + ", not a non-negative integer");
     info.begin = (*offsets)[0].get<uint64_t>();
     info.end = (*offsets)[1].get<uint64_t>();
     result.tensors.push_back(std::move(info));
@@ -309,8 +317,7 @@ uint64_t TensorInfo::elements() const {
 
 Result<SafetensorsFile> SafetensorsFile::open(const fs::path& path) {
   std::error_code ec;
-  if (fs::is_directory(path, ec))
-    return file_error(path, "is a folder, not a safetensors file");
+  if (fs::is_directory(path, ec)) return file_error(path, "is a folder, not a safetensors file");
   const uint64_t file_size = fs::file_size(path, ec);
   if (ec) return file_error(path, "cannot open the file (" + ec.message() + ")");
   std::ifstream in(path, std::ios::binary);
@@ -461,8 +468,7 @@ Result<std::string> read_small_file(const fs::path& path, uint64_t limit) {
                                 std::to_string(limit) + "-byte limit for this kind of file");
   std::ifstream in(path, std::ios::binary);
   std::string text(size, '\0');
-  if (!in || !read_exact(in, 0, text.data(), size))
-    return file_error(path, "cannot read the file");
+  if (!in || !read_exact(in, 0, text.data(), size)) return file_error(path, "cannot read the file");
   return text;
 }
 
@@ -482,15 +488,17 @@ Result<TensorStore> TensorStore::open_file(const fs::path& file) {
 Result<TensorStore> TensorStore::open_folder(const fs::path& folder) {
   std::error_code ec;
   if (!fs::is_directory(folder, ec))
-    return file_error(folder, "is not a folder (expected a model folder holding "
-                              "model.safetensors or model.safetensors.index.json)");
+    return file_error(folder,
+                      "is not a folder (expected a model folder holding "
+                      "model.safetensors or model.safetensors.index.json)");
   const fs::path single = folder / "model.safetensors";
   const fs::path index_path = folder / "model.safetensors.index.json";
   if (fs::exists(single, ec)) return open_file(single);  // Hugging Face prefers it too
   if (!fs::exists(index_path, ec))
-    return file_error(folder, "holds neither model.safetensors nor "
-                              "model.safetensors.index.json; point --model at a folder with the "
-                              "weights in safetensors format");
+    return file_error(folder,
+                      "holds neither model.safetensors nor "
+                      "model.safetensors.index.json; point --model at a folder with the "
+                      "weights in safetensors format");
 
   auto text = read_small_file(index_path, kMaxIndexBytes);
   if (!text) return text.error();
@@ -509,8 +517,8 @@ Result<TensorStore> TensorStore::open_folder(const fs::path& folder) {
   std::map<std::string, const SafetensorsFile*> shards;  // shard name -> opened file
   for (const auto& [tensor, shard] : weight_map->items()) {
     if (!shard.is_string())
-      return file_error(index_path, "weight_map entry for tensor " + in_quotes(tensor) +
-                                        " is not a file name");
+      return file_error(index_path,
+                        "weight_map entry for tensor " + in_quotes(tensor) + " is not a file name");
     const std::string& shard_name = shard.get_ref<const std::string&>();
     if (shards.count(shard_name)) continue;
     if (std::string problem = shard_name_problem(shard_name); !problem.empty())
@@ -529,10 +537,10 @@ Result<TensorStore> TensorStore::open_folder(const fs::path& folder) {
     for (const TensorInfo& info : file->tensors()) {
       auto [existing, inserted] = store.entries_.try_emplace(info.name, Entry{file, &info});
       if (!inserted)
-        return file_error(index_path, "tensor " + in_quotes(info.name) + " is in two shards, " +
-                                          in_quotes(existing->second.file->path().filename().string()) +
-                                          " and " + in_quotes(shard_name) +
-                                          "; the checkpoint is inconsistent");
+        return file_error(
+            index_path, "tensor " + in_quotes(info.name) + " is in two shards, " +
+                            in_quotes(existing->second.file->path().filename().string()) + " and " +
+                            in_quotes(shard_name) + "; the checkpoint is inconsistent");
     }
   }
   for (const auto& [tensor, shard] : weight_map->items()) {
@@ -593,8 +601,8 @@ Result<std::string> header_text(const fs::path& path, std::span<const TensorToWr
       offset += bits / 8;
     }
   } catch (const json::exception& e) {
-    return file_error(path, std::string("a tensor name or metadata text is not valid UTF-8 (") +
-                                e.what() + ")");
+    return file_error(
+        path, std::string("a tensor name or metadata text is not valid UTF-8 (") + e.what() + ")");
   }
   text += "}";
   text.append((8 - text.size() % 8) % 8, ' ');

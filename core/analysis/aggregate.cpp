@@ -80,9 +80,10 @@ std::vector<float> attention_rollout(const AttentionTrace& trace) {
   for (int h = 0; h < trace.heads(); ++h) all_heads[h] = h;
   for (int l = 0; l < trace.layers(); ++l) {
     std::vector<float> mean = layer_mean(trace, l, all_heads);
-    RowMatrix augmented = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic,
-                                                         Eigen::RowMajor>>(mean.data(), t, t)
-                              .cast<double>();
+    RowMatrix augmented =
+        Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+            mean.data(), t, t)
+            .cast<double>();
     augmented.diagonal().array() += 1.0;
     for (int i = 0; i < t; ++i) {
       double sum = 0.0;  // a plain loop: Eigen's vectorized sum trips a GCC 12 false warning
@@ -92,9 +93,8 @@ std::vector<float> attention_rollout(const AttentionTrace& trace) {
     rollout = augmented * rollout;
   }
   std::vector<float> out(map_size(trace));
-  Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(out.data(), t,
-                                                                                     t) =
-      rollout.cast<float>();
+  Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      out.data(), t, t) = rollout.cast<float>();
   return out;
 }
 

@@ -48,7 +48,8 @@ Result<TokenAlignment> align_tokens(std::span<const Token> a, std::span<const To
     }
   }
   for (size_t k = 0; k < suffix; ++k)
-    alignment.pairs.emplace_back(static_cast<int>(prefix + n + k), static_cast<int>(prefix + m + k));
+    alignment.pairs.emplace_back(static_cast<int>(prefix + n + k),
+                                 static_cast<int>(prefix + m + k));
   return alignment;
 }
 

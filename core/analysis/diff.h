@@ -30,8 +30,8 @@ Result<TokenAlignment> align_tokens(std::span<const Token> a, std::span<const To
 
 struct AttentionDiff {
   TokenAlignment alignment;
-  int size = 0;                     // K = alignment.pairs.size()
-  std::vector<float> difference;    // (K, K): B[b_x][b_y] − A[a_x][a_y] (second minus first)
+  int size = 0;                   // K = alignment.pairs.size()
+  std::vector<float> difference;  // (K, K): B[b_x][b_y] − A[a_x][a_y] (second minus first)
 };
 
 // map_a is (T_a, T_a) over tokens_a, map_b is (T_b, T_b) over tokens_b.

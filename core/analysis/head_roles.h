@@ -37,19 +37,19 @@ double detection_score(std::span<const float> head_map, std::span<const float> p
 struct HeadRole {
   int layer = 0;
   int head = 0;
-  double previous_token = 0.0;    // detection_score with the previous-token pattern
-  double duplicate_token = 0.0;   // ... duplicate-token pattern
-  double induction = 0.0;         // ... induction pattern (or the probe score, see below)
-  double first_token_share = 0.0; // mean over query rows of A[i][0]
-  double self_share = 0.0;        // mean over query rows of A[i][i]
+  double previous_token = 0.0;     // detection_score with the previous-token pattern
+  double duplicate_token = 0.0;    // ... duplicate-token pattern
+  double induction = 0.0;          // ... induction pattern (or the probe score, see below)
+  double first_token_share = 0.0;  // mean over query rows of A[i][0]
+  double self_share = 0.0;         // mean over query rows of A[i][i]
   // Σ_ij A_ij |i − j| / Σ_ij A_ij: the attention-weighted distance over the whole map. With
   // rows that sum to 1 this equals the per-row mean distance averaged over rows.
   double mean_distance = 0.0;
-  double mean_entropy = 0.0;      // mean over rows of −Σ_j A_ij ln A_ij, nats
-  // Mean entropy divided by the mean of ln(keys visible to the row); 1 = uniform. Rows that
-  // see one key count as 0.
+  double mean_entropy = 0.0;  // mean over rows of −Σ_j A_ij ln A_ij, nats
+  // Σ row entropies / Σ ln(keys visible to the row): 1 when every row is uniform over the keys
+  // it can see, 0 when every row is on one key.
   double normalized_entropy = 0.0;
-  std::string label;              // head_role_label()
+  std::string label;  // head_role_label()
 };
 
 // Thresholds of head_role_label(), kept in one place so the UI can show them.
@@ -79,7 +79,9 @@ struct HeadRoleTable {
   int layers = 0;
   int heads = 0;
   std::vector<HeadRole> roles;  // (L, H)
-  const HeadRole& at(int layer, int head) const { return roles[static_cast<size_t>(layer) * heads + head]; }
+  const HeadRole& at(int layer, int head) const {
+    return roles[static_cast<size_t>(layer) * heads + head];
+  }
 };
 
 HeadRoleTable compute_head_roles(const AttentionTrace& trace, const DetectionOptions& options = {},

@@ -11,7 +11,9 @@ bool is_ascii_punctuation(unsigned char c) {
          (c >= 123 && c <= 126);
 }
 
-bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 bool punctuation_only(const std::string& text) {
   if (text.empty()) return false;
@@ -118,7 +120,8 @@ std::shared_ptr<AttentionTrace> merge_trace_words(const AttentionTrace& trace,
     }
   }
   if (trace.predictions.size() == tokens.size()) {
-    for (const WordGroup& word : words) merged->predictions.push_back(trace.predictions[word.end - 1]);
+    for (const WordGroup& word : words)
+      merged->predictions.push_back(trace.predictions[word.end - 1]);
   }
   return merged;
 }

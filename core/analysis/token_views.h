@@ -16,7 +16,8 @@ namespace attnviz {
 
 // How sub-word tokens show that they continue a word.
 enum class WordRule {
-  kLeadingSpace,  // GPT-2 byte-level BPE: a token starting with a space or punctuation starts a word
+  kLeadingSpace,  // GPT-2 byte-level BPE: a token starting with a space or punctuation starts a
+                  // word
   kWordPiece,     // BERT: a token starting with "##" continues the previous word
 };
 
@@ -55,9 +56,9 @@ std::vector<bool> special_token_mask(std::span<const Token> tokens);
 
 // A (T, T) map with hidden tokens removed (rows and columns) and each kept row renormalized.
 struct HiddenView {
-  std::vector<int> kept;         // (K) the original index of each kept token
-  std::vector<float> map;        // (K, K) rows sum to 1 (0 where a row had nothing left)
-  std::vector<float> absorbed;   // (K) share of the row's attention that was on hidden tokens
+  std::vector<int> kept;        // (K) the original index of each kept token
+  std::vector<float> map;       // (K, K) rows sum to 1 (0 where a row had nothing left)
+  std::vector<float> absorbed;  // (K) share of the row's attention that was on hidden tokens
 };
 
 HiddenView hide_tokens(std::span<const float> map, int tokens, const std::vector<bool>& hidden);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/attention_trace.h"
 #include "core/export/figure.h"
@@ -32,6 +33,9 @@ std::string figure_title(const AttentionTrace& trace, const FigureSpec& spec);
 // Title and subtitle lines at the top; returns the y below them.
 float add_header(Figure& figure, const Font& font, const Palette& palette, const std::string& title,
                  const std::string& subtitle, float max_width);
+
+// Tick values of a colour bar from 0 to max_value: 0, round steps, and max_value last.
+std::vector<float> colour_bar_ticks(float max_value);
 
 // A vertical viridis bar from 0 (bottom) to max_value (top) with five ticks and a "weight"
 // caption; returns the width it takes.

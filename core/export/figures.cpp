@@ -45,11 +45,10 @@ Palette palette_for(Theme theme) {
 
 Rgba head_color(int head) {
   // Tableau 10: distinct hues that stay apart for colour-blind readers better than a rainbow.
-  static constexpr Rgba kColors[] = {{31, 119, 180, 255},  {255, 127, 14, 255},
-                                     {44, 160, 44, 255},   {214, 39, 40, 255},
-                                     {148, 103, 189, 255}, {140, 86, 75, 255},
-                                     {227, 119, 194, 255}, {127, 127, 127, 255},
-                                     {188, 189, 34, 255},  {23, 190, 207, 255}};
+  static constexpr Rgba kColors[] = {
+      {31, 119, 180, 255},  {255, 127, 14, 255}, {44, 160, 44, 255},   {214, 39, 40, 255},
+      {148, 103, 189, 255}, {140, 86, 75, 255},  {227, 119, 194, 255}, {127, 127, 127, 255},
+      {188, 189, 34, 255},  {23, 190, 207, 255}};
   const Rgba base = kColors[head % 10];
   // Beyond ten heads, later rounds are darker so that H0 and H10 still differ.
   const float darken = 1.0f - 0.25f * static_cast<float>((head / 10) % 3);
@@ -59,13 +58,14 @@ Rgba head_color(int head) {
 
 Status validate_figure_spec(const AttentionTrace& trace, const FigureSpec& spec) {
   const auto range = [](const char* what, int value, int count) {
-    return make_error(std::string(what) + " " + std::to_string(value) + " is out of range: " +
-                      (count > 0 ? "this model has " + std::string(what) + "s 0 to " +
-                                       std::to_string(count - 1)
-                                 : "there are none"));
+    return make_error(
+        std::string(what) + " " + std::to_string(value) + " is out of range: " +
+        (count > 0 ? "this model has " + std::string(what) + "s 0 to " + std::to_string(count - 1)
+                   : "there are none"));
   };
   if (trace.tokens_count() == 0) return make_error("there are no tokens to draw");
-  if (spec.layer < 0 || spec.layer >= trace.layers()) return range("layer", spec.layer, trace.layers());
+  if (spec.layer < 0 || spec.layer >= trace.layers())
+    return range("layer", spec.layer, trace.layers());
   const bool one_head = spec.kind == FigureKind::kHeatmap || spec.kind == FigureKind::kArcs;
   if (one_head && (spec.head < 0 || spec.head >= trace.heads())) {
     return range("head", spec.head, trace.heads());
@@ -139,11 +139,18 @@ std::string format_weight(float weight) {
 }
 
 std::string text_excerpt(const AttentionTrace& trace, size_t max_code_points) {
+  // The trace has tokens, not the input, so the text is rebuilt from them: a gap between two
+  // byte spans was whitespace the tokenizer dropped (BERT), a "##" piece continues a word.
   std::string joined;
+  size_t previous_end = 0;
   bool space = false;
   for (const Token& token : trace.tokens()) {
-    if (token.special) continue;
-    for (char32_t cp : decode_utf8(token.text)) {
+    if (token.special || token.start == token.end) continue;
+    std::string_view text = token.text;
+    if (!joined.empty() && token.start > previous_end) space = true;
+    if (text.starts_with("##") && token.start == previous_end) text.remove_prefix(2);
+    previous_end = token.end;
+    for (char32_t cp : decode_utf8(text)) {
       if (cp == U' ' || cp == U'\n' || cp == U'\t' || cp == U'\r') {
         space = !joined.empty();
         continue;
@@ -158,16 +165,19 @@ std::string text_excerpt(const AttentionTrace& trace, size_t max_code_points) {
 
 std::string figure_title(const AttentionTrace& trace, const FigureSpec& spec) {
   if (!spec.title.empty()) return spec.title;
-  std::string title = trace.model_name.empty() ? "attention" : trace.model_name;
+  const std::string model = !spec.model_name.empty()    ? spec.model_name
+                            : !trace.model_name.empty() ? trace.model_name
+                                                        : "attention";
+  std::string title = model;
   title += " \u00B7 layer " + std::to_string(spec.layer);
   switch (spec.kind) {
     case FigureKind::kHeatmap:
       title += " \u00B7 head " + std::to_string(spec.head);
       break;
     case FigureKind::kGrid:
-      return (trace.model_name.empty() ? "attention" : trace.model_name) + " \u00B7 all " +
-             std::to_string(trace.layers()) + " layers \u00D7 " + std::to_string(trace.heads()) +
-             " heads \u00B7 \u201C" + text_excerpt(trace, 60) + "\u201D";
+      return model + " \u00B7 all " + std::to_string(trace.layers()) + " layers \u00D7 " +
+             std::to_string(trace.heads()) + " heads \u00B7 \u201C" + text_excerpt(trace, 60) +
+             "\u201D";
     case FigureKind::kArcs:
       title += " \u00B7 head " + std::to_string(spec.head);
       [[fallthrough]];
@@ -191,6 +201,22 @@ float add_header(Figure& figure, const Font& font, const Palette& palette, const
   return y + 14.0f;
 }
 
+std::vector<float> colour_bar_ticks(float max_value) {
+  // Round steps (1, 2 or 5 × 10^k) giving at most five ticks, then the scale's end itself;
+  // a round tick too close to the end makes way for it.
+  const float raw = max_value / 4.0f;
+  const float power = std::pow(10.0f, std::floor(std::log10(raw)));
+  float step = power;
+  for (float m : {1.0f, 2.0f, 2.5f, 5.0f, 10.0f}) {
+    step = m * power;
+    if (step >= raw) break;
+  }
+  std::vector<float> ticks;
+  for (int i = 0; i * step < max_value - 0.4f * step; ++i) ticks.push_back(i * step);
+  ticks.push_back(max_value);
+  return ticks;
+}
+
 float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, float x, float y,
                      float height, float max_value) {
   constexpr float kBarWidth = 14.0f, kTick = 4.0f;
@@ -208,11 +234,10 @@ float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, f
   add_frame(figure, x, y, kBarWidth, height, palette.frame, 0.75f);
 
   float label_width = 0.0f;
-  for (int i = 0; i <= 4; ++i) {
-    const float value = max_value * i / 4.0f;
-    const float ty = y + height - height * i / 4.0f;
+  for (float value : colour_bar_ticks(max_value)) {
+    const float ty = y + height - height * value / max_value;
     add_line(figure, {x + kBarWidth, ty}, {x + kBarWidth + kTick, ty}, palette.frame, 1.0f);
-    const std::string label = i == 0 ? "0" : format_weight(value);
+    const std::string label = value == 0.0f ? "0" : format_weight(value);
     add_text(figure, x + kBarWidth + kTick + 3.0f, ty + 0.35f * kLabelSize, label, kLabelSize,
              palette.text);
     label_width = std::max(label_width, font.measure(label, kLabelSize));
@@ -223,7 +248,9 @@ float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, f
   return caption_x - x + 0.4f * kLabelSize;
 }
 
-void add_shape(Figure& figure, Shape shape) { figure.shapes.push_back(std::move(shape)); }
+void add_shape(Figure& figure, Shape shape) {
+  figure.shapes.push_back(std::move(shape));
+}
 
 void add_rect(Figure& figure, float x, float y, float w, float h, Rgba fill) {
   add_shape(figure, RectShape{x, y, w, h, fill});

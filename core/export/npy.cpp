@@ -27,18 +27,27 @@ std::string npy_header_f32(std::span<const int64_t> shape) {
 }
 
 std::string attention_npy(const AttentionTrace& trace) {
-  const int64_t shape[4] = {trace.layers(), trace.heads(), trace.tokens_count(),
-                            trace.tokens_count()};
-  const std::vector<float> weights = trace.dense();  // (L, H, T, T)
+  const int t = trace.tokens_count();
+  const int64_t shape[4] = {trace.layers(), trace.heads(), t, t};
   std::string file = npy_header_f32(shape);
-  const size_t offset = file.size();
-  file.resize(offset + weights.size() * sizeof(float));
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(file.data() + offset, weights.data(), weights.size() * sizeof(float));
-  } else {
-    for (size_t i = 0; i < weights.size(); ++i) {
-      const uint32_t bits = std::bit_cast<uint32_t>(weights[i]);
-      for (int b = 0; b < 4; ++b) file[offset + i * 4 + b] = static_cast<char>(bits >> (8 * b));
+  const size_t header = file.size();
+  // Written row by row into the file buffer (no dense copy): masked keys stay 0.
+  file.resize(header + static_cast<size_t>(trace.layers()) * trace.heads() * t * t * sizeof(float),
+              '\0');
+  char* out = file.data() + header;
+  for (int l = 0; l < trace.layers(); ++l) {
+    for (int h = 0; h < trace.heads(); ++h) {
+      for (int q = 0; q < t; ++q, out += static_cast<size_t>(t) * sizeof(float)) {
+        const auto row = trace.row(l, h, q);  // (row_length) visible keys
+        if constexpr (std::endian::native == std::endian::little) {
+          std::memcpy(out, row.data(), row.size() * sizeof(float));
+        } else {
+          for (size_t k = 0; k < row.size(); ++k) {
+            const uint32_t bits = std::bit_cast<uint32_t>(row[k]);
+            for (int b = 0; b < 4; ++b) out[k * 4 + b] = static_cast<char>(bits >> (8 * b));
+          }
+        }
+      }
     }
   }
   return file;

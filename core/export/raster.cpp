@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <cassert>
+#include <climits>
 #include <cmath>
 #include <string>
 
 namespace attnviz {
 namespace {
 
-float clamp01(float v) { return std::clamp(v, 0.0f, 1.0f); }
+float clamp01(float v) {
+  return std::clamp(v, 0.0f, 1.0f);
+}
 
 // Length of [a, b] ∩ [lo, hi].
 float overlap(float a, float b, float lo, float hi) {
@@ -37,9 +40,13 @@ float segment_distance(Point p, Point a, Point b, float* along_outside) {
   return std::hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
 }
 
-Point lerp(Point a, Point b, float t) { return {a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t}; }
+Point lerp(Point a, Point b, float t) {
+  return {a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t};
+}
 
-float distance(Point a, Point b) { return std::hypot(b.x - a.x, b.y - a.y); }
+float distance(Point a, Point b) {
+  return std::hypot(b.x - a.x, b.y - a.y);
+}
 
 }  // namespace
 
@@ -65,6 +72,10 @@ void Canvas::blend(int x, int y, Rgba color, float coverage) {
   const float alpha = clamp01(coverage) * (color.a / 255.0f);
   if (alpha <= 0.0f) return;
   uint8_t* p = &pixels_[(static_cast<size_t>(y) * width_ + x) * 4];
+  if (alpha >= 1.0f) {
+    p[0] = color.r, p[1] = color.g, p[2] = color.b, p[3] = 255;
+    return;
+  }
   // Source-over on non-premultiplied colours.
   const float dst_alpha = p[3] / 255.0f;
   const float out_alpha = alpha + dst_alpha * (1.0f - alpha);
@@ -109,9 +120,9 @@ void Canvas::stroke_rect(float x0, float y0, float x1, float y1, Rgba color, flo
     for (int x = ix0; x < ix1; ++x) {
       const float px = x + 0.5f, py = y + 0.5f;
       const float outer = clamp01(0.5f - rounded_box_distance(px, py, x0, y0, x1, y1, radius));
-      const float inner = clamp01(0.5f - rounded_box_distance(px, py, x0 + stroke, y0 + stroke,
-                                                              x1 - stroke, y1 - stroke,
-                                                              inner_radius));
+      const float inner =
+          clamp01(0.5f - rounded_box_distance(px, py, x0 + stroke, y0 + stroke, x1 - stroke,
+                                              y1 - stroke, inner_radius));
       blend(x, y, color, outer - inner);
     }
   }
@@ -123,39 +134,79 @@ void Canvas::stroke_polyline(std::span<const Point> points, float width, Rgba co
   // Lines thinner than a pixel are drawn a pixel wide and proportionally fainter.
   const float fade = std::min(1.0f, width);
   const float half = std::max(width, 1.0f) * 0.5f;
-  float bx0 = points[0].x, by0 = points[0].y, bx1 = bx0, by1 = by0;
-  for (Point p : points) {
-    bx0 = std::min(bx0, p.x), by0 = std::min(by0, p.y);
-    bx1 = std::max(bx1, p.x), by1 = std::max(by1, p.y);
-  }
-  const int ox = std::max(0, static_cast<int>(std::floor(bx0 - half - 1)));
-  const int oy = std::max(0, static_cast<int>(std::floor(by0 - half - 1)));
-  const int ex = std::min(width_, static_cast<int>(std::ceil(bx1 + half + 1)));
-  const int ey = std::min(height_, static_cast<int>(std::ceil(by1 + half + 1)));
-  if (ex <= ox || ey <= oy) return;
-  const int bw = ex - ox, bh = ey - oy;
-  // Coverage of the whole stroke, max over segments, blended once at the end.
-  std::vector<float> coverage(static_cast<size_t>(bw) * bh, 0.0f);
-  const bool butt = !round_caps && points.size() == 2;
-  for (size_t i = 0; i + 1 < points.size(); ++i) {
-    const Point a = points[i], b = points[i + 1];
-    const int sx0 = std::max(ox, static_cast<int>(std::floor(std::min(a.x, b.x) - half - 1)));
-    const int sy0 = std::max(oy, static_cast<int>(std::floor(std::min(a.y, b.y) - half - 1)));
-    const int sx1 = std::min(ex, static_cast<int>(std::ceil(std::max(a.x, b.x) + half + 1)));
-    const int sy1 = std::min(ey, static_cast<int>(std::ceil(std::max(a.y, b.y) + half + 1)));
-    for (int y = sy0; y < sy1; ++y) {
-      for (int x = sx0; x < sx1; ++x) {
-        float along = 0.0f;
-        float d = segment_distance({x + 0.5f, y + 0.5f}, a, b, &along) - half;
-        if (butt) d = std::max(d, along);
-        float& c = coverage[static_cast<size_t>(y - oy) * bw + (x - ox)];
-        c = std::max(c, clamp01(0.5f - d));
+  const float reach = half + 1.0f;  // pixels further than this from the centre line get nothing
+  float top = points[0].y, bottom = top;
+  for (Point p : points) top = std::min(top, p.y), bottom = std::max(bottom, p.y);
+  const int oy = std::max(0, static_cast<int>(std::floor(top - reach)));
+  const int ey = std::min(height_, static_cast<int>(std::ceil(bottom + reach)));
+  if (ey <= oy) return;
+
+  // The pixels of row y that segment ab can touch: where the segment's y lies within `reach`
+  // of the row, widened by `reach`. Keeps the work proportional to the stroke's area.
+  const auto row_range = [&](Point a, Point b, int y, int* x0, int* x1) {
+    const float py = y + 0.5f, dy = b.y - a.y;
+    float t0 = 0.0f, t1 = 1.0f;
+    if (std::abs(dy) > 1e-6f) {
+      t0 = (py - reach - a.y) / dy;
+      t1 = (py + reach - a.y) / dy;
+      if (t0 > t1) std::swap(t0, t1);
+      t0 = std::max(t0, 0.0f);
+      t1 = std::min(t1, 1.0f);
+      if (t0 > t1) return false;
+    } else if (std::abs(a.y - py) > reach) {
+      return false;
+    }
+    const float xa = a.x + (b.x - a.x) * t0, xb = a.x + (b.x - a.x) * t1;
+    *x0 = std::max(0, static_cast<int>(std::floor(std::min(xa, xb) - reach)));
+    *x1 = std::min(width_, static_cast<int>(std::ceil(std::max(xa, xb) + reach)));
+    return *x0 < *x1;
+  };
+
+  // Pass 1: the span of columns each row needs; pass 2: coverage (max over segments, so a
+  // pixel under two segments is blended once); pass 3: blend.
+  struct Span {
+    int x0 = INT_MAX, x1 = INT_MIN;
+    size_t offset = 0;
+  };
+  std::vector<Span> spans(static_cast<size_t>(ey - oy));
+  const auto for_each_row = [&](auto&& visit) {
+    for (size_t i = 0; i + 1 < points.size(); ++i) {
+      const Point a = points[i], b = points[i + 1];
+      const int y0 = std::max(oy, static_cast<int>(std::floor(std::min(a.y, b.y) - reach)));
+      const int y1 = std::min(ey, static_cast<int>(std::ceil(std::max(a.y, b.y) + reach)));
+      for (int y = y0; y < y1; ++y) {
+        int x0 = 0, x1 = 0;
+        if (row_range(a, b, y, &x0, &x1)) visit(a, b, y, x0, x1);
       }
     }
+  };
+  for_each_row([&](Point, Point, int y, int x0, int x1) {
+    Span& span = spans[y - oy];
+    span.x0 = std::min(span.x0, x0);
+    span.x1 = std::max(span.x1, x1);
+  });
+  size_t total = 0;
+  for (Span& span : spans) {
+    span.offset = total;
+    if (span.x1 > span.x0) total += static_cast<size_t>(span.x1 - span.x0);
   }
-  for (int y = 0; y < bh; ++y)
-    for (int x = 0; x < bw; ++x)
-      if (float c = coverage[static_cast<size_t>(y) * bw + x]; c > 0) blend(ox + x, oy + y, color, c * fade);
+  std::vector<float> coverage(total, 0.0f);
+  const bool butt = !round_caps && points.size() == 2;
+  for_each_row([&](Point a, Point b, int y, int x0, int x1) {
+    const Span& span = spans[y - oy];
+    for (int x = x0; x < x1; ++x) {
+      float along = 0.0f;
+      float d = segment_distance({x + 0.5f, y + 0.5f}, a, b, &along) - half;
+      if (butt) d = std::max(d, along);
+      float& c = coverage[span.offset + (x - span.x0)];
+      c = std::max(c, clamp01(0.5f - d));
+    }
+  });
+  for (int y = oy; y < ey; ++y) {
+    const Span& span = spans[y - oy];
+    for (int x = span.x0; x < span.x1; ++x)
+      if (float c = coverage[span.offset + (x - span.x0)]; c > 0) blend(x, y, color, c * fade);
+  }
 }
 
 void Canvas::draw_text(const Font& font, std::string_view utf8, float x, float y, float size,
@@ -198,11 +249,10 @@ std::vector<Point> flatten_path(const PathShape& path, float tolerance) {
       continue;
     }
     const bool cubic = segment.kind == PathSegment::Kind::kCubic;
-    const float hull = cubic ? distance(current, segment.control1) +
-                                   distance(segment.control1, segment.control2) +
-                                   distance(segment.control2, segment.end)
-                             : distance(current, segment.control1) +
-                                   distance(segment.control1, segment.end);
+    const float hull =
+        cubic ? distance(current, segment.control1) + distance(segment.control1, segment.control2) +
+                    distance(segment.control2, segment.end)
+              : distance(current, segment.control1) + distance(segment.control1, segment.end);
     const int steps = std::clamp(static_cast<int>(std::ceil(std::sqrt(hull / tolerance))), 2, 400);
     for (int i = 1; i <= steps; ++i) {
       const float t = static_cast<float>(i) / steps;
@@ -226,8 +276,8 @@ std::vector<Point> flatten_path(const PathShape& path, float tolerance) {
 namespace {
 
 void paint(Canvas& canvas, const RectShape& rect, const Font&, float s) {
-  canvas.fill_rect(rect.x * s, rect.y * s, (rect.x + rect.width) * s,
-                   (rect.y + rect.height) * s, rect.fill, rect.radius * s);
+  canvas.fill_rect(rect.x * s, rect.y * s, (rect.x + rect.width) * s, (rect.y + rect.height) * s,
+                   rect.fill, rect.radius * s);
   if (rect.stroke.a > 0 && rect.stroke_width > 0) {
     canvas.stroke_rect(rect.x * s, rect.y * s, (rect.x + rect.width) * s,
                        (rect.y + rect.height) * s, rect.stroke, rect.stroke_width * s,
@@ -242,8 +292,8 @@ void paint(Canvas& canvas, const PathShape& path, const Font&, float s) {
 }
 
 void paint(Canvas& canvas, const TextShape& text, const Font& font, float s) {
-  canvas.draw_text(font, text.text, text.x * s, text.y * s, text.size * s, text.color,
-                   text.anchor, text.vertical);
+  canvas.draw_text(font, text.text, text.x * s, text.y * s, text.size * s, text.color, text.anchor,
+                   text.vertical);
 }
 
 // Nearest-neighbour: each pixel takes the colour of the cell under its centre, so a cell's
@@ -256,11 +306,15 @@ void paint(Canvas& canvas, const CellGridShape& grid, const Font&, float s) {
   const int py0 = std::max(0, static_cast<int>(std::lround(y0)));
   const int px1 = std::min(canvas.width(), static_cast<int>(std::lround(x0 + cw * grid.cols)));
   const int py1 = std::min(canvas.height(), static_cast<int>(std::lround(y0 + ch * grid.rows)));
+  std::vector<int> column_of(static_cast<size_t>(std::max(0, px1 - px0)));
+  for (int x = px0; x < px1; ++x) {
+    column_of[x - px0] = std::clamp(static_cast<int>((x + 0.5f - x0) / cw), 0, grid.cols - 1);
+  }
   for (int y = py0; y < py1; ++y) {
     const int row = std::clamp(static_cast<int>((y + 0.5f - y0) / ch), 0, grid.rows - 1);
+    const Rgba* colors = grid.colors.data() + static_cast<size_t>(row) * grid.cols;
     for (int x = px0; x < px1; ++x) {
-      const int col = std::clamp(static_cast<int>((x + 0.5f - x0) / cw), 0, grid.cols - 1);
-      const Rgba color = grid.colors[static_cast<size_t>(row) * grid.cols + col];
+      const Rgba color = colors[column_of[x - px0]];
       if (color.a > 0) canvas.blend(x, y, color, 1.0f);
     }
   }

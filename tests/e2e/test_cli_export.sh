@@ -4,9 +4,9 @@
 # text, bad options) exits non-zero and leaves no file behind.
 # usage: test_cli_export.sh <attnviz binary> <tests/data dir> <scratch dir>
 set -u
-BIN=$1
-DATA=$2
-SCRATCH=$3
+BIN=$(readlink -f "$1")
+DATA=$(readlink -f "$2")
+SCRATCH=$(readlink -m "$3")
 PY=/usr/bin/python3
 MODEL=$DATA/gpt2-tiny/model
 TEXT="The bank by the river was eroding."
@@ -51,6 +51,8 @@ run 0 export --model "$MODEL" --text "$TEXT" --out heat.svg --layer 1 --head 3
 run 0 export --model "$MODEL" --text "$TEXT" --out attention.json
 run 0 export --model "$MODEL" --text "$TEXT" --out attention.npy
 run 0 export --model "$MODEL" --text "$TEXT" --out npy_by_flag.bin --format npy
+run 0 export --model "$DATA/bert-tiny/model" --text "$TEXT" --out bert.npy
+run 0 export --model "$DATA/bert-tiny/model" --text "$TEXT" --out bert.png --grid
 printf '%s' "$TEXT" >text.txt
 run 0 export --model "$MODEL" --text-file text.txt --out from_file.npy
 
@@ -122,6 +124,20 @@ begin, end = entry["data_offsets"]
 reference = np.frombuffer(raw[8 + n + begin:8 + n + end], dtype=np.float32).reshape(entry["shape"])
 difference = np.abs(reference - npy).max()
 check(difference < 1e-4, "npy differs from the Hugging Face reference by %g" % difference)
+
+# BERT: bidirectional (weights above the diagonal), and equal to Hugging Face's attentions.
+bert = np.load(scratch + "/bert.npy")
+check(bert.shape == (2, 4, 10, 10), "bert npy shape %s" % (bert.shape,))
+check(np.allclose(bert.sum(-1), 1.0, atol=1e-5), "bert rows do not sum to 1")
+check(np.triu(bert, 1).max() > 0.01, "bert attention should see later tokens")
+raw = open(data + "/bert-tiny/reference.safetensors", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+entry = json.loads(raw[8:8 + n])["text0.attentions"]
+begin, end = entry["data_offsets"]
+reference = np.frombuffer(raw[8 + n + begin:8 + n + end], dtype=np.float32).reshape(entry["shape"])
+check(np.abs(reference - bert).max() < 1e-4, "bert npy differs from the reference by %g" % np.abs(reference - bert).max())
+w, h, _, _, px = png_info(scratch + "/bert.png")
+check(w > 200 and h > 100 and len(set(px)) > 32, "bert.png looks wrong")
 sys.exit(0 if ok else 1)
 PYEOF
 
@@ -146,8 +162,12 @@ expect_stderr "regular"
 [ "$(cat regular)" = "keep" ] || fail "the regular file was changed"
 expect_no_file regular.tmp
 
-run 1 export --model "$MODEL" --text "$TEXT" --out "$SCRATCH"
+run 1 export --model "$MODEL" --text "$TEXT" --out "$SCRATCH" --format png
 expect_stderr "folder"
+
+ATTNVIZ_FONT_DIR="$SCRATCH/no_fonts" run 1 export --model "$MODEL" --text "$TEXT" --out no_font.png
+expect_stderr "DejaVuSans.ttf"
+expect_no_file no_font.png
 
 run 1 export --model "$MODEL" --text "" --out empty.png
 expect_stderr "text is empty"

@@ -1,11 +1,11 @@
 // Aggregations and attention rollout against naive loops and a worked 2-layer example.
-#include "core/analysis/aggregate.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+
+#include "core/analysis/aggregate.h"
 
 namespace attnviz {
 namespace {
@@ -48,8 +48,8 @@ void expect_maps_near(const std::vector<float>& got, const std::vector<float>& w
     const double difference = std::abs(static_cast<double>(got[i]) - want[i]);
     if (difference > worst) worst = difference, where = i;
   }
-  EXPECT_LE(worst, tolerance) << "max difference " << worst << " at query " << where / t
-                              << ", key " << where % t;
+  EXPECT_LE(worst, tolerance) << "max difference " << worst << " at query " << where / t << ", key "
+                              << where % t;
 }
 
 class AggregateTest : public ::testing::TestWithParam<bool> {};

@@ -1,7 +1,5 @@
 // Importing attention saved by other programs: numpy .npy files written by /usr/bin/python3,
 // safetensors files, token lists in both JSON forms, and every check on the way.
-#include "core/attention_import.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/attention_import.h"
 #include "core/safetensors.h"
 
 namespace attnviz {
@@ -61,8 +60,17 @@ words = ['The', ' cat', ' sat', ' the', ' cat']
 (D / 'tokens_broken.json').write_text('["The", " cat"')
 (D / 'tokens_number.json').write_text('["The", 5, " sat", " the", " cat"]')
 (D / 'tokens_bad_span.json').write_text(json.dumps([{'text': 'a', 'start': 5, 'end': 2}] * 5))
+lhtt = np.fromfile(D / 'causal_lhtt.f32', dtype='<f4').reshape(2, 3, 5, 5)
+(D / 'nested.json').write_text(json.dumps(lhtt.tolist()))
+(D / 'export_like.json').write_text(json.dumps({'format': 'attnviz-attention', 'shape': [2, 3, 5, 5],
+    'tokens': [{'id': 7 + i, 'text': w, 'start': 0, 'end': 0, 'special': False} for i, w in enumerate(words)],
+    'attention': lhtt.tolist()}))
+ragged = lhtt.tolist(); ragged[1][2][3] = ragged[1][2][3][:4]
+(D / 'ragged.json').write_text(json.dumps({'tokens': words, 'attention': ragged}))
+(D / 'strings.json').write_text(json.dumps({'tokens': words, 'attention': [['a'] * 5] * 5}))
 )PY";
-    const std::string command = "/usr/bin/python3 '" + script.string() + "' '" + dir_.string() + "'";
+    const std::string command =
+        "/usr/bin/python3 '" + script.string() + "' '" + dir_.string() + "'";
     ASSERT_EQ(std::system(command.c_str()), 0) << "numpy could not write the test files";
   }
   static void TearDownTestSuite() {
@@ -92,8 +100,8 @@ words = ['The', ' cat', ' sat', ' the', ' cat']
 
   static void expect_error(const std::string& attention, const std::string& tokens,
                            const std::string& fragment, const ImportLimits& limits = {}) {
-    auto trace = load_attention_file(dir_ / attention, tokens.empty() ? fs::path() : dir_ / tokens,
-                                     limits);
+    auto trace =
+        load_attention_file(dir_ / attention, tokens.empty() ? fs::path() : dir_ / tokens, limits);
     ASSERT_FALSE(trace.ok()) << attention << " + " << tokens << " should fail";
     EXPECT_NE(trace.error().message.find(fragment), std::string::npos)
         << "message: " << trace.error().message;
@@ -146,7 +154,8 @@ TEST_F(ImportTest, Float16SingleHead) {
 }
 
 TEST_F(ImportTest, RejectsBadAttention) {
-  expect_error("causal_lhtt.npy", "tokens_four.json", "covers 5 tokens but the tokens file lists 4");
+  expect_error("causal_lhtt.npy", "tokens_four.json",
+               "covers 5 tokens but the tokens file lists 4");
   expect_error("above_one.npy", "tokens_list.json", "layer 0, head 0, query 2, key 3");
   expect_error("nan.npy", "tokens_list.json", "is not an attention weight");
   expect_error("scores.npy", "tokens_list.json", "not the scores");
@@ -157,7 +166,7 @@ TEST_F(ImportTest, RejectsBadAttention) {
   expect_error("causal_lhtt.npy", "tokens_list.json", "MiB allowed",
                ImportLimits{.max_bytes = 100});
   expect_error("causal_lhtt.npy", "", "holds no tokens");
-  expect_error("tokens_list.json", "tokens_list.json", "unknown attention file type '.json'");
+  expect_error("make.py", "tokens_list.json", "unknown attention file type '.py'");
   expect_error("missing.npy", "tokens_list.json", "cannot read");
   // Errors name the file.
   expect_error("above_one.npy", "tokens_list.json", (dir_ / "above_one.npy").string());
@@ -168,6 +177,26 @@ TEST_F(ImportTest, RejectsBadTokens) {
   expect_error("causal_lhtt.npy", "tokens_number.json", "token 1 is neither a string");
   expect_error("causal_lhtt.npy", "tokens_bad_span.json", "start <= end");
   expect_error("causal_lhtt.npy", "no_such_tokens.json", "cannot read the tokens file");
+}
+
+TEST_F(ImportTest, JsonNestedListsAndExports) {
+  auto nested = load_attention_file(dir_ / "nested.json", dir_ / "tokens_list.json");
+  ASSERT_TRUE(nested.ok()) << nested.error().message;
+  EXPECT_EQ((*nested)->layers(), 2);
+  EXPECT_TRUE((*nested)->causal());
+  expect_trace_equals(**nested, raw("causal_lhtt.f32"));
+  // attnviz's own JSON export carries its tokens.
+  auto exported = load_attention_file(dir_ / "export_like.json", {});
+  ASSERT_TRUE(exported.ok()) << exported.error().message;
+  EXPECT_EQ((*exported)->tokens()[2].id, 9);
+  expect_trace_equals(**exported, raw("causal_lhtt.f32"));
+  // ... and works as a tokens file for another attention file.
+  auto tokens = load_tokens_json(dir_ / "export_like.json");
+  ASSERT_TRUE(tokens.ok()) << tokens.error().message;
+  EXPECT_EQ(tokens->size(), 5u);
+  expect_error("ragged.json", "", "not rectangular");
+  expect_error("strings.json", "", "other than numbers");
+  expect_error("nested.json", "", "holds no tokens");
 }
 
 TEST_F(ImportTest, SafetensorsRoundTrip) {

@@ -1,14 +1,14 @@
 // Tests of AttentionTrace: the packed causal layout against a dense naive store, dense copies,
 // and head_detail's recomputed scores against naive loops over the stored Q and K.
 // Legend: L layers, H heads, T tokens, C width, D = C / H head width.
-#include "core/attention_trace.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <random>
 #include <set>
+
+#include "core/attention_trace.h"
 
 namespace attnviz {
 namespace {
@@ -70,8 +70,8 @@ TEST(AttentionTrace, CausalRowsArePackedAndDisjoint) {
       for (int q = 0; q < t; ++q)
         for (int k = 0; k < t; ++k) {
           const float want = k <= q ? tag(l, h, q, k) : 0.0f;
-          ASSERT_EQ(trace.weight(l, h, q, k), want) << "l" << l << " h" << h << " q" << q << " k"
-                                                    << k;
+          ASSERT_EQ(trace.weight(l, h, q, k), want)
+              << "l" << l << " h" << h << " q" << q << " k" << k;
         }
 }
 
@@ -175,13 +175,17 @@ void check_head_detail(bool causal) {
           const double difference = std::abs(dot * scales[l] - score);
           if (difference > max_difference) max_difference = difference, worst_i = i, worst_j = j;
         }
-      EXPECT_LT(max_difference, 1e-5) << "max difference at query " << worst_i << ", key "
-                                      << worst_j;
+      EXPECT_LT(max_difference, 1e-5)
+          << "max difference at query " << worst_i << ", key " << worst_j;
     }
 }
 
-TEST(AttentionTrace, HeadDetailMatchesNaiveCausal) { check_head_detail(true); }
-TEST(AttentionTrace, HeadDetailMatchesNaiveBidirectional) { check_head_detail(false); }
+TEST(AttentionTrace, HeadDetailMatchesNaiveCausal) {
+  check_head_detail(true);
+}
+TEST(AttentionTrace, HeadDetailMatchesNaiveBidirectional) {
+  check_head_detail(false);
+}
 
 }  // namespace
 }  // namespace attnviz

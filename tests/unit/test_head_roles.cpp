@@ -1,10 +1,18 @@
 // Head role detectors on hand-built attention patterns with scores worked out by hand.
-#include "core/analysis/head_roles.h"
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <set>
+
+#include "core/analysis/head_roles.h"
+#include "core/attention_import.h"
+#include "core/safetensors.h"
 
 namespace attnviz {
 namespace {
@@ -160,7 +168,8 @@ TEST(AnalyzeHead, LabelsFollowTheDocumentedRule) {
     const int n = std::min(i + 1, 3);
     for (int k = 0; k < n; ++k) local[i * local_t + i - k] += 1.0f / n;
   }
-  HeadRole local_role = analyze_head(local, std::vector<int32_t>(long_ids.begin(), long_ids.begin() + local_t), true);
+  HeadRole local_role =
+      analyze_head(local, std::vector<int32_t>(long_ids.begin(), long_ids.begin() + local_t), true);
   EXPECT_LT(local_role.previous_token, 0.4);
   EXPECT_LT(local_role.self_share, 0.4);
   EXPECT_EQ(local_role.label, "local");
@@ -171,7 +180,8 @@ TEST(HeadRoleTable, TraceScoresMatchDenseAnalysis) {
   const int t = 6;
   std::vector<float> mixed(t * t, 0.0f);
   for (int i = 0; i < t; ++i)
-    for (int j = 0; j <= i; ++j) mixed[i * t + j] = static_cast<float>(j + 1) / ((i + 1) * (i + 2) / 2);
+    for (int j = 0; j <= i; ++j)
+      mixed[i * t + j] = static_cast<float>(j + 1) / ((i + 1) * (i + 2) / 2);
   auto trace = trace_from_maps(ids, {uniform_causal(t), perfect_previous(t), mixed}, true);
   const DetectionOptions options{.exclude_first_token = true};
   HeadRoleTable table = compute_head_roles(trace, options);
@@ -189,10 +199,10 @@ TEST(HeadRoleTable, TraceScoresMatchDenseAnalysis) {
     EXPECT_NEAR(got.mean_entropy, want.mean_entropy, 1e-9) << "head " << h;
     EXPECT_EQ(got.label, want.label);
     // And the three scores against detection_score itself.
-    EXPECT_NEAR(got.duplicate_token,
-                detection_score(maps[h], detection_pattern(HeadPattern::kDuplicateToken, ids), t,
-                                options),
-                1e-6);
+    EXPECT_NEAR(
+        got.duplicate_token,
+        detection_score(maps[h], detection_pattern(HeadPattern::kDuplicateToken, ids), t, options),
+        1e-6);
   }
 }
 
@@ -240,6 +250,117 @@ TEST(InductionProbe, PerfectAndUniformHeads) {
   set_induction_from_probe(table, scores);
   EXPECT_NEAR(table.at(0, 0).induction, 1.0, 1e-12);
   EXPECT_EQ(table.at(0, 0).label, "induction");
+}
+
+}  // namespace
+}  // namespace attnviz
+
+// ---- Against TransformerLens' own code on the fixtures' reference attention ----
+// The Python below is TransformerLens' head_detector.py (patterns and the "mul" score), in numpy,
+// run on the attention that Hugging Face computed for the fixture texts.
+namespace attnviz {
+namespace {
+
+const char* kTransformerLensScript = R"PY(
+import json, sys, struct
+import numpy as np
+data, out = sys.argv[1], sys.argv[2]
+def read_safetensors(path):
+    raw = open(path, 'rb').read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    tensors = {}
+    for name, info in header.items():
+        if name == '__metadata__': continue
+        b, e = info['data_offsets']
+        dtype = {'F32': '<f4', 'I64': '<i8'}[info['dtype']]
+        tensors[name] = np.frombuffer(raw[8 + n + b:8 + n + e], dtype=dtype).reshape(info['shape'])
+    return tensors
+def previous(tokens):
+    t = len(tokens); d = np.zeros((t, t)); d[1:, :-1] = np.eye(t - 1); return np.tril(d)
+def duplicate(tokens):
+    p = np.tile(tokens, (len(tokens), 1)); eq = np.equal(p, p.T).astype(int)
+    np.fill_diagonal(eq, 0); return np.tril(eq).astype(float)
+def induction(tokens):
+    dup = duplicate(tokens); shifted = np.roll(dup, 1, axis=1)
+    return np.tril(np.concatenate([np.zeros((dup.shape[0], 1)), shifted[:, 1:]], axis=1))
+def score(a, d, exclude_bos, exclude_current):
+    a = a.astype(np.float64).copy()
+    if exclude_bos: a[:, 0] = 0
+    if exclude_current: np.fill_diagonal(a, 0)
+    return float((a * d).sum() / a.sum())
+results = []
+for model in ['gpt2-tiny', 'bert-tiny']:
+    tensors = read_safetensors(f'{data}/{model}/reference.safetensors')
+    i = 0
+    while f'text{i}.attentions' in tensors:
+        ids = tensors[f'text{i}.input_ids'].astype(np.int64)
+        att = tensors[f'text{i}.attentions']
+        for bos, cur in [(False, False), (True, False), (False, True), (True, True)]:
+            for l in range(att.shape[0]):
+                for h in range(att.shape[1]):
+                    results.append(dict(model=model, text=i, layer=l, head=h, bos=bos, cur=cur,
+                        prev=score(att[l, h], previous(ids), bos, cur),
+                        dup=score(att[l, h], duplicate(ids), bos, cur),
+                        induction=score(att[l, h], induction(ids), bos, cur)))
+        i += 1
+json.dump(results, open(out, 'w'))
+)PY";
+
+TEST(HeadRolesReference, MatchesTransformerLensOnFixtureAttention) {
+  namespace fs = std::filesystem;
+  const fs::path data = ATTNVIZ_TEST_DATA;
+  const fs::path dir = fs::temp_directory_path() / ("attnviz_tl_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "tl.py") << kTransformerLensScript;
+  const std::string command = "/usr/bin/python3 '" + (dir / "tl.py").string() + "' '" +
+                              data.string() + "' '" + (dir / "tl.json").string() + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << "the TransformerLens reference script failed";
+  std::ifstream in(dir / "tl.json");
+  const nlohmann::json expected = nlohmann::json::parse(in);
+  fs::remove_all(dir);
+  ASSERT_GT(expected.size(), 100u);
+
+  std::map<std::pair<std::string, int>, std::shared_ptr<AttentionTrace>> traces;
+  double worst = 0.0;
+  std::string worst_where;
+  for (const auto& row : expected) {
+    const std::string model = row["model"];
+    const int text = row["text"];
+    auto& trace = traces[{model, text}];
+    if (!trace) {
+      auto file = SafetensorsFile::open(data / model / "reference.safetensors");
+      ASSERT_TRUE(file.ok()) << file.error().message;
+      const std::string prefix = "text" + std::to_string(text);
+      auto bytes = file->read_bytes(*file->find(prefix + ".input_ids"));
+      ASSERT_TRUE(bytes.ok());
+      std::vector<Token> tokens;
+      for (size_t i = 0; i + 8 <= bytes->size(); i += 8) {
+        int64_t id;
+        std::memcpy(&id, bytes->data() + i, 8);
+        tokens.push_back({static_cast<int32_t>(id), std::to_string(id), 0, 0, false});
+      }
+      const TensorInfo& info = *file->find(prefix + ".attentions");
+      auto values = file->read_floats(info);
+      ASSERT_TRUE(values.ok());
+      auto built = trace_from_dense(tokens, info.shape, *values, "reference");
+      ASSERT_TRUE(built.ok()) << built.error().message;
+      trace = *built;
+    }
+    const DetectionOptions options{.exclude_first_token = row["bos"],
+                                   .exclude_current_token = row["cur"]};
+    const HeadRole role = compute_head_roles(*trace, options).at(row["layer"], row["head"]);
+    const std::pair<double, double> pairs[] = {{role.previous_token, row["prev"]},
+                                               {role.duplicate_token, row["dup"]},
+                                               {role.induction, row["induction"]}};
+    for (const auto& [got, want] : pairs) {
+      if (std::abs(got - want) > worst) {
+        worst = std::abs(got - want);
+        worst_where = row.dump();
+      }
+    }
+  }
+  EXPECT_LT(worst, 1e-6) << "max difference " << worst << " at " << worst_where;
 }
 
 }  // namespace

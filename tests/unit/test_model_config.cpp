@@ -1,14 +1,13 @@
 // Tests of config.json loading: the two fixture configs, configs as the hub ships them (fields
 // missing that transformers defaults), and bad configs that must be refused before anything is
 // allocated, each with the file and the field in the message.
-#include "core/model_config.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
-#include <nlohmann/json.hpp>
+#include "core/model_config.h"
 
 namespace attnviz {
 namespace {
@@ -79,8 +78,8 @@ class ModelConfigTest : public ::testing::Test {
     const std::string& message = result.error().message;
     EXPECT_NE(message.find(path_.string()), std::string::npos) << message;
     for (const std::string& phrase : phrases)
-      EXPECT_NE(message.find(phrase), std::string::npos) << "missing \"" << phrase << "\" in "
-                                                        << message;
+      EXPECT_NE(message.find(phrase), std::string::npos)
+          << "missing \"" << phrase << "\" in " << message;
   }
 
   // openai-community/gpt2's config.json as published (no n_inner, no scale_* switches).
@@ -196,9 +195,14 @@ TEST_F(ModelConfigTest, RejectsMissingFields) {
 
 TEST_F(ModelConfigTest, RejectsWrongTypes) {
   const std::pair<const char*, json> cases[] = {
-      {"n_embd", "768"},       {"n_embd", 768.0},  {"n_layer", true},
-      {"n_head", nullptr},     {"n_inner", "4C"},  {"scale_attn_weights", "yes"},
-      {"layer_norm_epsilon", "tiny"}, {"activation_function", 3},
+      {"n_embd", "768"},
+      {"n_embd", 768.0},
+      {"n_layer", true},
+      {"n_head", nullptr},
+      {"n_inner", "4C"},
+      {"scale_attn_weights", "yes"},
+      {"layer_norm_epsilon", "tiny"},
+      {"activation_function", 3},
   };
   for (const auto& [field, value] : cases) {
     json config = hub_gpt2();
@@ -213,8 +217,13 @@ TEST_F(ModelConfigTest, RejectsWrongTypes) {
 
 TEST_F(ModelConfigTest, RejectsNonPositiveSizes) {
   const std::pair<const char*, json> cases[] = {
-      {"n_embd", 0}, {"n_layer", -1}, {"n_head", 0}, {"vocab_size", -50257},
-      {"n_inner", 0}, {"layer_norm_epsilon", 0.0}, {"layer_norm_epsilon", -1e-5},
+      {"n_embd", 0},
+      {"n_layer", -1},
+      {"n_head", 0},
+      {"vocab_size", -50257},
+      {"n_inner", 0},
+      {"layer_norm_epsilon", 0.0},
+      {"layer_norm_epsilon", -1e-5},
   };
   for (const auto& [field, value] : cases) {
     json config = hub_gpt2();

@@ -1,13 +1,13 @@
 // The .npy reader against files that numpy itself writes (/usr/bin/python3), including the
-// broken ones a person might hand attnviz, and the writer read back by numpy.
-#include "core/npy.h"
-
+// broken ones a person might hand attnviz.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
+
+#include "core/npy.h"
 
 namespace attnviz {
 namespace {
@@ -17,10 +17,10 @@ namespace fs = std::filesystem;
 // Runs a Python snippet with numpy imported as np and the folder as D (a pathlib.Path).
 int run_python(const fs::path& dir, const std::string& body) {
   const fs::path script = dir / "make.py";
-  std::ofstream(script) << "import sys, pathlib\nimport numpy as np\nD = pathlib.Path(sys.argv[1])\n"
-                        << body;
-  const std::string command =
-      "/usr/bin/python3 '" + script.string() + "' '" + dir.string() + "'";
+  std::ofstream(script)
+      << "import sys, pathlib\nimport numpy as np\nD = pathlib.Path(sys.argv[1])\n"
+      << body;
+  const std::string command = "/usr/bin/python3 '" + script.string() + "' '" + dir.string() + "'";
   return std::system(command.c_str());
 }
 
@@ -82,7 +82,8 @@ raw = (D / 'tt.npy').read_bytes()
     bytes += dict;
     bytes.append(data_bytes, '\0');
     const fs::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return path;
   }
 
@@ -146,18 +147,50 @@ TEST_F(NpyTest, RejectsWhatItCannotRead) {
 
 TEST_F(NpyTest, HeaderLyingAboutTheShapeIsAnErrorNotAnAllocation) {
   // 10^15 elements claimed, 100 bytes present: must fail on the size check.
-  write_with_header("lying_big.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", 100);
+  write_with_header("lying_big.npy",
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }",
+                    100);
   expect_error("lying_big.npy", "truncated or its header is wrong");
   // Product overflows uint64.
-  write_with_header("overflow.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", 16);
+  write_with_header(
+      "overflow.npy",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", 16);
   expect_error("overflow.npy", "overflows");
   // Smaller than the data.
-  write_with_header("lying_small.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 100);
+  write_with_header("lying_small.npy",
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 100);
   expect_error("lying_small.npy", "unexpected bytes");
   // A header length pointing past the end of the file.
   const fs::path huge_header = dir_ / "huge_header.npy";
   std::ofstream(huge_header, std::ios::binary).write("\x93NUMPY\x01\x00\xff\xff{", 11);
   expect_error("huge_header.npy", "truncated");
+}
+
+TEST_F(NpyTest, MutatedFilesAreReadOrRejectedNeverCrash) {
+  std::ifstream in(dir_ / "lhtt.npy", std::ios::binary);
+  const std::string original(std::istreambuf_iterator<char>(in), {});
+  std::mt19937 rng(1);
+  const fs::path path = dir_ / "mutated.npy";
+  int accepted = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string bytes = original;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % 128;  // the header region, where the parsing happens
+      bytes[at] = static_cast<char>(rng() % 4 == 0 ? "0123456789(),' "[rng() % 15] : rng() % 256);
+    }
+    if (rng() % 8 == 0) bytes.resize(rng() % bytes.size());
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    auto info = read_npy_info(path);
+    if (!info.ok()) continue;
+    ++accepted;
+    auto values = read_npy_floats(path, *info);
+    ASSERT_TRUE(values.ok()) << "round " << round
+                             << ": header accepted, data not: " << values.error().message;
+    EXPECT_EQ(values->size(), info->elements);
+  }
+  EXPECT_GT(accepted, 0) << "some mutations (padding, values) should leave a valid file";
 }
 
 TEST(NpyHeader, ParsesAndRejectsDicts) {
@@ -166,42 +199,16 @@ TEST(NpyHeader, ParsesAndRejectsDicts) {
   EXPECT_EQ(ok->shape, (std::vector<uint64_t>{3}));
   EXPECT_EQ(ok->item_bytes, 2u);
   EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'shape': (3,)}", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (-3,)}", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': 0, 'shape': (3,)}", "x").ok());
-  EXPECT_FALSE(parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)} x", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (-3,)}", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': 0, 'shape': (3,)}", "x").ok());
+  EXPECT_FALSE(
+      parse_npy_header_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)} x", "x").ok());
   auto nested = parse_npy_header_dict(std::string(200, '(') + std::string(200, ')'), "x");
   EXPECT_FALSE(nested.ok());
-}
-
-TEST_F(NpyTest, WriterIsReadByNumpyAndByTheReader) {
-  const std::vector<uint64_t> shape = {2, 3, 4, 4};
-  std::vector<float> data(2 * 3 * 4 * 4);
-  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i) / 7.0f;
-  const fs::path path = dir_ / "written.npy";
-  ASSERT_TRUE(write_npy_f32(path, shape, data).ok());
-  for (const auto& entry : fs::directory_iterator(dir_))
-    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos)
-        << "temporary file left behind: " << entry.path();
-  auto info = read_npy_info(path);
-  ASSERT_TRUE(info.ok()) << info.error().message;
-  EXPECT_EQ(info->shape, shape);
-  EXPECT_EQ(info->data_offset % 64, 0u);
-  auto back = read_npy_floats(path, *info);
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(*back, data);
-  const int status = run_python(dir_, R"PY(
-a = np.load(D / 'written.npy')
-assert a.shape == (2, 3, 4, 4) and a.dtype == np.float32, (a.shape, a.dtype)
-assert np.array_equal(a.ravel(), np.arange(a.size, dtype=np.float32) / np.float32(7)), a.ravel()[:5]
-)PY");
-  EXPECT_EQ(status, 0) << "numpy did not read back what write_npy_f32 wrote";
-  // 1-D and scalar shapes are valid Python tuples.
-  const std::vector<float> three = {1, 2, 3};
-  ASSERT_TRUE(write_npy_f32(dir_ / "one_d.npy", std::vector<uint64_t>{3}, three).ok());
-  EXPECT_EQ(run_python(dir_, "assert np.load(D / 'one_d.npy').shape == (3,)\n"), 0);
-  // A folder that does not exist: an error, nothing written.
-  EXPECT_FALSE(write_npy_f32(dir_ / "no" / "such.npy", shape, data).ok());
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // Tests of the safetensors reader and writer: one crafted bad file per rule of the reference
 // reader (REFERENCE.md §1), the real fixture checkpoint, 16-bit float conversions, the writer,
 // sharded checkpoints, and a file that changes on disk after it was opened.
-#include "core/safetensors.h"
-
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -11,6 +9,8 @@
 #include <fstream>
 #include <limits>
 #include <random>
+
+#include "core/safetensors.h"
 
 namespace attnviz {
 namespace {
@@ -86,9 +86,9 @@ TEST_F(SafetensorsTest, RejectsFileShorterThanLength) {
 }
 
 TEST_F(SafetensorsTest, RecognizesGitLfsPointer) {
-  const fs::path path = write_file(
-      "model.safetensors",
-      "version https://git-lfs.github.com/spec/v1\noid sha256:4c3b\nsize 548105171\n");
+  const fs::path path =
+      write_file("model.safetensors",
+                 "version https://git-lfs.github.com/spec/v1\noid sha256:4c3b\nsize 548105171\n");
   expect_error(SafetensorsFile::open(path), "this looks like a Git LFS pointer, not the weights",
                path);
 }
@@ -130,8 +130,7 @@ TEST_F(SafetensorsTest, RejectsHeaderThatIsNotAnObject) {
 
 TEST_F(SafetensorsTest, RejectsNonStringMetadataValue) {
   const fs::path path = write_raw("meta.safetensors", R"({"__metadata__": {"epoch": 3}})", "");
-  expect_error(SafetensorsFile::open(path), "__metadata__ value for 'epoch' is not a string",
-               path);
+  expect_error(SafetensorsFile::open(path), "__metadata__ value for 'epoch' is not a string", path);
 }
 
 TEST_F(SafetensorsTest, RejectsUnknownDtype) {
@@ -155,13 +154,20 @@ TEST_F(SafetensorsTest, RejectsMissingFields) {
 
 TEST_F(SafetensorsTest, RejectsWrongTypesAndNegativeNumbers) {
   const std::pair<const char*, const char*> cases[] = {
-      {R"({"w": {"dtype": 32, "shape": [1], "data_offsets": [0, 4]}})", "\"dtype\" is not a string"},
-      {R"({"w": {"dtype": "F32", "shape": "1", "data_offsets": [0, 4]}})", "\"shape\" is not an array"},
-      {R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})", "holds -1, not a non-negative"},
-      {R"({"w": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}})", "holds 1.5, not a non-negative"},
-      {R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [-4, 0]}})", "holds -4, not a non-negative"},
-      {R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4.0]}})", "holds 4.0, not a non-negative"},
-      {R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 2, 4]}})", "not a pair [BEGIN, END]"},
+      {R"({"w": {"dtype": 32, "shape": [1], "data_offsets": [0, 4]}})",
+       "\"dtype\" is not a string"},
+      {R"({"w": {"dtype": "F32", "shape": "1", "data_offsets": [0, 4]}})",
+       "\"shape\" is not an array"},
+      {R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})",
+       "holds -1, not a non-negative"},
+      {R"({"w": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}})",
+       "holds 1.5, not a non-negative"},
+      {R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [-4, 0]}})",
+       "holds -4, not a non-negative"},
+      {R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4.0]}})",
+       "holds 4.0, not a non-negative"},
+      {R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 2, 4]}})",
+       "not a pair [BEGIN, END]"},
       {R"({"w": [1, 2]})", "header entry is not an object"},
       {R"({"__metadata__": ["a"]})", "__metadata__ is not an object"},
   };
@@ -173,18 +179,19 @@ TEST_F(SafetensorsTest, RejectsWrongTypesAndNegativeNumbers) {
 
 TEST_F(SafetensorsTest, RejectsDuplicateTensorName) {
   // nlohmann (and serde) keep the last duplicate; the reference then reports a gap.
-  const fs::path path = write_raw("dup.safetensors",
-                                  R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
-                                  R"( "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
-                                  std::string(8, '\0'));
+  const fs::path path =
+      write_raw("dup.safetensors",
+                R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
+                R"( "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                std::string(8, '\0'));
   expect_error(SafetensorsFile::open(path), "has the key 'w' twice", path);
 }
 
 TEST_F(SafetensorsTest, RejectsDuplicateFieldInsideEntry) {
-  const fs::path path = write_raw(
-      "dupfield.safetensors",
-      R"({"w": {"dtype": "F32", "dtype": "F16", "shape": [1], "data_offsets": [0, 4]}})",
-      std::string(4, '\0'));
+  const fs::path path =
+      write_raw("dupfield.safetensors",
+                R"({"w": {"dtype": "F32", "dtype": "F16", "shape": [1], "data_offsets": [0, 4]}})",
+                std::string(4, '\0'));
   expect_error(SafetensorsFile::open(path), "has the key 'dtype' twice", path);
 }
 
@@ -195,26 +202,29 @@ TEST_F(SafetensorsTest, RejectsAbsurdNesting) {
 }
 
 TEST_F(SafetensorsTest, RejectsOverlap) {
-  const fs::path path = write_raw("overlap.safetensors",
-                                  R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},)"
-                                  R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
-                                  std::string(12, '\0'));
+  const fs::path path =
+      write_raw("overlap.safetensors",
+                R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},)"
+                R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+                std::string(12, '\0'));
   expect_error(SafetensorsFile::open(path), "tensor 'b': data_offsets [4, 12] overlap", path);
 }
 
 TEST_F(SafetensorsTest, RejectsAliasing) {
-  const fs::path path = write_raw("alias.safetensors",
-                                  R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
-                                  R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
-                                  std::string(4, '\0'));
+  const fs::path path =
+      write_raw("alias.safetensors",
+                R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
+                R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
+                std::string(4, '\0'));
   expect_error(SafetensorsFile::open(path), "tensor 'b': data_offsets [0, 4] overlap", path);
 }
 
 TEST_F(SafetensorsTest, RejectsGap) {
-  const fs::path path = write_raw("gap.safetensors",
-                                  R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
-                                  R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})",
-                                  std::string(12, '\0'));
+  const fs::path path =
+      write_raw("gap.safetensors",
+                R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
+                R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})",
+                std::string(12, '\0'));
   expect_error(SafetensorsFile::open(path), "tensor 'b': data_offsets [8, 12] leave a gap", path);
 }
 
@@ -226,10 +236,11 @@ TEST_F(SafetensorsTest, RejectsGapAtStart) {
 }
 
 TEST_F(SafetensorsTest, RejectsBeginAfterEnd) {
-  const fs::path path = write_raw(
-      "backwards.safetensors", R"({"a": {"dtype": "U8", "shape": [0], "data_offsets": [0, 0]},)"
-                               R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}})",
-      std::string(4, '\0'));
+  const fs::path path =
+      write_raw("backwards.safetensors",
+                R"({"a": {"dtype": "U8", "shape": [0], "data_offsets": [0, 0]},)"
+                R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}})",
+                std::string(4, '\0'));
   expect_error(SafetensorsFile::open(path), "end before they begin", path);
 }
 
@@ -238,8 +249,10 @@ TEST_F(SafetensorsTest, RejectsElementCountOverflow) {
       "overflow.safetensors",
       R"({"w": {"dtype": "F32", "shape": [1099511627776, 1099511627776], "data_offsets": [0, 4]}})",
       std::string(4, '\0'));
-  expect_error(SafetensorsFile::open(path), "tensor 'w': shape [1099511627776, 1099511627776] "
-                                            "overflows the element count", path);
+  expect_error(SafetensorsFile::open(path),
+               "tensor 'w': shape [1099511627776, 1099511627776] "
+               "overflows the element count",
+               path);
 }
 
 TEST_F(SafetensorsTest, RejectsByteCountOverflow) {
@@ -287,12 +300,12 @@ TEST_F(SafetensorsTest, AcceptsScalarZeroSizeAndPaddedHeader) {
   const float scalar = 2.5f;
   std::string data(4, '\0');
   std::memcpy(data.data(), &scalar, 4);
-  const fs::path path = write_raw(
-      "edge.safetensors",
-      "  \n{\"empty\": {\"dtype\": \"F32\", \"shape\": [0, 3], \"data_offsets\": [4, 4]},"
-      " \"s\": {\"dtype\": \"F32\", \"shape\": [], \"data_offsets\": [0, 4]},"
-      " \"__metadata__\": {\"format\": \"pt\"}}    \t  ",
-      data);
+  const fs::path path =
+      write_raw("edge.safetensors",
+                "  \n{\"empty\": {\"dtype\": \"F32\", \"shape\": [0, 3], \"data_offsets\": [4, 4]},"
+                " \"s\": {\"dtype\": \"F32\", \"shape\": [], \"data_offsets\": [0, 4]},"
+                " \"__metadata__\": {\"format\": \"pt\"}}    \t  ",
+                data);
   auto file = SafetensorsFile::open(path);
   ASSERT_TRUE(file.ok()) << file.error().message;
   ASSERT_EQ(file->tensors().size(), 2u);
@@ -340,12 +353,18 @@ TEST(SafetensorsFixture, ReadsGpt2TinyCheckpoint) {
     float last;
   };
   const Expected expected[] = {
-      {"h.0.attn.c_attn.weight", {32, 96}, {0.14630113542079926f, 0.32584601640701294f,
-                                            -0.2789539396762848f}, -0.19285622f},
-      {"wte.weight", {50257, 32}, {-0.15323927998542786f, 0.3084815442562103f,
-                                   -0.10594548285007477f}, 0.03468071f},
-      {"ln_f.bias", {32}, {-0.014477777294814587f, -0.04081239923834801f,
-                           0.03793894872069359f}, 0.308208f},
+      {"h.0.attn.c_attn.weight",
+       {32, 96},
+       {0.14630113542079926f, 0.32584601640701294f, -0.2789539396762848f},
+       -0.19285622f},
+      {"wte.weight",
+       {50257, 32},
+       {-0.15323927998542786f, 0.3084815442562103f, -0.10594548285007477f},
+       0.03468071f},
+      {"ln_f.bias",
+       {32},
+       {-0.014477777294814587f, -0.04081239923834801f, 0.03793894872069359f},
+       0.308208f},
   };
   for (const Expected& e : expected) {
     SCOPED_TRACE(e.name);
@@ -376,9 +395,9 @@ TEST(HalfFloat, DecodesKnownBitPatterns) {
   EXPECT_EQ(half_to_float(0xC000), -2.0f);
   EXPECT_EQ(half_to_float(0x3555), 0.333251953125f);
   EXPECT_EQ(half_to_float(0x7BFF), 65504.0f);
-  EXPECT_EQ(half_to_float(0x0400), std::ldexp(1.0f, -14));     // smallest normal
-  EXPECT_EQ(half_to_float(0x0001), std::ldexp(1.0f, -24));     // smallest subnormal
-  EXPECT_EQ(half_to_float(0x03FF), std::ldexp(1023.0f, -24));  // largest subnormal
+  EXPECT_EQ(half_to_float(0x0400), std::ldexp(1.0f, -14));                 // smallest normal
+  EXPECT_EQ(half_to_float(0x0001), std::ldexp(1.0f, -24));                 // smallest subnormal
+  EXPECT_EQ(half_to_float(0x03FF), std::ldexp(1023.0f, -24));              // largest subnormal
   EXPECT_EQ(std::bit_cast<uint32_t>(half_to_float(0x8000)), 0x80000000u);  // -0
   EXPECT_EQ(half_to_float(0x7C00), std::numeric_limits<float>::infinity());
   EXPECT_EQ(half_to_float(0xFC00), -std::numeric_limits<float>::infinity());
@@ -398,10 +417,10 @@ TEST(HalfFloat, EncodesWithRoundToNearestEven) {
   EXPECT_EQ(float_to_half(1e10f), 0x7C00);
   EXPECT_EQ(float_to_half(-1e10f), 0xFC00);
   EXPECT_EQ(float_to_half(std::ldexp(1.0f, -24)), 0x0001);
-  EXPECT_EQ(float_to_half(std::ldexp(1.0f, -25)), 0x0000);            // tie -> even (0)
+  EXPECT_EQ(float_to_half(std::ldexp(1.0f, -25)), 0x0000);  // tie -> even (0)
   EXPECT_EQ(float_to_half(std::ldexp(1.0001f, -25)), 0x0001);
-  EXPECT_EQ(float_to_half(std::ldexp(3.0f, -25)), 0x0002);            // 1.5 units -> 2
-  EXPECT_EQ(float_to_half(std::ldexp(1023.5f, -24)), 0x0400);         // rounds up to normal
+  EXPECT_EQ(float_to_half(std::ldexp(3.0f, -25)), 0x0002);     // 1.5 units -> 2
+  EXPECT_EQ(float_to_half(std::ldexp(1023.5f, -24)), 0x0400);  // rounds up to normal
   EXPECT_EQ(float_to_half(1e-30f), 0x0000);
   EXPECT_EQ(float_to_half(-0.0f), 0x8000);
   EXPECT_EQ(float_to_half(std::numeric_limits<float>::infinity()), 0x7C00);
@@ -427,8 +446,8 @@ TEST(HalfFloat, MatchesCompilerConversionOnRandomFloats) {
     const float value = std::bit_cast<float>(static_cast<uint32_t>(random()));
     if (std::isnan(value)) continue;
     const auto expected = std::bit_cast<uint16_t>(static_cast<_Float16>(value));
-    ASSERT_EQ(float_to_half(value), expected) << "value " << value << " bits " << std::hex
-                                              << std::bit_cast<uint32_t>(value);
+    ASSERT_EQ(float_to_half(value), expected)
+        << "value " << value << " bits " << std::hex << std::bit_cast<uint32_t>(value);
     ASSERT_EQ(half_to_float(expected), static_cast<float>(std::bit_cast<_Float16>(expected)));
   }
 }
@@ -537,7 +556,8 @@ TEST_F(SafetensorsTest, WriterRejectsBadInputAndKeepsTheTarget) {
   const fs::path path = write_file("keep.safetensors", "previous contents");
   const std::vector<TensorToWrite> cases[] = {
       {{"w", DType::kF32, {2}, std::vector<uint8_t>(7)}},
-      {{"w", DType::kF32, {1}, std::vector<uint8_t>(4)}, {"w", DType::kF32, {1}, std::vector<uint8_t>(4)}},
+      {{"w", DType::kF32, {1}, std::vector<uint8_t>(4)},
+       {"w", DType::kF32, {1}, std::vector<uint8_t>(4)}},
       {{"", DType::kF32, {1}, std::vector<uint8_t>(4)}},
       {{"bad\xFF", DType::kF32, {1}, std::vector<uint8_t>(4)}},
       {{"huge", DType::kF32, {uint64_t{1} << 40, uint64_t{1} << 40}, {}}},
@@ -563,15 +583,58 @@ TEST_F(SafetensorsTest, WriterFailureLeavesNoTemporaryFile) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), 1);
 }
 
+TEST_F(SafetensorsTest, ReadsLarge16BitTensorsAcrossChunks) {
+  // More than one 2^20-element read chunk, ending mid-chunk.
+  const size_t count = (size_t{1} << 20) * 2 + 3;
+  std::vector<uint16_t> halves(count), brains(count);
+  std::vector<float> want_half(count), want_brain(count);
+  for (size_t i = 0; i < count; ++i) {
+    const float value =
+        std::ldexp(static_cast<float>(i % 4093) - 2046.0f, -static_cast<int>(i % 9));
+    halves[i] = float_to_half(value);
+    brains[i] = float_to_bfloat16(value);
+    want_half[i] = half_to_float(halves[i]);
+    want_brain[i] = bfloat16_to_float(brains[i]);
+  }
+  const fs::path path = dir_ / "large.safetensors";
+  ASSERT_TRUE(write_safetensors(
+                  path, std::vector<TensorToWrite>{{"h", DType::kF16, {count}, as_bytes(halves)},
+                                                   {"b", DType::kBF16, {count}, as_bytes(brains)}})
+                  .ok());
+  auto file = SafetensorsFile::open(path);
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  auto h = file->read_floats(*file->find("h"));
+  auto b = file->read_floats(*file->find("b"));
+  ASSERT_TRUE(h.ok() && b.ok());
+  EXPECT_EQ(h.value(), want_half);
+  EXPECT_EQ(b.value(), want_brain);
+}
+
+TEST_F(SafetensorsTest, RefusesTensorInfoPointingOutsideTheFile) {
+  const fs::path path = dir_ / "small.safetensors";
+  ASSERT_TRUE(
+      write_safetensors(path, std::vector<TensorToWrite>{{"w", DType::kF32, {1}, {0, 0, 0, 0}}})
+          .ok());
+  auto file = SafetensorsFile::open(path);
+  ASSERT_TRUE(file.ok());
+  TensorInfo forged = *file->find("w");
+  forged.shape = {1000};
+  forged.end = 4000;
+  expect_error(file->read_bytes(forged), "outside the file", path);
+  expect_error(file->read_floats(forged), "outside the file", path);
+}
+
 // ---- a file that changes after it was opened ----
 
 TEST_F(SafetensorsTest, FileTruncatedAfterOpenIsAnErrorNotACrash) {
   const std::vector<float> values(1000, 0.5f);
   const fs::path path = dir_ / "shrinks.safetensors";
-  ASSERT_TRUE(write_safetensors(path, std::vector<TensorToWrite>{
-                                          {"a", DType::kF32, {10}, as_bytes(std::vector<float>(10, 1.0f))},
-                                          {"b", DType::kF32, {1000}, as_bytes(values)}})
-                  .ok());
+  ASSERT_TRUE(
+      write_safetensors(path,
+                        std::vector<TensorToWrite>{
+                            {"a", DType::kF32, {10}, as_bytes(std::vector<float>(10, 1.0f))},
+                            {"b", DType::kF32, {1000}, as_bytes(values)}})
+          .ok());
   auto file = SafetensorsFile::open(path);
   ASSERT_TRUE(file.ok()) << file.error().message;
   fs::resize_file(path, fs::file_size(path) - 100);
@@ -588,15 +651,17 @@ TEST_F(SafetensorsTest, FileTruncatedAfterOpenIsAnErrorNotACrash) {
 class ShardTest : public SafetensorsTest {
  protected:
   // Writes shard files with one F32 tensor per name holding `value`, and an index.
-  void write_shard(const std::string& file, const std::vector<std::pair<std::string, float>>& tensors) {
+  void write_shard(const std::string& file,
+                   const std::vector<std::pair<std::string, float>>& tensors) {
     std::vector<TensorToWrite> list;
     for (const auto& [name, value] : tensors)
       list.push_back({name, DType::kF32, {2}, as_bytes(std::vector<float>{value, -value})});
     ASSERT_TRUE(write_safetensors(dir_ / file, list).ok());
   }
   fs::path write_index(const std::string& weight_map) {
-    return write_file("model.safetensors.index.json",
-                      R"({"metadata": {"total_size": 123456789}, "weight_map": )" + weight_map + "}");
+    return write_file(
+        "model.safetensors.index.json",
+        R"({"metadata": {"total_size": 123456789}, "weight_map": )" + weight_map + "}");
   }
 };
 
@@ -651,8 +716,8 @@ TEST_F(ShardTest, RejectsTensorInTwoShards) {
 TEST_F(ShardTest, RejectsMissingShardAndMissingTensor) {
   write_shard("one.safetensors", {{"w", 1.0f}});
   fs::path index = write_index(R"({"w": "one.safetensors", "v": "gone.safetensors"})");
-  expect_error(TensorStore::open_folder(dir_), "shard 'gone.safetensors' (for tensor 'v') is missing",
-               index);
+  expect_error(TensorStore::open_folder(dir_),
+               "shard 'gone.safetensors' (for tensor 'v') is missing", index);
   index = write_index(R"({"w": "one.safetensors", "v": "one.safetensors"})");
   expect_error(TensorStore::open_folder(dir_),
                "puts tensor 'v' in shard 'one.safetensors', but that shard does not contain it",

@@ -17,7 +17,8 @@ std::vector<Token> contiguous_tokens(const std::vector<std::string>& texts) {
   std::vector<Token> tokens;
   size_t offset = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
-    tokens.push_back({static_cast<int32_t>(100 + i), texts[i], offset, offset + texts[i].size(), false});
+    tokens.push_back(
+        {static_cast<int32_t>(100 + i), texts[i], offset, offset + texts[i].size(), false});
     offset += texts[i].size();
   }
   return tokens;
@@ -42,7 +43,8 @@ std::vector<std::string> word_texts(const std::vector<WordGroup>& words) {
 }
 
 TEST(GroupWords, Gpt2LeadingSpacesAndPunctuation) {
-  auto tokens = contiguous_tokens({"The", " bank", " was", " ero", "ding", ".", " It", "'s", " ok", "ay"});
+  auto tokens =
+      contiguous_tokens({"The", " bank", " was", " ero", "ding", ".", " It", "'s", " ok", "ay"});
   EXPECT_EQ(detect_word_rule(tokens), WordRule::kLeadingSpace);
   auto words = group_words(tokens, WordRule::kLeadingSpace);
   EXPECT_EQ(word_texts(words), (std::vector<std::string>{"The", " bank", " was", " eroding", ".",
@@ -53,10 +55,10 @@ TEST(GroupWords, Gpt2LeadingSpacesAndPunctuation) {
 
 TEST(GroupWords, BertWordPieceAndSpecialTokens) {
   // "[CLS] the bank ##s , river [SEP]" over the text "the banks, river".
-  std::vector<Token> tokens = {
-      {101, "[CLS]", 0, 0, true},  {1996, "the", 0, 3, false},  {2924, "bank", 4, 8, false},
-      {2015, "##s", 8, 9, false},  {1010, ",", 9, 10, false},   {2314, "river", 11, 16, false},
-      {102, "[SEP]", 16, 16, true}};
+  std::vector<Token> tokens = {{101, "[CLS]", 0, 0, true},  {1996, "the", 0, 3, false},
+                               {2924, "bank", 4, 8, false}, {2015, "##s", 8, 9, false},
+                               {1010, ",", 9, 10, false},   {2314, "river", 11, 16, false},
+                               {102, "[SEP]", 16, 16, true}};
   EXPECT_EQ(detect_word_rule(tokens), WordRule::kWordPiece);
   auto words = group_words(tokens, WordRule::kWordPiece);
   EXPECT_EQ(word_texts(words),
@@ -125,8 +127,8 @@ TEST(MergeWords, WholeTraceOverWords) {
 TEST(HideTokens, RenormalizesAndReportsAbsorbedShare) {
   // Token 0 is a sink; hide it.
   const int t = 3;
-  std::vector<float> map = {1.0f, 0.0f, 0.0f,   //
-                            0.6f, 0.4f, 0.0f,   //
+  std::vector<float> map = {1.0f, 0.0f, 0.0f,  //
+                            0.6f, 0.4f, 0.0f,  //
                             0.5f, 0.2f, 0.3f};
   HiddenView view = hide_tokens(map, t, first_token_mask(t));
   EXPECT_EQ(view.kept, (std::vector<int>{1, 2}));

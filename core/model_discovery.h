@@ -1,0 +1,40 @@
+// Finds the models a person already has on disk: the Hugging Face hub cache
+// (models--ORG--NAME/snapshots/REV/, files symlinked into ../../blobs) and any extra folder,
+// and says for each whether attnviz can open it and, if not, why.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+struct DiscoveredModel {
+  std::string name;            // "ORG/NAME" for the hub cache, the folder name otherwise
+  std::string revision;        // snapshot folder name (a commit hash); empty outside the cache
+  std::filesystem::path path;  // the folder Model::load would open
+  std::string model_type;      // config.json's model_type, empty when unknown
+  bool supported = false;
+  std::string reason;  // why not, when !supported ("model_type llama is not supported")
+};
+
+// The hub cache folder, as huggingface_hub resolves it: $HF_HUB_CACHE, else $HF_HOME/hub, else
+// $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub. Empty when none can be formed.
+std::filesystem::path default_hub_cache();
+
+// Says whether one model folder can be opened: config.json present and valid JSON, model_type
+// gpt2 or bert, weights as model.safetensors or model.safetensors.index.json (not only
+// pytorch_model.bin), and tokenizer files. Links are followed (hub snapshots are symlinks).
+DiscoveredModel classify_model_folder(const std::filesystem::path& folder);
+
+// Every model under the hub cache and the extra folders, sorted by name then revision. An extra
+// folder may be a hub cache itself (models--* inside), a model folder (config.json inside), or a
+// folder of model folders. Missing or unreadable folders are skipped, never an error.
+std::vector<DiscoveredModel> discover_models(
+    std::span<const std::filesystem::path> extra_folders = {});
+
+// The same, for one hub cache folder only.
+std::vector<DiscoveredModel> scan_hub_cache(const std::filesystem::path& hub);
+
+}  // namespace attnviz

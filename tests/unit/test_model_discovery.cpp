@@ -1,0 +1,176 @@
+// Model discovery on a fake Hugging Face cache laid out like the real one: snapshot files are
+// symlinks into ../../blobs, found through $HF_HOME.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "core/model_discovery.h"
+
+namespace attnviz {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DiscoveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device random;
+    root_ = fs::temp_directory_path() / ("attnviz_discovery_" + std::to_string(random()));
+    hub_ = root_ / "hf_home" / "hub";
+    fs::create_directories(hub_);
+    // Keep the machine's own settings out of the test.
+    saved_ = {{"HF_HOME", env("HF_HOME")}, {"HF_HUB_CACHE", env("HF_HUB_CACHE")}};
+    setenv("HF_HOME", (root_ / "hf_home").c_str(), 1);
+    unsetenv("HF_HUB_CACHE");
+  }
+  void TearDown() override {
+    for (const auto& [name, value] : saved_) {
+      if (value.empty()) {
+        unsetenv(name.c_str());
+      } else {
+        setenv(name.c_str(), value.c_str(), 1);
+      }
+    }
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  static std::string env(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+  }
+
+  // Adds a snapshot whose files are links into the repo's blobs folder, like huggingface_hub.
+  // A file whose content is empty is linked to a blob that does not exist (a broken link).
+  void add_snapshot(const std::string& repo_id, const std::string& revision,
+                    const std::map<std::string, std::string>& files) {
+    std::string folder = "models--" + repo_id;
+    for (size_t at = folder.find('/'); at != std::string::npos; at = folder.find('/'))
+      folder.replace(at, 1, "--");
+    const fs::path repo = hub_ / folder;
+    fs::create_directories(repo / "blobs");
+    fs::create_directories(repo / "snapshots" / revision);
+    fs::create_directories(repo / "refs");
+    std::ofstream(repo / "refs" / "main") << revision;
+    int counter = 0;
+    for (const auto& [name, content] : files) {
+      const std::string blob = revision + "blob" + std::to_string(counter++);
+      if (!content.empty()) std::ofstream(repo / "blobs" / blob) << content;
+      fs::create_symlink(fs::path("..") / ".." / "blobs" / blob,
+                         repo / "snapshots" / revision / name);
+    }
+  }
+
+  static const DiscoveredModel* find(const std::vector<DiscoveredModel>& models,
+                                     const std::string& name) {
+    for (const DiscoveredModel& model : models)
+      if (model.name == name) return &model;
+    return nullptr;
+  }
+
+  fs::path root_, hub_;
+  std::map<std::string, std::string> saved_;
+};
+
+const std::string kGpt2Config = R"({"model_type": "gpt2", "n_layer": 2})";
+const std::string kBertConfig = R"({"model_type": "bert"})";
+
+TEST_F(DiscoveryTest, FindsAndClassifiesHubSnapshots) {
+  add_snapshot("openai-community/gpt2", "aaa111",
+               {{"config.json", kGpt2Config},
+                {"model.safetensors", "weights"},
+                {"vocab.json", "{}"},
+                {"merges.txt", "#version: 0.2\n"}});
+  add_snapshot(
+      "google-bert/bert-base-uncased", "bbb222",
+      {{"config.json", kBertConfig}, {"model.safetensors", "w"}, {"vocab.txt", "[PAD]\n"}});
+  add_snapshot("meta-llama/Llama-3.2-1B", "ccc333",
+               {{"config.json", R"({"model_type": "llama"})"},
+                {"model.safetensors", "w"},
+                {"tokenizer.json", "{}"}});
+  add_snapshot("someone/old-gpt2", "ddd444",
+               {{"config.json", kGpt2Config},
+                {"pytorch_model.bin", "w"},
+                {"vocab.json", "{}"},
+                {"merges.txt", ""}});
+  add_snapshot("someone/no-config", "eee555", {{"model.safetensors", "w"}});
+  add_snapshot("someone/interrupted", "fff666",
+               {{"config.json", kGpt2Config}, {"model.safetensors", ""}, {"tokenizer.json", "{}"}});
+  add_snapshot("someone/sharded-bert", "ggg777",
+               {{"config.json", kBertConfig},
+                {"model.safetensors.index.json", "{}"},
+                {"tokenizer.json", "{}"}});
+  add_snapshot("gpt2", "hhh888", {{"config.json", "{not json"}});
+  fs::create_directories(hub_ / "datasets--someone--data" / "snapshots" / "x");
+  fs::create_directories(hub_ / ".locks");
+
+  EXPECT_EQ(default_hub_cache(), hub_);
+  const std::vector<DiscoveredModel> models = discover_models();
+  ASSERT_EQ(models.size(), 8u);
+  for (size_t i = 1; i < models.size(); ++i)
+    EXPECT_LE(models[i - 1].name, models[i].name) << "sorted by name";
+
+  const DiscoveredModel* gpt2 = find(models, "openai-community/gpt2");
+  ASSERT_NE(gpt2, nullptr);
+  EXPECT_TRUE(gpt2->supported) << gpt2->reason;
+  EXPECT_EQ(gpt2->revision, "aaa111");
+  EXPECT_EQ(gpt2->model_type, "gpt2");
+  EXPECT_EQ(gpt2->path, hub_ / "models--openai-community--gpt2" / "snapshots" / "aaa111");
+
+  const DiscoveredModel* bert = find(models, "google-bert/bert-base-uncased");
+  ASSERT_NE(bert, nullptr);
+  EXPECT_TRUE(bert->supported) << bert->reason;
+  EXPECT_TRUE(find(models, "someone/sharded-bert")->supported);
+
+  const auto reason = [&](const std::string& name) {
+    const DiscoveredModel* model = find(models, name);
+    return model ? (model->supported ? std::string("supported") : model->reason) : "missing";
+  };
+  EXPECT_EQ(reason("meta-llama/Llama-3.2-1B"),
+            "model_type llama is not supported (attnviz runs gpt2 and bert)");
+  EXPECT_EQ(reason("someone/old-gpt2"), "only pytorch_model.bin, attnviz reads safetensors");
+  EXPECT_EQ(reason("someone/no-config"), "no config.json");
+  EXPECT_EQ(reason("someone/interrupted"), "model.safetensors was not downloaded (broken link)");
+  EXPECT_EQ(reason("gpt2"), "config.json is not a valid JSON object");
+}
+
+TEST_F(DiscoveryTest, HubCacheVariableWinsAndExtraFolders) {
+  add_snapshot(
+      "openai-community/gpt2", "aaa111",
+      {{"config.json", kGpt2Config}, {"model.safetensors", "w"}, {"tokenizer.json", "{}"}});
+  // HF_HUB_CACHE points elsewhere (empty): the HF_HOME cache is not read.
+  fs::create_directories(root_ / "other_hub");
+  setenv("HF_HUB_CACHE", (root_ / "other_hub").c_str(), 1);
+  EXPECT_TRUE(discover_models().empty());
+
+  // Extra folders: the real hub folder, a model folder, and a folder of model folders.
+  const fs::path fixtures = ATTNVIZ_TEST_DATA;
+  const std::vector<fs::path> extra = {hub_, fixtures / "gpt2-tiny" / "model",
+                                       fixtures / "bert-tiny", root_ / "does-not-exist"};
+  const std::vector<DiscoveredModel> models = discover_models(extra);
+  ASSERT_EQ(models.size(), 3u);
+  EXPECT_EQ(models[0].name, "model");
+  EXPECT_EQ(models[1].name, "model");
+  for (const DiscoveredModel& model : models) EXPECT_TRUE(model.supported) << model.reason;
+  EXPECT_NE(find(models, "openai-community/gpt2"), nullptr);
+}
+
+TEST_F(DiscoveryTest, MissingCacheIsEmptyNotAnError) {
+  setenv("HF_HOME", (root_ / "nothing-here").c_str(), 1);
+  EXPECT_TRUE(discover_models().empty());
+}
+
+TEST(ClassifyModelFolder, Fixtures) {
+  const fs::path fixtures = ATTNVIZ_TEST_DATA;
+  DiscoveredModel gpt2 = classify_model_folder(fixtures / "gpt2-tiny" / "model");
+  EXPECT_TRUE(gpt2.supported) << gpt2.reason;
+  EXPECT_EQ(gpt2.model_type, "gpt2");
+  DiscoveredModel bert = classify_model_folder(fixtures / "bert-tiny" / "model");
+  EXPECT_TRUE(bert.supported) << bert.reason;
+  EXPECT_EQ(bert.model_type, "bert");
+}
+
+}  // namespace
+}  // namespace attnviz
