@@ -4,8 +4,8 @@
 //
 // Legend: L layers, H heads, T tokens, P positions.
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +20,7 @@
 #include "app/commands.h"
 #include "core/atomic_file.h"
 #include "core/export/exporter.h"
+#include "core/export/font.h"
 #include "core/export/text.h"
 #include "core/model.h"
 #include "core/view_trace.h"
@@ -90,12 +91,14 @@ Result<std::optional<AggregateChoice>> parse_aggregate(const std::optional<std::
 // Parses and checks the options; an Error here is a usage error (exit 2).
 Result<ExportRequest> parse_request(const Args& args) {
   auto parsed = CliArgs::parse(
-      args, {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
-             "aggregate"},
+      args,
+      {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
+       "aggregate"},
       {"grid", "timings", "merge-words", "hide-first", "hide-special"});
   if (!parsed.ok()) return parsed.error();
   const CliArgs& cli = *parsed;
-  if (!cli.positional().empty()) return make_error("unexpected argument '" + cli.positional()[0] + "'");
+  if (!cli.positional().empty())
+    return make_error("unexpected argument '" + cli.positional()[0] + "'");
 
   ExportRequest request;
   if (cli.has("text") == cli.has("text-file")) {
@@ -151,8 +154,8 @@ Result<ExportRequest> parse_request(const Args& args) {
   if (request.view.aggregate && request.head_given) {
     return make_error("--aggregate " + *cli.value("aggregate") + " replaces --head; give one of them");
   }
-  request.model_folder = cli.value("model") ? std::filesystem::path(*cli.value("model"))
-                                            : builtin_model_folder();
+  request.model_folder =
+      cli.value("model") ? std::filesystem::path(*cli.value("model")) : builtin_model_folder();
   return request;
 }
 
@@ -167,7 +170,9 @@ Result<std::string> read_text(const ExportRequest& request) {
       return make_error("cannot read the text file '" + file.string() + "': it is a folder");
     }
     std::ifstream in(file, std::ios::binary);
-    if (!in) return make_error("cannot read the text file '" + file.string() + "': " + std::strerror(errno));
+    if (!in)
+      return make_error("cannot read the text file '" + file.string() +
+                        "': " + std::strerror(errno));
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (in.bad()) return make_error("cannot read the text file '" + file.string() + "'");
   }
@@ -175,8 +180,8 @@ Result<std::string> read_text(const ExportRequest& request) {
   if (auto offset = find_invalid_utf8(text)) {
     char byte[8];
     std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[*offset]));
-    return make_error("the text is not valid UTF-8: byte " + std::string(byte) + " at byte offset " +
-                      std::to_string(*offset) + "; save it as UTF-8");
+    return make_error("the text is not valid UTF-8: byte " + std::string(byte) +
+                      " at byte offset " + std::to_string(*offset) + "; save it as UTF-8");
   }
   return text;
 }
@@ -199,10 +204,10 @@ std::vector<Token> truncate_tokens(std::vector<Token> tokens, int max_positions)
 
 Status check_range(const char* option, int value, int count, const char* things) {
   if (value < count) return Ok{};
-  return make_error(std::string("--") + option + " " + std::to_string(value) +
-                    " is out of range: " +
-                    (count > 0 ? std::string("valid ") + things + " are 0 to " + std::to_string(count - 1)
-                               : std::string("there are no ") + things));
+  return make_error(
+      std::string("--") + option + " " + std::to_string(value) + " is out of range: " +
+      (count > 0 ? std::string("valid ") + things + " are 0 to " + std::to_string(count - 1)
+                 : std::string("there are no ") + things));
 }
 
 // The model's name for figure titles. Hugging Face folders are often called "model" inside a
@@ -210,7 +215,8 @@ Status check_range(const char* option, int value, int count, const char* things)
 std::string display_name(const ModelConfig& config, const std::filesystem::path& folder) {
   std::error_code ec;
   if (std::filesystem::equivalent(folder, builtin_model_folder(), ec)) {
-    return std::string("built-in ") + (config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT");
+    return std::string("built-in ") +
+           (config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT");
   }
   if (config.name != "model") return config.name;
   std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();
@@ -264,6 +270,13 @@ int run_export(const Args& args) {
   }
   Result<std::string> text = read_text(request);
   if (!text.ok()) return fail(text.error().message, kExitBadInput);
+  // Figures need the font; a missing one fails here, before the model is loaded.
+  std::optional<Font> font;
+  if (request.format == ExportFormat::kPng || request.format == ExportFormat::kSvg) {
+    Result<Font> loaded = Font::load_default();
+    if (!loaded.ok()) return fail(loaded.error().message, kExitBadInput);
+    font = std::move(*loaded);
+  }
 
   const auto load_start = Clock::now();
   auto model = Model::load(request.model_folder);
@@ -308,7 +321,8 @@ int run_export(const Args& args) {
   base_spec.model_name = display_name(config, request.model_folder);
   Result<FigureSpec> spec = derived_spec(request, base_spec, view);
   if (!spec.ok()) return fail(spec.error().message, kExitUsage);
-  if (Status written = export_trace(*view.trace, request.format, *spec, request.out);
+  if (Status written =
+          export_trace(*view.trace, request.format, *spec, request.out, font ? &*font : nullptr);
       !written.ok()) {
     return fail(written.error().message, kExitBadInput);
   }

@@ -22,11 +22,20 @@ std::string escape_for_listing(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(c);
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -36,8 +45,8 @@ std::string plain_listing(const std::vector<Token>& tokens) {
   std::string out;
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
-    out += std::to_string(i) + '\t' + std::to_string(t.id) + '\t' + std::to_string(t.start) +
-           '\t' + std::to_string(t.end) + '\t' + escape_for_listing(t.text) + '\n';
+    out += std::to_string(i) + '\t' + std::to_string(t.id) + '\t' + std::to_string(t.start) + '\t' +
+           std::to_string(t.end) + '\t' + escape_for_listing(t.text) + '\n';
   }
   return out;
 }
@@ -45,7 +54,10 @@ std::string plain_listing(const std::vector<Token>& tokens) {
 std::string json_listing(const std::string& model_name, const std::vector<Token>& tokens) {
   nlohmann::json list = nlohmann::json::array();
   for (const Token& t : tokens) {
-    list.push_back({{"id", t.id}, {"text", t.text}, {"start", t.start}, {"end", t.end},
+    list.push_back({{"id", t.id},
+                    {"text", t.text},
+                    {"start", t.start},
+                    {"end", t.end},
                     {"special", t.special}});
   }
   const nlohmann::json root = {{"model", model_name}, {"tokens", list}};
@@ -64,7 +76,8 @@ int run_tokenize(const Args& args) {
   auto parsed = CliArgs::parse(args, {"model", "text"}, {"json"});
   if (!parsed.ok()) return fail(parsed.error().message, 2);
   const CliArgs& cli = parsed.value();
-  if (!cli.positional().empty()) return fail("unexpected argument '" + cli.positional()[0] + "'", 2);
+  if (!cli.positional().empty())
+    return fail("unexpected argument '" + cli.positional()[0] + "'", 2);
   const std::optional<std::string> text = cli.value("text");
   if (!text) return fail("--text is required", 2);
 
@@ -81,8 +94,8 @@ int run_tokenize(const Args& args) {
   auto tokens = tokenizer.value()->encode(*text);
   if (!tokens.ok()) return fail("--text: " + tokens.error().message, 1);
 
-  const std::string out = cli.has("json") ? json_listing(config->name, tokens.value())
-                                          : plain_listing(tokens.value());
+  const std::string out =
+      cli.has("json") ? json_listing(config->name, tokens.value()) : plain_listing(tokens.value());
   if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
     return fail("could not write to standard output", 1);
   }

@@ -10,13 +10,13 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"tokenize", run_tokenize},
       {"export", run_export},
+      {"heads", run_heads},
+      {"models", run_models},
+      {"view-data", run_view_data},
 #ifdef ATTNVIZ_GUI
       {"view", run_view},
       {"selftest-gl", run_gl_selftest_command},
 #endif
-      {"heads", run_heads},
-      {"models", run_models},
-      {"view-data", run_view_data},
   };
   return kCommands;
 }

@@ -12,7 +12,12 @@
 #include "app/gui_automation.h"
 #include "app/gui_window.h"
 #include "core/model.h"
+#include "core/analysis/head_roles.h"
+#include "ui/panel_cost.h"
 #include "ui/panel_export.h"
+#include "ui/panel_heatmap.h"
+#include "ui/panel_model_grid.h"
+#include "ui/panel_predictions.h"
 #include "ui/panel_heads.h"
 #include "ui/panel_models.h"
 #include "ui/panel_text.h"
@@ -113,6 +118,8 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
     app.model.config = snapshot.model->config();
     app.model.folder = snapshot.model->folder();
     app.model.error.clear();
+    app.probe_trace.reset();
+    app.run_options = {};
     if (!app.requested_folder.empty()) ui::remember_model(app.settings, app.requested_folder);
   }
   if (snapshot.model_error_generation != app.model_error_generation) {
@@ -129,6 +136,12 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
                                                Clock::now() - snapshot.run_started).count()
                                          : 0.0;
   app.text.run_error = snapshot.run_error;
+  if (snapshot.probe_generation != app.probe_generation && snapshot.probe_trace) {
+    app.probe_generation = snapshot.probe_generation;
+    app.probe_trace = snapshot.probe_trace;
+    app.probe_repeat_length = snapshot.probe_repeat_length;
+    app.probe_applied_to = nullptr;
+  }
   app.text.truncated_from = snapshot.truncated_from;
 }
 
@@ -154,31 +167,163 @@ void place(ImVec2 pos, ImVec2 size) {
   ImGui::SetNextWindowSize(size, ImGuiCond_Always);
 }
 
-void draw_center(App& app, const Columns& c, float scale) {
-  place({c.origin.x + c.left, c.origin.y}, {c.size.x - c.left - c.right, c.size.y});
-  if (!ImGui::Begin("Attention", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
+// A thin window with a tab bar that chooses which panel window fills the area below it.
+template <class Tab>
+void draw_tab_strip(const char* id, ImVec2 pos, float width, float height,
+                    std::initializer_list<std::pair<const char*, Tab>> tabs, Tab& current,
+                    bool& force, ui::LayoutRecorder& recorder) {
+  place(pos, {width, height});
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollWithMouse;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {8, 4});
+  ImGui::Begin(id, nullptr, flags);
+  if (ImGui::BeginTabBar(id)) {
+    for (const auto& [label, tab] : tabs) {
+      const ImGuiTabItemFlags tab_flags = force && current == tab ? ImGuiTabItemFlags_SetSelected : 0;
+      if (ImGui::BeginTabItem(label, nullptr, tab_flags)) {
+        if (!force) current = tab;
+        ImGui::EndTabItem();
+      }
+      const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+      recorder.record(std::string("tab.") + label, {a.x, a.y, b.x, b.y});
+    }
+    ImGui::EndTabBar();
+  }
+  force = false;
+  ImGui::End();
+  ImGui::PopStyleVar();
+}
+
+void draw_arcs_window(App& app, float scale) {
+  if (!ImGui::Begin("Arcs", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
     ImGui::End();
     return;
   }
-  ui::draw_view_options_bar(app.view_options, app.view, {&app.recorder});
-  if (ImGui::BeginTabBar("views")) {
-    auto tab_flags = [&](CenterTab tab) {
-      return app.select_tab && app.center_tab == tab ? ImGuiTabItemFlags_SetSelected : 0;
-    };
-    if (ImGui::BeginTabItem("Arcs", nullptr, tab_flags(CenterTab::kArcs))) {
-      app.center_tab = CenterTab::kArcs;
-      if (app.trace) {
-        ui::ArcsPanelContext context{&app.view, &app.arcs_cache, &app.recorder, &app.hover_candidate, scale};
-        ui::draw_arcs_view(*app.trace, context);
-      } else {
-        ImGui::TextDisabled("loading\xE2\x80\xA6");
-      }
-      ImGui::EndTabItem();
-    }
-    app.select_tab = false;
-    ImGui::EndTabBar();
+  if (app.trace) {
+    ui::ArcsPanelContext context{&app.view, &app.arcs_cache, &app.recorder, &app.hover_candidate, scale};
+    ui::draw_arcs_view(*app.trace, context);
+  } else {
+    ImGui::TextDisabled("loading the model\xE2\x80\xA6");
   }
   ImGui::End();
+}
+
+void draw_loading_window(const char* name) {
+  if (ImGui::Begin(name, nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize))
+    ImGui::TextDisabled("loading the model\xE2\x80\xA6");
+  ImGui::End();
+}
+
+void draw_center(App& app, const Columns& c, float scale) {
+  const float x = c.origin.x + c.left, width = c.size.x - c.left - c.right;
+  const float strip = ImGui::GetFrameHeight() + 8 * scale;
+  draw_tab_strip<CenterTab>("##views", {x, c.origin.y}, width, strip,
+                            {{"Arcs", CenterTab::kArcs}, {"Heatmap", CenterTab::kHeatmap},
+                             {"Model grid", CenterTab::kModelGrid}},
+                            app.center_tab, app.select_tab, app.recorder);
+  // The view options (words, hidden tokens) between the tabs and the view they change.
+  const float options_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetTextLineHeightWithSpacing() +
+                               ImGui::GetStyle().WindowPadding.y * 2;
+  place({x, c.origin.y + strip}, {width, options_height});
+  ui::draw_view_options_window(app.view_options, app.view, {&app.recorder});
+  place({x, c.origin.y + strip + options_height}, {width, c.size.y - strip - options_height});
+  switch (app.center_tab) {
+    case CenterTab::kArcs:
+      draw_arcs_window(app, scale);
+      break;
+    case CenterTab::kHeatmap:
+      if (app.trace) {
+        ui::draw_heatmap_panel(*app.trace, app.view, *app.heatmap_renderer);
+      } else {
+        draw_loading_window("Heatmap");
+      }
+      break;
+    case CenterTab::kModelGrid:
+      if (app.trace) {
+        ui::draw_model_grid_panel(*app.trace, app.view, *app.heatmap_renderer,
+                                  &ui::head_roles_for(*app.trace, app.head_roles));
+      } else {
+        draw_loading_window("Model grid");
+      }
+      break;
+  }
+}
+
+// The induction probe's scores go into the role table of the trace on screen.
+void apply_probe(App& app) {
+  if (!app.trace || !app.probe_trace) return;
+  const HeadRoleTable& table = ui::head_roles_for(*app.trace, app.head_roles);
+  if (app.probe_applied_to == app.trace.get() || table.layers != app.probe_trace->layers() ||
+      table.heads != app.probe_trace->heads())
+    return;
+  const std::vector<double> scores = induction_probe_score(*app.probe_trace, app.probe_repeat_length);
+  set_induction_from_probe(app.head_roles.table, scores);
+  app.probe_applied_to = app.trace.get();
+}
+
+void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float scale) {
+  const float x = c.origin.x + c.size.x - c.right;
+  float top = c.origin.y;
+  if (!app.model.imported) {
+    const float inspector_height = std::round(c.size.y * 0.5f);
+    place({x, top}, {c.right, inspector_height});
+    if (app.view_options.derived.derived) {
+      ui::draw_inspector_needs_raw_tokens(app.view_options, app.view);
+    } else if (app.trace) {
+      if (ui::draw_inspector_panel(*app.trace, app.view, app.inspector, app.run_options) && worker)
+        worker->run_text(app.text.text, app.run_options);
+    } else {
+      draw_loading_window("Inspector");
+    }
+    top += inspector_height;
+  }
+  const float strip = ImGui::GetFrameHeight() + 8 * scale;
+  bool force = false;
+  draw_tab_strip<DetailsTab>("##details", {x, top}, c.right, strip,
+                             {{"Predictions", DetailsTab::kPredictions}, {"Head roles", DetailsTab::kHeadRoles},
+                              {"Cost", DetailsTab::kCost}, {"Export", DetailsTab::kExport}},
+                             app.details_tab, force, app.recorder);
+  place({x, top + strip}, {c.right, c.origin.y + c.size.y - top - strip});
+  switch (app.details_tab) {
+    case DetailsTab::kPredictions:
+      if (app.trace) {
+        ui::draw_predictions_panel(*app.trace, app.view, [&app, worker](const std::string& text) {
+          app.text.text += text;
+          if (worker) worker->run_text(app.text.text, app.run_options);
+        });
+      } else {
+        draw_loading_window("Predictions");
+      }
+      break;
+    case DetailsTab::kHeadRoles:
+      if (app.trace) {
+        apply_probe(app);
+        std::function<void()> load_probe;
+        if (worker) load_probe = [worker] { worker->run_induction_probe(25); };
+        ui::draw_head_roles_panel(*app.trace, ui::head_roles_for(*app.trace, app.head_roles), app.view,
+                                  app.head_roles_panel, load_probe);
+      } else {
+        draw_loading_window("Head roles");
+      }
+      break;
+    case DetailsTab::kCost:
+      if (app.trace) {
+        ui::draw_cost_panel(*app.trace);
+      } else {
+        draw_loading_window("Cost");
+      }
+      break;
+    case DetailsTab::kExport: {
+      ui::ExportPanelContext export_context;
+      export_context.current_view = app.center_tab == CenterTab::kHeatmap     ? ui::ExportView::kHeatmap
+                                    : app.center_tab == CenterTab::kModelGrid ? ui::ExportView::kModelGrid
+                                                                              : ui::ExportView::kArcs;
+      export_context.has_trace = app.trace != nullptr;
+      export_context.recorder = &app.recorder;
+      ui::draw_export_panel(app.export_ui, export_context);
+      break;
+    }
+  }
 }
 
 void draw_status_bar(App& app, float height) {
@@ -260,16 +405,7 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   ui::draw_heads_panel(app.view, heads_context);
 
   draw_center(app, c, scale);
-
-  // Right column: export (gui2's inspector and friends join below it).
-  place({c.origin.x + c.size.x - c.right, c.origin.y}, {c.right, c.size.y});
-  ui::ExportPanelContext export_context;
-  export_context.current_view = app.center_tab == CenterTab::kHeatmap     ? ui::ExportView::kHeatmap
-                                : app.center_tab == CenterTab::kModelGrid ? ui::ExportView::kModelGrid
-                                                                          : ui::ExportView::kArcs;
-  export_context.has_trace = app.trace != nullptr;
-  export_context.recorder = &app.recorder;
-  ui::draw_export_panel(app.export_ui, export_context);
+  draw_right_column(app, worker, c, scale);
   draw_status_bar(app, status_height);
   draw_help_windows(app);
   draw_view_windows(app, worker);
@@ -280,7 +416,7 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   } else {
     ui::apply_selection(app.view, {ui::SelectionEventKind::kHoverEnd}, tokens);
   }
-  if (app.text.changed && worker) worker->run_text(app.text.text, {});
+  if (app.text.changed && worker) worker->run_text(app.text.text, app.run_options);
   carry_out_exports(app);
 }
 
@@ -365,8 +501,9 @@ int run_gui(AppOptions options) {
     const std::string folder = app.options.model_folder ? *app.options.model_folder : builtin_model_folder().string();
     app.model.path_input = folder;
     request_model(app, *worker, folder);
-    worker->run_text(app.text.text, {});
+    worker->run_text(app.text.text, app.run_options);
   }
+  app.heatmap_renderer = std::make_unique<ui::HeatmapRenderer>();
 
   std::optional<LayoutDumper> dumper;
   if (!app.options.dump_layout.empty()) {
@@ -393,7 +530,9 @@ int run_gui(AppOptions options) {
       if (worker) request_model(app, *worker, path);
     }
     handle_shortcuts(app);
+    const Clock::time_point ui_start = Clock::now();
     draw_frame(app, worker.get(), desktop);
+    const double ui_ms = ms_since(ui_start);
     if (app.theme_changed) {
       desktop.apply_theme(app.view.theme);
       app.theme_changed = false;
@@ -410,7 +549,7 @@ int run_gui(AppOptions options) {
       if (app.options.print_time_to_first_frame)
         std::fprintf(stderr, "attnviz: time to first frame %.1f ms\n", first_frame_ms);
     } else {
-      stats.add(ms_since(frame_start));
+      stats.add(ms_since(frame_start), ui_ms);
     }
     if (dumper) {
       int x = 0, y = 0;
@@ -418,6 +557,7 @@ int run_gui(AppOptions options) {
       dumper->update(app.recorder, x, y, layout_state(app), frame);
     }
   }
+  app.heatmap_renderer.reset();  // GL objects go before the context does
   save_settings_from(app, desktop);
   if (!app.options.frame_stats.empty()) {
     const std::string summary = stats.summary(first_frame_ms).dump(2) + "\n";

@@ -14,10 +14,13 @@
 #include "core/attention_trace.h"
 #include "ui/app_state.h"
 #include "ui/layout_recorder.h"
+#include "ui/heatmap_renderer.h"
 #include "ui/panel_arcs.h"
 #include "ui/panel_diff.h"
 #include "ui/panel_model_picker.h"
 #include "ui/panel_view_options.h"
+#include "ui/panel_head_roles.h"
+#include "ui/panel_inspector.h"
 #include "ui/settings.h"
 #include "ui/view_state.h"
 
@@ -43,6 +46,7 @@ struct AppOptions {
 };
 
 enum class CenterTab { kArcs, kHeatmap, kModelGrid };
+enum class DetailsTab { kPredictions, kHeadRoles, kCost, kExport };
 
 struct App {
   AppOptions options;
@@ -74,7 +78,18 @@ struct App {
   ui::LayoutRecorder recorder;
   std::optional<int> hover_candidate;
 
+  RunOptions run_options;  // what-ifs from the inspector; defaults reproduce the model
+  std::unique_ptr<ui::HeatmapRenderer> heatmap_renderer;  // needs the GL context
+  ui::InspectorState inspector;
+  ui::HeadRolesCache head_roles;
+  ui::HeadRolesPanelState head_roles_panel;
+  std::shared_ptr<const AttentionTrace> probe_trace;  // the induction probe's run, if any
+  int probe_repeat_length = 0;
+  uint64_t probe_generation = 0;
+  const AttentionTrace* probe_applied_to = nullptr;  // roles table the probe scores went into
+
   CenterTab center_tab = CenterTab::kArcs;
+  DetailsTab details_tab = DetailsTab::kPredictions;
   bool select_tab = false;  // force the tab bar to center_tab next frame
   bool show_shortcuts = false;
   bool show_about = false;

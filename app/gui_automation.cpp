@@ -51,19 +51,31 @@ void LayoutDumper::update(const ui::LayoutRecorder& recorder, int window_x, int 
   last_written_ = body;
 }
 
-nlohmann::json FrameStats::summary(double first_frame_ms) const {
-  nlohmann::json out = {{"frames", frame_ms_.size()}, {"first_frame_ms", first_frame_ms}};
-  if (frame_ms_.empty()) return out;
-  std::vector<double> sorted = frame_ms_;
-  std::sort(sorted.begin(), sorted.end());
+namespace {
+
+nlohmann::json percentiles(std::vector<double> values) {
+  nlohmann::json out = nlohmann::json::object();
+  if (values.empty()) return out;
+  std::sort(values.begin(), values.end());
   auto percentile = [&](double p) {
-    const size_t index = std::min(sorted.size() - 1, static_cast<size_t>(std::ceil(p * sorted.size())) - 1);
-    return sorted[index];
+    const size_t rank = static_cast<size_t>(std::ceil(p * values.size()));
+    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
   };
   out["p50_ms"] = percentile(0.50);
   out["p95_ms"] = percentile(0.95);
-  out["max_ms"] = sorted.back();
-  out["mean_ms"] = std::accumulate(sorted.begin(), sorted.end(), 0.0) / sorted.size();
+  out["max_ms"] = values.back();
+  out["mean_ms"] = std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json FrameStats::summary(double first_frame_ms) const {
+  nlohmann::json out = {{"frames", frame_ms_.size()}, {"first_frame_ms", first_frame_ms}};
+  nlohmann::json frame = percentiles(frame_ms_);
+  for (auto& [key, value] : frame.items()) out[key] = value;
+  out["frame"] = frame;
+  out["ui"] = percentiles(ui_ms_);
   return out;
 }
 

@@ -135,7 +135,7 @@ void draw_menu_bar(App& app, ComputeWorker* worker) {
     for (const std::string& example : app.text.examples) {
       if (ImGui::MenuItem(example.c_str())) {
         app.text.text = example;
-        if (worker) worker->run_text(example, {});
+        if (worker) worker->run_text(example, app.run_options);
       }
     }
     ImGui::EndMenu();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/analysis/head_roles.h"
+
 namespace attnviz {
 
 ComputeWorker::ComputeWorker(std::function<void()> wake_ui)
@@ -37,6 +39,14 @@ void ComputeWorker::run_text(const std::string& text, const RunOptions& options)
   wake_worker_.notify_all();
 }
 
+void ComputeWorker::run_induction_probe(int repeat_length) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_probe_ = repeat_length;
+  }
+  wake_worker_.notify_all();
+}
+
 WorkerSnapshot ComputeWorker::snapshot() const {
   std::lock_guard lock(mutex_);
   WorkerSnapshot copy = published_;
@@ -47,16 +57,22 @@ WorkerSnapshot ComputeWorker::snapshot() const {
 void ComputeWorker::loop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_worker_.wait(lock, [this] { return stop_ || pending_load_ || (run_pending_ && model_); });
+    wake_worker_.wait(lock, [this] {
+      return stop_ || pending_load_ || (model_ && (run_pending_ || pending_probe_));
+    });
     if (stop_) return;
     if (pending_load_) {
       const std::filesystem::path folder = *pending_load_;
       pending_load_.reset();
       load_waiting_ = false;
       do_load(folder, lock);
-    } else {
+    } else if (run_pending_) {
       run_pending_ = false;
       do_run(run_generation_.load(), lock);
+    } else {
+      const int repeat_length = *pending_probe_;
+      pending_probe_.reset();
+      do_probe(repeat_length, lock);
     }
     if (wake_ui_) wake_ui_();
   }
@@ -137,6 +153,34 @@ void ComputeWorker::do_run(uint64_t generation, std::unique_lock<std::mutex>& lo
   published_.run_error.clear();
   published_.truncated_from = truncated_from;
   ++published_.trace_generation;
+}
+
+void ComputeWorker::do_probe(int repeat_length, std::unique_lock<std::mutex>& lock) {
+  std::shared_ptr<Model> model = model_;
+  lock.unlock();
+  const ModelConfig& config = model->config();
+  // The sequence starts the way the model's texts start: <|endoftext|> for GPT-2 (the last id
+  // of its vocabulary), [CLS] for BERT (what encoding an empty text begins with).
+  int32_t first_id = config.vocab_size - 1;
+  if (config.architecture == Architecture::kBert) {
+    auto empty = model->tokenizer().encode("");
+    if (empty && !empty->empty()) first_id = empty->front().id;
+  }
+  const int length = std::min(repeat_length, (config.max_positions - 1) / 2);
+  std::vector<Token> tokens;
+  size_t offset = 0;
+  for (int32_t id : make_induction_probe(config.vocab_size, length, /*seed=*/20261130, first_id)) {
+    Token token{id, model->tokenizer().token_text(id), offset, offset, false};
+    offset += token.text.size();
+    token.end = offset;
+    tokens.push_back(std::move(token));
+  }
+  auto result = model->run(tokens, RunOptions{}, nullptr, [this](float) { return !load_waiting_ && !stopping_; });
+  lock.lock();
+  if (!result || model != model_) return;
+  published_.probe_trace = result.value();
+  published_.probe_repeat_length = length;
+  ++published_.probe_generation;
 }
 
 }  // namespace attnviz

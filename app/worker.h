@@ -34,6 +34,11 @@ struct WorkerSnapshot {
   std::string run_error;                        // last failed run of the newest request
   int truncated_from = 0;                       // > 0: the text had this many tokens, cut to P
 
+  // The induction probe (first token + R random tokens repeated twice), run on request.
+  std::shared_ptr<const AttentionTrace> probe_trace;
+  int probe_repeat_length = 0;
+  uint64_t probe_generation = 0;
+
   bool running = false;  // a run is in progress
   float progress = 0.0f;  // of the run in progress, 0..1
   std::chrono::steady_clock::time_point run_started;
@@ -52,6 +57,8 @@ class ComputeWorker {
   void load_model(const std::filesystem::path& folder);
   // Runs `text` with the current model (now, or once a model is loaded). Latest wins.
   void run_text(const std::string& text, const RunOptions& options);
+  // Runs the standard induction probe of `repeat_length` random tokens with the current model.
+  void run_induction_probe(int repeat_length);
   WorkerSnapshot snapshot() const;
 
  private:
@@ -63,6 +70,7 @@ class ComputeWorker {
   void loop();
   void do_load(const std::filesystem::path& folder, std::unique_lock<std::mutex>& lock);
   void do_run(uint64_t generation, std::unique_lock<std::mutex>& lock);
+  void do_probe(int repeat_length, std::unique_lock<std::mutex>& lock);
 
   std::function<void()> wake_ui_;
   mutable std::mutex mutex_;
@@ -71,6 +79,7 @@ class ComputeWorker {
   std::optional<std::filesystem::path> pending_load_;
   std::optional<RunRequest> latest_run_;   // the newest text, kept to re-run on a new model
   bool run_pending_ = false;
+  std::optional<int> pending_probe_;  // repeat length
   std::atomic<uint64_t> run_generation_{0};  // +1 per request; a stale run cancels itself
   std::atomic<bool> load_waiting_{false};
   std::atomic<bool> stopping_{false};

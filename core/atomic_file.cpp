@@ -13,7 +13,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quoted(const fs::path& path) { return std::string("'").append(path.string()).append("'"); }
+std::string quoted(const fs::path& path) {
+  return std::string("'").append(path.string()).append("'");
+}
 
 fs::path folder_of(const fs::path& path) {
   fs::path parent = path.parent_path();
@@ -103,8 +105,8 @@ Status write_file_atomic(const fs::path& path, std::string_view bytes) {
   std::string pattern = path.string() + ".tmp-XXXXXX";
   const int fd = ::mkstemp(pattern.data());
   if (fd < 0) {
-    return write_error(path, "cannot create a file in " + quoted(folder_of(path)) + ": " +
-                                 std::strerror(errno));
+    return write_error(
+        path, "cannot create a file in " + quoted(folder_of(path)) + ": " + std::strerror(errno));
   }
   TempFile temp(pattern, fd);
   if (::fchmod(temp.fd(), mode) != 0 || !write_all(temp.fd(), bytes) || ::fsync(temp.fd()) != 0) {

@@ -28,7 +28,8 @@ struct CharToByte {
   int16_t byte_of[0x144];
   CharToByte() {
     std::fill(std::begin(byte_of), std::end(byte_of), int16_t{-1});
-    for (int byte = 0; byte < 256; ++byte) byte_of[gpt2_byte_to_char(uint8_t(byte))] = int16_t(byte);
+    for (int byte = 0; byte < 256; ++byte)
+      byte_of[gpt2_byte_to_char(uint8_t(byte))] = int16_t(byte);
   }
   int byte(char32_t c) const { return c < 0x144 ? byte_of[c] : -1; }
 };
@@ -124,7 +125,9 @@ std::vector<ByteSpan> gpt2_pretokenize(std::string_view text) {
     pos += step.length;
   }
   const size_t n = chars.size();
-  auto byte_at = [&](size_t char_index) { return char_index < n ? chars[char_index].start : text.size(); };
+  auto byte_at = [&](size_t char_index) {
+    return char_index < n ? chars[char_index].start : text.size();
+  };
   auto run_end = [&](size_t i, CharClass cls) {
     while (i < n && chars[i].cls == cls) ++i;
     return i;
@@ -182,7 +185,7 @@ std::vector<TextSegment> split_on_added_tokens(std::string_view text,
 }
 
 Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::create(BpeModelData data,
-                                                             const std::string& source) {
+                                                           const std::string& source) {
   std::unique_ptr<BpeTokenizer> tokenizer(new BpeTokenizer());
   const CharToByte char_to_byte;
 
@@ -215,7 +218,7 @@ Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::create(BpeModelData data,
     owner[id] = &token;
     if (token_string_to_bytes(char_to_byte, token, bytes)) {
       tokenizer->id_to_bytes_[id] = bytes;
-      tokenizer->bytes_to_id_.emplace(bytes, id);
+      if (data.ignore_merges) tokenizer->bytes_to_id_.emplace(bytes, id);
     } else {
       tokenizer->id_to_bytes_[id] = token;
     }
@@ -223,11 +226,11 @@ Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::create(BpeModelData data,
   for (const AddedToken& token : data.added_tokens) {
     if (owner[token.id] && *owner[token.id] != token.content) {
       return make_error(source + ": added token " + in_quotes(token.content) + " reuses id " +
-                        std::to_string(token.id) + " of vocab token " + in_quotes(*owner[token.id]));
+                        std::to_string(token.id) + " of vocab token " +
+                        in_quotes(*owner[token.id]));
     }
     if (token.content.empty()) {
-      return make_error(source + ": added token with id " + std::to_string(token.id) +
-                        " is empty");
+      return make_error(source + ": added token with id " + std::to_string(token.id) + " is empty");
     }
     if (!unicode::validate_utf8(token.content).ok()) {
       return make_error(source + ": added token with id " + std::to_string(token.id) +
@@ -255,21 +258,24 @@ Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::create(BpeModelData data,
   }
 
   tokenizer->merges_.reserve(data.merges.size());
+  std::string merged;
   for (size_t rank = 0; rank < data.merges.size(); ++rank) {
     const auto& [left, right] = data.merges[rank];
     auto where = [&] {
-      return rank < data.merge_lines.size()
-                 ? "line " + std::to_string(data.merge_lines[rank])
-                 : "merge " + std::to_string(rank);
+      return rank < data.merge_lines.size() ? "line " + std::to_string(data.merge_lines[rank])
+                                            : "merge " + std::to_string(rank);
     };
+    merged = left;
+    merged += right;
     auto left_it = data.vocab.find(left);
     auto right_it = data.vocab.find(right);
-    auto merged_it = data.vocab.find(left + right);
-    for (const auto& [it, token] : {std::pair{left_it, left}, std::pair{right_it, right},
-                                    std::pair{merged_it, left + right}}) {
+    auto merged_it = data.vocab.find(merged);
+    for (const auto& [it, token] :
+         {std::pair{left_it, &left}, std::pair{right_it, &right},
+          std::pair{merged_it, static_cast<const std::string*>(&merged)}}) {
       if (it == data.vocab.end()) {
         return make_error(source + ": " + where() + ": merge " + in_quotes(left + " " + right) +
-                          " uses " + in_quotes(token) + ", which is not in the vocabulary");
+                          " uses " + in_quotes(*token) + ", which is not in the vocabulary");
       }
     }
     // A repeated pair keeps its last rank, as HF's merge map does.
@@ -293,8 +299,8 @@ BpeTokenizer::PieceTokens BpeTokenizer::merge_piece(std::string_view piece_bytes
   const auto count = static_cast<int32_t>(piece_bytes.size());
   std::vector<Symbol> symbols(count);
   for (int32_t i = 0; i < count; ++i) {
-    symbols[i] = {byte_ids_[static_cast<uint8_t>(piece_bytes[i])], i - 1, i + 1 < count ? i + 1 : -1,
-                  1};
+    symbols[i] = {byte_ids_[static_cast<uint8_t>(piece_bytes[i])], i - 1,
+                  i + 1 < count ? i + 1 : -1, 1};
   }
   std::priority_queue<MergeCandidate> queue;
   auto push_pair = [&](int32_t left) {
@@ -367,11 +373,12 @@ Result<std::vector<Token>> BpeTokenizer::encode(std::string_view text) const {
   for (const TextSegment& segment : split_on_added_tokens(text, added_tokens_)) {
     if (segment.added_index >= 0) {
       const AddedToken& added = added_tokens_[segment.added_index];
-      tokens.push_back({added.id, added.content, segment.span.start, segment.span.end,
-                        added.special});
+      tokens.push_back(
+          {added.id, added.content, segment.span.start, segment.span.end, added.special});
       continue;
     }
-    const std::string_view plain = text.substr(segment.span.start, segment.span.end - segment.span.start);
+    const std::string_view plain =
+        text.substr(segment.span.start, segment.span.end - segment.span.start);
     for (ByteSpan piece : gpt2_pretokenize(plain)) {
       append_piece_tokens(text, {piece.start + segment.span.start, piece.end + segment.span.start},
                           tokens);

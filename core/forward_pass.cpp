@@ -217,12 +217,12 @@ void predict_next_tokens(AttentionTrace& trace, const float* final_hidden,
   const int k = std::min(trace.options.top_predictions, config.vocab_size);
   if (k <= 0 || trace.predictions.empty()) return;
   const int c = config.width, v = config.vocab_size, n = plan.rows();
-  Eigen::Map<const RowMatrix> weights(embedding, v, c);  // (V, C) tied with wte
+  // The LM head is the token embedding (V, C) used as an nn.Linear-style (out, in) layer.
+  const DenseWeights head{embedding, nullptr, c, v, /*out_major=*/true};
   for (int chunk = 0; chunk < n; chunk += kLogitRows) {
     const int rows = std::min(kLogitRows, n - chunk);
-    Eigen::Map<const RowMatrix> hidden(final_hidden + static_cast<size_t>(chunk) * c, rows, c);
     Eigen::Map<RowMatrix> logits(scratch.logits.data(), rows, v);  // (rows, V)
-    logits.noalias() = hidden * weights.transpose();
+    dense(logits.data(), final_hidden + static_cast<size_t>(chunk) * c, rows, head);
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; ++r) {
       auto row = logits.row(r).array();
@@ -253,12 +253,8 @@ void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
 }
 
 void TraceHistory::remember(const std::shared_ptr<const AttentionTrace>& trace) {
-  if (traces_.size() < kSize) {
-    traces_.push_back(trace);
-  } else {
-    traces_[next_] = trace;
-    next_ = (next_ + 1) % kSize;
-  }
+  std::erase_if(traces_, [](const auto& weak) { return weak.expired(); });
+  traces_.push_back(trace);
 }
 
 bool TraceHistory::produced(const AttentionTrace* trace) const {

@@ -21,8 +21,9 @@ namespace attnviz {
 // Queries per attention block: the (B, T) score buffer of a block stays in cache, and causal
 // blocks skip most keys a block cannot see.
 inline constexpr int kQueryBlock = 64;
-// Rows of logits computed at a time so the (T, V) matrix never exists whole.
-inline constexpr int kLogitRows = 64;
+// Rows of logits computed at a time so the (T, V) matrix never exists whole (128 rows of
+// GPT-2 = 26 MB); fewer chunks mean fewer repackings of the (V, C) embedding by the GEMM.
+inline constexpr int kLogitRows = 128;
 
 // Scratch memory aligned for the widest SIMD Eigen uses: Eigen's vectorized exp/tanh/erf and
 // sums peel unaligned leading elements into scalar code that rounds differently, so an
@@ -98,17 +99,15 @@ void predict_next_tokens(AttentionTrace& trace, const float* final_hidden,
 void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
                         const ModelConfig& config, const RunPlan& plan);
 
-// Traces a model produced recently, so a `previous` from another model (or a trace
-// already freed and its address reused) is never taken for a cache.
+// The traces a model produced that are still alive, so a `previous` from another model (or
+// one already freed and its address reused) is never taken for a cache.
 class TraceHistory {
  public:
-  void remember(const std::shared_ptr<const AttentionTrace>& trace);
+  void remember(const std::shared_ptr<const AttentionTrace>& trace);  // also forgets dead ones
   bool produced(const AttentionTrace* trace) const;
 
  private:
-  static constexpr size_t kSize = 16;
   std::vector<std::weak_ptr<const AttentionTrace>> traces_;
-  size_t next_ = 0;
 };
 
 }  // namespace attnviz

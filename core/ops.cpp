@@ -1,9 +1,14 @@
 #include "core/ops.h"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <unsupported/Eigen/SpecialFunctions>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace attnviz {
 namespace {
@@ -15,25 +20,55 @@ using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
-// y = x·W (+ y when accumulate), for either weight layout.
-void dense_product(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
-  assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
-  MatrixMap y(out, rows, w.out);
+int max_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+// y (T, cols) (+)= x (T, in) · W[:, first..first+cols) + b for either weight layout; y and the
+// weight columns are views with the full row stride.
+void dense_columns(float* out, const float* in, int rows, const DenseWeights& w, int first,
+                   int cols, bool accumulate) {
+  StridedMap y(out + first, rows, cols, Eigen::OuterStride<>(w.out));
   ConstMatrixMap x(in, rows, w.in);
   if (w.out_major) {
-    ConstMatrixMap weight(w.weight, w.out, w.in);  // (out, in)
+    ConstMatrixMap weight(w.weight + static_cast<size_t>(first) * w.in, cols, w.in);  // (cols, in)
     if (accumulate)
       y.noalias() += x * weight.transpose();
     else
       y.noalias() = x * weight.transpose();
   } else {
-    ConstMatrixMap weight(w.weight, w.in, w.out);  // (in, out)
+    ConstStridedMap weight(w.weight + first, w.in, cols, Eigen::OuterStride<>(w.out));  // (in, cols)
     if (accumulate)
       y.noalias() += x * weight;
     else
       y.noalias() = x * weight;
   }
-  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias, w.out);
+  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias + first, cols);
+}
+
+// Below this many rows a product is bound by reading the weights, and Eigen runs it on one
+// thread (matrix-vector, or too little work to split): split the output columns over the
+// threads ourselves, so appending a token uses every core's memory bandwidth.
+constexpr int kFewRows = 16;
+
+void dense_product(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+  assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
+  const int threads = max_threads();
+  if (rows >= kFewRows || threads == 1 || w.out < 64 * threads) {
+    dense_columns(out, in, rows, w, 0, w.out, accumulate);
+    return;
+  }
+  const int slice = (w.out / threads + 15) / 16 * 16;  // whole SIMD vectors per thread
+#pragma omp parallel for schedule(static)
+  for (int part = 0; part < threads; ++part) {
+    const int first = part * slice;
+    const int cols = std::min(slice, w.out - first);
+    if (cols > 0) dense_columns(out, in, rows, w, first, cols, accumulate);
+  }
 }
 
 }  // namespace
@@ -48,6 +83,7 @@ void dense_accumulate(float* out, const float* in, int rows, const DenseWeights&
 
 void layer_norm(float* out, const float* in, const float* gain, const float* bias, int rows,
                 int cols, float eps) {
+#pragma omp parallel for schedule(static) if (rows >= 64)
   for (int r = 0; r < rows; ++r) {
     const float* x = in + static_cast<size_t>(r) * cols;
     float* y = out + static_cast<size_t>(r) * cols;
@@ -64,16 +100,33 @@ void layer_norm(float* out, const float* in, const float* gain, const float* bia
   }
 }
 
+// Applies `f` to n values in chunks spread over the threads. Chunks are a multiple of 16
+// floats, so an aligned buffer stays aligned per chunk (Eigen's SIMD functions round slightly
+// differently in their unaligned scalar prologue).
+template <class Function>
+void for_chunks(float* values, size_t n, const Function& f) {
+  constexpr size_t kChunk = 16 * 1024;
+  const long chunks = static_cast<long>((n + kChunk - 1) / kChunk);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (long i = 0; i < chunks; ++i) {
+    const size_t begin = static_cast<size_t>(i) * kChunk;
+    f(Eigen::Map<Eigen::ArrayXf>(values + begin,
+                                 static_cast<Eigen::Index>(std::min(kChunk, n - begin))));
+  }
+}
+
 void gelu_new(float* values, size_t n) {
-  Eigen::Map<Eigen::ArrayXf> x(values, static_cast<Eigen::Index>(n));
   const float sqrt_2_over_pi = static_cast<float>(std::sqrt(2.0 / M_PI));
-  x = 0.5f * x * (1.0f + (sqrt_2_over_pi * (x + 0.044715f * x.cube())).tanh());
+  for_chunks(values, n, [&](Eigen::Map<Eigen::ArrayXf> x) {
+    x = 0.5f * x * (1.0f + (sqrt_2_over_pi * (x + 0.044715f * x.cube())).tanh());
+  });
 }
 
 void gelu_exact(float* values, size_t n) {
-  Eigen::Map<Eigen::ArrayXf> x(values, static_cast<Eigen::Index>(n));
   const float inv_sqrt_2 = static_cast<float>(1.0 / std::sqrt(2.0));
-  x = 0.5f * x * (1.0f + (x * inv_sqrt_2).erf());
+  for_chunks(values, n, [&](Eigen::Map<Eigen::ArrayXf> x) {
+    x = 0.5f * x * (1.0f + (x * inv_sqrt_2).erf());
+  });
 }
 
 void add_in_place(float* out, const float* a, size_t n) {

@@ -19,7 +19,9 @@ using nlohmann::json;
 constexpr uintmax_t kMaxTokenizerFileBytes = uintmax_t(1) << 30;
 constexpr int64_t kMaxVocabularyId = (1 << 24) - 1;
 
-std::string name_of(const fs::path& path) { return path.string(); }
+std::string name_of(const fs::path& path) {
+  return path.string();
+}
 
 Result<std::string> read_file(const fs::path& path) {
   std::error_code ec;
@@ -100,8 +102,8 @@ Result<std::vector<AddedToken>> parse_added_tokens(const json& root, const std::
                         "] needs an integer id and a string content");
     }
     AddedToken token;
-    token.id = static_cast<int32_t>(std::clamp<int64_t>(entry["id"].get<int64_t>(), -1,
-                                                        kMaxVocabularyId + 1));
+    token.id = static_cast<int32_t>(
+        std::clamp<int64_t>(entry["id"].get<int64_t>(), -1, kMaxVocabularyId + 1));
     token.content = entry["content"].get<std::string>();
     token.special = entry.value("special", true);
     added.push_back(std::move(token));
@@ -121,7 +123,8 @@ bool split_merge(std::string_view line, std::pair<std::string, std::string>& mer
 }
 
 // Bools of tokenizer_config.json (transformers' slow-tokenizer settings).
-Result<WordPieceOptions> read_tokenizer_config(const fs::path& path, WordPieceOptions options) {
+Result<WordPieceOptions> read_tokenizer_config_unchecked(const fs::path& path,
+                                                         WordPieceOptions options) {
   Result<json> root = read_json(path);
   if (!root.ok()) return root.error();
   if (!root->is_object()) return make_error(name_of(path) + " is not a JSON object");
@@ -143,9 +146,9 @@ Result<WordPieceOptions> read_tokenizer_config(const fs::path& path, WordPieceOp
     if (Status s = read_bool("strip_accents", strip); !s.ok()) return s.error();
     options.strip_accents = strip;
   }
-  for (auto [key, field] : {std::pair{"unk_token", &options.unk_token},
-                            std::pair{"cls_token", &options.cls_token},
-                            std::pair{"sep_token", &options.sep_token}}) {
+  for (auto [key, field] :
+       {std::pair{"unk_token", &options.unk_token}, std::pair{"cls_token", &options.cls_token},
+        std::pair{"sep_token", &options.sep_token}}) {
     if (config.contains(key)) {
       if (auto name = token_name(config[key])) *field = *name;
     }
@@ -158,6 +161,17 @@ template <class T>
 Result<std::unique_ptr<Tokenizer>> as_tokenizer(Result<std::unique_ptr<T>> loaded) {
   if (!loaded.ok()) return loaded.error();
   return std::unique_ptr<Tokenizer>(std::move(loaded).value());
+}
+
+// nlohmann's accessors throw on a value of the wrong type ("lowercase": "yes"); a file of an
+// unexpected shape is the user's problem to fix, reported as an Error, never a crash.
+template <class Body>
+auto catching_json_errors(const fs::path& path, Body body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const json::exception& e) {
+    return make_error(name_of(path) + ": unexpected content: " + e.what());
+  }
 }
 
 Status require_type(const json& object, const char* expected, const std::string& where) {
@@ -207,7 +221,9 @@ Result<std::unique_ptr<BpeTokenizer>> load_bpe_vocab_merges(const fs::path& voca
   return BpeTokenizer::create(std::move(data), name_of(vocab_json) + " + " + name_of(merges_txt));
 }
 
-Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(const fs::path& tokenizer_json) {
+namespace {
+
+Result<std::unique_ptr<BpeTokenizer>> bpe_tokenizer_json_unchecked(const fs::path& tokenizer_json) {
   const std::string source = name_of(tokenizer_json);
   Result<json> root = read_json(tokenizer_json);
   if (!root.ok()) return root.error();
@@ -271,6 +287,8 @@ Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(const fs::path& to
   return BpeTokenizer::create(std::move(data), source);
 }
 
+}  // namespace
+
 Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
     const fs::path& vocab_txt, const WordPieceOptions& options) {
   Result<std::string> text = read_file(vocab_txt);
@@ -289,8 +307,8 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
     }
     id_to_token.push_back(line);
     if (id_to_token.size() > size_t(kMaxVocabularyId) + 1) {
-      return make_error(name_of(vocab_txt) + ": more than " +
-                        std::to_string(kMaxVocabularyId + 1) + " lines; not a vocabulary");
+      return make_error(name_of(vocab_txt) + ": more than " + std::to_string(kMaxVocabularyId + 1) +
+                        " lines; not a vocabulary");
     }
   }
   // transformers' BertTokenizer treats its special tokens as added tokens matched in the text.
@@ -308,7 +326,9 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
                                     name_of(vocab_txt));
 }
 
-Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
+namespace {
+
+Result<std::unique_ptr<WordPieceTokenizer>> wordpiece_tokenizer_json_unchecked(
     const fs::path& tokenizer_json, const WordPieceOptions& defaults) {
   const std::string source = name_of(tokenizer_json);
   Result<json> root = read_json(tokenizer_json);
@@ -322,7 +342,8 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
   if (auto unk = model.contains("unk_token") ? token_name(model["unk_token"]) : std::nullopt) {
     options.unk_token = *unk;
   }
-  if (model.contains("continuing_subword_prefix") && model["continuing_subword_prefix"].is_string()) {
+  if (model.contains("continuing_subword_prefix") &&
+      model["continuing_subword_prefix"].is_string()) {
     options.continuing_prefix = model["continuing_subword_prefix"].get<std::string>();
   }
   if (model.contains("max_input_chars_per_word")) {
@@ -358,8 +379,8 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
   if (root->contains("post_processor") && (*root)["post_processor"].is_object()) {
     const json& post = (*root)["post_processor"];
     if (post.value("type", "") == "BertProcessing") {
-      for (auto [key, field] : {std::pair{"cls", &options.cls_token},
-                                std::pair{"sep", &options.sep_token}}) {
+      for (auto [key, field] :
+           {std::pair{"cls", &options.cls_token}, std::pair{"sep", &options.sep_token}}) {
         if (post.contains(key) && post[key].is_array() && !post[key].empty() &&
             post[key][0].is_string()) {
           *field = post[key][0].get<std::string>();
@@ -403,6 +424,23 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
                                     source);
 }
 
+Result<WordPieceOptions> read_tokenizer_config(const fs::path& path, WordPieceOptions options) {
+  return catching_json_errors(path, [&] { return read_tokenizer_config_unchecked(path, options); });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(const fs::path& tokenizer_json) {
+  return catching_json_errors(tokenizer_json,
+                              [&] { return bpe_tokenizer_json_unchecked(tokenizer_json); });
+}
+
+Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
+    const fs::path& tokenizer_json, const WordPieceOptions& defaults) {
+  return catching_json_errors(
+      tokenizer_json, [&] { return wordpiece_tokenizer_json_unchecked(tokenizer_json, defaults); });
+}
+
 Result<std::unique_ptr<Tokenizer>> load_tokenizer(const fs::path& model_folder,
                                                   Architecture architecture) {
   std::error_code ec;
@@ -429,7 +467,8 @@ Result<std::unique_ptr<Tokenizer>> load_tokenizer(const fs::path& model_folder,
     if (!read.ok()) return read.error();
     options = read.value();
   }
-  if (has_file(tokenizer_json)) return as_tokenizer(load_wordpiece_tokenizer_json(tokenizer_json, options));
+  if (has_file(tokenizer_json))
+    return as_tokenizer(load_wordpiece_tokenizer_json(tokenizer_json, options));
   const fs::path vocab_txt = model_folder / "vocab.txt";
   if (has_file(vocab_txt)) return as_tokenizer(load_wordpiece_vocab_txt(vocab_txt, options));
   return make_error(name_of(model_folder) + ": no BERT tokenizer: expected tokenizer.json or " +

@@ -22,8 +22,8 @@ Result<std::unique_ptr<Tokenizer>> load_tokenizer(const std::filesystem::path& m
                                                   Architecture architecture);
 
 // The individual loaders, for tests and tools that want one format in particular.
-Result<std::unique_ptr<BpeTokenizer>> load_bpe_vocab_merges(const std::filesystem::path& vocab_json,
-                                                            const std::filesystem::path& merges_txt);
+Result<std::unique_ptr<BpeTokenizer>> load_bpe_vocab_merges(
+    const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt);
 Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(
     const std::filesystem::path& tokenizer_json);
 // `options` supplies what vocab.txt cannot say (lower-casing etc.).

@@ -44,7 +44,9 @@ std::u32string from_utf16(const UChar* units, int32_t count) {
   return out;
 }
 
-uint32_t category_mask(char32_t c) { return U_GET_GC_MASK(static_cast<UChar32>(c)); }
+uint32_t category_mask(char32_t c) {
+  return U_GET_GC_MASK(static_cast<UChar32>(c));
+}
 
 }  // namespace
 
@@ -59,8 +61,8 @@ DecodeStep decode_one(std::string_view text, size_t pos) {
   for (size_t k = 1; k < info.length; ++k) {
     if (pos + k >= text.size()) return {kReplacementCharacter, k, false};
     const auto byte = static_cast<unsigned char>(text[pos + k]);
-    const bool allowed = k == 1 ? in_range(byte, info.second_lo, info.second_hi)
-                                : in_range(byte, 0x80, 0xBF);
+    const bool allowed =
+        k == 1 ? in_range(byte, info.second_lo, info.second_hi) : in_range(byte, 0x80, 0xBF);
     if (!allowed) return {kReplacementCharacter, k, false};
     code_point = (code_point << 6) | (byte & 0x3F);
   }
@@ -143,18 +145,26 @@ bool is_number(char32_t c) {
   return (category_mask(c) & U_GC_N_MASK) != 0;
 }
 
-bool is_punctuation(char32_t c) { return (category_mask(c) & U_GC_P_MASK) != 0; }
+bool is_punctuation(char32_t c) {
+  return (category_mask(c) & U_GC_P_MASK) != 0;
+}
 
-bool is_other(char32_t c) { return (category_mask(c) & U_GC_C_MASK) != 0; }
+bool is_other(char32_t c) {
+  return (category_mask(c) & U_GC_C_MASK) != 0;
+}
 
-bool is_nonspacing_mark(char32_t c) { return (category_mask(c) & U_GC_MN_MASK) != 0; }
+bool is_nonspacing_mark(char32_t c) {
+  return (category_mask(c) & U_GC_MN_MASK) != 0;
+}
 
 bool is_whitespace(char32_t c) {
   if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
   return u_isUWhiteSpace(static_cast<UChar32>(c));
 }
 
-int combining_class(char32_t c) { return u_getCombiningClass(static_cast<UChar32>(c)); }
+int combining_class(char32_t c) {
+  return u_getCombiningClass(static_cast<UChar32>(c));
+}
 
 std::u32string canonical_decomposition(char32_t c) {
   if (c < 0xC0) return std::u32string(1, c);  // nothing below U+00C0 decomposes

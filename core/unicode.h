@@ -47,10 +47,10 @@ void append_utf8(std::string& out, char32_t code_point);
 std::string to_utf8(std::u32string_view code_points);
 
 // Classes by general category, as regex engines define \p{..}.
-bool is_letter(char32_t c);       // \p{L}: Lu Ll Lt Lm Lo
-bool is_number(char32_t c);       // \p{N}: Nd Nl No
-bool is_punctuation(char32_t c);  // \p{P}: Pc Pd Ps Pe Pi Pf Po
-bool is_other(char32_t c);        // \p{C}: Cc Cf Cs Co Cn
+bool is_letter(char32_t c);           // \p{L}: Lu Ll Lt Lm Lo
+bool is_number(char32_t c);           // \p{N}: Nd Nl No
+bool is_punctuation(char32_t c);      // \p{P}: Pc Pd Ps Pe Pi Pf Po
+bool is_other(char32_t c);            // \p{C}: Cc Cf Cs Co Cn
 bool is_nonspacing_mark(char32_t c);  // Mn
 // The White_Space property: what \s means in Oniguruma (HF tokenizers' regex engine) and
 // Rust's char::is_whitespace: U+0009..000D, U+0020, U+0085, U+00A0, U+1680, U+2000..200A,

@@ -13,7 +13,9 @@ constexpr int64_t kMaxVocabularyId = (1 << 24) - 1;
 // BERT's whitespace: \t \n \r and the White_Space property (HF's BertNormalizer uses Rust's
 // char::is_whitespace; transformers' Python uses " \t\n\r" + Zs, which differs only for
 // U+2028/U+2029 and controls that cleaning removes anyway).
-bool is_bert_whitespace(char32_t c) { return unicode::is_whitespace(c); }
+bool is_bert_whitespace(char32_t c) {
+  return unicode::is_whitespace(c);
+}
 
 // Controls are removed, except the three that count as whitespace.
 bool is_bert_control(char32_t c) {
@@ -33,8 +35,8 @@ void canonical_reorder(std::vector<char32_t>& chars, std::vector<size_t>& source
     while (end < chars.size() && unicode::combining_class(chars[end]) != 0) ++end;
     // Insertion sort: runs are a few marks long.
     for (size_t a = i + 1; a < end; ++a) {
-      for (size_t b = a; b > i && unicode::combining_class(chars[b - 1]) >
-                                      unicode::combining_class(chars[b]);
+      for (size_t b = a;
+           b > i && unicode::combining_class(chars[b - 1]) > unicode::combining_class(chars[b]);
            --b) {
         std::swap(chars[b - 1], chars[b]);
         std::swap(sources[b - 1], sources[b]);
@@ -110,8 +112,9 @@ void WordPieceTokenizer::normalize(std::string_view text, size_t offset,
                                    std::vector<NormalizedChar>& out) const {
   const bool lower = options_.lower_case;
   const bool strip = options_.strips_accents();
-  // Characters of the current stretch between starters, before Mn removal: canonical order is
-  // defined over the whole string, so decompositions of neighbours are reordered together.
+  // The current run of non-ASCII characters, decomposed, before Mn removal: canonical order is
+  // defined over the whole string, so decompositions of neighbours are reordered together
+  // (ASCII, whitespace and CJK characters are starters and end a run).
   std::vector<char32_t> chars;
   std::vector<size_t> sources;  // index into `spans`
   std::vector<unicode::DecodedChar> spans;
@@ -121,7 +124,8 @@ void WordPieceTokenizer::normalize(std::string_view text, size_t offset,
       const unicode::DecodedChar& from = spans[sources[k]];
       if (strip && unicode::is_nonspacing_mark(chars[k])) {
         // A stripped accent typed as its own character still belongs to the letter before.
-        if (!out.empty() && out.back().original_end == from.start) out.back().original_end = from.end;
+        if (!out.empty() && out.back().original_end == from.start)
+          out.back().original_end = from.end;
         continue;
       }
       out.push_back({chars[k], from.start, from.end});
@@ -225,8 +229,8 @@ void WordPieceTokenizer::append_word_pieces(std::span<const NormalizedChar> word
     begin = end;
   }
   for (const Piece& piece : pieces) {
-    out.push_back({piece.id, id_to_token_[piece.id], boundary(piece.begin), boundary(piece.end),
-                   false});
+    out.push_back(
+        {piece.id, id_to_token_[piece.id], boundary(piece.begin), boundary(piece.end), false});
   }
 }
 
@@ -238,8 +242,8 @@ Result<std::vector<Token>> WordPieceTokenizer::encode(std::string_view text) con
   for (const TextSegment& segment : split_on_added_tokens(text, added_tokens_)) {
     if (segment.added_index >= 0) {
       const AddedToken& added = added_tokens_[segment.added_index];
-      tokens.push_back({added.id, added.content, segment.span.start, segment.span.end,
-                        added.special});
+      tokens.push_back(
+          {added.id, added.content, segment.span.start, segment.span.end, added.special});
       continue;
     }
     chars.clear();
@@ -252,7 +256,8 @@ Result<std::vector<Token>> WordPieceTokenizer::encode(std::string_view text) con
       const bool space = !at_end && is_bert_whitespace(chars[k].code_point);
       const bool punctuation = !at_end && !space && is_bert_punctuation(chars[k].code_point);
       if (!at_end && !space && !punctuation) continue;
-      if (k > word_start) append_word_pieces(std::span(chars).subspan(word_start, k - word_start), tokens);
+      if (k > word_start)
+        append_word_pieces(std::span(chars).subspan(word_start, k - word_start), tokens);
       if (punctuation) append_word_pieces(std::span(chars).subspan(k, 1), tokens);
       word_start = k + 1;
     }

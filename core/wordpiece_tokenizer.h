@@ -5,7 +5,9 @@
 //
 // Byte spans point into the ORIGINAL text. Every character the normalizer emits remembers the
 // original character it came from, so a word's span is its original bytes even after
-// lower-casing and accent stripping ("Café" -> "cafe" spans all 5 bytes). A WordPiece boundary
+// lower-casing and accent stripping ("Café" -> "cafe" spans all 5 bytes; a stripped accent
+// typed as its own combining character joins the span of the letter before it). Removed
+// characters between words (controls, U+FFFD) belong to no token. A WordPiece boundary
 // maps to the original character boundary in front of the first normalized character of the
 // next piece. When one original character expands to several normalized ones (a Hangul syllable
 // decomposes into jamo, İ lower-cases to i + U+0307) and a boundary falls inside that
@@ -29,10 +31,10 @@
 namespace attnviz {
 
 struct WordPieceOptions {
-  bool lower_case = true;                    // BertNormalizer.lowercase / do_lower_case
-  std::optional<bool> strip_accents;         // unset: follows lower_case (HF's rule)
-  bool handle_chinese_chars = true;          // spaces around CJK ideographs
-  bool clean_text = true;                    // drop NUL, U+FFFD, controls; whitespace -> space
+  bool lower_case = true;             // BertNormalizer.lowercase / do_lower_case
+  std::optional<bool> strip_accents;  // unset: follows lower_case (HF's rule)
+  bool handle_chinese_chars = true;   // spaces around CJK ideographs
+  bool clean_text = true;             // drop NUL, U+FFFD, controls; whitespace -> space
   std::string unk_token = "[UNK]";
   std::string cls_token = "[CLS]";
   std::string sep_token = "[SEP]";

@@ -53,6 +53,8 @@ struct FlowCache {
   const AttentionTrace* trace = nullptr;
   float line_width = -1.0f;
   float font_size = -1.0f;
+  float line_gap = -1.0f;
+  int scrolled_to = -1;             // the pinned token the view last scrolled to
   std::vector<std::string> labels;  // (T) chip_label of each token
   std::vector<float> widths;        // (T) chip widths
   FlowLayout layout;

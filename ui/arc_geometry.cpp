@@ -89,9 +89,14 @@ Bezier flow_arc(const Rect& query, const Rect& key, float max_height) {
     from.x -= half;
     to.x += half;
   }
-  const float distance = std::hypot(to.x - from.x, to.y - from.y);
+  if (std::abs(from.y - to.y) > 1.0f) {
+    // Another line: leave the query upwards a little, sweep across and land on the key from
+    // above, so arcs to far lines fan out instead of stacking into one vertical bundle.
+    return {from, {from.x, from.y - 0.5f * max_height}, {to.x, to.y - max_height}, to};
+  }
+  const float distance = std::abs(to.x - from.x);
   const float lift = std::min(max_height, 8.0f + 0.35f * distance);
-  const float top = std::min(from.y, to.y) - lift;
+  const float top = from.y - lift;
   // Control points straight above the ends: the arc leaves and lands vertically, like a bridge.
   return {from, {from.x, top}, {to.x, top}, to};
 }

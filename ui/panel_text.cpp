@@ -102,6 +102,7 @@ void draw_chips(const AttentionTrace& trace, const TextPanelContext& context) {
   params.line_gap = 4 * context.ui_scale;
   update_flow_cache(*context.flow, trace, params, style);
   const FlowLayout& layout = context.flow->layout;
+  scroll_to_pin(*context.flow, view.pinned_token, params.line_gap);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("chip_canvas", {params.line_width, std::max(1.0f, layout.height)});
   const bool canvas_hovered = ImGui::IsItemHovered();

@@ -178,6 +178,33 @@ bool draw_view_options_bar(ViewOptionsState& state, ViewState& view,
   return changed;
 }
 
+bool draw_view_options_window(ViewOptionsState& state, ViewState& view,
+                              const ViewOptionsContext& context) {
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoScrollWithMouse;
+  bool changed = false;
+  if (ImGui::Begin("##view_options", nullptr, flags))
+    changed = draw_view_options_bar(state, view, context);
+  ImGui::End();
+  return changed;
+}
+
+void draw_inspector_needs_raw_tokens(ViewOptionsState& state, ViewState& view) {
+  if (ImGui::Begin("Inspector", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
+    ImGui::TextWrapped(
+        "The inspector shows the arithmetic of one score (q \xC2\xB7 k, softmax) on the model's "
+        "own tokens. The view now shows %s, which the model never computed as such.",
+        state.derived.description.c_str());
+    if (ImGui::Button("Show the raw tokens")) {
+      view.merge_subwords = false;
+      view.hide_first_token = false;
+      state.hide_special = false;
+    }
+  }
+  ImGui::End();
+}
+
 bool draw_view_options_menu(ViewOptionsState& state, ViewState& view) {
   bool changed = false;
   changed |= ImGui::MenuItem("Merge sub-words into words", "W", &view.merge_subwords);

@@ -50,6 +50,14 @@ struct ViewOptionsContext {
 bool draw_view_options_bar(ViewOptionsState& state, ViewState& view,
                            const ViewOptionsContext& context);
 
+// The bar in its own thin, fixed window (placed by the caller with SetNextWindowPos/Size).
+bool draw_view_options_window(ViewOptionsState& state, ViewState& view,
+                              const ViewOptionsContext& context);
+
+// Shown in place of the inspector while a derived view is on: Q, K and V belong to the raw
+// tokens, so the arithmetic of a word's score does not exist. Offers to switch the view off.
+void draw_inspector_needs_raw_tokens(ViewOptionsState& state, ViewState& view);
+
 // The same options as menu items (for a "View" menu).
 bool draw_view_options_menu(ViewOptionsState& state, ViewState& view);
 

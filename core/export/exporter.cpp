@@ -16,10 +16,14 @@ namespace attnviz {
 
 const char* export_format_name(ExportFormat format) {
   switch (format) {
-    case ExportFormat::kPng: return "png";
-    case ExportFormat::kSvg: return "svg";
-    case ExportFormat::kJson: return "json";
-    case ExportFormat::kNpy: return "npy";
+    case ExportFormat::kPng:
+      return "png";
+    case ExportFormat::kSvg:
+      return "svg";
+    case ExportFormat::kJson:
+      return "json";
+    case ExportFormat::kNpy:
+      return "npy";
   }
   return "?";
 }

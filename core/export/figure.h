@@ -70,7 +70,7 @@ using Shape = std::variant<RectShape, PathShape, TextShape, CellGridShape>;
 struct Figure {
   float width = 0, height = 0;  // logical pixels; PNG pixels = logical × scale
   Rgba background{255, 255, 255, 255};
-  std::vector<Shape> shapes;     // painted in order
+  std::vector<Shape> shapes;  // painted in order
 };
 
 }  // namespace attnviz

@@ -45,11 +45,10 @@ Palette palette_for(Theme theme) {
 
 Rgba head_color(int head) {
   // Tableau 10: distinct hues that stay apart for colour-blind readers better than a rainbow.
-  static constexpr Rgba kColors[] = {{31, 119, 180, 255},  {255, 127, 14, 255},
-                                     {44, 160, 44, 255},   {214, 39, 40, 255},
-                                     {148, 103, 189, 255}, {140, 86, 75, 255},
-                                     {227, 119, 194, 255}, {127, 127, 127, 255},
-                                     {188, 189, 34, 255},  {23, 190, 207, 255}};
+  static constexpr Rgba kColors[] = {
+      {31, 119, 180, 255},  {255, 127, 14, 255}, {44, 160, 44, 255},   {214, 39, 40, 255},
+      {148, 103, 189, 255}, {140, 86, 75, 255},  {227, 119, 194, 255}, {127, 127, 127, 255},
+      {188, 189, 34, 255},  {23, 190, 207, 255}};
   const Rgba base = kColors[head % 10];
   // Beyond ten heads, later rounds are darker so that H0 and H10 still differ.
   const float darken = 1.0f - 0.25f * static_cast<float>((head / 10) % 3);
@@ -59,13 +58,14 @@ Rgba head_color(int head) {
 
 Status validate_figure_spec(const AttentionTrace& trace, const FigureSpec& spec) {
   const auto range = [](const char* what, int value, int count) {
-    return make_error(std::string(what) + " " + std::to_string(value) + " is out of range: " +
-                      (count > 0 ? "this model has " + std::string(what) + "s 0 to " +
-                                       std::to_string(count - 1)
-                                 : "there are none"));
+    return make_error(
+        std::string(what) + " " + std::to_string(value) + " is out of range: " +
+        (count > 0 ? "this model has " + std::string(what) + "s 0 to " + std::to_string(count - 1)
+                   : "there are none"));
   };
   if (trace.tokens_count() == 0) return make_error("there are no tokens to draw");
-  if (spec.layer < 0 || spec.layer >= trace.layers()) return range("layer", spec.layer, trace.layers());
+  if (spec.layer < 0 || spec.layer >= trace.layers())
+    return range("layer", spec.layer, trace.layers());
   const bool one_head = spec.kind == FigureKind::kHeatmap || spec.kind == FigureKind::kArcs;
   if (one_head && (spec.head < 0 || spec.head >= trace.heads())) {
     return range("head", spec.head, trace.heads());
@@ -165,7 +165,7 @@ std::string text_excerpt(const AttentionTrace& trace, size_t max_code_points) {
 
 std::string figure_title(const AttentionTrace& trace, const FigureSpec& spec) {
   if (!spec.title.empty()) return spec.title;
-  const std::string model = !spec.model_name.empty() ? spec.model_name
+  const std::string model = !spec.model_name.empty()    ? spec.model_name
                             : !trace.model_name.empty() ? trace.model_name
                                                         : "attention";
   std::string title = model;
@@ -175,9 +175,9 @@ std::string figure_title(const AttentionTrace& trace, const FigureSpec& spec) {
       title += " \u00B7 head " + std::to_string(spec.head);
       break;
     case FigureKind::kGrid:
-      return model + " \u00B7 all " +
-             std::to_string(trace.layers()) + " layers \u00D7 " + std::to_string(trace.heads()) +
-             " heads \u00B7 \u201C" + text_excerpt(trace, 60) + "\u201D";
+      return model + " \u00B7 all " + std::to_string(trace.layers()) + " layers \u00D7 " +
+             std::to_string(trace.heads()) + " heads \u00B7 \u201C" + text_excerpt(trace, 60) +
+             "\u201D";
     case FigureKind::kArcs:
       title += " \u00B7 head " + std::to_string(spec.head);
       [[fallthrough]];
@@ -248,7 +248,9 @@ float add_colour_bar(Figure& figure, const Font& font, const Palette& palette, f
   return caption_x - x + 0.4f * kLabelSize;
 }
 
-void add_shape(Figure& figure, Shape shape) { figure.shapes.push_back(std::move(shape)); }
+void add_shape(Figure& figure, Shape shape) {
+  figure.shapes.push_back(std::move(shape));
+}
 
 void add_rect(Figure& figure, float x, float y, float w, float h, Rgba fill) {
   add_shape(figure, RectShape{x, y, w, h, fill});

@@ -16,10 +16,10 @@
 namespace attnviz {
 
 enum class FigureKind {
-  kHeatmap,        // one head, (T, T) cells with token labels and a colour bar
-  kGrid,           // every layer × head as small heatmaps with one shared colour bar
-  kArcs,           // arcs from one token to the keys it attends to, one head
-  kArcsAllHeads,   // the same for every head of a layer, each head its own colour
+  kHeatmap,       // one head, (T, T) cells with token labels and a colour bar
+  kGrid,          // every layer × head as small heatmaps with one shared colour bar
+  kArcs,          // arcs from one token to the keys it attends to, one head
+  kArcsAllHeads,  // the same for every head of a layer, each head its own colour
 };
 
 enum class Theme { kLight, kDark };
@@ -28,20 +28,20 @@ struct FigureSpec {
   FigureKind kind = FigureKind::kHeatmap;
   int layer = 0;
   int head = 0;
-  int token = 0;       // the query of the arcs figures
-  int scale = 1;       // raster pixels per logical pixel: 1, 2 or 4
+  int token = 0;  // the query of the arcs figures
+  int scale = 1;  // raster pixels per logical pixel: 1, 2 or 4
   Theme theme = Theme::kLight;
-  std::string title;   // empty: "model · layer L · head H · text…"
+  std::string title;       // empty: "model · layer L · head H · text…"
   std::string model_name;  // the model in the default title; empty: the trace's model_name
 };
 
 // Colours of a theme, shared by the figures (and usable by the GUI for the same look).
 struct Palette {
   Rgba background, text, muted, frame;
-  Rgba masked, hatch;              // cells the causal mask hides
-  Rgba token_fill, token_stroke;   // token boxes of the arcs figures
+  Rgba masked, hatch;             // cells the causal mask hides
+  Rgba token_fill, token_stroke;  // token boxes of the arcs figures
   Rgba selected_fill, selected_text;
-  Rgba arc;                        // single-head arcs
+  Rgba arc;  // single-head arcs
 };
 Palette palette_for(Theme theme);
 

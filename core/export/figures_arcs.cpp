@@ -17,13 +17,13 @@ using namespace figure_parts;
 
 namespace {
 
-constexpr float kLineWidth = 960.0f;   // logical width the token lines wrap at
+constexpr float kLineWidth = 960.0f;  // logical width the token lines wrap at
 constexpr float kTokenSize = 14.0f;
 constexpr float kBoxHeight = 24.0f;
 constexpr float kBoxPadding = 5.0f;
 constexpr float kTokenGap = 6.0f;
-constexpr float kArcSpace = 72.0f;     // room above each line for the arcs
-constexpr int kLabelledArcs = 3;       // the strongest arcs show their weight
+constexpr float kArcSpace = 72.0f;  // room above each line for the arcs
+constexpr int kLabelledArcs = 3;    // the strongest arcs show their weight
 
 struct TokenBox {
   float x, y, width;  // top-left of the box
@@ -60,8 +60,10 @@ PathShape make_arc(const TokenBox& from, const TokenBox& to, float lift) {
   if (&from == &to) {  // attention to itself: a small loop
     const float cx = from.top_center_x(), cy = from.y;
     arc.start = {cx - 5.0f, cy};
-    arc.segments.push_back(
-        {PathSegment::Kind::kCubic, {cx - 18.0f, cy - 34.0f * lift}, {cx + 18.0f, cy - 34.0f * lift}, {cx + 5.0f, cy}});
+    arc.segments.push_back({PathSegment::Kind::kCubic,
+                            {cx - 18.0f, cy - 34.0f * lift},
+                            {cx + 18.0f, cy - 34.0f * lift},
+                            {cx + 5.0f, cy}});
     return arc;
   }
   const Point a{from.top_center_x(), from.y};
@@ -134,8 +136,9 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   Figure figure;
   figure.background = palette.background;
   figure.width = kLineWidth + 2 * kMargin;
-  std::string subtitle = "arcs to the keys the token attends to \u00B7 width and opacity \u221D weight"
-                         " \u00B7 weights < 0.01 hidden \u00B7 ";
+  std::string subtitle =
+      "arcs to the keys the token attends to \u00B7 width and opacity \u221D weight"
+      " \u00B7 weights < 0.01 hidden \u00B7 ";
   subtitle += std::to_string(arcs.size()) + " of " + std::to_string(candidates) + " shown";
   float top = add_header(figure, font, palette, figure_title(trace, spec), subtitle,
                          figure.width - 2 * kMargin);
@@ -151,8 +154,8 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   for (const TokenBox& box : boxes) right = std::max(right, box.x + box.width);
   const float header_width = std::max(font.measure(figure_title(trace, spec), kTitleSize),
                                       font.measure(subtitle, kSubtitleSize));
-  figure.width = std::ceil(std::max({right, kMargin + std::min(header_width, kLineWidth), 360.0f}) +
-                           kMargin);
+  figure.width =
+      std::ceil(std::max({right, kMargin + std::min(header_width, kLineWidth), 360.0f}) + kMargin);
 
   // Keys tinted by how much attention they get (the strongest head's weight for all heads).
   std::vector<float> key_weight(trace.tokens_count(), 0.0f);
@@ -168,8 +171,8 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
                            ? 0.65f + 0.35f * arc.head / static_cast<float>(trace.heads() - 1)
                            : 1.0f;
     paths[i] = make_arc(boxes[spec.token], boxes[arc.key], lift);
-    paths[i].stroke = with_alpha(all_heads ? head_color(arc.head) : palette.arc,
-                                 0.25f + 0.75f * relative);
+    paths[i].stroke =
+        with_alpha(all_heads ? head_color(arc.head) : palette.arc, 0.25f + 0.75f * relative);
     paths[i].width = 1.0f + 5.0f * relative;
     add_shape(figure, paths[i]);
   }
@@ -177,7 +180,10 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   for (int i = 0; i < trace.tokens_count(); ++i) {
     const TokenBox& box = boxes[i];
     const bool selected = i == spec.token;
-    RectShape rect{box.x, box.y, box.width, kBoxHeight,
+    RectShape rect{box.x,
+                   box.y,
+                   box.width,
+                   kBoxHeight,
                    selected ? palette.selected_fill
                             : mix(palette.token_fill, tint, 0.6f * key_weight[i] / strongest),
                    4.0f};
@@ -185,7 +191,7 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
     rect.stroke_width = 1.0f;
     add_shape(figure, rect);
     const bool strong_tint = !selected && 0.6f * key_weight[i] / strongest > 0.45f;
-    const Rgba text_color = selected || strong_tint ? palette.selected_text
+    const Rgba text_color = selected || strong_tint     ? palette.selected_text
                             : trace.tokens()[i].special ? palette.muted
                                                         : palette.text;
     add_text(figure, box.x + kBoxPadding, box.y + 17.0f, box.label, kTokenSize, text_color);
@@ -199,8 +205,12 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
     std::string label = format_weight(arcs[i].weight);
     if (all_heads) label = "H" + std::to_string(arcs[i].head) + " " + label;
     const float width = font.measure(label, 10.0f) + 6.0f;
-    RectShape backing{middle.x - width * 0.5f, middle.y - 8.0f, width, 14.0f,
-                      with_alpha(palette.background, 0.85f), 3.0f};
+    RectShape backing{middle.x - width * 0.5f,
+                      middle.y - 8.0f,
+                      width,
+                      14.0f,
+                      with_alpha(palette.background, 0.85f),
+                      3.0f};
     const bool overlaps = std::any_of(placed.begin(), placed.end(), [&](const RectShape& other) {
       return backing.x < other.x + other.width && other.x < backing.x + backing.width &&
              backing.y < other.y + other.height && other.y < backing.y + backing.height;

@@ -21,7 +21,7 @@ namespace {
 constexpr float kHeatmapTarget = 640.0f;  // logical pixels the (T, T) block aims for
 constexpr float kMaxCell = 40.0f;
 constexpr float kMaxLabelWidth = 130.0f;
-constexpr float kAnnotateCell = 30.0f;    // cells at least this big show their weight
+constexpr float kAnnotateCell = 30.0f;  // cells at least this big show their weight
 
 float max_weight(const std::vector<float>& weights) {
   float m = 0.0f;
@@ -31,7 +31,9 @@ float max_weight(const std::vector<float>& weights) {
 
 // Labels every `step` tokens so that labels never overlap: cells smaller than a line of text
 // share one label among several rows.
-int label_step(float cell) { return std::max(1, static_cast<int>(std::ceil(13.0f / cell))); }
+int label_step(float cell) {
+  return std::max(1, static_cast<int>(std::ceil(13.0f / cell)));
+}
 
 // Hatching parallel to the diagonal, confined to the masked (key > query) cells: a line
 // x' − y' = c with c ≥ cell never enters a visible cell.
@@ -85,10 +87,12 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
   Figure scratch;
   const float bar_width = add_colour_bar(scratch, font, palette, 0, 0, 100, top_weight);
   const float content_right = heat_x + block + bar_gap + bar_width;
-  const float title_width = std::max(font.measure(title, kTitleSize),
-                                     font.measure(subtitle, kSubtitleSize));
-  figure.width = std::ceil(std::max(content_right, std::min(kMargin + title_width, 960.0f)) + kMargin);
-  const float heat_y = add_header(figure, font, palette, title, subtitle, figure.width - 2 * kMargin);
+  const float title_width =
+      std::max(font.measure(title, kTitleSize), font.measure(subtitle, kSubtitleSize));
+  figure.width =
+      std::ceil(std::max(content_right, std::min(kMargin + title_width, 960.0f)) + kMargin);
+  const float heat_y =
+      add_header(figure, font, palette, title, subtitle, figure.width - 2 * kMargin);
 
   // Cells: masked ones (key > query in a causal trace) get the neutral masked colour.
   CellGridShape cells;
@@ -100,8 +104,8 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
   for (int q = 0; q < t; ++q) {
     for (int k = 0; k < t; ++k) {
       const size_t i = static_cast<size_t>(q) * t + k;
-      cells.colors[i] = k < trace.row_length(q) ? viridis_rgba(weights[i] / top_weight)
-                                                : palette.masked;
+      cells.colors[i] =
+          k < trace.row_length(q) ? viridis_rgba(weights[i] / top_weight) : palette.masked;
     }
   }
   add_shape(figure, std::move(cells));
@@ -114,8 +118,8 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
         const float w = weights[static_cast<size_t>(q) * t + k];
         const bool dark_cell = viridis_index(w / top_weight) < 150;
         add_text(figure, heat_x + (k + 0.5f) * cell, heat_y + (q + 0.5f) * cell + 0.35f * size,
-                 cell_label(w), size,
-                 dark_cell ? Rgba{255, 255, 255, 230} : Rgba{20, 20, 20, 230}, TextAnchor::kMiddle);
+                 cell_label(w), size, dark_cell ? Rgba{255, 255, 255, 230} : Rgba{20, 20, 20, 230},
+                 TextAnchor::kMiddle);
       }
     }
   }
@@ -138,7 +142,8 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
 
   const float bar_height = std::max(block, 120.0f);
   add_colour_bar(figure, font, palette, heat_x + block + bar_gap, heat_y, bar_height, top_weight);
-  figure.height = std::ceil(std::max(keys_y + font.descent(kLabelSize), heat_y + bar_height) + kMargin);
+  figure.height =
+      std::ceil(std::max(keys_y + font.descent(kLabelSize), heat_y + bar_height) + kMargin);
   return figure;
 }
 
@@ -174,16 +179,18 @@ Figure build_grid_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   }
   const std::string title = figure_title(trace, spec);
 
-  const float row_label_width = font.measure(std::string("L") + std::to_string(layers - 1), kLabelSize);
+  const float row_label_width =
+      font.measure(std::string("L") + std::to_string(layers - 1), kLabelSize);
   const float grid_x = kMargin + row_label_width + 8.0f;
   const float grid_w = heads * tile + (heads - 1) * kGap;
   const float grid_h = layers * tile + (layers - 1) * kGap;
   Figure scratch;
   const float bar_width = add_colour_bar(scratch, font, palette, 0, 0, 100, top_weight);
   const float content_right = grid_x + grid_w + 20.0f + bar_width;
-  const float title_width = std::max(font.measure(title, kTitleSize),
-                                     font.measure(subtitle, kSubtitleSize));
-  figure.width = std::ceil(std::max(content_right, std::min(kMargin + title_width, 960.0f)) + kMargin);
+  const float title_width =
+      std::max(font.measure(title, kTitleSize), font.measure(subtitle, kSubtitleSize));
+  figure.width =
+      std::ceil(std::max(content_right, std::min(kMargin + title_width, 960.0f)) + kMargin);
   const float header_bottom =
       add_header(figure, font, palette, title, subtitle, figure.width - 2 * kMargin);
   const float grid_y = header_bottom + kLabelSize + 6.0f;

@@ -15,7 +15,7 @@ namespace attnviz {
 
 struct Font::Data {
   std::vector<unsigned char> bytes;
-  stbtt_fontinfo info{};  // points into bytes, which never moves after construction
+  stbtt_fontinfo info{};        // points into bytes, which never moves after construction
   int ascent = 0, descent = 0;  // font units; descent negative as in the font
 };
 
@@ -48,9 +48,10 @@ Result<Font> Font::load(const std::filesystem::path& ttf_path) {
   }
   auto data = std::make_shared<Data>();
   data->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error(std::string("cannot read the font file '") + ttf_path.string() + "'");
-  const int offset = data->bytes.size() >= 12 ? stbtt_GetFontOffsetForIndex(data->bytes.data(), 0)
-                                               : -1;
+  if (in.bad())
+    return make_error(std::string("cannot read the font file '") + ttf_path.string() + "'");
+  const int offset =
+      data->bytes.size() >= 12 ? stbtt_GetFontOffsetForIndex(data->bytes.data(), 0) : -1;
   if (offset < 0 || !stbtt_InitFont(&data->info, data->bytes.data(), offset)) {
     return make_error(std::string("'") + ttf_path.string() + "' is not a TrueType font");
   }
@@ -67,7 +68,9 @@ std::filesystem::path Font::default_path() {
   return base / "DejaVuSans.ttf";
 }
 
-Result<Font> Font::load_default() { return load(default_path()); }
+Result<Font> Font::load_default() {
+  return load(default_path());
+}
 
 float Font::ascent(float size) const {
   return data_->ascent * stbtt_ScaleForMappingEmToPixels(&data_->info, size);
@@ -145,9 +148,8 @@ TextMask Font::render(std::string_view utf8, float size, float subpixel_x) const
     const float pen = g.x + subpixel_x;
     GlyphBox box{};
     if (g.glyph != 0) {
-      stbtt_GetGlyphBitmapBoxSubpixel(&data_->info, g.glyph, scale, scale,
-                                      pen - std::floor(pen), 0.0f, &box.x0, &box.y0, &box.x1,
-                                      &box.y1);
+      stbtt_GetGlyphBitmapBoxSubpixel(&data_->info, g.glyph, scale, scale, pen - std::floor(pen),
+                                      0.0f, &box.x0, &box.y0, &box.x1, &box.y1);
       const int shift = static_cast<int>(std::floor(pen));
       box.x0 += shift;
       box.x1 += shift;
@@ -186,7 +188,8 @@ TextMask Font::render(std::string_view utf8, float size, float subpixel_x) const
       for (int y = 0; y < h; ++y) {
         for (int x = 0; x < w; ++x) {
           uint8_t& dst = mask.coverage[static_cast<size_t>(top + y) * mask.width + left + x];
-          dst = static_cast<uint8_t>(std::min(255, dst + glyph_pixels[static_cast<size_t>(y) * w + x]));
+          dst = static_cast<uint8_t>(
+              std::min(255, dst + glyph_pixels[static_cast<size_t>(y) * w + x]));
         }
       }
     } else {

@@ -32,8 +32,9 @@ std::string attention_json(const AttentionTrace& trace) {
   head["heads"] = trace.heads();
   head["causal"] = trace.causal();
   nlohmann::ordered_json options;
-  options["causal_mask"] = trace.options.causal_mask ? nlohmann::ordered_json(*trace.options.causal_mask)
-                                                     : nlohmann::ordered_json(nullptr);
+  options["causal_mask"] = trace.options.causal_mask
+                               ? nlohmann::ordered_json(*trace.options.causal_mask)
+                               : nlohmann::ordered_json(nullptr);
   options["scale_by_sqrt_dk"] = trace.options.scale_by_sqrt_dk;
   options["temperature"] = trace.options.temperature;
   head["options"] = options;

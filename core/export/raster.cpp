@@ -9,7 +9,9 @@
 namespace attnviz {
 namespace {
 
-float clamp01(float v) { return std::clamp(v, 0.0f, 1.0f); }
+float clamp01(float v) {
+  return std::clamp(v, 0.0f, 1.0f);
+}
 
 // Length of [a, b] ∩ [lo, hi].
 float overlap(float a, float b, float lo, float hi) {
@@ -38,9 +40,13 @@ float segment_distance(Point p, Point a, Point b, float* along_outside) {
   return std::hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
 }
 
-Point lerp(Point a, Point b, float t) { return {a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t}; }
+Point lerp(Point a, Point b, float t) {
+  return {a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t};
+}
 
-float distance(Point a, Point b) { return std::hypot(b.x - a.x, b.y - a.y); }
+float distance(Point a, Point b) {
+  return std::hypot(b.x - a.x, b.y - a.y);
+}
 
 }  // namespace
 
@@ -114,9 +120,9 @@ void Canvas::stroke_rect(float x0, float y0, float x1, float y1, Rgba color, flo
     for (int x = ix0; x < ix1; ++x) {
       const float px = x + 0.5f, py = y + 0.5f;
       const float outer = clamp01(0.5f - rounded_box_distance(px, py, x0, y0, x1, y1, radius));
-      const float inner = clamp01(0.5f - rounded_box_distance(px, py, x0 + stroke, y0 + stroke,
-                                                              x1 - stroke, y1 - stroke,
-                                                              inner_radius));
+      const float inner =
+          clamp01(0.5f - rounded_box_distance(px, py, x0 + stroke, y0 + stroke, x1 - stroke,
+                                              y1 - stroke, inner_radius));
       blend(x, y, color, outer - inner);
     }
   }
@@ -243,11 +249,10 @@ std::vector<Point> flatten_path(const PathShape& path, float tolerance) {
       continue;
     }
     const bool cubic = segment.kind == PathSegment::Kind::kCubic;
-    const float hull = cubic ? distance(current, segment.control1) +
-                                   distance(segment.control1, segment.control2) +
-                                   distance(segment.control2, segment.end)
-                             : distance(current, segment.control1) +
-                                   distance(segment.control1, segment.end);
+    const float hull =
+        cubic ? distance(current, segment.control1) + distance(segment.control1, segment.control2) +
+                    distance(segment.control2, segment.end)
+              : distance(current, segment.control1) + distance(segment.control1, segment.end);
     const int steps = std::clamp(static_cast<int>(std::ceil(std::sqrt(hull / tolerance))), 2, 400);
     for (int i = 1; i <= steps; ++i) {
       const float t = static_cast<float>(i) / steps;
@@ -271,8 +276,8 @@ std::vector<Point> flatten_path(const PathShape& path, float tolerance) {
 namespace {
 
 void paint(Canvas& canvas, const RectShape& rect, const Font&, float s) {
-  canvas.fill_rect(rect.x * s, rect.y * s, (rect.x + rect.width) * s,
-                   (rect.y + rect.height) * s, rect.fill, rect.radius * s);
+  canvas.fill_rect(rect.x * s, rect.y * s, (rect.x + rect.width) * s, (rect.y + rect.height) * s,
+                   rect.fill, rect.radius * s);
   if (rect.stroke.a > 0 && rect.stroke_width > 0) {
     canvas.stroke_rect(rect.x * s, rect.y * s, (rect.x + rect.width) * s,
                        (rect.y + rect.height) * s, rect.stroke, rect.stroke_width * s,
@@ -287,8 +292,8 @@ void paint(Canvas& canvas, const PathShape& path, const Font&, float s) {
 }
 
 void paint(Canvas& canvas, const TextShape& text, const Font& font, float s) {
-  canvas.draw_text(font, text.text, text.x * s, text.y * s, text.size * s, text.color,
-                   text.anchor, text.vertical);
+  canvas.draw_text(font, text.text, text.x * s, text.y * s, text.size * s, text.color, text.anchor,
+                   text.vertical);
 }
 
 // Nearest-neighbour: each pixel takes the colour of the cell under its centre, so a cell's

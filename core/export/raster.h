@@ -35,8 +35,8 @@ class Canvas {
   // curve has no darker joints.
   void stroke_polyline(std::span<const Point> points, float width, Rgba color, bool round_caps);
   // Text with its anchor on the baseline at (x, y); vertical text reads bottom to top.
-  void draw_text(const Font& font, std::string_view utf8, float x, float y, float size,
-                 Rgba color, TextAnchor anchor, bool vertical);
+  void draw_text(const Font& font, std::string_view utf8, float x, float y, float size, Rgba color,
+                 TextAnchor anchor, bool vertical);
 
  private:
   int width_, height_;

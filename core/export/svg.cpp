@@ -34,7 +34,8 @@ std::string hex(Rgba color) {
 // fill="#rrggbb" plus fill-opacity when translucent; `what` is "fill" or "stroke".
 std::string paint(const char* what, Rgba color) {
   std::string out = std::string(what) + "=\"" + hex(color) + "\"";
-  if (color.a < 255) out += std::string(" ") + what + "-opacity=\"" + number(color.a / 255.0f) + "\"";
+  if (color.a < 255)
+    out += std::string(" ") + what + "-opacity=\"" + number(color.a / 255.0f) + "\"";
   return out;
 }
 
@@ -85,9 +86,8 @@ void write(std::string& out, const PathShape& path) {
              " " + number(s.end.y);
         break;
       case PathSegment::Kind::kCubic:
-        d += " C" + number(s.control1.x) + " " + number(s.control1.y) + " " +
-             number(s.control2.x) + " " + number(s.control2.y) + " " + number(s.end.x) + " " +
-             number(s.end.y);
+        d += " C" + number(s.control1.x) + " " + number(s.control1.y) + " " + number(s.control2.x) +
+             " " + number(s.control2.y) + " " + number(s.end.x) + " " + number(s.end.y);
         break;
     }
   }
@@ -154,11 +154,21 @@ std::string xml_escape(std::string_view utf8) {
   out.reserve(utf8.size());
   for (char32_t cp : decode_utf8(utf8)) {
     switch (cp) {
-      case U'&': out += "&amp;"; break;
-      case U'<': out += "&lt;"; break;
-      case U'>': out += "&gt;"; break;
-      case U'"': out += "&quot;"; break;
-      case U'\'': out += "&apos;"; break;
+      case U'&':
+        out += "&amp;";
+        break;
+      case U'<':
+        out += "&lt;";
+        break;
+      case U'>':
+        out += "&gt;";
+        break;
+      case U'"':
+        out += "&quot;";
+        break;
+      case U'\'':
+        out += "&apos;";
+        break;
       default: {
         const bool allowed = cp == U'\t' || cp == U'\n' || cp == U'\r' ||
                              (cp >= 0x20 && cp != 0xFFFE && cp != 0xFFFF);
@@ -172,10 +182,11 @@ std::string xml_escape(std::string_view utf8) {
 std::string render_svg(const Figure& figure, int scale) {
   std::string out;
   out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
-         "version=\"1.1\" width=\"" + number(figure.width * scale) + "\" height=\"" +
-         number(figure.height * scale) + "\" viewBox=\"0 0 " + number(figure.width) + " " +
-         number(figure.height) + "\">\n";
+  out +=
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+      "version=\"1.1\" width=\"" +
+      number(figure.width * scale) + "\" height=\"" + number(figure.height * scale) +
+      "\" viewBox=\"0 0 " + number(figure.width) + " " + number(figure.height) + "\">\n";
   out += "<rect x=\"0\" y=\"0\" width=\"" + number(figure.width) + "\" height=\"" +
          number(figure.height) + "\" " + paint("fill", figure.background) + "/>\n";
   out += "<g font-family=\"DejaVu Sans\">\n";

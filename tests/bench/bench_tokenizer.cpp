@@ -45,7 +45,8 @@ void load_benchmark(benchmark::State& state, Load load) {
 
 void BM_LoadGpt2VocabMerges(benchmark::State& state) {
   const fs::path model = kData / "gpt2-tiny" / "model";
-  load_benchmark(state, [&] { return load_bpe_vocab_merges(model / "vocab.json", model / "merges.txt"); });
+  load_benchmark(state,
+                 [&] { return load_bpe_vocab_merges(model / "vocab.json", model / "merges.txt"); });
 }
 BENCHMARK(BM_LoadGpt2VocabMerges)->Unit(benchmark::kMillisecond);
 

@@ -165,6 +165,10 @@ expect_no_file regular.tmp
 run 1 export --model "$MODEL" --text "$TEXT" --out "$SCRATCH" --format png
 expect_stderr "folder"
 
+ATTNVIZ_FONT_DIR="$SCRATCH/no_fonts" run 1 export --model "$MODEL" --text "$TEXT" --out no_font.png
+expect_stderr "DejaVuSans.ttf"
+expect_no_file no_font.png
+
 run 1 export --model "$MODEL" --text "" --out empty.png
 expect_stderr "text is empty"
 expect_no_file empty.png

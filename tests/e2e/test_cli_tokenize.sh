@@ -27,6 +27,13 @@ assert [t["text"] for t in doc["tokens"]][:2] == ["The", " bank"], doc["tokens"]
 assert not any(t["special"] for t in doc["tokens"])
 EOF
 
+# 1b. Without --model, the built-in model (GPT-2's vocabulary) is used.
+env -u ATTNVIZ_MODEL_DIR "$BIN" tokenize --text "The bank by the river was eroding." --json \
+  >"$SCRATCH/builtin.json" 2>"$SCRATCH/builtin.err" || fail "built-in model: $(cat "$SCRATCH/builtin.err")"
+$PY -c "import json,sys; ids=[t['id'] for t in json.load(open(sys.argv[1]))['tokens']]; \
+assert ids == [464, 3331, 416, 262, 7850, 373, 1931, 7656, 13], ids" "$SCRATCH/builtin.json" \
+  || fail "built-in model ids"
+
 # 2. Every fixture model on the first reference lines (BERT: with [CLS]/[SEP] and strings).
 for model in gpt2-tiny bert-tiny; do
   $PY - "$DATA/$model/tokenizer_reference.json" "$SCRATCH/$model.texts" <<'EOF'

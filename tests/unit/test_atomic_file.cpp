@@ -1,19 +1,19 @@
 // Atomic writes: the target is replaced completely or left untouched, and no temporary file is
 // ever left behind.
-#include "core/atomic_file.h"
-
 #include <gtest/gtest.h>
-#include <csignal>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "core/atomic_file.h"
 
 namespace fs = std::filesystem;
 using attnviz::Status;
@@ -116,7 +116,9 @@ TEST_F(AtomicFileTest, FolderAsTargetIsAnError) {
   EXPECT_TRUE(fs::is_empty(dir_ / "sub"));
 }
 
-TEST_F(AtomicFileTest, EmptyPathIsAnError) { EXPECT_FALSE(write_file_atomic("", "x").ok()); }
+TEST_F(AtomicFileTest, EmptyPathIsAnError) {
+  EXPECT_FALSE(write_file_atomic("", "x").ok());
+}
 
 TEST_F(AtomicFileTest, UnwritableFolderLeavesTargetUntouched) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";

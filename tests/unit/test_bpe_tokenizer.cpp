@@ -2,6 +2,7 @@
 // tests/data/gpt2-tiny/tokenizer_reference.json, with both file formats, plus the
 // pre-tokenizer's regex semantics, byte spans, decode and loader errors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,11 @@ using nlohmann::json;
 
 const fs::path kData = ATTNVIZ_TEST_DATA;
 const fs::path kModel = kData / "gpt2-tiny" / "model";
+
+// A scratch folder of this process (the same tests may run at once in several checkouts).
+fs::path scratch_folder(const std::string& name) {
+  return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
+}
 
 struct ReferenceLine {
   std::string text;
@@ -73,10 +79,11 @@ std::string check_spans(std::string_view text, const std::vector<Token>& tokens)
       return "token " + std::to_string(i) + " has span [" + std::to_string(t.start) + ", " +
              std::to_string(t.end) + "), expected to start at " + std::to_string(expected_start);
     }
-    const std::string bytes_shown = unicode::replace_invalid_utf8(text.substr(t.start, t.end - t.start));
+    const std::string bytes_shown =
+        unicode::replace_invalid_utf8(text.substr(t.start, t.end - t.start));
     if (t.text != bytes_shown) {
-      return "token " + std::to_string(i) + " text " + json(t.text).dump() + " but its bytes show " +
-             json(bytes_shown).dump();
+      return "token " + std::to_string(i) + " text " + json(t.text).dump() +
+             " but its bytes show " + json(bytes_shown).dump();
     }
     expected_start = t.end;
   }
@@ -119,7 +126,8 @@ TEST(BpeTokenizer, TokenizerJsonMatchesHuggingFaceOnEveryReferenceLine) {
 
 // The folder loader (tokenizer.json preferred) and the built-in model's vocab.json.
 TEST(BpeTokenizer, LoadTokenizerFromFolders) {
-  for (const fs::path& folder : {kModel, fs::path(ATTNVIZ_TEST_DATA) / ".." / ".." / "assets" / "model"}) {
+  for (const fs::path& folder :
+       {kModel, fs::path(ATTNVIZ_TEST_DATA) / ".." / ".." / "assets" / "model"}) {
     auto tokenizer = load_tokenizer(folder, Architecture::kGpt2);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
     auto tokens = tokenizer.value()->encode("The bank by the river was eroding.");
@@ -139,7 +147,7 @@ TEST(BpeTokenizer, TokenizerJsonWithLegacyMergeStrings) {
     legacy.push_back(pair[0].get<std::string>() + " " + pair[1].get<std::string>());
   }
   root["model"]["merges"] = legacy;
-  const fs::path dir = fs::temp_directory_path() / "attnviz_test_bpe_legacy";
+  const fs::path dir = scratch_folder("attnviz_test_bpe_legacy");
   fs::create_directories(dir);
   std::ofstream(dir / "tokenizer.json") << root.dump();
   auto tokenizer = load_bpe_tokenizer_json(dir / "tokenizer.json");
@@ -192,8 +200,7 @@ TEST(Gpt2Pretokenize, RegexSemantics) {
   // Contractions are case-sensitive and come before letters.
   EXPECT_EQ(pieces("I'm you'll it's"), (Pieces{"I", "'m", " you", "'ll", " it", "'s"}));
   EXPECT_EQ(pieces("I'M"), (Pieces{"I", "'", "M"}));
-  EXPECT_EQ(pieces("we're they've he'd"),
-            (Pieces{"we", "'re", " they", "'ve", " he", "'d"}));
+  EXPECT_EQ(pieces("we're they've he'd"), (Pieces{"we", "'re", " they", "'ve", " he", "'d"}));
   // Punctuation runs swallow an apostrophe that follows them.
   EXPECT_EQ(pieces("!!'s"), (Pieces{"!!'", "s"}));
   EXPECT_EQ(pieces(" 's"), (Pieces{" '", "s"}));
@@ -252,8 +259,9 @@ TEST(BpeTokenizer, InvalidUtf8NamesTheByte) {
 class BpeLoaderErrors : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("attnviz_test_bpe_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = scratch_folder(
+        "attnviz_test_bpe_" +
+        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::create_directories(dir_);
     fs::copy_file(kModel / "vocab.json", dir_ / "vocab.json", fs::copy_options::overwrite_existing);
   }
@@ -311,6 +319,18 @@ TEST_F(BpeLoaderErrors, TokenizerJsonOfAnotherKind) {
   auto loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.error().message.find("expected 'BPE'"), std::string::npos)
+      << loaded.error().message;
+  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
+                             "pre_tokenizer": ["ByteLevel"]})");
+  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("pre_tokenizer is not ByteLevel"), std::string::npos)
+      << loaded.error().message;
+  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": [],
+                             "ignore_merges": "no"}, "pre_tokenizer": {"type": "ByteLevel"}})");
+  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("unexpected content"), std::string::npos)
       << loaded.error().message;
   write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": [["a"]]},
                              "pre_tokenizer": {"type": "ByteLevel"}})");

@@ -26,11 +26,13 @@ namespace {
 // 2 layers × 3 heads × 5 tokens; weight (l, h, q, k) ∝ 1 + l + 2h + 3q + 5k over visible keys,
 // so every entry differs and rows sum to 1.
 AttentionTrace make_trace(bool causal) {
-  const std::vector<std::string> texts = {"The", " bank", " \"quoted\"\n", " caf\xc3\xa9", " \xe6\x97\xa5"};
+  const std::vector<std::string> texts = {"The", " bank", " \"quoted\"\n", " caf\xc3\xa9",
+                                          " \xe6\x97\xa5"};
   std::vector<Token> tokens;
   size_t offset = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
-    tokens.push_back({static_cast<int32_t>(100 + i), texts[i], offset, offset + texts[i].size(), false});
+    tokens.push_back(
+        {static_cast<int32_t>(100 + i), texts[i], offset, offset + texts[i].size(), false});
     offset += texts[i].size();
   }
   tokens[0].special = true;
@@ -51,8 +53,8 @@ TEST(Npy, HeaderIsExactAndAligned) {
   const int64_t shape[4] = {2, 3, 5, 5};
   const std::string header = npy_header_f32(shape);
   const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 5, 5), }";
-  ASSERT_EQ(header.size() % 64, 0u) << "data must start 64-byte aligned, header is "
-                                    << header.size();
+  ASSERT_EQ(header.size() % 64, 0u)
+      << "data must start 64-byte aligned, header is " << header.size();
   EXPECT_EQ(header.size(), 128u);
   EXPECT_EQ(header.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
   const size_t length = static_cast<uint8_t>(header[8]) | (static_cast<uint8_t>(header[9]) << 8);
@@ -133,7 +135,8 @@ TEST(Json, RoundTripsThroughNlohmann) {
           // Shortest float32 text must read back as exactly the same float.
           const float got = static_cast<float>(attention[l][h][q][k].get<double>());
           max_difference = std::max(max_difference, std::abs(got - trace.weight(l, h, q, k)));
-          EXPECT_EQ(got, trace.weight(l, h, q, k)) << "at " << l << "," << h << "," << q << "," << k;
+          EXPECT_EQ(got, trace.weight(l, h, q, k))
+              << "at " << l << "," << h << "," << q << "," << k;
         }
       }
     }

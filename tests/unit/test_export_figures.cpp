@@ -42,7 +42,8 @@ AttentionTrace make_trace(std::vector<std::string> texts, bool causal, int layer
       for (int q = 0; q < trace.tokens_count(); ++q) {
         auto row = trace.mutable_row(l, h, q);
         float sum = 0;
-        for (size_t k = 0; k < row.size(); ++k) sum += row[k] = 1.0f + l + 2 * h + 3 * q + 5 * k * k;
+        for (size_t k = 0; k < row.size(); ++k)
+          sum += row[k] = 1.0f + l + 2 * h + 3 * q + 5 * k * k;
         for (float& w : row) w /= sum;
       }
   return trace;
@@ -82,7 +83,8 @@ struct Image {
 };
 
 // Builds, renders, encodes and decodes again, as a viewer would see the PNG.
-Image render_png(const AttentionTrace& trace, const FigureSpec& spec, Figure* figure_out = nullptr) {
+Image render_png(const AttentionTrace& trace, const FigureSpec& spec,
+                 Figure* figure_out = nullptr) {
   Result<Figure> figure = build_figure(trace, spec, font());
   EXPECT_TRUE(figure.ok()) << figure.error().message;
   Result<Canvas> canvas = render_raster(*figure, font(), spec.scale);
@@ -91,9 +93,9 @@ Image render_png(const AttentionTrace& trace, const FigureSpec& spec, Figure* fi
   EXPECT_TRUE(png.ok());
   Image image;
   int channels = 0;
-  unsigned char* pixels =
-      stbi_load_from_memory(reinterpret_cast<const unsigned char*>(png->data()),
-                            static_cast<int>(png->size()), &image.width, &image.height, &channels, 4);
+  unsigned char* pixels = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(png->data()),
+                                                static_cast<int>(png->size()), &image.width,
+                                                &image.height, &channels, 4);
   EXPECT_NE(pixels, nullptr) << "the PNG does not decode";
   if (pixels) {
     image.rgba.assign(pixels, pixels + static_cast<size_t>(image.width) * image.height * 4);
@@ -142,7 +144,9 @@ TEST(Text, DisplayTokenTrimsAndShowsInvisibleCharacters) {
 TEST(Text, Utf8DecodingAndValidation) {
   EXPECT_EQ(decode_utf8("a\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80"),
             (std::vector<char32_t>{U'a', 0xE9, 0x65E5, 0x1F600}));
-  EXPECT_EQ(decode_utf8("\xff" "a"), (std::vector<char32_t>{0xFFFD, U'a'}));
+  EXPECT_EQ(decode_utf8("\xff"
+                        "a"),
+            (std::vector<char32_t>{0xFFFD, U'a'}));
   EXPECT_EQ(find_invalid_utf8("ok \xc3\xa9"), std::nullopt);
   EXPECT_EQ(find_invalid_utf8("abc\xff"), 3u);
   EXPECT_EQ(find_invalid_utf8("ab\xc0\x80"), 2u) << "overlong NUL";
@@ -165,7 +169,10 @@ TEST(Font, MeasuresAndFallsBackToABoxForMissingGlyphs) {
   EXPECT_FALSE(font().has_glyph(U'\u65E5')) << "DejaVu Sans has no CJK";
   EXPECT_GT(font().measure("WWW", 12), font().measure("iii", 12));
   EXPECT_NEAR(font().measure("ab", 24), 2 * font().measure("ab", 12), 0.5f);
-  const auto glyphs = font().layout("a\xe6\x97\xa5\xe2\x80\x8d" "b", 12);  // a 日 ZWJ b
+  const auto glyphs = font().layout(
+      "a\xe6\x97\xa5\xe2\x80\x8d"
+      "b",
+      12);  // a 日 ZWJ b
   ASSERT_EQ(glyphs.size(), 3u) << "the zero-width joiner takes no space";
   EXPECT_EQ(glyphs[1].glyph, 0);
   EXPECT_GT(glyphs[1].advance, 5.0f);
@@ -186,7 +193,8 @@ TEST(Canvas, VerticalTextIsTallerThanWideAndBlendsAlpha) {
   int x0 = 100, x1 = -1, y0 = 200, y1 = -1;
   for (int y = 0; y < 200; ++y)
     for (int x = 0; x < 100; ++x)
-      if (canvas.pixel(x, y).r < 128) x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+      if (canvas.pixel(x, y).r < 128)
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
   ASSERT_GE(x1, x0) << "no ink";
   EXPECT_GT(y1 - y0, 3 * (x1 - x0)) << "ink box " << x0 << "," << y0 << " to " << x1 << "," << y1;
   EXPECT_GE(y0, 150 - 2) << "anchor end: the text ends at y = 150 and runs downward";
@@ -337,7 +345,8 @@ TEST(Arcs, OneCurvePerAttendedKeyAndHighlightedToken) {
       ++curves;
   EXPECT_EQ(curves, static_cast<int>(select_arcs(trace, 1, 1, 4).size()));
   const Palette palette = palette_for(Theme::kLight);
-  EXPECT_TRUE(image.contains({palette.selected_fill.r, palette.selected_fill.g, palette.selected_fill.b}));
+  EXPECT_TRUE(
+      image.contains({palette.selected_fill.r, palette.selected_fill.g, palette.selected_fill.b}));
   EXPECT_GT(image.distinct_colors(), 30u);
 
   spec.kind = FigureKind::kArcsAllHeads;
@@ -426,7 +435,8 @@ TEST(Svg, WellFormedEscapedAndOneRectPerCell) {
   ASSERT_NE(begin, std::string::npos);
   const std::string group = svg.substr(begin, end - begin);
   size_t rects = 0;
-  for (size_t at = group.find("<rect"); at != std::string::npos; at = group.find("<rect", at + 1)) ++rects;
+  for (size_t at = group.find("<rect"); at != std::string::npos; at = group.find("<rect", at + 1))
+    ++rects;
   EXPECT_EQ(rects, 25u);
   const std::string hex_top = [] {
     char buffer[8];
@@ -460,11 +470,11 @@ TEST(Svg, LargeGridsEmbedAnImageInsteadOfMillionsOfRects) {
 
 TEST(Figures, NonAsciiAndEmptyTokensRenderInEveryKind) {
   const AttentionTrace trace = make_trace(
-      {" caf\xc3\xa9", " \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", " \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",
-       "", "  ", "\t", std::string("\xff\xfe", 2)},
+      {" caf\xc3\xa9", " \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+       " \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb", "", "  ", "\t", std::string("\xff\xfe", 2)},
       true);
-  for (FigureKind kind : {FigureKind::kHeatmap, FigureKind::kGrid, FigureKind::kArcs,
-                          FigureKind::kArcsAllHeads}) {
+  for (FigureKind kind :
+       {FigureKind::kHeatmap, FigureKind::kGrid, FigureKind::kArcs, FigureKind::kArcsAllHeads}) {
     FigureSpec spec;
     spec.kind = kind;
     spec.token = 6;
@@ -483,7 +493,8 @@ TEST(Figures, NonAsciiAndEmptyTokensRenderInEveryKind) {
 namespace {
 
 TEST(FigureParts, ColourBarTicksAreRoundAndEndAtTheMaximum) {
-  EXPECT_EQ(figure_parts::colour_bar_ticks(1.0f), (std::vector<float>{0.0f, 0.25f, 0.5f, 0.75f, 1.0f}));
+  EXPECT_EQ(figure_parts::colour_bar_ticks(1.0f),
+            (std::vector<float>{0.0f, 0.25f, 0.5f, 0.75f, 1.0f}));
   const std::vector<float> ticks = figure_parts::colour_bar_ticks(0.94f);
   ASSERT_GE(ticks.size(), 3u);
   EXPECT_EQ(ticks.front(), 0.0f);
@@ -497,8 +508,8 @@ TEST(FigureParts, ColourBarTicksAreRoundAndEndAtTheMaximum) {
 TEST(FigureParts, TitleExcerptRebuildsSpacesFromByteSpans) {
   // WordPiece-like tokens: no spaces in the text, gaps in the spans, "##" continuations,
   // [CLS]/[SEP] with empty spans.
-  std::vector<Token> tokens = {{101, "[CLS]", 0, 0, true},   {1, "the", 0, 3, false},
-                               {2, "bank", 4, 8, false},     {3, "un", 9, 11, false},
+  std::vector<Token> tokens = {{101, "[CLS]", 0, 0, true},     {1, "the", 0, 3, false},
+                               {2, "bank", 4, 8, false},       {3, "un", 9, 11, false},
                                {4, "##believ", 11, 17, false}, {5, ".", 17, 18, false},
                                {102, "[SEP]", 18, 18, true}};
   AttentionTrace trace(tokens, 1, 1, false);

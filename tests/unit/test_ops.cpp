@@ -75,6 +75,11 @@ INSTANTIATE_TEST_SUITE_P(Shapes, DenseTest,
                          ::testing::Values(DenseCase{1, 48, 40, false, true, false},
                                            DenseCase{1, 48, 40, true, true, true},
                                            DenseCase{3, 4, 5, false, true, false},
+                                           // Few rows, wide output: split over threads.
+                                           DenseCase{1, 48, 300, false, true, false},
+                                           DenseCase{3, 48, 300, false, true, true},
+                                           DenseCase{5, 48, 300, true, true, false},
+                                           DenseCase{2, 48, 300, true, false, true},
                                            DenseCase{3, 4, 5, true, false, true},
                                            DenseCase{70, 96, 130, false, true, false},
                                            DenseCase{70, 96, 130, false, true, true},
@@ -110,7 +115,8 @@ TEST(LayerNorm, MatchesNaiveAndAllowsAliasing) {
 
 TEST(Gelu, NewAndExactMatchTheirFormulas) {
   std::vector<float> x;
-  for (float v = -12.0f; v <= 12.0f; v += 0.0137f) x.push_back(v);
+  // Enough values for several parallel chunks, not a multiple of the chunk size.
+  for (int i = 0; i < 48001; ++i) x.push_back(-12.0f + 0.0005f * i);
   std::vector<double> want_new(x.size()), want_exact(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     const double v = x[i];

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -256,6 +257,34 @@ TEST_F(RunProperties, ProgressIsReportedPerLayerAndCanCancel) {
   EXPECT_EQ(calls, 1);
   // The model still runs normally afterwards.
   EXPECT_TRUE(bert_->run(texts("bert-tiny")[0], {}).ok());
+}
+
+}  // namespace
+}  // namespace attnviz
+
+namespace attnviz {
+namespace {
+
+TEST(BuiltinModel, FolderFollowsTheEnvironmentThenFallsBack) {
+  const char* saved = std::getenv("ATTNVIZ_MODEL_DIR");
+  const std::string saved_value = saved ? saved : "";
+  setenv("ATTNVIZ_MODEL_DIR", "/somewhere/else", 1);
+  EXPECT_EQ(builtin_model_folder(), std::filesystem::path("/somewhere/else"));
+  unsetenv("ATTNVIZ_MODEL_DIR");
+  // The test executable has no assets beside it: the source tree's copy is found.
+  const std::filesystem::path folder = builtin_model_folder();
+  EXPECT_TRUE(std::filesystem::exists(folder / "config.json")) << folder;
+  if (saved) setenv("ATTNVIZ_MODEL_DIR", saved_value.c_str(), 1);
+
+  // It loads, and text goes through the real tokenizer into a trace.
+  auto model = Model::load(folder);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  auto tokens = (*model)->tokenizer().encode("The quick brown fox jumps over the lazy dog.");
+  ASSERT_TRUE(tokens.ok()) << tokens.error().message;
+  auto trace = (*model)->run(*tokens, {});
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  EXPECT_EQ((*trace)->tokens(), *tokens);
+  EXPECT_EQ((*trace)->predictions.size(), tokens->size());
 }
 
 }  // namespace

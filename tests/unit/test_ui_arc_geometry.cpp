@@ -136,6 +136,17 @@ TEST(Arcs, FlowArcRisesAboveBothChipsAndEndsOnTheirTops) {
   EXPECT_GT(near.c0.y, curve.c0.y);
 }
 
+TEST(Arcs, ArcToAnotherLineEndsOnTheKeyFromAbove) {
+  const Rect query{300, 200, 340, 220}, key{20, 100, 60, 120};
+  const Bezier curve = flow_arc(query, key, 60);
+  EXPECT_FLOAT_EQ(curve.p1.x, key.center_x());
+  EXPECT_FLOAT_EQ(curve.p1.y, key.y0);
+  EXPECT_LT(curve.c1.y, key.y0) << "lands on the key from above";
+  EXPECT_LT(curve.c0.y, query.y0) << "leaves the query upwards";
+  // Just before landing, the curve is above the key's top edge (it does not cross the chip).
+  EXPECT_LT(bezier_point(curve, 0.95f).y, key.y0);
+}
+
 TEST(Arcs, SelfAttentionIsASmallLoop) {
   const Rect chip{100, 50, 140, 70};
   const Bezier loop = flow_arc(chip, chip, 60);

@@ -25,14 +25,14 @@ TEST(Utf8, DecodesWithByteSpans) {
 
 TEST(Utf8, RejectsInvalidSequencesNamingTheByte) {
   const std::vector<std::pair<std::string, size_t>> cases = {
-      {"ab\x80", 2},               // lone continuation byte
-      {"abc\xC0\xAF", 3},          // overlong '/'
-      {"\xE0\x80\xAF", 0},         // overlong 3-byte form
-      {"x\xED\xA0\x80", 1},        // UTF-16 surrogate D800
-      {"xy\xF4\x90\x80\x80", 2},   // above U+10FFFF
-      {"\xF5\x80\x80\x80", 0},     // never a lead byte
-      {"hello \xE6\x9D", 6},       // truncated at the end
-      {"hello \xE6\x9D world", 6}, // truncated in the middle
+      {"ab\x80", 2},                // lone continuation byte
+      {"abc\xC0\xAF", 3},           // overlong '/'
+      {"\xE0\x80\xAF", 0},          // overlong 3-byte form
+      {"x\xED\xA0\x80", 1},         // UTF-16 surrogate D800
+      {"xy\xF4\x90\x80\x80", 2},    // above U+10FFFF
+      {"\xF5\x80\x80\x80", 0},      // never a lead byte
+      {"hello \xE6\x9D", 6},        // truncated at the end
+      {"hello \xE6\x9D world", 6},  // truncated in the middle
       {"12345678901234567\xFF", 17},
   };
   for (const auto& [text, offset] : cases) {
@@ -48,9 +48,14 @@ TEST(Utf8, RejectsInvalidSequencesNamingTheByte) {
 
 TEST(Utf8, ReplacesEachMaximalSubpartWithOneReplacementCharacter) {
   // Unicode §3.9 "U+FFFD Substitution of Maximal Subparts" examples.
-  EXPECT_EQ(replace_invalid_utf8("a\xE6\x9D" "b"), "a\uFFFD" "b");  // one truncated sequence
+  EXPECT_EQ(replace_invalid_utf8("a\xE6\x9D"
+                                 "b"),
+            "a\uFFFD"
+            "b");                                                         // one truncated sequence
   EXPECT_EQ(replace_invalid_utf8("\xF0\x80\x80"), "\uFFFD\uFFFD\uFFFD");  // F0 80 is not a prefix
-  EXPECT_EQ(replace_invalid_utf8("\xF1\x80\x80\x41"), "\uFFFD" "A");
+  EXPECT_EQ(replace_invalid_utf8("\xF1\x80\x80\x41"),
+            "\uFFFD"
+            "A");
   EXPECT_EQ(replace_invalid_utf8("\xED\xA0\x80"), "\uFFFD\uFFFD\uFFFD");
   EXPECT_EQ(replace_invalid_utf8("\xC0\xAF"), "\uFFFD\uFFFD");
   EXPECT_EQ(replace_invalid_utf8("ok é"), "ok é");
@@ -88,8 +93,8 @@ TEST(Classes, LettersNumbersPunctuation) {
 }
 
 TEST(Classes, WhitespaceIsTheWhiteSpaceProperty) {
-  for (char32_t c : {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x200A,
-                     0x2028, 0x2029, 0x202F, 0x205F, 0x3000}) {
+  for (char32_t c : {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x200A, 0x2028,
+                     0x2029, 0x202F, 0x205F, 0x3000}) {
     EXPECT_TRUE(is_whitespace(c)) << std::hex << uint32_t(c);
   }
   for (char32_t c : {0x00, 0x1C, 0x200B, 0x180E, 0xFEFF, 0x61, 0x5F}) {
@@ -110,7 +115,7 @@ TEST(Classes, OtherAndMarks) {
 
 TEST(Normalization, CanonicalDecomposition) {
   EXPECT_EQ(canonical_decomposition(U'é'), U"e\u0301");
-  EXPECT_EQ(canonical_decomposition(U'Ǖ'), U"U\u0308\u0304");  // recursive
+  EXPECT_EQ(canonical_decomposition(U'Ǖ'), U"U\u0308\u0304");        // recursive
   EXPECT_EQ(canonical_decomposition(U'한'), U"\u1112\u1161\u11AB");  // Hangul, algorithmic
   EXPECT_EQ(canonical_decomposition(U'ﬁ'), U"ﬁ");  // compatibility only: NFD keeps it
   EXPECT_EQ(canonical_decomposition(U'a'), U"a");

@@ -2,6 +2,7 @@
 // tests/data/bert-tiny/tokenizer_reference.json (tokenizer.json and vocab.txt), plus the
 // normalizer's rules, sub-word pieces, byte spans into the original text, and loader errors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,11 @@ using nlohmann::json;
 
 const fs::path kData = ATTNVIZ_TEST_DATA;
 const fs::path kModel = kData / "bert-tiny" / "model";
+
+// A scratch folder of this process (the same tests may run at once in several checkouts).
+fs::path scratch_folder(const std::string& name) {
+  return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
+}
 
 struct ReferenceLine {
   std::string text;
@@ -119,12 +125,12 @@ TEST(WordPieceTokenizer, VocabTxtMatchesHuggingFaceOnEveryReferenceLine) {
 // A small vocabulary with sub-word pieces, to test what the fixture's vocab (which has no
 // "##" entries) cannot.
 std::unique_ptr<WordPieceTokenizer> small_tokenizer(WordPieceOptions options = {}) {
-  std::vector<std::string> vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un",
-                                    "##aff", "##able", "cafe", "naive", "!", ",", "東",
-                                    "\u1112", "##\u1161", "##\u11AB", "hello", "Hello", "i",
-                                    "##un", "##u"};
-  auto tokenizer = WordPieceTokenizer::create(
-      vocab, {{"[MASK]", 4, true}, {"[CLS]", 2, true}}, options, "small vocab");
+  std::vector<std::string> vocab = {"[PAD]", "[UNK]",  "[CLS]",    "[SEP]",    "[MASK]", "un",
+                                    "##aff", "##able", "cafe",     "naive",    "!",      ",",
+                                    "東",    "\u1112", "##\u1161", "##\u11AB", "hello",  "Hello",
+                                    "i",     "##un",   "##u"};
+  auto tokenizer = WordPieceTokenizer::create(vocab, {{"[MASK]", 4, true}, {"[CLS]", 2, true}},
+                                              options, "small vocab");
   EXPECT_TRUE(tokenizer.ok()) << tokenizer.error().message;
   return std::move(tokenizer).value();
 }
@@ -149,8 +155,14 @@ void expect_tokens(const Tokenizer& tokenizer, const std::string& text,
 TEST(WordPieceTokenizer, SubwordPiecesAndSpans) {
   auto tokenizer = small_tokenizer();
   expect_tokens(*tokenizer, "Unaffable, hello!",
-                {{"[CLS]", 0, 0}, {"un", 0, 2}, {"##aff", 2, 5}, {"##able", 5, 9}, {",", 9, 10},
-                 {"hello", 11, 16}, {"!", 16, 17}, {"[SEP]", 17, 17}});
+                {{"[CLS]", 0, 0},
+                 {"un", 0, 2},
+                 {"##aff", 2, 5},
+                 {"##able", 5, 9},
+                 {",", 9, 10},
+                 {"hello", 11, 16},
+                 {"!", 16, 17},
+                 {"[SEP]", 17, 17}});
   // No full match for the rest of the word: the whole word is [UNK].
   expect_tokens(*tokenizer, "unaffx", {{"[CLS]", 0, 0}, {"[UNK]", 0, 6}, {"[SEP]", 6, 6}});
   EXPECT_EQ(tokenizer->decode(std::vector<int32_t>{2, 5, 6, 7, 10, 16, 3}),
@@ -171,9 +183,9 @@ TEST(WordPieceTokenizer, SpansPointIntoTheOriginalText) {
                 {{"[CLS]", 0, 0}, {"東", 0, 3}, {"hello", 6, 11}, {"[SEP]", 11, 11}});
   // A Hangul syllable decomposes into three jamo (three pieces): the first piece owns the
   // original character, the others get an empty span at its end.
-  expect_tokens(*tokenizer, "\uD55C",
-                {{"[CLS]", 0, 0}, {"\u1112", 0, 3}, {"##\u1161", 3, 3}, {"##\u11AB", 3, 3},
-                 {"[SEP]", 3, 3}});
+  expect_tokens(
+      *tokenizer, "\uD55C",
+      {{"[CLS]", 0, 0}, {"\u1112", 0, 3}, {"##\u1161", 3, 3}, {"##\u11AB", 3, 3}, {"[SEP]", 3, 3}});
   // İ lower-cases to i + U+0307, and the combining dot is stripped.
   expect_tokens(*tokenizer, "\u0130", {{"[CLS]", 0, 0}, {"i", 0, 2}, {"[SEP]", 2, 2}});
 }
@@ -190,9 +202,9 @@ TEST(WordPieceTokenizer, CasedAndNoAccentStripping) {
   WordPieceOptions cased;
   cased.lower_case = false;
   auto tokenizer = small_tokenizer(cased);
-  expect_tokens(*tokenizer, "Hello hello HELLO",
-                {{"[CLS]", 0, 0}, {"Hello", 0, 5}, {"hello", 6, 11}, {"[UNK]", 12, 17},
-                 {"[SEP]", 17, 17}});
+  expect_tokens(
+      *tokenizer, "Hello hello HELLO",
+      {{"[CLS]", 0, 0}, {"Hello", 0, 5}, {"hello", 6, 11}, {"[UNK]", 12, 17}, {"[SEP]", 17, 17}});
   WordPieceOptions lower_keep_accents;
   lower_keep_accents.strip_accents = false;
   tokenizer = small_tokenizer(lower_keep_accents);
@@ -232,7 +244,7 @@ TEST(WordPieceTokenizer, InvalidUtf8NamesTheByte) {
 }
 
 TEST(WordPieceTokenizer, PunctuationAndCleaning) {
-  EXPECT_TRUE(is_bert_punctuation(U'$'));   // ASCII 36: a symbol, but BERT splits it
+  EXPECT_TRUE(is_bert_punctuation(U'$'));  // ASCII 36: a symbol, but BERT splits it
   EXPECT_TRUE(is_bert_punctuation(U'`'));
   EXPECT_TRUE(is_bert_punctuation(U'\u2014'));   // em dash, Pd
   EXPECT_TRUE(is_bert_punctuation(U'\u00BF'));   // ¿, Po
@@ -248,7 +260,7 @@ TEST(WordPieceTokenizer, PunctuationAndCleaning) {
 }
 
 TEST(WordPieceTokenizer, TokenizerConfigLowerCaseIsHonoured) {
-  const fs::path dir = fs::temp_directory_path() / "attnviz_test_wordpiece_config";
+  const fs::path dir = scratch_folder("attnviz_test_wordpiece_config");
   fs::create_directories(dir);
   fs::copy_file(kModel / "vocab.txt", dir / "vocab.txt", fs::copy_options::overwrite_existing);
   auto lower = load_tokenizer(dir, Architecture::kBert);
@@ -270,7 +282,7 @@ TEST(WordPieceTokenizer, TokenizerConfigLowerCaseIsHonoured) {
 }
 
 TEST(WordPieceTokenizer, LoaderErrors) {
-  const fs::path dir = fs::temp_directory_path() / "attnviz_test_wordpiece_errors";
+  const fs::path dir = scratch_folder("attnviz_test_wordpiece_errors");
   fs::create_directories(dir);
   auto missing = load_wordpiece_vocab_txt(dir / "vocab.txt", WordPieceOptions{});
   ASSERT_FALSE(missing.ok());
@@ -285,11 +297,21 @@ TEST(WordPieceTokenizer, LoaderErrors) {
   EXPECT_NE(no_unk.error().message.find("no '[UNK]' token"), std::string::npos)
       << no_unk.error().message;
 
-  std::ofstream(dir / "tokenizer.json") << R"({"model": {"type": "WordPiece", "vocab": {"a": 0, "b": 0}}})";
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model": {"type": "WordPiece", "vocab": {"a": 0, "b": 0}}})";
   auto duplicate = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
   ASSERT_FALSE(duplicate.ok());
   EXPECT_NE(duplicate.error().message.find("duplicate vocab id 0"), std::string::npos)
       << duplicate.error().message;
+  // A value of the wrong type is an error, not a crash.
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}},
+             "normalizer": {"type": "BertNormalizer", "lowercase": "yes"}})";
+  auto wrong_type = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_NE(wrong_type.error().message.find("tokenizer.json: unexpected content"),
+            std::string::npos)
+      << wrong_type.error().message;
   std::ofstream(dir / "tokenizer.json") << R"({"model": )";
   auto bad_json = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
   ASSERT_FALSE(bad_json.ok());
