@@ -29,8 +29,8 @@ void add_text_vertical(ImDrawList* draw_list, ImVec2 anchor, ImU32 colour, const
   }
 }
 
-void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right,
-                     float value_max, float gamma) {
+void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right, float value_max,
+                     float gamma) {
   constexpr int kSegments = 48;
   const float height = bottom_right.y - top_left.y;
   for (int i = 0; i < kSegments; ++i) {
@@ -55,6 +55,8 @@ void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right
   }
 }
 
-ImU32 dim_text_colour() { return ImGui::GetColorU32(ImGuiCol_TextDisabled); }
+ImU32 dim_text_colour() {
+  return ImGui::GetColorU32(ImGuiCol_TextDisabled);
+}
 
 }  // namespace attnviz::ui

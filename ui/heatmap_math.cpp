@@ -1,12 +1,11 @@
 #include "ui/heatmap_math.h"
 
-#include "core/export/colormap.h"
-
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
 
+#include "core/export/colormap.h"
 
 namespace attnviz::ui {
 
@@ -163,8 +162,7 @@ std::string map_title(const MapRequest& request, int heads) {
       return layer + " \xC2\xB7 mean of " + std::to_string(enabled_count(request, heads)) +
              " heads";
     case HeadMode::kMaxOfHeads:
-      return layer + " \xC2\xB7 max of " + std::to_string(enabled_count(request, heads)) +
-             " heads";
+      return layer + " \xC2\xB7 max of " + std::to_string(enabled_count(request, heads)) + " heads";
     case HeadMode::kMeanAllLayers:
       return "mean of all layers and heads";
     case HeadMode::kRollout:
@@ -178,12 +176,22 @@ AggregateChoice aggregate_choice(const MapRequest& request, int heads) {
   choice.layer = request.layer;
   choice.head = request.head;
   switch (request.mode) {
-    case HeadMode::kSingleHead: choice.mode = AggregateMode::kHead; break;
+    case HeadMode::kSingleHead:
+      choice.mode = AggregateMode::kHead;
+      break;
     case HeadMode::kMultiHead:
-    case HeadMode::kMeanOfHeads: choice.mode = AggregateMode::kLayerMean; break;
-    case HeadMode::kMaxOfHeads: choice.mode = AggregateMode::kLayerMax; break;
-    case HeadMode::kMeanAllLayers: choice.mode = AggregateMode::kAllMean; break;
-    case HeadMode::kRollout: choice.mode = AggregateMode::kRollout; break;
+    case HeadMode::kMeanOfHeads:
+      choice.mode = AggregateMode::kLayerMean;
+      break;
+    case HeadMode::kMaxOfHeads:
+      choice.mode = AggregateMode::kLayerMax;
+      break;
+    case HeadMode::kMeanAllLayers:
+      choice.mode = AggregateMode::kAllMean;
+      break;
+    case HeadMode::kRollout:
+      choice.mode = AggregateMode::kRollout;
+      break;
   }
   for (int h = 0; h < heads; ++h)
     if (is_enabled(request, h)) choice.heads.push_back(h);

@@ -51,8 +51,8 @@ std::string compare(const std::vector<float>& got, const std::vector<float>& wan
     }
   }
   if (worst <= tolerance) return "";
-  return "max difference " + std::to_string(worst) + " at index " + std::to_string(at) +
-         " (got " + std::to_string(got[at]) + ", want " + std::to_string(want[at]) + ")";
+  return "max difference " + std::to_string(worst) + " at index " + std::to_string(at) + " (got " +
+         std::to_string(got[at]) + ", want " + std::to_string(want[at]) + ")";
 }
 
 TEST(HeatmapTransform, FitCentresTheMapOnTheLongAxis) {
