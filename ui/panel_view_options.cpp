@@ -80,6 +80,11 @@ void record_item(const ViewOptionsContext& context, const char* name) {
   context.recorder->record(name, {min.x, min.y, max.x, max.y});
 }
 
+std::string trimmed(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  return first == std::string::npos ? text : text.substr(first);
+}
+
 std::string percent(double share) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f%%", 100.0 * share);
@@ -161,19 +166,20 @@ bool draw_view_options_bar(ViewOptionsState& state, ViewState& view,
       if (!scope.heads.empty()) {
         ImGui::SameLine(0, 12);
         ImGui::Text("\xC2\xB7 from \xE2\x80\x9C%s\xE2\x80\x9D: %s",
-                    derived.trace->tokens()[*query].text.c_str(),
+                    trimmed(derived.trace->tokens()[*query].text).c_str(),
                     percent(sum / scope.heads.size()).c_str());
       }
     }
   }
+  // What the view changed: a tooltip of the absorbed line, or the second line itself when
+  // nothing is hidden (the bar keeps to two lines).
   if (derived.derived) {
-    const std::string note =
-        "view: " + derived.description + " \xC2\xB7 the inspector works on the raw tokens";
+    const std::string note = "view: " + derived.description + " (words and kept tokens only)";
     if (line_started) {
-      ImGui::SameLine(0, 16);
-      if (ImGui::CalcTextSize(note.c_str()).x > ImGui::GetContentRegionAvail().x) ImGui::NewLine();
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", note.c_str());
+    } else {
+      ImGui::TextDisabled("%s", note.c_str());
     }
-    ImGui::TextDisabled("%s", note.c_str());
   }
   return changed;
 }
