@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <vector>
@@ -101,6 +102,30 @@ TraceViewOptions trace_view_options(const ViewState& view, const ViewOptionsStat
   return options;
 }
 
+namespace {
+
+// Makes `next` the view on screen. Only an option toggle (same raw trace) changes what an index
+// means; a new trace keeps the indices the person was looking at (the text panel handles edits).
+void apply_derived(ViewOptionsState& state, DerivedTrace next, const TraceViewOptions& options,
+                   ViewState& view) {
+  if (next.source == state.raw && state.derived.trace) {
+    remap_token(view.pinned_token, state.derived, next);
+    remap_token(view.hovered_token, state.derived, next);
+    remap_token(view.hovered_key, state.derived, next);
+  }
+  state.raw = next.source;
+  state.built_with = options;
+  state.derived = std::move(next);
+  const AttentionTrace& shown = *state.derived.trace;
+  view.clamp_to(shown.layers(), shown.heads(), shown.tokens_count());
+}
+
+// Weights a derived view reads: above this, it is built on a thread (about a second at
+// T = 1024 with 144 heads) while the previous view stays on screen.
+constexpr double kBackgroundWeights = 8.0e6;
+
+}  // namespace
+
 std::shared_ptr<const AttentionTrace> update_view_trace(ViewOptionsState& state,
                                                         std::shared_ptr<const AttentionTrace> raw,
                                                         ViewState& view) {
@@ -110,22 +135,33 @@ std::shared_ptr<const AttentionTrace> update_view_trace(ViewOptionsState& state,
     return nullptr;
   }
   const TraceViewOptions options = trace_view_options(view, state);
-  if (raw == state.raw && options == state.built_with && state.derived.trace) {
+  if (state.pending.valid() &&
+      state.pending.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    DerivedTrace built = state.pending.get();
+    // A build for inputs that changed meanwhile is dropped; the newest starts below.
+    if (state.pending_raw == raw && state.pending_options == options)
+      apply_derived(state, std::move(built), options, view);
+  }
+  const bool current = raw == state.raw && options == state.built_with && state.derived.trace;
+  const bool in_flight =
+      state.pending.valid() && raw == state.pending_raw && options == state.pending_options;
+  if (current || in_flight) return state.derived.trace ? state.derived.trace : raw;
+
+  const double t = raw->tokens_count();
+  const bool large = options.any() && t * t * raw->layers() * raw->heads() > kBackgroundWeights;
+  if (!large) {
+    apply_derived(state, derive_trace(raw, options), options, view);
     return state.derived.trace;
   }
-  DerivedTrace next = derive_trace(raw, options);
-  // Only an option toggle changes what an index means; a new trace keeps the indices the
-  // person was looking at (the text panel handles edits).
-  if (raw == state.raw && state.derived.trace) {
-    remap_token(view.pinned_token, state.derived, next);
-    remap_token(view.hovered_token, state.derived, next);
-    remap_token(view.hovered_key, state.derived, next);
-  }
-  state.raw = std::move(raw);
-  state.built_with = options;
-  state.derived = std::move(next);
-  const AttentionTrace& shown = *state.derived.trace;
-  view.clamp_to(shown.layers(), shown.heads(), shown.tokens_count());
+  // Nothing on screen yet: the raw trace as an identity view until its view is ready, so the
+  // pin keeps its meaning.
+  if (!state.derived.trace) apply_derived(state, derive_trace(raw, {}), {}, view);
+  // One build at a time: the newest inputs start when the one in flight lands (polled per frame).
+  if (state.pending.valid()) return state.derived.trace;
+  state.pending_raw = raw;
+  state.pending_options = options;
+  state.pending =
+      std::async(std::launch::async, [raw, options] { return derive_trace(raw, options); });
   return state.derived.trace;
 }
 

@@ -7,6 +7,7 @@
 // Legend: L layers, H heads, T tokens.
 #pragma once
 
+#include <future>
 #include <memory>
 #include <string>
 
@@ -23,15 +24,20 @@ struct ViewOptionsState {
   std::shared_ptr<const AttentionTrace> raw;
   TraceViewOptions built_with;
   DerivedTrace derived;
+  // A view of a large trace being built on a thread (see update_view_trace).
+  std::future<DerivedTrace> pending;
+  std::shared_ptr<const AttentionTrace> pending_raw;
+  TraceViewOptions pending_options;
 };
 
 // The options the person picked, as core's TraceViewOptions.
 TraceViewOptions trace_view_options(const ViewState& view, const ViewOptionsState& state);
 
 // Brings state.derived up to date with `raw` and the options, and returns the trace the panels
-// should draw (raw itself when no option is on). When the tokens change meaning (words merged
-// or split, tokens hidden or shown), the pinned and hovered tokens follow the raw token they
-// pointed at, so a pin survives toggling an option.
+// should draw (raw itself when no option is on). Views of large traces are built on a thread
+// while the previous view stays on screen, so typing never waits. When the tokens change meaning
+// (words merged or split, tokens hidden or shown), the pinned and hovered tokens follow the raw
+// token they pointed at, so a pin survives toggling an option.
 std::shared_ptr<const AttentionTrace> update_view_trace(ViewOptionsState& state,
                                                         std::shared_ptr<const AttentionTrace> raw,
                                                         ViewState& view);
