@@ -52,6 +52,8 @@ std::optional<std::string> draw_models_panel(ModelState& model, const ModelsPane
     ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 4);
     const bool entered = ImGui::InputTextWithHint("##model_path", "Hugging Face model folder (or drop it here)",
                                                   &model.path_input, ImGuiInputTextFlags_EnterReturnsTrue);
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    context.recorder->record("model_path", {a.x, a.y, b.x, b.y});
     ImGui::SameLine();
     if ((ImGui::Button("Open") || entered) && !model.path_input.empty()) request = model.path_input;
     if (ImGui::SmallButton("Built-in model")) request = context.builtin_folder;
