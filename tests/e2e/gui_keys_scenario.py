@@ -51,6 +51,15 @@ def keyboard_and_models(binary, data, scratch):
         state_is(app, "key 2 toggles head 1", lambda s: s["enabled_heads"][1] == 0)
         print("keyboard: pin, arrows, Esc, layers, mode and head keys work")
 
+        # Typing re-runs the model live (on the worker): the new tokens arrive on screen.
+        tokens_before = layout["state"]["tokens"]
+        click(*center(layout["items"]["text_box"]))
+        key("ctrl+End")
+        run_command(["xdotool", "type", "--delay", "30", " It slept."])
+        layout = state_is(app, "the typed text re-run", lambda s: s["text"].endswith(" It slept.")
+                          and s["tokens"] > tokens_before and not s["running"], 30)
+        print(f"typing: {tokens_before} -> {layout['state']['tokens']} tokens")
+
         # A folder that is not a model: the error shows, the previous model and trace stay.
         bad = os.path.join(scratch, "not-a-model")
         os.makedirs(bad, exist_ok=True)
