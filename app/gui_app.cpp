@@ -35,30 +35,38 @@ double ms_since(Clock::time_point start) {
 }
 
 // Example texts: assets/examples.json when present (a list of strings, or of objects with a
-// "text" field, or {"examples": [...]}), always led by the two seed sentences.
-std::vector<std::string> load_examples() {
-  std::vector<std::string> examples = {"The bank by the river was eroding.",
-                                       "The cat that I saw yesterday at the park sat on the mat."};
+// "text" and an optional "title", or {"examples": [...]}), always led by the two seed sentences.
+void load_examples(ui::TextState& text) {
+  text.examples = {"The bank by the river was eroding.",
+                   "The cat that I saw yesterday at the park sat on the mat."};
+  text.example_titles = {"", ""};
   const std::filesystem::path file = builtin_model_folder().parent_path() / "examples.json";
   std::ifstream in(file);
-  if (!in) return examples;
+  if (!in) return;
   std::stringstream body;
   body << in.rdbuf();
   nlohmann::json document = nlohmann::json::parse(body.str(), nullptr, false);
   if (document.is_object() && document.contains("examples")) document = document["examples"];
   if (!document.is_array()) {
     std::fprintf(stderr, "attnviz: %s is not a list of examples; ignoring it\n", file.c_str());
-    return examples;
+    return;
   }
   for (const auto& entry : document) {
-    std::string text;
-    if (entry.is_string()) text = entry.get<std::string>();
+    std::string example, title;
+    if (entry.is_string()) example = entry.get<std::string>();
     if (entry.is_object() && entry.contains("text") && entry["text"].is_string())
-      text = entry["text"].get<std::string>();
-    if (!text.empty() && std::find(examples.begin(), examples.end(), text) == examples.end())
-      examples.push_back(text);
+      example = entry["text"].get<std::string>();
+    if (entry.is_object() && entry.contains("title") && entry["title"].is_string())
+      title = entry["title"].get<std::string>();
+    if (example.empty()) continue;
+    auto found = std::find(text.examples.begin(), text.examples.end(), example);
+    if (found != text.examples.end()) {
+      text.example_titles[found - text.examples.begin()] = title;
+    } else {
+      text.examples.push_back(example);
+      text.example_titles.push_back(title);
+    }
   }
-  return examples;
 }
 
 void load_settings_into(App& app) {
@@ -117,6 +125,11 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
     app.model.loaded = true;
     app.model.config = snapshot.model->config();
     app.model.folder = snapshot.model->folder();
+    std::error_code ec;
+    app.model.display_name = std::filesystem::equivalent(app.model.folder, builtin_model_folder(), ec)
+                                 ? "Built-in model"
+                                 : (app.model.config.name.empty() ? app.model.folder.filename().string()
+                                                                  : app.model.config.name);
     app.model.error.clear();
     app.probe_trace.reset();
     app.run_options = {};
@@ -338,7 +351,8 @@ void draw_status_bar(App& app, float height) {
   } else if (app.text.running && app.text.running_ms > 100.0) {
     ImGui::Text("running %.0f%%", 100.0f * app.text.progress);
   } else if (app.trace) {
-    ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 layer %d \xC2\xB7 %s", app.trace->model_name.c_str(),
+    const std::string& name = app.model.imported ? app.trace->model_name : app.model.display_name;
+    ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 layer %d \xC2\xB7 %s", name.c_str(),
                         app.trace->tokens_count(), app.view.layer, ui::head_mode_label(app.view.head_mode));
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
@@ -458,12 +472,13 @@ int run_gui(AppOptions options) {
   App app;
   app.options = std::move(options);
   load_settings_into(app);
-  app.text.examples = load_examples();
+  load_examples(app.text);
   app.text.text = app.options.text ? *app.options.text : app.text.examples.front();
   if (app.options.start_tab == "heatmap") app.center_tab = CenterTab::kHeatmap;
   if (app.options.start_tab == "grid") app.center_tab = CenterTab::kModelGrid;
   app.select_tab = true;
   if (app.options.pin_token) app.view.pinned_token = app.options.pin_token;
+  if (app.options.start_layer) app.view.layer = *app.options.start_layer;  // clamped on the trace
 
   WindowOptions window_options;
   window_options.width = app.settings.window_width;

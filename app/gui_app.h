@@ -39,6 +39,7 @@ struct AppOptions {
   bool print_time_to_first_frame = false;   // --time-to-first-frame
   std::string start_tab;                    // --tab arcs|heatmap|grid
   std::optional<int> pin_token;             // --pin I: start with token I pinned (screenshots)
+  std::optional<int> start_layer;           // --layer L: start on layer L
   // `attnviz view`: attention imported from a file instead of a model.
   std::shared_ptr<const AttentionTrace> imported;
   std::string imported_source;

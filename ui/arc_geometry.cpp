@@ -45,6 +45,20 @@ FlowLayout layout_flow(std::span<const float> widths, const FlowParams& params) 
   return layout;
 }
 
+int count_flow_lines(std::span<const float> widths, float line_width, float gap_x) {
+  int lines = 0;
+  float x = 0.0f;
+  for (float width : widths) {
+    const float w = std::max(1.0f, width);
+    if (lines == 0 || (x > 0.0f && x + w > line_width)) {
+      ++lines;
+      x = 0.0f;
+    }
+    x += w + gap_x;
+  }
+  return lines;
+}
+
 std::optional<int> hit_test(const FlowLayout& layout, Point p) {
   if (layout.boxes.empty()) return std::nullopt;
   auto [first, last] = layout.tokens_in_band(p.y, p.y);

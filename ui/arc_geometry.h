@@ -59,6 +59,9 @@ struct FlowLayout {
 // widths: (T) chip widths in pixels (text width plus padding).
 FlowLayout layout_flow(std::span<const float> widths, const FlowParams& params);
 
+// How many lines layout_flow would make, without building it (sizing the gaps before layout).
+int count_flow_lines(std::span<const float> widths, float line_width, float gap_x);
+
 // The token whose chip contains p, if any (p relative to the canvas origin).
 std::optional<int> hit_test(const FlowLayout& layout, Point p);
 

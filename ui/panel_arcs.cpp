@@ -120,15 +120,13 @@ void draw_line_view(const AttentionTrace& trace, const ArcsPanelContext& context
   FlowParams params;
   params.line_width = std::max(80.0f, ImGui::GetContentRegionAvail().x - 24 * s);
   // Room for arcs above each line: generous for a sentence (the window is mostly empty), tight
-  // for long texts so more lines fit. The line count is estimated from the chip widths.
-  float total_width = 0.0f;
-  for (float w : cache.flow.widths) total_width += w + 6 * s;
-  const float lines = std::max(1.0f, std::ceil(total_width / params.line_width));
+  // for long texts so more lines fit.
+  params.gap_x = 6 * s;
+  const float lines = static_cast<float>(std::max(1, count_flow_lines(cache.flow.widths, params.line_width, params.gap_x)));
   const float avail_height = ImGui::GetContentRegionAvail().y;
   const float arc_room = std::round(std::clamp((avail_height - 24 * s) / lines - style.height,
                                                2.2f * style.height, 7.0f * style.height));
   params.chip_height = style.height;
-  params.gap_x = 6 * s;
   params.line_gap = arc_room;
   params.top_margin = arc_room + 8 * s;
   update_flow_cache(cache.flow, trace, params, style);

@@ -50,6 +50,7 @@ TEST(FlowLayout, LongTextWrapsIntoLinesWithoutOverlap) {
     for (size_t j = i >= 40 ? i - 40 : 0; j < i; ++j)
       ASSERT_FALSE(layout.boxes[i].overlaps(layout.boxes[j])) << "tokens " << j << " and " << i << " overlap";
   EXPECT_FLOAT_EQ(layout.height, layout.boxes.back().y1);
+  EXPECT_EQ(count_flow_lines(widths, params.line_width, params.gap_x), layout.lines());
   for (int line = 0; line < layout.lines(); ++line) {
     EXPECT_EQ(layout.line_of(layout.line_first[line]), line);
   }
