@@ -3,6 +3,7 @@
 // milliseconds; the file is written atomically, so any failure leaves nothing behind.
 //
 // Legend: L layers, H heads, T tokens, P positions.
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -22,6 +23,7 @@
 #include "core/export/font.h"
 #include "core/export/text.h"
 #include "core/model.h"
+#include "core/view_trace.h"
 
 namespace attnviz {
 namespace {
@@ -32,7 +34,14 @@ constexpr int kExitUsage = 2;
 constexpr const char* kUsage =
     "usage: attnviz export [--model DIR] (--text TEXT | --text-file FILE) --out FILE\n"
     "                      [--format png|svg|json|npy] [--layer L] [--head H | --grid]\n"
-    "                      [--token I] [--scale 1|2|4] [--theme light|dark] [--timings]\n";
+    "                      [--token I] [--scale 1|2|4] [--theme light|dark] [--timings]\n"
+    "                      [--aggregate one|mean|max|layer-mean|rollout] [--merge-words]\n"
+    "                      [--hide-first] [--hide-special]\n"
+    "  --aggregate: one = the --head (default); mean / max = of the heads of --layer;\n"
+    "    layer-mean = of every layer and head; rollout = attention rollout across layers\n"
+    "  --merge-words: sub-word tokens merged into words (queries averaged, keys summed)\n"
+    "  --hide-first / --hide-special: hide token 0 / special tokens, rows renormalized\n"
+    "  --token I counts the model's tokens (as `attnviz tokenize` lists them)\n";
 
 int fail(const std::string& message, int code) {
   std::fprintf(stderr, "attnviz export: %s\n", message.c_str());
@@ -55,14 +64,37 @@ struct ExportRequest {
   FigureSpec spec;
   bool layer_given = false, head_given = false, token_given = false;
   bool timings = false;
+  TraceViewOptions view;  // words, hidden tokens, aggregate: the figure draws the derived map
 };
+
+// --aggregate NAME for the heads of `layer` (the heads are filled in once the model is loaded).
+Result<std::optional<AggregateChoice>> parse_aggregate(const std::optional<std::string>& name,
+                                                       int layer) {
+  if (!name || *name == "one") return std::optional<AggregateChoice>();
+  AggregateChoice choice;
+  choice.layer = layer;
+  if (*name == "mean") {
+    choice.mode = AggregateMode::kLayerMean;
+  } else if (*name == "max") {
+    choice.mode = AggregateMode::kLayerMax;
+  } else if (*name == "layer-mean") {
+    choice.mode = AggregateMode::kAllMean;
+  } else if (*name == "rollout") {
+    choice.mode = AggregateMode::kRollout;
+  } else {
+    return make_error("option --aggregate expects one, mean, max, layer-mean or rollout, got '" +
+                      *name + "'");
+  }
+  return std::optional<AggregateChoice>(choice);
+}
 
 // Parses and checks the options; an Error here is a usage error (exit 2).
 Result<ExportRequest> parse_request(const Args& args) {
   auto parsed = CliArgs::parse(
       args,
-      {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme"},
-      {"grid", "timings"});
+      {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
+       "aggregate"},
+      {"grid", "timings", "merge-words", "hide-first", "hide-special"});
   if (!parsed.ok()) return parsed.error();
   const CliArgs& cli = *parsed;
   if (!cli.positional().empty())
@@ -110,6 +142,18 @@ Result<ExportRequest> parse_request(const Args& args) {
     spec.theme = *theme == "dark" ? Theme::kDark : Theme::kLight;
   }
   request.timings = cli.has("timings");
+  auto aggregate = parse_aggregate(cli.value("aggregate"), spec.layer);
+  if (!aggregate.ok()) return aggregate.error();
+  request.view.aggregate = *aggregate;
+  request.view.merge_words = cli.has("merge-words");
+  request.view.hide_first = cli.has("hide-first");
+  request.view.hide_special = cli.has("hide-special");
+  if (request.view.aggregate && grid) {
+    return make_error("--aggregate draws one map; it excludes --grid (every head)");
+  }
+  if (request.view.aggregate && request.head_given) {
+    return make_error("--aggregate " + *cli.value("aggregate") + " replaces --head; give one of them");
+  }
   request.model_folder =
       cli.value("model") ? std::filesystem::path(*cli.value("model")) : builtin_model_folder();
   return request;
@@ -181,6 +225,40 @@ std::string display_name(const ModelConfig& config, const std::filesystem::path&
   return parent.empty() ? config.name : parent;
 }
 
+// The figure of a derived view: the map it shows and the query among the view's tokens.
+// An Error when the --token asked for was hidden.
+Result<FigureSpec> derived_spec(const ExportRequest& request, FigureSpec spec,
+                                const DerivedTrace& view) {
+  if (!view.derived) return spec;
+  const AttentionTrace& trace = *view.trace;
+  std::string where =
+      "layer " + std::to_string(spec.layer) + " \u00B7 head " + std::to_string(spec.head);
+  if (request.view.aggregate) {
+    spec.layer = 0;  // the pseudo-head is the derived trace's only layer and head
+    spec.head = 0;
+    where.clear();
+  }
+  if (request.token_given) {
+    spec.token = view.derived_index(request.spec.token);
+    if (spec.token < 0) {
+      return make_error("--token " + std::to_string(request.spec.token) +
+                        " is hidden by --hide-first/--hide-special; pick another token");
+    }
+  }
+  std::string title = !spec.model_name.empty() ? spec.model_name
+                      : trace.model_name.empty() ? "attention"
+                                                 : trace.model_name;
+  if (!where.empty() && spec.kind != FigureKind::kGrid) title += " \u00B7 " + where;
+  title += " \u00B7 " + view.description;
+  if (request.token_given) {
+    const std::string& word = trace.tokens()[spec.token].text;
+    const size_t first = std::min(word.find_first_not_of(" \t\n"), word.size());
+    title += " \u00B7 from \u201C" + word.substr(first) + "\u201D";
+  }
+  spec.title = title;
+  return spec;
+}
+
 }  // namespace
 
 int run_export(const Args& args) {
@@ -234,10 +312,17 @@ int run_export(const Args& args) {
   const double forward_ms = ms_since(forward_start);
 
   const auto export_start = Clock::now();
-  FigureSpec spec = request.spec;
-  spec.model_name = display_name(config, request.model_folder);
+  TraceViewOptions view_options = request.view;
+  if (view_options.aggregate) {  // mean and max take every head of the layer
+    for (int h = 0; h < config.heads; ++h) view_options.aggregate->heads.push_back(h);
+  }
+  const DerivedTrace view = derive_trace(*trace, view_options);
+  FigureSpec base_spec = request.spec;
+  base_spec.model_name = display_name(config, request.model_folder);
+  Result<FigureSpec> spec = derived_spec(request, base_spec, view);
+  if (!spec.ok()) return fail(spec.error().message, kExitUsage);
   if (Status written =
-          export_trace(**trace, request.format, spec, request.out, font ? &*font : nullptr);
+          export_trace(*view.trace, request.format, *spec, request.out, font ? &*font : nullptr);
       !written.ok()) {
     return fail(written.error().message, kExitBadInput);
   }

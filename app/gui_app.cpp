@@ -35,30 +35,38 @@ double ms_since(Clock::time_point start) {
 }
 
 // Example texts: assets/examples.json when present (a list of strings, or of objects with a
-// "text" field, or {"examples": [...]}), always led by the two seed sentences.
-std::vector<std::string> load_examples() {
-  std::vector<std::string> examples = {"The bank by the river was eroding.",
-                                       "The cat that I saw yesterday at the park sat on the mat."};
+// "text" and an optional "title", or {"examples": [...]}), always led by the two seed sentences.
+void load_examples(ui::TextState& text) {
+  text.examples = {"The bank by the river was eroding.",
+                   "The cat that I saw yesterday at the park sat on the mat."};
+  text.example_titles = {"", ""};
   const std::filesystem::path file = builtin_model_folder().parent_path() / "examples.json";
   std::ifstream in(file);
-  if (!in) return examples;
+  if (!in) return;
   std::stringstream body;
   body << in.rdbuf();
   nlohmann::json document = nlohmann::json::parse(body.str(), nullptr, false);
   if (document.is_object() && document.contains("examples")) document = document["examples"];
   if (!document.is_array()) {
     std::fprintf(stderr, "attnviz: %s is not a list of examples; ignoring it\n", file.c_str());
-    return examples;
+    return;
   }
   for (const auto& entry : document) {
-    std::string text;
-    if (entry.is_string()) text = entry.get<std::string>();
+    std::string example, title;
+    if (entry.is_string()) example = entry.get<std::string>();
     if (entry.is_object() && entry.contains("text") && entry["text"].is_string())
-      text = entry["text"].get<std::string>();
-    if (!text.empty() && std::find(examples.begin(), examples.end(), text) == examples.end())
-      examples.push_back(text);
+      example = entry["text"].get<std::string>();
+    if (entry.is_object() && entry.contains("title") && entry["title"].is_string())
+      title = entry["title"].get<std::string>();
+    if (example.empty()) continue;
+    auto found = std::find(text.examples.begin(), text.examples.end(), example);
+    if (found != text.examples.end()) {
+      text.example_titles[found - text.examples.begin()] = title;
+    } else {
+      text.examples.push_back(example);
+      text.example_titles.push_back(title);
+    }
   }
-  return examples;
 }
 
 void load_settings_into(App& app) {
@@ -117,6 +125,11 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
     app.model.loaded = true;
     app.model.config = snapshot.model->config();
     app.model.folder = snapshot.model->folder();
+    std::error_code ec;
+    app.model.display_name = std::filesystem::equivalent(app.model.folder, builtin_model_folder(), ec)
+                                 ? "Built-in model"
+                                 : (app.model.config.name.empty() ? app.model.folder.filename().string()
+                                                                  : app.model.config.name);
     app.model.error.clear();
     app.probe_trace.reset();
     app.run_options = {};
@@ -128,8 +141,7 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
   }
   if (snapshot.trace_generation != app.trace_generation && snapshot.trace) {
     app.trace_generation = snapshot.trace_generation;
-    app.trace = snapshot.trace;
-    app.view.clamp_to(app.trace->layers(), app.trace->heads(), app.trace->tokens_count());
+    app.raw_trace = snapshot.trace;  // turned into app.trace by update_view_trace
   }
   app.text.running = snapshot.running;
   app.text.progress = snapshot.progress;
@@ -222,7 +234,12 @@ void draw_center(App& app, const Columns& c, float scale) {
                             {{"Arcs", CenterTab::kArcs}, {"Heatmap", CenterTab::kHeatmap},
                              {"Model grid", CenterTab::kModelGrid}},
                             app.center_tab, app.select_tab, app.recorder);
-  place({x, c.origin.y + strip}, {width, c.size.y - strip});
+  // The view options (words, hidden tokens) between the tabs and the view they change.
+  const float options_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetTextLineHeightWithSpacing() +
+                               ImGui::GetStyle().WindowPadding.y * 2;
+  place({x, c.origin.y + strip}, {width, options_height});
+  ui::draw_view_options_window(app.view_options, app.view, {&app.recorder});
+  place({x, c.origin.y + strip + options_height}, {width, c.size.y - strip - options_height});
   switch (app.center_tab) {
     case CenterTab::kArcs:
       draw_arcs_window(app, scale);
@@ -263,7 +280,9 @@ void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float 
   if (!app.model.imported) {
     const float inspector_height = std::round(c.size.y * 0.5f);
     place({x, top}, {c.right, inspector_height});
-    if (app.trace) {
+    if (app.view_options.derived.derived) {
+      ui::draw_inspector_needs_raw_tokens(app.view_options, app.view);
+    } else if (app.trace) {
       if (ui::draw_inspector_panel(*app.trace, app.view, app.inspector, app.run_options) && worker)
         worker->run_text(app.text.text, app.run_options);
     } else {
@@ -332,7 +351,8 @@ void draw_status_bar(App& app, float height) {
   } else if (app.text.running && app.text.running_ms > 100.0) {
     ImGui::Text("running %.0f%%", 100.0f * app.text.progress);
   } else if (app.trace) {
-    ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 layer %d \xC2\xB7 %s", app.trace->model_name.c_str(),
+    const std::string& name = app.model.imported ? app.trace->model_name : app.model.display_name;
+    ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 layer %d \xC2\xB7 %s", name.c_str(),
                         app.trace->tokens_count(), app.view.layer, ui::head_mode_label(app.view.head_mode));
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
@@ -343,6 +363,25 @@ void draw_status_bar(App& app, float height) {
                        "%s", app.export_ui.message.c_str());
   }
   ImGui::End();
+}
+
+// The diff window and the model picker (floating windows, opened from the menus).
+void draw_view_windows(App& app, ComputeWorker* worker) {
+  ui::DiffPanelContext diff_context;
+  diff_context.shown_a = app.trace;
+  diff_context.view_options = ui::trace_view_options(app.view, app.view_options);
+  diff_context.view = &app.view;
+  diff_context.main_text = app.text.text;
+  diff_context.main_folder = app.model.loaded && !app.model.imported ? app.model.folder.string() : "";
+  diff_context.wake_ui = [] { glfwPostEmptyEvent(); };
+  diff_context.recorder = &app.recorder;
+  ui::draw_diff_panel(app.diff, diff_context);
+
+  ui::ModelPickerContext picker_context{&app.settings.recent_models, app.model.folder.string(), &app.recorder};
+  if (auto folder = ui::draw_model_picker(app.model_picker, picker_context); folder && worker) {
+    app.model.path_input = *folder;
+    request_model(app, *worker, *folder);
+  }
 }
 
 void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
@@ -383,6 +422,7 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   draw_right_column(app, worker, c, scale);
   draw_status_bar(app, status_height);
   draw_help_windows(app);
+  draw_view_windows(app, worker);
 
   const int tokens = app.trace ? app.trace->tokens_count() : 0;
   if (app.hover_candidate && !app.view.pinned_token) {
@@ -411,6 +451,10 @@ nlohmann::json layout_state(const App& app) {
       {"export_message", app.export_ui.message},
       {"export_error", app.export_ui.message_is_error},
       {"export_path", app.export_ui.last_path},
+      {"view_description", app.view_options.derived.description},
+      {"diff_open", app.diff.open},
+      {"diff_aligned", app.diff.maps.aligned},
+      {"diff_max_change", app.diff.maps.max_change},
   };
   return state;
 }
@@ -428,12 +472,13 @@ int run_gui(AppOptions options) {
   App app;
   app.options = std::move(options);
   load_settings_into(app);
-  app.text.examples = load_examples();
+  load_examples(app.text);
   app.text.text = app.options.text ? *app.options.text : app.text.examples.front();
   if (app.options.start_tab == "heatmap") app.center_tab = CenterTab::kHeatmap;
   if (app.options.start_tab == "grid") app.center_tab = CenterTab::kModelGrid;
   app.select_tab = true;
   if (app.options.pin_token) app.view.pinned_token = app.options.pin_token;
+  if (app.options.start_layer) app.view.layer = *app.options.start_layer;  // clamped on the trace
 
   WindowOptions window_options;
   window_options.width = app.settings.window_width;
@@ -460,6 +505,7 @@ int run_gui(AppOptions options) {
   std::unique_ptr<ComputeWorker> worker;
   if (app.options.imported) {
     app.trace = app.options.imported;
+    app.raw_trace = app.trace;
     app.model.imported = true;
     app.model.imported_source = app.options.imported_source;
     app.text.text.clear();
@@ -493,6 +539,7 @@ int run_gui(AppOptions options) {
     const ImGuiIO& io = ImGui::GetIO();
     const uint64_t trace_before = app.trace_generation;
     if (worker) sync_from_worker(app, *worker);
+    app.trace = ui::update_view_trace(app.view_options, app.raw_trace, app.view);
     for (const std::string& path : desktop.take_dropped_paths()) {
       app.model.path_input = path;
       if (worker) request_model(app, *worker, path);

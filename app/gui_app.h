@@ -16,6 +16,9 @@
 #include "ui/layout_recorder.h"
 #include "ui/heatmap_renderer.h"
 #include "ui/panel_arcs.h"
+#include "ui/panel_diff.h"
+#include "ui/panel_model_picker.h"
+#include "ui/panel_view_options.h"
 #include "ui/panel_head_roles.h"
 #include "ui/panel_inspector.h"
 #include "ui/settings.h"
@@ -36,6 +39,7 @@ struct AppOptions {
   bool print_time_to_first_frame = false;   // --time-to-first-frame
   std::string start_tab;                    // --tab arcs|heatmap|grid
   std::optional<int> pin_token;             // --pin I: start with token I pinned (screenshots)
+  std::optional<int> start_layer;           // --layer L: start on layer L
   // `attnviz view`: attention imported from a file instead of a model.
   std::shared_ptr<const AttentionTrace> imported;
   std::string imported_source;
@@ -57,6 +61,12 @@ struct App {
   ui::ExportUiState export_ui;
 
   std::shared_ptr<const AttentionTrace> trace;  // the newest finished trace on screen
+  // What the worker (or the imported file) gave; `trace` is its derived view (words, hidden
+  // tokens) when a view option is on, so every panel and export draws the view.
+  std::shared_ptr<const AttentionTrace> raw_trace;
+  ui::ViewOptionsState view_options;
+  ui::DiffState diff;
+  ui::ModelPickerState model_picker;
   uint64_t trace_generation = 0;
   uint64_t model_generation = 0;
   uint64_t model_error_generation = 0;

@@ -81,7 +81,12 @@ void export_every_head(App& app) {
       spec.head = head;
       spec.scale = format == ExportFormat::kPng ? state.scale : 1;
       spec.theme = app.view.theme == ui::Theme::kLight ? Theme::kLight : Theme::kDark;
-      const auto path = folder / ("L" + std::to_string(layer) + "-H" + std::to_string(head) + extension);
+      std::string name = "L";  // built piecewise: GCC 12 warns falsely (-Wrestrict) on a + chain
+      name += std::to_string(layer);
+      name += "-H";
+      name += std::to_string(head);
+      name += extension;
+      const auto path = folder / name;
       if (Status ok = export_trace(*app.trace, format, spec, path, font); !ok)
         return report(state, false, "Export stopped after " + std::to_string(written) + " files: " + ok.error().message);
       ++written;

@@ -12,7 +12,7 @@ namespace attnviz {
 namespace {
 
 const std::set<std::string> kValueOptions = {"model",  "text", "dump-layout", "frame-stats",
-                                             "exit-after-frames", "exit-after-seconds", "tab", "pin"};
+                                             "exit-after-frames", "exit-after-seconds", "tab", "pin", "layer"};
 const std::set<std::string> kFlagOptions = {"time-to-first-frame"};
 
 void print_no_display() {
@@ -42,6 +42,9 @@ Result<AppOptions> parse_app_options(const CliArgs& args) {
   auto pin = args.integer("pin", 0, 1000000);
   if (!pin) return pin.error();
   if (pin.value()) options.pin_token = static_cast<int>(*pin.value());
+  auto layer = args.integer("layer", 0, 100000);
+  if (!layer) return layer.error();
+  if (layer.value()) options.start_layer = static_cast<int>(*layer.value());
   if (auto seconds = args.value("exit-after-seconds")) {
     char* end = nullptr;
     options.exit_after_seconds = std::strtod(seconds->c_str(), &end);

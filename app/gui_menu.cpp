@@ -29,6 +29,9 @@ constexpr Shortcut kShortcuts[] = {
     {"C", "arcs: line / two columns"},
     {"A / H / G", "arcs / heatmap / model grid tab"},
     {"T", "dark / light theme"},
+    {"W", "merge sub-words into words"},
+    {"D", "diff: another text or another model"},
+    {"Ctrl+O", "models on this computer"},
     {"Ctrl+E", "export what you see"},
     {"F1", "this list"},
     {"Ctrl+Q", "quit"},
@@ -42,6 +45,7 @@ void handle_shortcuts(App& app) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.KeyCtrl && key_pressed(GLFW_KEY_Q)) app.quit = true;
   if (io.KeyCtrl && key_pressed(GLFW_KEY_E)) app.export_ui.request = true;
+  if (io.KeyCtrl && key_pressed(GLFW_KEY_O)) app.model_picker.open = true;
   if (key_pressed(GLFW_KEY_F1)) app.show_shortcuts = !app.show_shortcuts;
   // Keys typed into a text field belong to it.
   if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
@@ -62,6 +66,8 @@ void handle_shortcuts(App& app) {
     }
   }
   if (ImGui::IsKeyPressed(GLFW_KEY_M, false)) ui::cycle_head_mode(app.view);
+  if (ImGui::IsKeyPressed(GLFW_KEY_W, false)) app.view.merge_subwords = !app.view.merge_subwords;
+  if (ImGui::IsKeyPressed(GLFW_KEY_D, false)) app.diff.open = !app.diff.open;
   if (ImGui::IsKeyPressed(GLFW_KEY_C, false)) {
     app.view.arcs_layout = app.view.arcs_layout == ui::ArcsLayout::kLine ? ui::ArcsLayout::kTwoColumns
                                                                          : ui::ArcsLayout::kLine;
@@ -87,6 +93,7 @@ void draw_menu_bar(App& app, ComputeWorker* worker) {
       app.requested_folder = builtin_model_folder().string();
       worker->load_model(app.requested_folder);
     }
+    if (ImGui::MenuItem("Models on this computer\xE2\x80\xA6", "Ctrl+O")) app.model_picker.open = true;
     if (ImGui::BeginMenu("Recent models", worker && !app.settings.recent_models.empty())) {
       for (const std::string& folder : app.settings.recent_models) {
         if (ImGui::MenuItem(folder.c_str())) {
@@ -119,6 +126,9 @@ void draw_menu_bar(App& app, ComputeWorker* worker) {
                                                                            : ui::ArcsLayout::kLine;
     }
     if (ImGui::MenuItem("Cycle head mode", "M")) ui::cycle_head_mode(app.view);
+    ImGui::Separator();
+    ui::draw_view_options_menu(app.view_options, app.view);
+    ImGui::MenuItem("Diff: another text or model", "D", &app.diff.open);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Examples", !app.model.imported)) {

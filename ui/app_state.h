@@ -20,6 +20,7 @@ struct ModelState {
   bool loaded = false;
   ModelConfig config;
   std::filesystem::path folder;
+  std::string display_name;              // "Built-in model" or the model's name
   std::filesystem::path loading_folder;  // non-empty while the worker loads it
   std::string error;                     // the last failed load; the previous model stays
   std::string path_input;                // the folder typed in the Model panel
@@ -36,7 +37,8 @@ struct TextState {
   double running_ms = 0.0;    // how long the current run has taken so far
   std::string run_error;
   int truncated_from = 0;
-  std::vector<std::string> examples;  // example texts one click away
+  std::vector<std::string> examples;        // example texts one click away
+  std::vector<std::string> example_titles;  // (same length) short names; empty: the text
 };
 
 // Caches of derived numbers, rebuilt only when their inputs change, so a frame at T = 1024 does
@@ -53,6 +55,8 @@ struct FlowCache {
   const AttentionTrace* trace = nullptr;
   float line_width = -1.0f;
   float font_size = -1.0f;
+  float line_gap = -1.0f;
+  int scrolled_to = -1;             // the pinned token the view last scrolled to
   std::vector<std::string> labels;  // (T) chip_label of each token
   std::vector<float> widths;        // (T) chip widths
   FlowLayout layout;

@@ -45,6 +45,20 @@ FlowLayout layout_flow(std::span<const float> widths, const FlowParams& params) 
   return layout;
 }
 
+int count_flow_lines(std::span<const float> widths, float line_width, float gap_x) {
+  int lines = 0;
+  float x = 0.0f;
+  for (float width : widths) {
+    const float w = std::max(1.0f, width);
+    if (lines == 0 || (x > 0.0f && x + w > line_width)) {
+      ++lines;
+      x = 0.0f;
+    }
+    x += w + gap_x;
+  }
+  return lines;
+}
+
 std::optional<int> hit_test(const FlowLayout& layout, Point p) {
   if (layout.boxes.empty()) return std::nullopt;
   auto [first, last] = layout.tokens_in_band(p.y, p.y);
@@ -89,9 +103,14 @@ Bezier flow_arc(const Rect& query, const Rect& key, float max_height) {
     from.x -= half;
     to.x += half;
   }
-  const float distance = std::hypot(to.x - from.x, to.y - from.y);
+  if (std::abs(from.y - to.y) > 1.0f) {
+    // Another line: leave the query upwards a little, sweep across and land on the key from
+    // above, so arcs to far lines fan out instead of stacking into one vertical bundle.
+    return {from, {from.x, from.y - 0.5f * max_height}, {to.x, to.y - max_height}, to};
+  }
+  const float distance = std::abs(to.x - from.x);
   const float lift = std::min(max_height, 8.0f + 0.35f * distance);
-  const float top = std::min(from.y, to.y) - lift;
+  const float top = from.y - lift;
   // Control points straight above the ends: the arc leaves and lands vertically, like a bridge.
   return {from, {from.x, top}, {to.x, top}, to};
 }

@@ -59,6 +59,9 @@ struct FlowLayout {
 // widths: (T) chip widths in pixels (text width plus padding).
 FlowLayout layout_flow(std::span<const float> widths, const FlowParams& params);
 
+// How many lines layout_flow would make, without building it (sizing the gaps before layout).
+int count_flow_lines(std::span<const float> widths, float line_width, float gap_x);
+
 // The token whose chip contains p, if any (p relative to the canvas origin).
 std::optional<int> hit_test(const FlowLayout& layout, Point p);
 
@@ -91,7 +94,8 @@ struct Bezier {
 
 // Arc from the query chip to the key chip in the flow view: both ends on the chips' top edges,
 // bulging upwards by a height that grows with the horizontal distance (capped at max_height), so
-// nested arcs do not overlap. Ends sit slightly apart when query == key (a small loop).
+// nested arcs do not overlap. Ends sit slightly apart when query == key (a small loop). A key
+// on another line gets an S-like sweep that lands on the key from above.
 Bezier flow_arc(const Rect& query, const Rect& key, float max_height);
 // Arc between the columns: from the right edge of a query row to the left edge of a key row.
 Bezier column_arc(const Rect& query, const Rect& key);

@@ -10,7 +10,7 @@ void update_flow_cache(FlowCache& cache, const AttentionTrace& trace, const Flow
                        const ChipStyle& style) {
   const float font_size = ImGui::GetFontSize();
   const bool same_tokens = cache.trace == &trace && cache.font_size == font_size;
-  if (same_tokens && cache.line_width == params.line_width) return;
+  if (same_tokens && cache.line_width == params.line_width && cache.line_gap == params.line_gap) return;
   if (!same_tokens) {
     const auto& tokens = trace.tokens();
     cache.labels.resize(tokens.size());
@@ -23,7 +23,21 @@ void update_flow_cache(FlowCache& cache, const AttentionTrace& trace, const Flow
   cache.trace = &trace;
   cache.font_size = font_size;
   cache.line_width = params.line_width;
+  cache.line_gap = params.line_gap;
   cache.layout = layout_flow(cache.widths, params);
+}
+
+void scroll_to_pin(FlowCache& cache, std::optional<int> pinned, float margin) {
+  if (!pinned || *pinned == cache.scrolled_to) {
+    if (!pinned) cache.scrolled_to = -1;
+    return;
+  }
+  cache.scrolled_to = *pinned;
+  if (*pinned >= static_cast<int>(cache.layout.boxes.size())) return;
+  const Rect& box = cache.layout.boxes[*pinned];
+  const float top = ImGui::GetScrollY(), bottom = top + ImGui::GetWindowHeight();
+  if (box.y0 - margin >= top && box.y1 <= bottom) return;  // already in view
+  ImGui::SetScrollY(std::max(0.0f, box.y0 - margin));
 }
 
 void draw_chip(ImDrawList* draw, const Rect& box, const char* label, float heat, bool pinned,

@@ -4,6 +4,8 @@
 
 #include <imgui.h>
 
+#include <optional>
+
 #include "core/attention_trace.h"
 #include "ui/app_state.h"
 #include "ui/palette.h"
@@ -20,6 +22,11 @@ struct ChipStyle {
 // Rebuilds labels, widths and the flow layout when the trace, the width or the font changed.
 void update_flow_cache(FlowCache& cache, const AttentionTrace& trace, const FlowParams& params,
                        const ChipStyle& style);
+
+// Scrolls the current (child) window so a newly pinned token is visible, `margin` pixels below
+// the top (room for its arcs). Call once per frame after update_flow_cache; a pin that is
+// already on screen does not move the view.
+void scroll_to_pin(FlowCache& cache, std::optional<int> pinned, float margin);
 
 // One chip at `box` (screen coordinates). `heat` 0..1 tints the background by attention;
 // `pinned`/`hovered` draw an outline; `special` tokens are drawn in italics-like muted text.

@@ -65,7 +65,11 @@ void draw_toolbar(const AttentionTrace& trace, ViewState& view, const std::vecto
     ImGui::Dummy({size, size});
     ImGui::SameLine(0, 2 * ui_scale);
     if (s.head >= 0) {
-      ImGui::Text("head %d", s.head);
+      if (series.size() > 4) {
+        ImGui::Text("%d", s.head);
+      } else {
+        ImGui::Text("head %d", s.head);
+      }
     } else {
       ImGui::Text("%s", head_mode_label(view.head_mode));
     }
@@ -113,15 +117,21 @@ void draw_line_view(const AttentionTrace& trace, const ArcsPanelContext& context
   style.height = ImGui::GetFontSize() + 10 * s;
   style.padding_x = 7 * s;
   style.light_theme = view.theme == Theme::kLight;
-  const float arc_room = 4.0f * style.height;
   FlowParams params;
   params.line_width = std::max(80.0f, ImGui::GetContentRegionAvail().x - 24 * s);
-  params.chip_height = style.height;
+  // Room for arcs above each line: generous for a sentence (the window is mostly empty), tight
+  // for long texts so more lines fit.
   params.gap_x = 6 * s;
+  const float lines = static_cast<float>(std::max(1, count_flow_lines(cache.flow.widths, params.line_width, params.gap_x)));
+  const float avail_height = ImGui::GetContentRegionAvail().y;
+  const float arc_room = std::round(std::clamp((avail_height - 24 * s) / lines - style.height,
+                                               2.2f * style.height, 7.0f * style.height));
+  params.chip_height = style.height;
   params.line_gap = arc_room;
   params.top_margin = arc_room + 8 * s;
   update_flow_cache(cache.flow, trace, params, style);
   const FlowLayout& layout = cache.flow.layout;
+  scroll_to_pin(cache.flow, view.pinned_token, arc_room + 8 * s);
 
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float height = layout.height + 16 * s;

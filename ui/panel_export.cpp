@@ -74,7 +74,11 @@ fs::path export_path_for(const ExportUiState& state, const FigureSpec& spec, Exp
         name += "-grid";
         break;
     }
-    if (format == ExportFormat::kPng && spec.scale != 1) name += "@" + std::to_string(spec.scale) + "x";
+    if (format == ExportFormat::kPng && spec.scale != 1) {
+      name += '@';  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "@" + to_string
+      name += std::to_string(spec.scale);
+      name += 'x';
+    }
   }
   std::string extension = ".";
   extension += export_format_name(format);

@@ -3,6 +3,9 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <filesystem>
+#include <system_error>
+
 namespace attnviz::ui {
 
 std::string describe_model(const ModelConfig& config) {
@@ -23,7 +26,15 @@ std::optional<std::string> draw_models_panel(ModelState& model, const ModelsPane
     ImGui::TextWrapped("Imported attention: %s", model.imported_source.c_str());
     ImGui::TextDisabled("no model: the inspector and re-runs are off");
   } else if (model.loaded) {
-    ImGui::Text("%s", model.config.name.empty() ? model.folder.filename().c_str() : model.config.name.c_str());
+    std::error_code ec;
+    const bool builtin = std::filesystem::equivalent(model.folder, context.builtin_folder, ec);
+    const std::string name = model.config.name.empty() ? model.folder.filename().string() : model.config.name;
+    if (builtin) {
+      ImGui::Text("Built-in model");
+    } else {
+      ImGui::Text("%s", name.c_str());
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", model.folder.c_str());
     ImGui::TextDisabled("%s", describe_model(model.config).c_str());
   } else if (model.loading_folder.empty()) {
     ImGui::TextDisabled("no model loaded");
@@ -41,6 +52,8 @@ std::optional<std::string> draw_models_panel(ModelState& model, const ModelsPane
     ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 4);
     const bool entered = ImGui::InputTextWithHint("##model_path", "Hugging Face model folder (or drop it here)",
                                                   &model.path_input, ImGuiInputTextFlags_EnterReturnsTrue);
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    context.recorder->record("model_path", {a.x, a.y, b.x, b.y});
     ImGui::SameLine();
     if ((ImGui::Button("Open") || entered) && !model.path_input.empty()) request = model.path_input;
     if (ImGui::SmallButton("Built-in model")) request = context.builtin_folder;

@@ -43,11 +43,13 @@ void draw_examples(TextState& text, bool read_only) {
   if (ImGui::BeginCombo("##examples", "Example texts", ImGuiComboFlags_HeightLarge)) {
     for (size_t i = 0; i < text.examples.size(); ++i) {
       ImGui::PushID(static_cast<int>(i));
-      if (ImGui::Selectable(example_label(text.examples[i]).c_str(), text.text == text.examples[i])) {
+      const bool titled = i < text.example_titles.size() && !text.example_titles[i].empty();
+      const std::string label = titled ? text.example_titles[i] : example_label(text.examples[i]);
+      if (ImGui::Selectable(label.c_str(), text.text == text.examples[i])) {
         text.text = text.examples[i];
         text.changed = true;
       }
-      if (ImGui::IsItemHovered() && text.examples[i].size() > 34) {
+      if (ImGui::IsItemHovered() && (titled || text.examples[i].size() > 34)) {
         ImGui::SetTooltip("%s", text.examples[i].c_str());
       }
       ImGui::PopID();
@@ -102,6 +104,7 @@ void draw_chips(const AttentionTrace& trace, const TextPanelContext& context) {
   params.line_gap = 4 * context.ui_scale;
   update_flow_cache(*context.flow, trace, params, style);
   const FlowLayout& layout = context.flow->layout;
+  scroll_to_pin(*context.flow, view.pinned_token, params.line_gap);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("chip_canvas", {params.line_width, std::max(1.0f, layout.height)});
   const bool canvas_hovered = ImGui::IsItemHovered();

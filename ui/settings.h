@@ -27,8 +27,8 @@ struct Settings {
   ArcsLayout arcs_layout = ArcsLayout::kLine;
   float arc_min_weight = 0.02f;
   int arc_top_k = 24;
-  float left_column_fraction = 0.30f;       // width of the text/heads column
-  float right_column_fraction = 0.24f;      // width of the inspector/export column
+  float left_column_fraction = 0.26f;       // width of the text/heads column
+  float right_column_fraction = 0.23f;      // width of the inspector/export column
 
   static constexpr size_t kMaxRecentModels = 10;
   bool operator==(const Settings&) const = default;

@@ -50,6 +50,7 @@ TEST(FlowLayout, LongTextWrapsIntoLinesWithoutOverlap) {
     for (size_t j = i >= 40 ? i - 40 : 0; j < i; ++j)
       ASSERT_FALSE(layout.boxes[i].overlaps(layout.boxes[j])) << "tokens " << j << " and " << i << " overlap";
   EXPECT_FLOAT_EQ(layout.height, layout.boxes.back().y1);
+  EXPECT_EQ(count_flow_lines(widths, params.line_width, params.gap_x), layout.lines());
   for (int line = 0; line < layout.lines(); ++line) {
     EXPECT_EQ(layout.line_of(layout.line_first[line]), line);
   }
@@ -134,6 +135,17 @@ TEST(Arcs, FlowArcRisesAboveBothChipsAndEndsOnTheirTops) {
   // A nearer key gives a lower arc, so nested arcs do not cross at their tops.
   const Bezier near = flow_arc(query, Rect{250, 100, 290, 120}, 80);
   EXPECT_GT(near.c0.y, curve.c0.y);
+}
+
+TEST(Arcs, ArcToAnotherLineEndsOnTheKeyFromAbove) {
+  const Rect query{300, 200, 340, 220}, key{20, 100, 60, 120};
+  const Bezier curve = flow_arc(query, key, 60);
+  EXPECT_FLOAT_EQ(curve.p1.x, key.center_x());
+  EXPECT_FLOAT_EQ(curve.p1.y, key.y0);
+  EXPECT_LT(curve.c1.y, key.y0) << "lands on the key from above";
+  EXPECT_LT(curve.c0.y, query.y0) << "leaves the query upwards";
+  // Just before landing, the curve is above the key's top edge (it does not cross the chip).
+  EXPECT_LT(bezier_point(curve, 0.95f).y, key.y0);
 }
 
 TEST(Arcs, SelfAttentionIsASmallLoop) {

@@ -1,0 +1,80 @@
+// Derived views of a trace that make big models readable: sub-word tokens merged into words,
+// the attention sinks (token 0, [CLS]/[SEP], <|endoftext|>) hidden with rows renormalized, and
+// an aggregate of heads as one pseudo-head. The result is an ordinary AttentionTrace, so every
+// panel and exporter draws it unchanged; what it loses (Q/K/V, the mapping back to the raw
+// tokens, the share the hidden tokens absorbed) is kept beside it in DerivedTrace.
+//
+// Legend: L layers, H heads, T raw tokens, T' derived tokens (words and/or kept tokens).
+// Maps are rows = queries.
+//
+// Order of the steps: hide on the raw tokens (the sink is one token, not the first word), then
+// merge the kept tokens into words, then aggregate. Rollout is the exception: it follows the
+// residual stream through every raw token, so it is computed on the raw trace and then hidden
+// and merged like a head.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/analysis/aggregate.h"
+#include "core/attention_trace.h"
+
+namespace attnviz {
+
+struct TraceViewOptions {
+  bool merge_words = false;   // queries averaged, keys summed over the tokens of a word
+  bool hide_first = false;    // hide raw token 0 and renormalize rows
+  bool hide_special = false;  // hide every special token and renormalize rows
+  // Replace every head by one pseudo-head (1 layer x 1 head) holding this aggregate.
+  std::optional<AggregateChoice> aggregate;
+
+  bool any() const { return merge_words || hide_first || hide_special || aggregate.has_value(); }
+  bool operator==(const TraceViewOptions& other) const;
+};
+
+struct DerivedTrace {
+  std::shared_ptr<const AttentionTrace> source;  // the raw trace
+  // What panels draw: `source` itself when no option is on, else a derived trace without Q/K/V.
+  std::shared_ptr<const AttentionTrace> trace;
+  bool derived = false;  // the inspector's arithmetic works on the raw tokens only
+
+  // Raw tokens [source_first[i], source_end[i]) make derived token i. Hidden raw tokens
+  // belong to no derived token; a word never spans a hidden token.
+  std::vector<int> source_first;  // (T')
+  std::vector<int> source_end;    // (T')
+
+  // Share of each derived query row's raw attention that went to hidden tokens, before
+  // renormalization: (L', H', T') with L', H' the derived trace's layers and heads. Empty when
+  // nothing is hidden. A word's share is the mean over its tokens (queries are averaged).
+  std::vector<float> absorbed;
+  int hidden_count = 0;  // raw tokens hidden
+
+  // "words, token 0 hidden, mean of layer 3": what the view changed, for labels and titles.
+  std::string description;
+
+  // The derived token that contains raw token `raw`, or -1 when it is hidden.
+  int derived_index(int raw) const;
+  // Share absorbed by hidden tokens for one derived query of one (derived) head, 0 when nothing
+  // is hidden.
+  float absorbed_share(int layer, int head, int query) const;
+  // Mean of absorbed_share over the queries of one head (every head when head < 0) of a layer.
+  float mean_absorbed(int layer, int head) const;
+};
+
+// Builds the view. With no option on, returns the source unchanged (derived = false, identity
+// mapping). Costs O(L·H·T²); call it when the trace or the options change, not per frame.
+DerivedTrace derive_trace(std::shared_ptr<const AttentionTrace> source,
+                          const TraceViewOptions& options);
+
+// The aggregate as a trace of one layer and one head: causal when the source is (the mean, the
+// max and the rollout of lower-triangular maps are lower-triangular). Tokens and predictions
+// are the source's; no Q/K/V.
+std::shared_ptr<AttentionTrace> aggregate_trace(const AttentionTrace& source,
+                                                const AggregateChoice& choice);
+
+// "mean of layer 2", "max of layer 0 heads 1,3", "rollout", "mean of all heads", "L1 H3".
+std::string describe_aggregate(const AggregateChoice& choice);
+
+}  // namespace attnviz

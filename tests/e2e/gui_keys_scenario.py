@@ -1,0 +1,111 @@
+"""The keyboard and model scenario of test_gui_keys.sh: arrow keys move the pin, Esc clears it,
+Down changes the layer, M cycles the head mode, 2 toggles head 1; a model folder that fails to
+load shows its error while the previous model stays; `attnviz view` shows imported attention."""
+import json
+import os
+
+import numpy as np
+
+from gui_driver import App, center, click, fail, focus_app, items_with_prefix, key
+from gui_driver import run as run_command
+
+TEXT = "The cat that I saw yesterday at the park sat on the mat."
+
+
+def state_is(app, what, predicate, timeout=10):
+    return app.wait_for(lambda l: predicate(l["state"]), what, timeout)
+
+
+def keyboard_and_models(binary, data, scratch):
+    env = {"XDG_CONFIG_HOME": os.path.join(scratch, "config")}
+    model = os.path.join(data, "gpt2-tiny", "model")
+    app = App(binary, ["--model", model, "--text", TEXT], os.path.join(scratch, "layout.json"), scratch, env)
+    try:
+        app.wait_for(lambda l: l["state"]["trace_ready"] and "arc_token.3" in l["items"], "the first trace", 90)
+        focus_app()
+        layout = app.wait_stable("the first picture")
+        tokens = items_with_prefix(layout, "arc_token.")
+        click(*center(tokens[3]))
+        state_is(app, "token 3 pinned", lambda s: s["pinned"] == 3)
+        move_away = layout["items"]["text_box"]
+        run_command(["xdotool", "mousemove", str(move_away[0] + 5), str(move_away[3] + 250)])
+        key("Right")
+        key("Right")
+        state_is(app, "Right Right moves the pin to 5", lambda s: s["pinned"] == 5)
+        key("Left")
+        state_is(app, "Left moves it back to 4", lambda s: s["pinned"] == 4)
+        key("Escape")
+        state_is(app, "Esc clears the pin", lambda s: s["pinned"] == -1)
+        key("Down")
+        state_is(app, "Down selects layer 1", lambda s: s["layer"] == 1)
+        key("Up")
+        state_is(app, "Up returns to layer 0", lambda s: s["layer"] == 0)
+        mode = layout["state"]["head_mode"]
+        key("m")
+        state_is(app, "M changes the head mode", lambda s: s["head_mode"] != mode)
+        key("m")
+        key("m")
+        key("m")
+        state_is(app, "four M presses cycle back", lambda s: s["head_mode"] == mode)
+        key("2")
+        state_is(app, "key 2 toggles head 1", lambda s: s["enabled_heads"][1] == 0)
+        print("keyboard: pin, arrows, Esc, layers, mode and head keys work")
+
+        # Typing re-runs the model live (on the worker): the new tokens arrive on screen.
+        tokens_before = layout["state"]["tokens"]
+        click(*center(layout["items"]["text_box"]))
+        key("ctrl+End")
+        run_command(["xdotool", "type", "--delay", "30", " It slept."])
+        layout = state_is(app, "the typed text re-run", lambda s: s["text"].endswith(" It slept.")
+                          and s["tokens"] > tokens_before and not s["running"], 30)
+        print(f"typing: {tokens_before} -> {layout['state']['tokens']} tokens")
+
+        # A folder that is not a model: the error shows, the previous model and trace stay.
+        bad = os.path.join(scratch, "not-a-model")
+        os.makedirs(bad, exist_ok=True)
+        path_box = layout["items"].get("model_path")
+        if path_box is None:
+            fail("no model path box in the layout dump")
+        click(*center(path_box))
+        key("ctrl+a")
+        run_command(["xdotool", "type", "--delay", "20", bad])
+        key("Return")
+        layout = state_is(app, "a model load error", lambda s: s["model_error"] != "", 30)
+        s = layout["state"]
+        if s["model"] != model or not s["trace_ready"] or s["tokens"] == 0:
+            fail(f"after a failed load the previous model must stay: {s}")
+        if bad not in s["model_error"] and "config.json" not in s["model_error"]:
+            fail(f"the error does not name the folder or the missing file: {s['model_error']}")
+        print(f"bad model folder: \"{s['model_error'][:100]}\"; previous model kept")
+    finally:
+        app.kill()
+
+
+def imported_view(binary, data, scratch):
+    """attnviz view: a (L, H, T, T) .npy with its tokens opens with every token on screen."""
+    rng = np.random.default_rng(1)
+    words = ["Imported", " attention", " works", " too", "."]
+    t = len(words)
+    weights = np.tril(rng.random((2, 3, t, t))).astype(np.float32)
+    weights /= weights.sum(-1, keepdims=True)
+    np.save(os.path.join(scratch, "attention.npy"), weights)
+    with open(os.path.join(scratch, "tokens.json"), "w") as f:
+        json.dump(words, f)
+    env = {"XDG_CONFIG_HOME": os.path.join(scratch, "config")}
+    app = App(binary, ["view", "--attention", os.path.join(scratch, "attention.npy"), "--tokens",
+                       os.path.join(scratch, "tokens.json"), "--pin", "4"],
+              os.path.join(scratch, "layout_view.json"), scratch, env)
+    try:
+        layout = app.wait_for(lambda l: l["state"]["trace_ready"] and "arc_token.4" in l["items"],
+                              "the imported attention on screen", 30)
+        s = layout["state"]
+        if s["tokens"] != t or s["enabled_heads"] != [1, 1, 1]:
+            fail(f"imported view shows {s['tokens']} tokens / heads {s['enabled_heads']}, want {t} / 3")
+        print("attnviz view: imported (2, 3, 5, 5) attention shown with its tokens")
+    finally:
+        app.kill()
+
+
+def run(binary, data, scratch):
+    keyboard_and_models(binary, data, scratch)
+    imported_view(binary, data, scratch)
