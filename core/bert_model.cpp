@@ -80,8 +80,8 @@ void BertModel::run_block(AttentionTrace& trace, int layer, const RunPlan& plan)
   const int n = plan.rows(), c = config_.width;
   const size_t n_c = static_cast<size_t>(n) * c;
   const float eps = config_.layer_norm_epsilon;
-  float* x = scratch_.residual.data();     // (N, C)
-  float* branch = scratch_.normed.data();  // (N, C) a sublayer's output before the residual
+  float* x = scratch_.residual.data();             // (N, C)
+  float* branch = scratch_.normed.data();          // (N, C) a sublayer's output before the residual
   float* qkv = layer_qkv(trace, scratch_, layer);  // (T, 3C)
 
   dense(qkv + static_cast<size_t>(plan.first) * 3 * c, x, n, block.attention);

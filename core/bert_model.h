@@ -32,7 +32,7 @@ class BertModel final : public Model {
  private:
   // Pointers into weights_ for one encoder layer.
   struct Block {
-    DenseWeights attention;   // query, key, value fused: (3C, C)
+    DenseWeights attention;         // query, key, value fused: (3C, C)
     DenseWeights attention_output;  // (C, C)
     const float* attention_norm_gain;
     const float* attention_norm_bias;

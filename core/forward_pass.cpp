@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "core/ops.h"
@@ -85,9 +84,8 @@ Status validate_run(const ModelConfig& config, std::span<const Token> tokens,
                       " (max_positions); shorten the text");
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].id < 0 || tokens[i].id >= config.vocab_size)
-      return make_error("token " + std::to_string(i) + " has id " +
-                        std::to_string(tokens[i].id) + ", outside the vocabulary of " +
-                        std::to_string(config.vocab_size));
+      return make_error("token " + std::to_string(i) + " has id " + std::to_string(tokens[i].id) +
+                        ", outside the vocabulary of " + std::to_string(config.vocab_size));
   }
   if (!(options.temperature > 0.0f) || !std::isfinite(options.temperature))
     return make_error("softmax temperature must be a number > 0, got " +
@@ -114,8 +112,7 @@ std::vector<float> score_scales(const ModelConfig& config, const RunOptions& opt
 int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bool causal,
                     const AttentionTrace* previous) {
   if (!previous || !causal || !previous->causal()) return 0;
-  if (!options.same_math(previous->options) || !options.keep_qkv || !previous->has_qkv())
-    return 0;
+  if (!options.same_math(previous->options) || !options.keep_qkv || !previous->has_qkv()) return 0;
   if (options.top_predictions != previous->options.top_predictions) return 0;
   if (options.keep_hidden_states && previous->hidden_states.empty()) return 0;
   const int limit = std::min<int>(static_cast<int>(tokens.size()) - 1, previous->tokens_count());
@@ -172,8 +169,7 @@ std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
       std::copy_n(previous->hidden_states.begin() + index * previous_t * c, p * c,
                   trace->hidden_states.begin() + index * t * c);
   }
-  if (predicts)
-    std::copy_n(previous->predictions.begin(), p, trace->predictions.begin());
+  if (predicts) std::copy_n(previous->predictions.begin(), p, trace->predictions.begin());
   return trace;
 }
 
@@ -210,9 +206,8 @@ void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int l
   }
 }
 
-void predict_next_tokens(AttentionTrace& trace, const float* final_hidden,
-                         const float* embedding, const ModelConfig& config,
-                         const Tokenizer& tokenizer, const RunPlan& plan,
+void predict_next_tokens(AttentionTrace& trace, const float* final_hidden, const float* embedding,
+                         const ModelConfig& config, const Tokenizer& tokenizer, const RunPlan& plan,
                          ForwardScratch& scratch) {
   const int k = std::min(trace.options.top_predictions, config.vocab_size);
   if (k <= 0 || trace.predictions.empty()) return;
@@ -247,9 +242,9 @@ void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
                         const ModelConfig& config, const RunPlan& plan) {
   if (trace.hidden_states.empty()) return;
   const size_t c = static_cast<size_t>(config.width);
-  std::copy_n(rows, static_cast<size_t>(plan.rows()) * c,
-              trace.hidden_states.begin() +
-                  (static_cast<size_t>(index) * plan.tokens + plan.first) * c);
+  std::copy_n(
+      rows, static_cast<size_t>(plan.rows()) * c,
+      trace.hidden_states.begin() + (static_cast<size_t>(index) * plan.tokens + plan.first) * c);
 }
 
 void TraceHistory::remember(const std::shared_ptr<const AttentionTrace>& trace) {

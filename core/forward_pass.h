@@ -33,13 +33,13 @@ using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 // Buffers of a run, sized by the largest run so far and reused: nothing is allocated inside
 // the layer loop.
 struct ForwardScratch {
-  AlignedFloats residual;  // (N, C) the residual stream of the computed rows
-  AlignedFloats normed;    // (N, C) layer-norm output / projection output
-  AlignedFloats context;   // (N, C) attention output before the projection
-  AlignedFloats mlp;       // (N, I)
-  AlignedFloats qkv;       // (T, 3C) only when the trace does not keep Q/K/V
-  AlignedFloats probs;     // (threads, B, T) one block of attention per thread
-  AlignedFloats logits;    // (kLogitRows, V) GPT-2 only
+  AlignedFloats residual;                      // (N, C) the residual stream of the computed rows
+  AlignedFloats normed;                        // (N, C) layer-norm output / projection output
+  AlignedFloats context;                       // (N, C) attention output before the projection
+  AlignedFloats mlp;                           // (N, I)
+  AlignedFloats qkv;                           // (T, 3C) only when the trace does not keep Q/K/V
+  AlignedFloats probs;                         // (threads, B, T) one block of attention per thread
+  AlignedFloats logits;                        // (kLogitRows, V) GPT-2 only
   std::vector<std::pair<float, int32_t>> top;  // (kLogitRows, k) best logits of a chunk
 
   void reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv, int top_k);
@@ -47,8 +47,8 @@ struct ForwardScratch {
 
 // What one run computes.
 struct RunPlan {
-  int tokens = 0;                   // T
-  int first = 0;                    // p: positions [0, p) copied from the previous trace
+  int tokens = 0;  // T
+  int first = 0;   // p: positions [0, p) copied from the previous trace
   bool causal = false;
   std::vector<float> score_scales;  // (L) factor on q·k before softmax
   int rows() const { return tokens - first; }
@@ -90,9 +90,8 @@ void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int l
 
 // Top-k next tokens for rows [p, T) from the final hidden states (N, C) and the tied
 // embedding (V, C): softmax over final · embeddingᵀ, computed kLogitRows rows at a time.
-void predict_next_tokens(AttentionTrace& trace, const float* final_hidden,
-                         const float* embedding, const ModelConfig& config,
-                         const Tokenizer& tokenizer, const RunPlan& plan,
+void predict_next_tokens(AttentionTrace& trace, const float* final_hidden, const float* embedding,
+                         const ModelConfig& config, const Tokenizer& tokenizer, const RunPlan& plan,
                          ForwardScratch& scratch);
 
 // Copies rows (N, C) into hidden state `index` of the trace at rows [p, T) when it keeps them.

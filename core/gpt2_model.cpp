@@ -102,8 +102,7 @@ Result<std::shared_ptr<const AttentionTrace>> Gpt2Model::run(std::span<const Tok
   layer_norm(final_hidden, x, final_gain_, final_bias_, plan.rows(), config_.width,
              config_.layer_norm_epsilon);
   store_hidden_state(*trace, config_.layers, final_hidden, config_, plan);
-  predict_next_tokens(*trace, final_hidden, token_embedding_, config_, *tokenizer_, plan,
-                      scratch_);
+  predict_next_tokens(*trace, final_hidden, token_embedding_, config_, *tokenizer_, plan, scratch_);
 
   trace->timings.forward_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

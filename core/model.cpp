@@ -1,11 +1,12 @@
 // Model::load: config.json decides the architecture; the tokenizer, the tensor shapes and the
 // vocabulary size are checked before any weight is read.
+#include "core/model.h"
+
 #include <cstdlib>
 #include <system_error>
 
 #include "core/bert_model.h"
 #include "core/gpt2_model.h"
-#include "core/model.h"
 #include "core/safetensors.h"
 #include "core/tokenizer_loader.h"
 #include "core/weight_registry.h"
@@ -16,7 +17,8 @@ namespace {
 // The tokenizer file a person would look at when the vocabulary and the weights disagree.
 std::filesystem::path vocabulary_file(const std::filesystem::path& folder, Architecture arch) {
   std::error_code ignored;
-  const std::filesystem::path own = folder / (arch == Architecture::kGpt2 ? "vocab.json" : "vocab.txt");
+  const std::filesystem::path own =
+      folder / (arch == Architecture::kGpt2 ? "vocab.json" : "vocab.txt");
   if (std::filesystem::exists(own, ignored)) return own;
   return folder / "tokenizer.json";
 }
@@ -26,7 +28,8 @@ std::filesystem::path vocabulary_file(const std::filesystem::path& folder, Archi
 Result<std::shared_ptr<Model>> Model::load(const std::filesystem::path& folder) {
   std::error_code error;
   if (!std::filesystem::is_directory(folder, error))
-    return make_error(folder.string() + ": not a folder; a model folder holds config.json, "
+    return make_error(folder.string() +
+                      ": not a folder; a model folder holds config.json, "
                       "model.safetensors and the tokenizer files");
   Result<ModelConfig> config = load_model_config(folder / "config.json");
   if (!config.ok()) return config.error();
@@ -36,8 +39,8 @@ Result<std::shared_ptr<Model>> Model::load(const std::filesystem::path& folder) 
   const int32_t tokenizer_vocab = (*tokenizer)->vocab_size();
   if (tokenizer_vocab != config->vocab_size)
     return make_error(vocabulary_file(folder, config->architecture).string() + " has " +
-                      std::to_string(tokenizer_vocab) +
-                      " tokens but the embedding has " + std::to_string(config->vocab_size) +
+                      std::to_string(tokenizer_vocab) + " tokens but the embedding has " +
+                      std::to_string(config->vocab_size) +
                       " rows (config.json vocab_size); the tokenizer files and the weights "
                       "must come from the same model");
 
@@ -50,9 +53,8 @@ Result<std::shared_ptr<Model>> Model::load(const std::filesystem::path& folder) 
     return std::shared_ptr<Model>(Gpt2Model::create(std::move(config).value(),
                                                     std::move(weights).value(),
                                                     std::move(tokenizer).value(), folder));
-  return std::shared_ptr<Model>(BertModel::create(std::move(config).value(),
-                                                  std::move(weights).value(),
-                                                  std::move(tokenizer).value(), folder));
+  return std::shared_ptr<Model>(BertModel::create(
+      std::move(config).value(), std::move(weights).value(), std::move(tokenizer).value(), folder));
 }
 
 std::filesystem::path builtin_model_folder() {
@@ -65,7 +67,8 @@ std::filesystem::path builtin_model_folder() {
     const std::filesystem::path exe_dir = exe.parent_path();
     const std::filesystem::path beside = exe_dir / "assets" / "model";
     if (std::filesystem::exists(beside / "config.json", error)) return beside;
-    const std::filesystem::path installed = exe_dir / ".." / "share" / "attnviz" / "assets" / "model";
+    const std::filesystem::path installed =
+        exe_dir / ".." / "share" / "attnviz" / "assets" / "model";
     if (std::filesystem::exists(installed / "config.json", error))
       return installed.lexically_normal();
   }

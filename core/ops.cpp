@@ -41,7 +41,8 @@ void dense_columns(float* out, const float* in, int rows, const DenseWeights& w,
     else
       y.noalias() = x * weight.transpose();
   } else {
-    ConstStridedMap weight(w.weight + first, w.in, cols, Eigen::OuterStride<>(w.out));  // (in, cols)
+    ConstStridedMap weight(w.weight + first, w.in, cols,
+                           Eigen::OuterStride<>(w.out));  // (in, cols)
     if (accumulate)
       y.noalias() += x * weight;
     else
@@ -124,9 +125,8 @@ void gelu_new(float* values, size_t n) {
 
 void gelu_exact(float* values, size_t n) {
   const float inv_sqrt_2 = static_cast<float>(1.0 / std::sqrt(2.0));
-  for_chunks(values, n, [&](Eigen::Map<Eigen::ArrayXf> x) {
-    x = 0.5f * x * (1.0f + (x * inv_sqrt_2).erf());
-  });
+  for_chunks(values, n,
+             [&](Eigen::Map<Eigen::ArrayXf> x) { x = 0.5f * x * (1.0f + (x * inv_sqrt_2).erf()); });
 }
 
 void add_in_place(float* out, const float* a, size_t n) {
@@ -143,10 +143,10 @@ void attention_head(float* probabilities, float* context, const AttentionHeadArg
   const Eigen::OuterStride<> qkv_stride(3 * a.width);
   const float* head_base = a.qkv + static_cast<size_t>(a.head) * d;
   ConstStridedMap queries(head_base + static_cast<size_t>(a.first_query) * 3 * a.width, block, d,
-                          qkv_stride);                                 // (B, D)
-  ConstStridedMap key_rows(head_base + a.width, keys, d, qkv_stride);  // (K, D)
+                          qkv_stride);                                       // (B, D)
+  ConstStridedMap key_rows(head_base + a.width, keys, d, qkv_stride);        // (K, D)
   ConstStridedMap value_rows(head_base + 2 * a.width, keys, d, qkv_stride);  // (K, D)
-  MatrixMap probs(probabilities, block, keys);                         // (B, K)
+  MatrixMap probs(probabilities, block, keys);                               // (B, K)
 
   // Pass 1: raw scores q·k for every (query, key) of the block.
   probs.noalias() = queries * key_rows.transpose();
@@ -165,7 +165,8 @@ void attention_head(float* probabilities, float* context, const AttentionHeadArg
   }
 
   // Pass 4: the weighted sum of values, written into this head's columns of the context.
-  StridedMap out(context + static_cast<size_t>(a.head) * d, block, d, Eigen::OuterStride<>(a.width));
+  StridedMap out(context + static_cast<size_t>(a.head) * d, block, d,
+                 Eigen::OuterStride<>(a.width));
   out.noalias() = probs * value_rows;
 }
 

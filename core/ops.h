@@ -1,6 +1,8 @@
 // The arithmetic of a transformer layer as small free functions over row-major float buffers.
 // Arguments are ordered outputs, inputs, weights, sizes. Heavy products go through Eigen's GEMM
 // (row-major maps, no copies); everything else is a plain loop or a vectorized Eigen array op.
+// With OpenMP they use every thread: Eigen splits large products itself, dense() splits the
+// columns of products with few rows, layer_norm and GELU split rows / chunks.
 //
 // Legend: T tokens (rows), C width, H heads, D = C / H head width, K keys a query sees.
 #pragma once
@@ -48,8 +50,8 @@ struct AttentionHeadArgs {
   int head_dim = 0;            // D
   int first_query = 0;
   int end_query = 0;
-  float score_scale = 1.0f;    // multiplies q·k before softmax (1/√D, / (layer+1), / temperature)
-  bool causal = false;         // query q sees keys 0..q only
+  float score_scale = 1.0f;  // multiplies q·k before softmax (1/√D, / (layer+1), / temperature)
+  bool causal = false;       // query q sees keys 0..q only
 };
 
 // Keys a query block needs: causal blocks stop at the last query of the block.

@@ -118,8 +118,8 @@ std::string canonical_weight_name(std::string_view stored, Architecture architec
   if (architecture == Architecture::kGpt2) {
     // Causal-mask buffers of old checkpoints and the tied LM head are not weights we read.
     if (starts_with(name, "lm_head.")) return "";
-    if (starts_with(name, "h.") && (ends_with(name, ".attn.bias") ||
-                                    ends_with(name, ".attn.masked_bias")))
+    if (starts_with(name, "h.") &&
+        (ends_with(name, ".attn.bias") || ends_with(name, ".attn.masked_bias")))
       return "";
   } else {
     if (starts_with(name, "pooler.") || starts_with(name, "cls.") ||

@@ -19,8 +19,8 @@ namespace attnviz {
 class TensorStore;
 
 struct WeightSpec {
-  std::string name;              // canonical: no `transformer.`/`bert.` prefix, weight/bias
-  std::vector<uint64_t> shape;   // as stored by Hugging Face
+  std::string name;             // canonical: no `transformer.`/`bert.` prefix, weight/bias
+  std::vector<uint64_t> shape;  // as stored by Hugging Face
 };
 
 // GPT-2 (REFERENCE §2): wte (V, C), wpe (P, C), h.N.{ln_1, attn.c_attn (C, 3C), attn.c_proj,

@@ -75,7 +75,8 @@ double forward_flops(const ModelConfig& c, int t, int first = 0) {
   const double n = t - first;
   const double dense = 2.0 * n * c.width * (3.0 * c.width + c.width + 2.0 * c.inner);
   // Causal: query q sees q + 1 keys; scores and weighted values both cost D per (q, k) per head.
-  const double pairs = (static_cast<double>(t) * (t + 1) - static_cast<double>(first) * (first + 1)) / 2;
+  const double pairs =
+      (static_cast<double>(t) * (t + 1) - static_cast<double>(first) * (first + 1)) / 2;
   const double attention = 2.0 * 2.0 * pairs * c.width;
   const double lm_head = 2.0 * n * c.width * c.vocab_size;
   return c.layers * (dense + attention) + lm_head;
@@ -86,8 +87,12 @@ struct Gemm {
   std::vector<float> a, b, c;
   int m, k, n;
   Gemm(int m, int k, int n)
-      : a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(k) * n, 0.25f),
-        c(static_cast<size_t>(m) * n), m(m), k(k), n(n) {}
+      : a(static_cast<size_t>(m) * k, 0.5f),
+        b(static_cast<size_t>(k) * n, 0.25f),
+        c(static_cast<size_t>(m) * n),
+        m(m),
+        k(k),
+        n(n) {}
   void run() {
     dense(c.data(), a.data(), m, DenseWeights{b.data(), nullptr, k, n, /*out_major=*/false});
     benchmark::DoNotOptimize(c.data());
@@ -101,7 +106,8 @@ double gemm_seconds(int m, int k, int n) {
   for (int rep = 0; rep < 5; ++rep) {
     const auto start = std::chrono::steady_clock::now();
     gemm.run();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return best;
 }
@@ -135,14 +141,17 @@ void BM_GemmPeak(benchmark::State& state) {
   for (auto _ : state) gemm.run();
   report_rate(state, gemm.flops());
 }
-BENCHMARK(BM_GemmPeak)->Args({1024, 768, 3072})->Args({2048, 2048, 2048})->UseRealTime()
+BENCHMARK(BM_GemmPeak)
+    ->Args({1024, 768, 3072})
+    ->Args({2048, 2048, 2048})
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 void BM_Forward(benchmark::State& state) {
   Gpt2Model& gpt2 = model();
   const int t = state.range(0);
   const auto input = tokens(t);
-  RunOptions options;  // defaults: keep Q/K/V, top-10 predictions
+  RunOptions options;              // defaults: keep Q/K/V, top-10 predictions
   (void)gpt2.run(input, options);  // warm-up: scratch buffers, thread pool, page mappings
   for (auto _ : state) {
     auto trace = gpt2.run(input, options);
@@ -156,7 +165,12 @@ void BM_Forward(benchmark::State& state) {
   state.counters["gemm_peak_GFLOP/s"] = gemm_peak_gflops();
   if (t == 1024) state.counters["peak_rss_MB"] = peak_rss_kb() / 1024.0;
 }
-BENCHMARK(BM_Forward)->Arg(128)->Arg(256)->Arg(512)->Arg(1024)->UseRealTime()
+BENCHMARK(BM_Forward)
+    ->Arg(128)
+    ->Arg(256)
+    ->Arg(512)
+    ->Arg(1024)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 // Appending one token to a 255-token run: positions 0..254 come from the previous trace.

@@ -110,8 +110,7 @@ inline Worst attention_difference(const AttentionTrace& trace, const std::vector
     for (int h = 0; h < trace.heads(); ++h)
       for (int q = 0; q < t; ++q)
         for (int k = 0; k < t; ++k, ++i)
-          worst.update(std::abs(trace.weight(l, h, q, k) - dense[i]),
-                       attention_place(l, h, q, k));
+          worst.update(std::abs(trace.weight(l, h, q, k) - dense[i]), attention_place(l, h, q, k));
   return worst;
 }
 
@@ -125,10 +124,9 @@ inline Worst hidden_difference(const std::vector<float>& a, const std::vector<fl
   }
   for (size_t i = 0; i < a.size(); ++i) {
     const size_t per_layer = static_cast<size_t>(t) * c;
-    worst.update(std::abs(a[i] - b[i]),
-                 "(hidden state " + std::to_string(i / per_layer) + ", token " +
-                     std::to_string(i % per_layer / c) + ", channel " + std::to_string(i % c) +
-                     ")");
+    worst.update(std::abs(a[i] - b[i]), "(hidden state " + std::to_string(i / per_layer) +
+                                            ", token " + std::to_string(i % per_layer / c) +
+                                            ", channel " + std::to_string(i % c) + ")");
   }
   return worst;
 }

@@ -1,12 +1,12 @@
 // Model folders that are wrong in the ways real downloads go wrong: each must give an Error
 // that names the file and the problem, never a crash, and never a large allocation first.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "model_test_support.h"
 
@@ -159,7 +159,8 @@ TEST(BadModelFolders, VocabularyAndEmbeddingDisagree) {
       wte->shape = {static_cast<uint64_t>(rows), 32};
       wte->bytes.resize(static_cast<size_t>(rows) * 32 * 4);
     });
-    expect_mentions(load_error(folder.path()), {"vocab.json", "50257", std::to_string(rows).c_str()});
+    expect_mentions(load_error(folder.path()),
+                    {"vocab.json", "50257", std::to_string(rows).c_str()});
   }
 }
 
@@ -167,8 +168,10 @@ TEST(BadModelFolders, AbsurdConfigFailsBeforeAllocating) {
   // Beyond the config loader's limits, and (the last) within them but 32 GB of weights that the
   // tiny file cannot hold: the shape check must stop it before anything is allocated.
   const nlohmann::json patches[] = {
-      {{"n_embd", 1 << 20}},        {{"n_layer", 100000}},
-      {{"vocab_size", 2000000000}}, {{"n_inner", 1 << 30}},
+      {{"n_embd", 1 << 20}},
+      {{"n_layer", 100000}},
+      {{"vocab_size", 2000000000}},
+      {{"n_inner", 1 << 30}},
       {{"n_embd", 4096}, {"n_layer", 40}, {"n_head", 32}},
   };
   int index = 0;
@@ -181,8 +184,9 @@ TEST(BadModelFolders, AbsurdConfigFailsBeforeAllocating) {
     const std::string message = load_error(folder.path());
     const long after = peak_rss_kb();
     EXPECT_FALSE(message.empty()) << patch.dump();
-    EXPECT_LT(after - before, 200 * 1024) << patch.dump() << ": peak memory grew by "
-                                          << (after - before) << " kB before the error: " << message;
+    EXPECT_LT(after - before, 200 * 1024)
+        << patch.dump() << ": peak memory grew by " << (after - before)
+        << " kB before the error: " << message;
   }
 }
 

@@ -34,8 +34,8 @@ TEST(BertParity, AttentionAndHiddenStatesMatchHuggingFace) {
     const std::string prefix = "text" + std::to_string(i);
     const Worst attention = test::attention_difference(
         *trace, test::reference_floats(reference, prefix + ".attentions"));
-    EXPECT_LT(attention.value, 1e-5) << "attention max difference " << attention.value << " at "
-                                     << attention.where;
+    EXPECT_LT(attention.value, 1e-5)
+        << "attention max difference " << attention.value << " at " << attention.where;
     const Worst hidden = test::hidden_difference(
         trace->hidden_states, test::reference_floats(reference, prefix + ".hidden_states"),
         trace->tokens_count(), config.width);

@@ -128,11 +128,10 @@ TEST(CheckpointVariants, Gpt2WithTransformerPrefixAndMaskBuffers) {
   auto baseline = test::fixture_model("gpt2-tiny");
   ScratchFolder folder("gpt2_prefix");
   const uint64_t p = baseline->config().max_positions;
-  write_renamed(
-      "gpt2-tiny", folder.path(), [](const std::string& n) { return "transformer." + n; },
-      {zeros("transformer.h.0.attn.bias", {1, 1, p, p}, DType::kF32),
-       zeros("transformer.h.1.attn.masked_bias", {}, DType::kF32),
-       zeros("lm_head.weight", {1, 1}, DType::kF32)});
+  write_renamed("gpt2-tiny", folder.path(), [](const std::string& n) { return "transformer." + n; },
+                {zeros("transformer.h.0.attn.bias", {1, 1, p, p}, DType::kF32),
+                 zeros("transformer.h.1.attn.masked_bias", {}, DType::kF32),
+                 zeros("lm_head.weight", {1, 1}, DType::kF32)});
   const Worst diff = compare_with(folder.path(), *baseline, "gpt2-tiny");
   EXPECT_EQ(diff.value, 0.0) << "max difference " << diff.value << " at " << diff.where;
 }
@@ -202,7 +201,8 @@ TEST(CheckpointVariants, TwoShardsWithIndex) {
     for (size_t i = 0; i < tensors.size(); ++i) {
       const int shard = i < tensors.size() / 2 ? 0 : 1;
       shards[shard].push_back(encode(tensors[i], DType::kF32));
-      weight_map[tensors[i].name] = "model-0000" + std::to_string(shard + 1) + "-of-00002.safetensors";
+      weight_map[tensors[i].name] =
+          "model-0000" + std::to_string(shard + 1) + "-of-00002.safetensors";
     }
     write_file(folder.path() / "model-00001-of-00002.safetensors", shards[0]);
     write_file(folder.path() / "model-00002-of-00002.safetensors", shards[1]);
@@ -232,7 +232,8 @@ TEST(CheckpointVariants, ScaleByInverseLayerIndexIsHonoured) {
   ASSERT_TRUE(trace);
   EXPECT_FLOAT_EQ(trace->score_scale(0), 1.0f / std::sqrt(8.0f));
   EXPECT_FLOAT_EQ(trace->score_scale(1), 1.0f / std::sqrt(8.0f) / 2.0f);
-  auto plain = test::run_ok(*test::fixture_model("gpt2-tiny"), test::reference_tokens(reference, 1), {});
+  auto plain =
+      test::run_ok(*test::fixture_model("gpt2-tiny"), test::reference_tokens(reference, 1), {});
   // Layer 0 is unchanged, layer 1 differs.
   EXPECT_EQ(trace->weight(0, 1, 5, 2), plain->weight(0, 1, 5, 2));
   EXPECT_GT(test::attention_difference(*trace, *plain).value, 1e-3);

@@ -4,9 +4,8 @@
 // Legend: L layers, H heads, T tokens, C width, V vocabulary.
 #include <gtest/gtest.h>
 
-#include <iostream>
-
 #include <algorithm>
+#include <iostream>
 #include <numeric>
 
 #include "core/safetensors.h"
@@ -42,10 +41,10 @@ TEST_F(Gpt2Parity, AttentionAndHiddenStatesMatchHuggingFace) {
     ASSERT_EQ(trace->layers(), config.layers);
     ASSERT_EQ(trace->heads(), config.heads);
     const std::string prefix = "text" + std::to_string(i);
-    const Worst attention =
-        test::attention_difference(*trace, test::reference_floats(reference, prefix + ".attentions"));
-    EXPECT_LT(attention.value, 1e-5) << "attention max difference " << attention.value << " at "
-                                     << attention.where;
+    const Worst attention = test::attention_difference(
+        *trace, test::reference_floats(reference, prefix + ".attentions"));
+    EXPECT_LT(attention.value, 1e-5)
+        << "attention max difference " << attention.value << " at " << attention.where;
     const Worst hidden = test::hidden_difference(
         trace->hidden_states, test::reference_floats(reference, prefix + ".hidden_states"),
         trace->tokens_count(), config.width);
@@ -81,7 +80,8 @@ TEST_F(Gpt2Parity, PredictionsMatchSoftmaxOfTiedHead) {
     for (int id = 0; id < v; ++id) {
       double dot = 0;
       for (int j = 0; j < c; ++j)
-        dot += static_cast<double>(final_hidden[q * c + j]) * (*wte)[static_cast<size_t>(id) * c + j];
+        dot +=
+            static_cast<double>(final_hidden[q * c + j]) * (*wte)[static_cast<size_t>(id) * c + j];
       logits[id] = dot;
     }
     const double max = *std::max_element(logits.begin(), logits.end());
@@ -107,8 +107,8 @@ TEST_F(Gpt2Parity, PredictionsMatchSoftmaxOfTiedHead) {
       }
     }
   }
-  EXPECT_LT(worst.value, 1e-5) << "prediction probability max difference " << worst.value
-                               << " at " << worst.where;
+  EXPECT_LT(worst.value, 1e-5) << "prediction probability max difference " << worst.value << " at "
+                               << worst.where;
 }
 
 }  // namespace

@@ -94,10 +94,11 @@ TraceDiff trace_difference(const AttentionTrace& a, const AttentionTrace& b) {
 void expect_equal_traces(const AttentionTrace& incremental, const AttentionTrace& full,
                          const std::string& what) {
   const TraceDiff diff = trace_difference(incremental, full);
-  EXPECT_LE(diff.attention.value, kAttentionTolerance) << what << ": attention max difference "
-                                        << diff.attention.value << " at " << diff.attention.where;
-  EXPECT_LE(diff.values.value, kValueTolerance) << what << ": max relative difference " << diff.values.value
-                                     << " at " << diff.values.where;
+  EXPECT_LE(diff.attention.value, kAttentionTolerance)
+      << what << ": attention max difference " << diff.attention.value << " at "
+      << diff.attention.where;
+  EXPECT_LE(diff.values.value, kValueTolerance)
+      << what << ": max relative difference " << diff.values.value << " at " << diff.values.where;
   std::cout << what << ": reused " << incremental.timings.reused_positions
             << ", attention max diff " << diff.attention.value << ", Q/K/V/hidden/probability max "
             << "relative diff " << diff.values.value << "\n";

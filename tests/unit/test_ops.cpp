@@ -2,14 +2,14 @@
 // paths (one row: matrix-vector; tiny: coefficient-wise; large: blocked GEMM).
 //
 // Legend: T tokens, C width, H heads, D head width.
-#include "core/ops.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "core/ops.h"
 
 namespace attnviz {
 namespace {
@@ -127,11 +127,11 @@ TEST(Gelu, NewAndExactMatchTheirFormulas) {
   gelu_new(got_new.data(), got_new.size());
   gelu_exact(got_exact.data(), got_exact.size());
   MaxDiff worst = max_diff(got_new, want_new);
-  EXPECT_LT(worst.value, 1e-6) << "gelu_new: max difference " << worst.value << " at x = "
-                               << x[worst.index];
+  EXPECT_LT(worst.value, 1e-6) << "gelu_new: max difference " << worst.value
+                               << " at x = " << x[worst.index];
   worst = max_diff(got_exact, want_exact);
-  EXPECT_LT(worst.value, 1e-6) << "gelu_exact: max difference " << worst.value << " at x = "
-                               << x[worst.index];
+  EXPECT_LT(worst.value, 1e-6) << "gelu_exact: max difference " << worst.value
+                               << " at x = " << x[worst.index];
 }
 
 TEST(AddInPlace, AddsElementwise) {
@@ -186,8 +186,8 @@ TEST_P(AttentionTest, BlocksMatchNaiveAttention) {
     double worst = 0;
     std::string where;
     for (int begin = 0; begin < t; begin += k.block) {
-      AttentionHeadArgs args{qkv.data(), t, c, head, d, begin, std::min(begin + k.block, t),
-                             scale, k.causal};
+      AttentionHeadArgs args{qkv.data(), t,       c, head, d, begin, std::min(begin + k.block, t),
+                             scale,      k.causal};
       const int keys = attention_block_keys(args);
       attention_head(probs.data(), context.data() + static_cast<size_t>(begin) * c, args);
       for (int q = args.first_query; q < args.end_query; ++q)
@@ -206,8 +206,7 @@ TEST_P(AttentionTest, BlocksMatchNaiveAttention) {
     }
     for (int q = 0; q < t; ++q)
       for (int k2 = 0; k2 < d; ++k2) {
-        const double diff =
-            std::abs(context[q * c + head * d + k2] - want_ctx[q * d + k2]);
+        const double diff = std::abs(context[q * c + head * d + k2] - want_ctx[q * d + k2]);
         if (diff > worst) {
           worst = diff;
           where = "context head " + std::to_string(head) + " row " + std::to_string(q) +
@@ -218,13 +217,11 @@ TEST_P(AttentionTest, BlocksMatchNaiveAttention) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, AttentionTest,
-                         ::testing::Values(AttentionCase{1, 2, 4, 64, true},
-                                           AttentionCase{9, 4, 8, 64, true},
-                                           AttentionCase{9, 4, 8, 64, false},
-                                           AttentionCase{100, 3, 16, 64, true},
-                                           AttentionCase{100, 3, 16, 7, true},
-                                           AttentionCase{100, 3, 16, 30, false}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AttentionTest,
+    ::testing::Values(AttentionCase{1, 2, 4, 64, true}, AttentionCase{9, 4, 8, 64, true},
+                      AttentionCase{9, 4, 8, 64, false}, AttentionCase{100, 3, 16, 64, true},
+                      AttentionCase{100, 3, 16, 7, true}, AttentionCase{100, 3, 16, 30, false}));
 
 }  // namespace
 }  // namespace attnviz

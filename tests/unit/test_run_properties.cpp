@@ -146,7 +146,8 @@ TEST_F(RunProperties, TinyTemperatureGivesOneHotRows) {
         }
       EXPECT_LE(smallest_max.value, 0.01)
           << "row max only " << 1.0 - smallest_max.value << " at " << smallest_max.where;
-      EXPECT_GE(clear_rows, rows * 9 / 10) << "too many near ties: " << clear_rows << " of " << rows;
+      EXPECT_GE(clear_rows, rows * 9 / 10)
+          << "too many near ties: " << clear_rows << " of " << rows;
     }
   }
 }
@@ -187,9 +188,9 @@ TEST_F(RunProperties, HeadDetailScoresReproduceTheRows) {
         for (int k = 0; k < visible; ++k) max = std::max<double>(max, detail.scores[q * t + k]);
         for (int k = 0; k < visible; ++k) sum += std::exp(detail.scores[q * t + k] - max);
         for (int k = 0; k < visible; ++k)
-          worst.update(std::abs(std::exp(detail.scores[q * t + k] - max) / sum -
-                                trace->weight(l, h, q, k)),
-                       test::attention_place(l, h, q, k));
+          worst.update(
+              std::abs(std::exp(detail.scores[q * t + k] - max) / sum - trace->weight(l, h, q, k)),
+              test::attention_place(l, h, q, k));
       }
     }
   EXPECT_LT(worst.value, 1e-5) << "softmax(head_detail scores) vs rows: " << worst.value << " at "
