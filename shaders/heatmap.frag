@@ -6,7 +6,7 @@
 // patterns such as a previous-token diagonal stay visible. Keys after the query (causal mask)
 // are drawn as masked: a dark hatch, or a flat grey for thumbnails.
 uniform sampler2D u_values;      // R32F atlas, texel (x = key, y = query)
-uniform sampler2D u_colormap;    // 256 x 1 RGBA8 lookup table (viridis)
+uniform sampler2D u_colormap;    // 256 x 1 RGBA8 lookup table (viridis), read by entry
 uniform vec2 u_atlas_texels;     // atlas size in texels (x, y)
 uniform vec2 u_texels_per_pixel; // footprint of one pixel in texels
 uniform int u_tile_texels;       // texels per tile side
@@ -59,5 +59,7 @@ void main() {
   }
   float t = clamp(value / max(u_value_max, 1e-20), 0.0, 1.0);
   t = pow(t, u_gamma);
-  frag_colour = vec4(texture(u_colormap, vec2((t * 255.0 + 0.5) / 256.0, 0.5)).rgb, 1.0);
+  // The nearest of the 256 entries, as core/export/colormap.h's viridis() picks it.
+  int entry = clamp(int(floor(t * 255.0 + 0.5)), 0, 255);
+  frag_colour = vec4(texelFetch(u_colormap, ivec2(entry, 0), 0).rgb, 1.0);
 }

@@ -14,25 +14,23 @@ ImU32 viridis_colour(float t, float alpha) {
 }
 
 void add_text_vertical(ImDrawList* draw_list, ImVec2 anchor, ImU32 colour, const char* text) {
-  // Lay the text out horizontally starting at the anchor, then turn its vertices by 90° about
-  // the anchor (ImGui has no rotated text; its vertices are plain 2D positions).
+  // ImGui has no rotated text, but its vertices are plain 2D positions: lay the text out
+  // horizontally at the clip rectangle's corner (so ImGui's CPU-side glyph culling keeps it),
+  // then turn it by 90° and move it to the anchor. The scissor still clips the result.
   const ImVec2 size = ImGui::CalcTextSize(text);
+  const ImVec2 origin = draw_list->GetClipRectMin();
   const int first_vertex = draw_list->VtxBuffer.Size;
-  // No CPU-side glyph culling before the turn (the unrotated layout may leave the clip
-  // rectangle); the scissor still clips the rotated text.
-  const ImVec4 no_cull(-1e9f, -1e9f, 1e9f, 1e9f);
-  draw_list->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(anchor.x, anchor.y - size.y),
-                     colour, text, nullptr, 0.0f, &no_cull);
+  draw_list->AddText(origin, colour, text);
   for (int i = first_vertex; i < draw_list->VtxBuffer.Size; ++i) {
     ImVec2& p = draw_list->VtxBuffer[i].pos;
-    const float dx = p.x - anchor.x, dy = p.y - anchor.y;
-    // (dx, dy) -> (dy, -dx): counter-clockwise on a y-down screen.
-    p = ImVec2(anchor.x + dy, anchor.y - dx);
+    const float along = p.x - origin.x;               // 0 .. width, along the text
+    const float across = p.y - (origin.y + size.y);   // -height .. 0, from the baseline
+    p = ImVec2(anchor.x + across, anchor.y - along);  // counter-clockwise on a y-down screen
   }
 }
 
-void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right,
-                     float value_max, float gamma) {
+void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right, float value_max,
+                     float gamma) {
   constexpr int kSegments = 48;
   const float height = bottom_right.y - top_left.y;
   for (int i = 0; i < kSegments; ++i) {
@@ -57,6 +55,8 @@ void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right
   }
 }
 
-ImU32 dim_text_colour() { return ImGui::GetColorU32(ImGuiCol_TextDisabled); }
+ImU32 dim_text_colour() {
+  return ImGui::GetColorU32(ImGuiCol_TextDisabled);
+}
 
 }  // namespace attnviz::ui

@@ -17,8 +17,8 @@ void add_text_vertical(ImDrawList* draw_list, ImVec2 anchor, ImU32 colour, const
 
 // A vertical colour bar in [top_left, bottom_right] for values 0..value_max with `gamma`
 // (0.5 = square root), with round ticks and their labels to the right.
-void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right,
-                     float value_max, float gamma);
+void draw_colour_bar(ImDrawList* draw_list, ImVec2 top_left, ImVec2 bottom_right, float value_max,
+                     float gamma);
 
 // Text colour that reads on the current style's window background, dimmed.
 ImU32 dim_text_colour();

@@ -15,7 +15,9 @@ namespace attnviz::ui {
 
 // ---- GlTexture ----
 
-GlTexture::~GlTexture() { release(); }
+GlTexture::~GlTexture() {
+  release();
+}
 
 GlTexture::GlTexture(GlTexture&& other) noexcept
     : id_(std::exchange(other.id_, 0)),
@@ -66,14 +68,15 @@ void GlTexture::upload_r32f(int width, int height, std::span<const float> values
   }
 }
 
-void GlTexture::upload_rgba8(int width, int height, std::span<const uint8_t> rgba) {
+void GlTexture::upload_rgba8(int width, int height, std::span<const uint8_t> rgba, bool nearest) {
   assert(width > 0 && height > 0 && rgba.size() >= static_cast<size_t>(width) * height * 4 &&
          "upload_rgba8: too few bytes for the size");
   ensure_created();
   glBindTexture(GL_TEXTURE_2D, id_);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  const GLint filter = nearest ? GL_NEAREST : GL_LINEAR;
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE,
@@ -110,7 +113,9 @@ void GlTexture::generate_mipmaps() {
 
 // ---- GlRenderTarget ----
 
-GlRenderTarget::~GlRenderTarget() { release(); }
+GlRenderTarget::~GlRenderTarget() {
+  release();
+}
 
 GlRenderTarget::GlRenderTarget(GlRenderTarget&& other) noexcept
     : texture_(std::move(other.texture_)),
@@ -148,8 +153,8 @@ Status GlRenderTarget::resize(int width, int height, bool mipmaps) {
   glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(previous));
   if (status != GL_FRAMEBUFFER_COMPLETE) {
     std::ostringstream message;
-    message << "render target " << width << "x" << height
-            << ": framebuffer incomplete (status 0x" << std::hex << status
+    message << "render target " << width << "x" << height << ": framebuffer incomplete (status 0x"
+            << std::hex << status
             << "); the OpenGL driver cannot render to an RGBA8 texture of this size";
     return make_error(message.str());
   }
@@ -218,7 +223,9 @@ Result<std::string> read_text_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-ShaderProgram::~ShaderProgram() { release(); }
+ShaderProgram::~ShaderProgram() {
+  release();
+}
 
 ShaderProgram::ShaderProgram(ShaderProgram&& other) noexcept
     : program_(std::exchange(other.program_, 0)), uniforms_(std::move(other.uniforms_)) {}
@@ -278,7 +285,9 @@ Result<ShaderProgram> ShaderProgram::from_files(const std::filesystem::path& dir
   return from_sources((dir / vertex_file).string() + " + " + fragment_file, *vertex, *fragment);
 }
 
-void ShaderProgram::use() const { glUseProgram(program_); }
+void ShaderProgram::use() const {
+  glUseProgram(program_);
+}
 
 int ShaderProgram::uniform(const char* name) {
   auto found = uniforms_.find(name);

@@ -30,8 +30,9 @@ class GlTexture {
 
   // (height, width) floats, row-major; reallocates only when the size changes.
   void upload_r32f(int width, int height, std::span<const float> values);
-  // (height, width, 4) bytes, row-major; linear filtering, clamped (colour-map lookups).
-  void upload_rgba8(int width, int height, std::span<const uint8_t> rgba);
+  // (height, width, 4) bytes, row-major, clamped; nearest filtering picks whole entries of a
+  // colour-map table (as the exporters do), linear blends them.
+  void upload_rgba8(int width, int height, std::span<const uint8_t> rgba, bool nearest);
   // Storage for a render target; mip levels are allocated when `mipmaps` (for minified
   // thumbnails; call generate_mipmaps() after drawing into it).
   void allocate_rgba8(int width, int height, bool mipmaps);

@@ -37,7 +37,8 @@ int check_rendering() {
   // lands on an exact table entry (17 * n out of 255); the upper triangle is masked.
   std::vector<float> values(kCells * kCells, 0.0f);
   for (int q = 0; q < kCells; ++q)
-    for (int k = 0; k <= q; ++k) values[q * kCells + k] = static_cast<float>(q * kCells + k) / 15.0f;
+    for (int k = 0; k <= q; ++k)
+      values[q * kCells + k] = static_cast<float>(q * kCells + k) / 15.0f;
 
   HeatmapRenderer renderer;
   if (!renderer.ready()) {
@@ -88,6 +89,57 @@ int check_rendering() {
   return wrong;
 }
 
+// A long map shown smaller than one pixel per cell: a previous-token diagonal (weight 1 at
+// key = query - 1, 0 elsewhere) of 64 cells drawn at 16 x 16 pixels. Each pixel covers 4 x 4
+// cells and must show their largest weight, so every pixel on the diagonal is viridis(1),
+// every pixel below it viridis(0), every pixel above it masked. Returns the wrong pixels.
+int check_pooling() {
+  constexpr int kLong = 64, kPixels = 16, kCover = kLong / kPixels;
+  std::vector<float> values(kLong * kLong, 0.0f);
+  for (int q = 1; q < kLong; ++q) values[q * kLong + q - 1] = 1.0f;
+  HeatmapRenderer renderer;
+  GlRenderTarget target;
+  HeatmapStyle style;
+  style.causal = true;
+  style.hatch = false;
+  if (!renderer.ready() || !target.resize(kPixels, kPixels) ||
+      !renderer.render_map_to(target, kLong, values, style)) {
+    std::fprintf(stderr, "selftest-gl: FAIL: pooled map could not be drawn: %s\n",
+                 renderer.error().c_str());
+    return kPixels * kPixels;
+  }
+  const std::vector<uint8_t> pixels = target.read_rgba();
+  const auto top = viridis_rgb(1.0f), bottom = viridis_rgb(0.0f);
+  int wrong = 0;
+  for (int row = 0; row < kPixels; ++row) {
+    for (int column = 0; column < kPixels; ++column) {
+      // Pixel (row, column) covers queries row*4.. and keys column*4..; rows go bottom-up.
+      const uint8_t* got = &pixels[(static_cast<size_t>(kPixels - 1 - row) * kPixels + column) * 4];
+      // The block holds a cell (q, q - 1) when column == row (q = 4row+1..4row+3) or
+      // column == row - 1 (q = 4row); it is all masked when its first key is after its last
+      // query.
+      const bool touches = column == row || column == row - 1;
+      const int last_query = row * kCover + kCover - 1, first_key = column * kCover;
+      int expected[3];
+      if (first_key > last_query) {
+        for (int c = 0; c < 3; ++c) expected[c] = kMaskRgb[c];
+      } else {
+        for (int c = 0; c < 3; ++c) expected[c] = touches ? top[c] : bottom[c];
+      }
+      int worst = 0;
+      for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(got[c] - expected[c]));
+      if (worst > kTolerance) {
+        ++wrong;
+        std::fprintf(stderr,
+                     "selftest-gl: pooled pixel (%d, %d): got rgb(%d,%d,%d), expected "
+                     "rgb(%d,%d,%d)\n",
+                     row, column, got[0], got[1], got[2], expected[0], expected[1], expected[2]);
+      }
+    }
+  }
+  return wrong;
+}
+
 }  // namespace
 
 int run_gl_selftest() {
@@ -109,15 +161,16 @@ int run_gl_selftest() {
     return 1;
   }
   glfwMakeContextCurrent(context.window);
-  const int wrong = check_rendering();
+  const int wrong = check_rendering() + check_pooling();
   if (wrong != 0) {
-    std::fprintf(stderr, "selftest-gl: FAIL: %d of %d cells have the wrong colour\n", wrong,
-                 kCells * kCells);
+    std::fprintf(stderr, "selftest-gl: FAIL: %d cells or pixels have the wrong colour\n", wrong);
     std::puts("FAIL");
     return 1;
   }
-  std::printf("selftest-gl: %d cells match viridis within %d/255, masked cells masked\nPASS\n",
-              kCells * kCells, kTolerance);
+  std::printf(
+      "selftest-gl: %d cells match viridis within %d/255, masked cells masked; a 64-cell "
+      "diagonal drawn at 16 px keeps every pixel of it\nPASS\n",
+      kCells * kCells, kTolerance);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/export/colormap.h"
 
 namespace attnviz::ui {
 
@@ -161,8 +162,7 @@ std::string map_title(const MapRequest& request, int heads) {
       return layer + " \xC2\xB7 mean of " + std::to_string(enabled_count(request, heads)) +
              " heads";
     case HeadMode::kMaxOfHeads:
-      return layer + " \xC2\xB7 max of " + std::to_string(enabled_count(request, heads)) +
-             " heads";
+      return layer + " \xC2\xB7 max of " + std::to_string(enabled_count(request, heads)) + " heads";
     case HeadMode::kMeanAllLayers:
       return "mean of all layers and heads";
     case HeadMode::kRollout:
@@ -176,12 +176,22 @@ AggregateChoice aggregate_choice(const MapRequest& request, int heads) {
   choice.layer = request.layer;
   choice.head = request.head;
   switch (request.mode) {
-    case HeadMode::kSingleHead: choice.mode = AggregateMode::kHead; break;
+    case HeadMode::kSingleHead:
+      choice.mode = AggregateMode::kHead;
+      break;
     case HeadMode::kMultiHead:
-    case HeadMode::kMeanOfHeads: choice.mode = AggregateMode::kLayerMean; break;
-    case HeadMode::kMaxOfHeads: choice.mode = AggregateMode::kLayerMax; break;
-    case HeadMode::kMeanAllLayers: choice.mode = AggregateMode::kAllMean; break;
-    case HeadMode::kRollout: choice.mode = AggregateMode::kRollout; break;
+    case HeadMode::kMeanOfHeads:
+      choice.mode = AggregateMode::kLayerMean;
+      break;
+    case HeadMode::kMaxOfHeads:
+      choice.mode = AggregateMode::kLayerMax;
+      break;
+    case HeadMode::kMeanAllLayers:
+      choice.mode = AggregateMode::kAllMean;
+      break;
+    case HeadMode::kRollout:
+      choice.mode = AggregateMode::kRollout;
+      break;
   }
   for (int h = 0; h < heads; ++h)
     if (is_enabled(request, h)) choice.heads.push_back(h);
@@ -255,37 +265,20 @@ std::vector<float> softmax(std::span<const float> scores, float scale) {
 }
 
 std::vector<uint8_t> viridis_rgba_lut() {
+  const std::array<uint8_t, 768>& table = viridis_table_rgb8();
   std::vector<uint8_t> lut(256 * 4);
   for (int i = 0; i < 256; ++i) {
-    const auto rgb = viridis_rgb(static_cast<float>(i) / 255.0f);
-    lut[i * 4 + 0] = rgb[0];
-    lut[i * 4 + 1] = rgb[1];
-    lut[i * 4 + 2] = rgb[2];
+    lut[i * 4 + 0] = table[i * 3 + 0];
+    lut[i * 4 + 1] = table[i * 3 + 1];
+    lut[i * 4 + 2] = table[i * 3 + 2];
     lut[i * 4 + 3] = 255;
   }
   return lut;
 }
 
 std::array<uint8_t, 3> viridis_rgb(float t) {
-  // Interim: a degree-6 polynomial fit of matplotlib's viridis (within ~1/255), replaced by
-  // the shared table of core/export/colormap.h once that lands.
-  t = std::clamp(t, 0.0f, 1.0f);
-  t = std::round(t * 255.0f) / 255.0f;
-  static constexpr float kCoefficients[7][3] = {
-      {0.2777273272234177f, 0.005407344544966578f, 0.3340998053353061f},
-      {0.1050930431085774f, 1.404613529898575f, 1.384590162594685f},
-      {-0.3308618287255563f, 0.214847559468213f, 0.09509516302823659f},
-      {-4.634230498983486f, -5.799100973351585f, -19.33244095627987f},
-      {6.228269936347081f, 14.17993336680509f, 56.69055260068105f},
-      {4.776384997670288f, -13.74514537774601f, -65.35303263337234f},
-      {-5.435455855934631f, 4.645852612178535f, 26.3124352495832f}};
-  std::array<uint8_t, 3> rgb{};
-  for (int c = 0; c < 3; ++c) {
-    float v = kCoefficients[6][c];
-    for (int i = 5; i >= 0; --i) v = kCoefficients[i][c] + t * v;
-    rgb[c] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
-  }
-  return rgb;
+  const Rgb colour = viridis(t);
+  return {colour.r, colour.g, colour.b};
 }
 
 }  // namespace attnviz::ui

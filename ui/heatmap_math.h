@@ -122,9 +122,10 @@ float entropy(std::span<const float> probabilities);
 // softmax(scores * scale), skipping -inf (masked) entries which get probability 0.
 std::vector<float> softmax(std::span<const float> scores, float scale);
 
-// The viridis colour map as 256 RGBA8 entries (LUT texture contents).
+// The shared viridis table (core/export/colormap.h) as 256 RGBA8 entries: the LUT texture.
 std::vector<uint8_t> viridis_rgba_lut();
-// The viridis colour of t in [0, 1] as the LUT texture's nearest entry would give it.
+// The viridis colour of t in [0, 1]: the nearest table entry, as the exporters and the
+// shader's GL_NEAREST lookup give it.
 std::array<uint8_t, 3> viridis_rgb(float t);
 
 }  // namespace attnviz::ui

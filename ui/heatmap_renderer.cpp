@@ -5,6 +5,7 @@
 #include <GL/glext.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 namespace attnviz::ui {
@@ -69,7 +70,7 @@ bool HeatmapRenderer::ready() {
   }
   program_ = std::move(*program);
   const std::vector<uint8_t> lut = viridis_rgba_lut();
-  colormap_.upload_rgba8(256, 1, lut);
+  colormap_.upload_rgba8(256, 1, lut, /*nearest=*/true);  // same entries as the exporters
   glGenVertexArrays(1, &vertex_array_);  // core profile draws need one, even without buffers
   if (std::string gl_error = gl_error_text(); !gl_error.empty()) {
     error_ = "heatmap renderer setup: " + gl_error;
@@ -129,6 +130,20 @@ const SelectedMap& HeatmapRenderer::selected_map(const AttentionTrace& trace,
   view_valid_ = false;
   if (map_.tokens > 0 && ready()) map_texture_.upload_r32f(map_.tokens, map_.tokens, map_.values);
   return map_;
+}
+
+void HeatmapRenderer::provide_map(const AttentionTrace& trace, const MapRequest& request,
+                                  std::vector<float> values) {
+  [[maybe_unused]] const size_t tokens = static_cast<size_t>(trace.tokens_count());
+  assert(values.size() == tokens * tokens && "provide_map: the map must be (T, T)");
+  map_trace_ = fingerprint(trace);
+  map_.request = request;
+  map_.tokens = trace.tokens_count();
+  map_.values = std::move(values);
+  map_.max_value = map_max(map_.values);
+  ++map_.version;
+  view_valid_ = false;
+  if (map_.tokens > 0 && ready()) map_texture_.upload_r32f(map_.tokens, map_.tokens, map_.values);
 }
 
 void* HeatmapRenderer::render_view(const HeatmapTransform& transform, int pixel_width,
@@ -231,8 +246,8 @@ void HeatmapRenderer::upload_atlas_values(const AttentionTrace& trace, bool per_
 }
 
 void* HeatmapRenderer::render_grid_preview(int layer, int head, int pixels) {
-  if (!atlas_.texture || layer < 0 || head < 0 || layer >= atlas_.layers ||
-      head >= atlas_.heads || pixels <= 0)
+  if (!atlas_.texture || layer < 0 || head < 0 || layer >= atlas_.layers || head >= atlas_.heads ||
+      pixels <= 0)
     return nullptr;
   if (layer == preview_layer_ && head == preview_head_ && preview_target_.width() == pixels)
     return preview_target_.texture().imgui_id();

@@ -58,16 +58,18 @@ struct SelectedMap {
   int tokens = 0;
   std::vector<float> values;  // (T, T), rows = queries
   float max_value = 0.0f;
-  unsigned version = 0;       // bumped on every rebuild
-  float value(int query, int key) const { return values[static_cast<size_t>(query) * tokens + key]; }
+  unsigned version = 0;  // bumped on every rebuild
+  float value(int query, int key) const {
+    return values[static_cast<size_t>(query) * tokens + key];
+  }
 };
 
 // Where each head's thumbnail sits in the coloured grid atlas.
 struct GridAtlas {
   int layers = 0, heads = 0;
-  Thumbnail thumbnail;      // texels per tile side and cells per texel
-  int tile_pixels = 0;      // framebuffer pixels per tile side in the coloured texture
-  void* texture = nullptr;  // ImTextureID of the coloured atlas (rows bottom-up)
+  Thumbnail thumbnail;          // texels per tile side and cells per texel
+  int tile_pixels = 0;          // framebuffer pixels per tile side in the coloured texture
+  void* texture = nullptr;      // ImTextureID of the coloured atlas (rows bottom-up)
   std::vector<float> head_max;  // (L, H) largest weight of each head
   // UV rectangle of (layer, head) for ImGui::Image (flipped for the bottom-up rows).
   void uv(int layer, int head, float out_uv0[2], float out_uv1[2]) const;
@@ -86,7 +88,13 @@ class HeatmapRenderer {
   const std::string& error() const { return error_; }
 
   // The map for `request`; rebuilt and re-uploaded only when the trace or request changed.
+  // Rollout and the all-layer mean cost O(L·T³) / O(L·H·T²) on this thread (seconds at
+  // T = 1024): an app that computes them elsewhere hands them over with provide_map().
   const SelectedMap& selected_map(const AttentionTrace& trace, const MapRequest& request);
+  // Installs a map computed elsewhere (e.g. the compute worker) for this trace and request;
+  // selected_map() then uses it instead of computing. `values` is (T, T), rows = queries.
+  void provide_map(const AttentionTrace& trace, const MapRequest& request,
+                   std::vector<float> values);
   // Colours the selected map's visible window (transform, in pixels `pixel_width` x
   // `pixel_height`) into the view target; returns its ImTextureID, or nullptr on error.
   void* render_view(const HeatmapTransform& transform, int pixel_width, int pixel_height,

@@ -62,11 +62,7 @@ void row(const char* name, const std::string& value, const char* note = nullptr)
 
 }  // namespace
 
-void draw_cost_panel(const AttentionTrace& trace) {
-  if (!ImGui::Begin("Cost")) {
-    ImGui::End();
-    return;
-  }
+void draw_cost_contents(const AttentionTrace& trace) {
   const AttentionCost cost = attention_cost(trace);
   const int t = trace.tokens_count();
   if (ImGui::BeginTable("##cost", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
@@ -78,14 +74,18 @@ void draw_cost_panel(const AttentionTrace& trace) {
     row("layers x heads", text);
     row("scores per head", format_count(cost.scores_per_head), "T\xC2\xB2");
     if (trace.causal())
-      row("  of which visible", format_count(cost.visible_per_head), "T(T+1)/2 with the causal mask");
+      row("  of which visible", format_count(cost.visible_per_head),
+          "T(T+1)/2 with the causal mask");
     row("scores per layer", format_count(cost.scores_per_layer), "H\xC2\xB7T\xC2\xB2");
     row("scores in all", format_count(cost.scores_total), "L\xC2\xB7H\xC2\xB7T\xC2\xB2");
     if (cost.score_flops > 0)
-      row("q\xC2\xB7k arithmetic", format_count(cost.score_flops) + " flops", "2\xC2\xB7" "D per visible score");
+      row("q\xC2\xB7k arithmetic", format_count(cost.score_flops) + " flops",
+          "2\xC2\xB7"
+          "D per visible score");
     row("attention weights", format_bytes(cost.weight_bytes), "float32, as stored");
     row("Q, K, V", trace.has_qkv() ? format_bytes(cost.qkv_bytes) : std::string("not stored"),
-        "L\xC2\xB7T\xC2\xB7" "3C floats");
+        "L\xC2\xB7T\xC2\xB7"
+        "3C floats");
     std::snprintf(text, sizeof text, "%.1f ms", trace.timings.forward_ms);
     row("last forward pass", text);
     std::snprintf(text, sizeof text, "%.2f ms", trace.timings.tokenize_ms);
@@ -112,7 +112,12 @@ void draw_cost_panel(const AttentionTrace& trace) {
   char overlay[64];
   std::snprintf(overlay, sizeof overlay, "T\xC2\xB2 for T = 0..%d (this text: middle)", span);
   ImGui::PlotLines("##t_squared", curve.data(), kPoints, 0, overlay, 0.0f,
-                   static_cast<float>(span) * span, ImVec2(ImGui::GetContentRegionAvail().x, 60.0f));
+                   static_cast<float>(span) * span,
+                   ImVec2(ImGui::GetContentRegionAvail().x, 60.0f));
+}
+
+void draw_cost_panel(const AttentionTrace& trace) {
+  if (ImGui::Begin("Cost")) draw_cost_contents(trace);
   ImGui::End();
 }
 

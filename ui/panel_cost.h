@@ -13,13 +13,13 @@ namespace attnviz::ui {
 
 // The numbers the panel shows, computed without ImGui (tested).
 struct AttentionCost {
-  int64_t scores_per_head = 0;     // T² (all query-key pairs)
-  int64_t visible_per_head = 0;    // T(T+1)/2 when causal, else T²: the scores softmax uses
-  int64_t scores_per_layer = 0;    // H·T²
-  int64_t scores_total = 0;        // L·H·T²
-  int64_t weight_bytes = 0;        // stored post-softmax weights (causal rows store 0..q)
-  int64_t qkv_bytes = 0;           // (L, T, 3C) floats, 0 without Q/K/V
-  int64_t score_flops = 0;         // 2·D multiply-adds per visible score, all heads and layers
+  int64_t scores_per_head = 0;   // T² (all query-key pairs)
+  int64_t visible_per_head = 0;  // T(T+1)/2 when causal, else T²: the scores softmax uses
+  int64_t scores_per_layer = 0;  // H·T²
+  int64_t scores_total = 0;      // L·H·T²
+  int64_t weight_bytes = 0;      // stored post-softmax weights (causal rows store 0..q)
+  int64_t qkv_bytes = 0;         // (L, T, 3C) floats, 0 without Q/K/V
+  int64_t score_flops = 0;       // 2·D multiply-adds per visible score, all heads and layers
 };
 AttentionCost attention_cost(const AttentionTrace& trace);
 
@@ -30,5 +30,7 @@ std::string format_count(int64_t count);
 
 // Draws the "Cost" window; returns early when it is collapsed.
 void draw_cost_panel(const AttentionTrace& trace);
+// The same inside the current window.
+void draw_cost_contents(const AttentionTrace& trace);
 
 }  // namespace attnviz::ui

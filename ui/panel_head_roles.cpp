@@ -29,20 +29,39 @@ ImU32 role_colour(const std::string& label) {
 
 namespace {
 
-enum Column { kLayer, kHead, kPrevious, kDuplicate, kInduction, kFirst, kDistance, kEntropy,
-              kLabel, kColumnCount };
+enum Column {
+  kLayer,
+  kHead,
+  kPrevious,
+  kDuplicate,
+  kInduction,
+  kFirst,
+  kDistance,
+  kEntropy,
+  kLabel,
+  kColumnCount
+};
 
 double sort_key(const HeadRole& role, int column) {
   switch (column) {
-    case kLayer: return role.layer;
-    case kHead: return role.head;
-    case kPrevious: return role.previous_token;
-    case kDuplicate: return role.duplicate_token;
-    case kInduction: return role.induction;
-    case kFirst: return role.first_token_share;
-    case kDistance: return role.mean_distance;
-    case kEntropy: return role.mean_entropy;
-    default: return 0.0;
+    case kLayer:
+      return role.layer;
+    case kHead:
+      return role.head;
+    case kPrevious:
+      return role.previous_token;
+    case kDuplicate:
+      return role.duplicate_token;
+    case kInduction:
+      return role.induction;
+    case kFirst:
+      return role.first_token_share;
+    case kDistance:
+      return role.mean_distance;
+    case kEntropy:
+      return role.mean_entropy;
+    default:
+      return 0.0;
   }
 }
 
@@ -87,16 +106,11 @@ void score_cell(double value) {
 
 }  // namespace
 
-void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles,
-                           ViewState& view, HeadRolesPanelState& state,
-                           const std::function<void()>& load_probe) {
-  if (!ImGui::Begin("Head roles")) {
-    ImGui::End();
-    return;
-  }
+void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& roles,
+                              ViewState& view, HeadRolesPanelState& state,
+                              const std::function<void()>& load_probe) {
   if (roles.roles.empty()) {
     ImGui::TextDisabled("No heads to describe yet.");
-    ImGui::End();
     return;
   }
   ImGui::BeginDisabled(!load_probe);
@@ -170,6 +184,11 @@ void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& rol
     }
     ImGui::EndTable();
   }
+}
+
+void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles, ViewState& view,
+                           HeadRolesPanelState& state, const std::function<void()>& load_probe) {
+  if (ImGui::Begin("Head roles")) draw_head_roles_contents(trace, roles, view, state, load_probe);
   ImGui::End();
 }
 

@@ -39,8 +39,11 @@ ImU32 role_colour(const std::string& label);
 
 // Draws the "Head roles" window; returns early when it is collapsed. `load_probe` is called
 // when the button is pressed (it may be empty: the button is then disabled).
-void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles,
-                           ViewState& view, HeadRolesPanelState& state,
-                           const std::function<void()>& load_probe);
+// The same inside the current window.
+void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& roles,
+                              ViewState& view, HeadRolesPanelState& state,
+                              const std::function<void()>& load_probe);
+void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles, ViewState& view,
+                           HeadRolesPanelState& state, const std::function<void()>& load_probe);
 
 }  // namespace attnviz::ui

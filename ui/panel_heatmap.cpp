@@ -18,8 +18,12 @@ constexpr float kColourBarWidth = 14.0f;
 constexpr float kColourBarGutter = 56.0f;  // room for the tick labels right of the bar
 constexpr size_t kLabelChars = 10;         // code points shown per axis label
 
-ImVec2 to_imvec(Vec2f v) { return ImVec2(v.x, v.y); }
-Vec2f to_vec(ImVec2 v) { return {v.x, v.y}; }
+ImVec2 to_imvec(Vec2f v) {
+  return ImVec2(v.x, v.y);
+}
+Vec2f to_vec(ImVec2 v) {
+  return {v.x, v.y};
+}
 
 // The panel's layout: label margins, the map rectangle and the colour bar beside it.
 struct Layout {
@@ -72,7 +76,9 @@ void draw_toolbar(const AttentionTrace& trace, const SelectedMap& map, ViewState
   }
   if (view.heatmap_zoom > 1.0f) {
     ImGui::SameLine();
-    ImGui::TextDisabled("zoom %.1fx  (wheel: zoom, drag: pan)", static_cast<double>(view.heatmap_zoom));
+    ImGui::TextDisabled("zoom %.1fx", static_cast<double>(view.heatmap_zoom));
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("wheel: zoom around the cursor; drag: pan; right double-click: fit");
   }
 }
 
@@ -108,7 +114,9 @@ std::optional<Cell> handle_input(const HeatmapTransform& transform, const Layout
   return cell;
 }
 
-// Query labels left of the rows and key labels above the columns, thinned to fit.
+// Query labels left of the rows and key labels above the columns, thinned to fit. Only rows
+// and columns whose centre is on screen get a label; the clip rectangles reach half a line
+// past the map so the first and last labels are whole.
 void draw_axis_labels(ImDrawList* draw_list, const AttentionTrace& trace,
                       const HeatmapTransform& transform, const Layout& layout,
                       std::optional<int> pinned) {
@@ -116,38 +124,42 @@ void draw_axis_labels(ImDrawList* draw_list, const AttentionTrace& trace,
   const int stride = label_stride(transform.scale, line);
   const int tokens = trace.tokens_count();
   const Vec2f low = transform.visible_min(), high = transform.visible_max();
-  const int first = std::max(0, static_cast<int>(std::floor(low.y)) / stride * stride);
-  const int last_row = std::min(tokens - 1, static_cast<int>(std::ceil(high.y)));
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   const ImU32 highlight = IM_COL32(255, 190, 60, 255);
-  draw_list->PushClipRect(ImVec2(layout.map_min.x - layout.row_label_width, layout.map_min.y),
-                          ImVec2(layout.map_min.x, layout.map_max.y), true);
-  for (int q = first; q <= last_row; q += stride) {
+
+  const int first_row = std::max(0, static_cast<int>(std::floor(low.y)) / stride * stride);
+  const int last_row = std::min(tokens - 1, static_cast<int>(std::ceil(high.y)));
+  draw_list->PushClipRect(
+      ImVec2(layout.map_min.x - layout.row_label_width, layout.map_min.y - line * 0.5f),
+      ImVec2(layout.map_min.x, layout.map_max.y + line * 0.5f), true);
+  for (int q = first_row; q <= last_row; q += stride) {
+    const float centre = transform.screen_at({0.0f, q + 0.5f}).y;
+    if (centre < layout.map_min.y || centre > layout.map_max.y) continue;
     const std::string label = token_label(trace.tokens()[q].text, kLabelChars);
-    // Kept inside the map's height so the first and last rows' labels are not cut in half.
-    const float y = std::clamp(transform.screen_at({0.0f, q + 0.5f}).y - line * 0.5f,
-                               layout.map_min.y, layout.map_max.y - line);
     const float width = ImGui::CalcTextSize(label.c_str()).x;
-    draw_list->AddText(ImVec2(layout.map_min.x - width - 4.0f, y),
+    draw_list->AddText(ImVec2(layout.map_min.x - width - 4.0f, centre - line * 0.5f),
                        pinned && *pinned == q ? highlight : text, label.c_str());
   }
   draw_list->PopClipRect();
 
   const int first_column = std::max(0, static_cast<int>(std::floor(low.x)) / stride * stride);
   const int last_column = std::min(tokens - 1, static_cast<int>(std::ceil(high.x)));
-  draw_list->PushClipRect(ImVec2(layout.map_min.x, layout.map_min.y - layout.column_label_height),
-                          ImVec2(layout.map_max.x + line, layout.map_min.y), true);
+  draw_list->PushClipRect(
+      ImVec2(layout.map_min.x - line * 0.5f, layout.map_min.y - layout.column_label_height),
+      ImVec2(layout.map_max.x + line * 0.5f, layout.map_min.y), true);
   for (int k = first_column; k <= last_column; k += stride) {
+    const float centre = transform.screen_at({k + 0.5f, 0.0f}).x;
+    if (centre < layout.map_min.x || centre > layout.map_max.x) continue;
     const std::string label = token_label(trace.tokens()[k].text, kLabelChars);
-    const float x = transform.screen_at({k + 0.5f, 0.0f}).x + line * 0.5f;
-    add_text_vertical(draw_list, ImVec2(x, layout.map_min.y - 4.0f), text, label.c_str());
+    add_text_vertical(draw_list, ImVec2(centre + line * 0.5f, layout.map_min.y - 4.0f), text,
+                      label.c_str());
   }
   draw_list->PopClipRect();
 }
 
 // Outlines the pinned query row and the hovered cell (with its row and column).
-void draw_highlights(ImDrawList* draw_list, const HeatmapTransform& transform,
-                     const Layout& layout, std::optional<int> pinned, std::optional<Cell> hovered) {
+void draw_highlights(ImDrawList* draw_list, const HeatmapTransform& transform, const Layout& layout,
+                     std::optional<int> pinned, std::optional<Cell> hovered) {
   const float cells = static_cast<float>(transform.cells);
   draw_list->PushClipRect(layout.map_min, layout.map_max, true);
   if (pinned) {
@@ -192,23 +204,17 @@ void draw_tooltip(const AttentionTrace& trace, const SelectedMap& map, Cell cell
 
 }  // namespace
 
-void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer) {
-  const bool open = ImGui::Begin("Heatmap", nullptr, ImGuiWindowFlags_NoScrollWithMouse);
-  if (!open) {
-    ImGui::End();
-    return;
-  }
+void draw_heatmap_contents(const AttentionTrace& trace, ViewState& view,
+                           HeatmapRenderer& renderer) {
   const int tokens = trace.tokens_count();
   if (tokens == 0 || trace.layers() == 0 || trace.heads() == 0) {
     ImGui::TextDisabled("No attention yet: type some text.");
-    ImGui::End();
     return;
   }
   if (!renderer.ready()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The heatmap cannot be drawn: %s", renderer.error().c_str());
     ImGui::PopStyleColor();
-    ImGui::End();
     return;
   }
   HeatmapPanelSettings& settings = renderer.panel;
@@ -219,8 +225,9 @@ void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRen
   const Layout layout = compute_layout(origin, ImGui::GetContentRegionAvail(),
                                        settings.show_labels ? widest_label(trace) : 0.0f);
   const Vec2f map_size = {layout.map_max.x - layout.map_min.x, layout.map_max.y - layout.map_min.y};
-  HeatmapTransform transform = make_transform(to_vec(layout.map_min), map_size, tokens,
-                                              view.heatmap_zoom, {view.heatmap_pan_x, view.heatmap_pan_y});
+  HeatmapTransform transform =
+      make_transform(to_vec(layout.map_min), map_size, tokens, view.heatmap_zoom,
+                     {view.heatmap_pan_x, view.heatmap_pan_y});
   const std::optional<Cell> hovered = handle_input(transform, layout, view, settings);
   // Input may have zoomed or panned: draw with the new transform this very frame.
   transform = make_transform(to_vec(layout.map_min), map_size, tokens, view.heatmap_zoom,
@@ -250,9 +257,15 @@ void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRen
     draw_list->AddImage(texture, layout.map_min, layout.map_max, ImVec2(0, 1), ImVec2(1, 0));
   }
   draw_highlights(draw_list, transform, layout, view.pinned_token, hovered);
-  if (settings.show_labels) draw_axis_labels(draw_list, trace, transform, layout, view.pinned_token);
+  if (settings.show_labels)
+    draw_axis_labels(draw_list, trace, transform, layout, view.pinned_token);
   draw_colour_bar(draw_list, layout.bar_min, layout.bar_max, style.value_max, style.gamma);
   if (hovered && !settings.dragging) draw_tooltip(trace, map, *hovered);
+}
+
+void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer) {
+  if (ImGui::Begin("Heatmap", nullptr, ImGuiWindowFlags_NoScrollWithMouse))
+    draw_heatmap_contents(trace, view, renderer);
   ImGui::End();
 }
 

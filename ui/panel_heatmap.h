@@ -13,5 +13,7 @@ namespace attnviz::ui {
 
 // Draws the "Heatmap" window; returns early when it is collapsed.
 void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer);
+// The same inside the current window (a tab of the app's centre view), filling what is left.
+void draw_heatmap_contents(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer);
 
 }  // namespace attnviz::ui

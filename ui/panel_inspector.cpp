@@ -25,8 +25,8 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
   const float* k = detail.keys.data() + static_cast<size_t>(key) * d;
   for (int i = 0; i < d; ++i) result.dot += q[i] * k[i];
   result.masked = key >= trace.row_length(query);
-  result.score = result.masked ? -std::numeric_limits<float>::infinity()
-                               : result.dot * detail.score_scale;
+  result.score =
+      result.masked ? -std::numeric_limits<float>::infinity() : result.dot * detail.score_scale;
   result.weight = trace.weight(detail.layer, detail.head, query, key);
   const auto row = trace.row(detail.layer, detail.head, query);
   result.entropy = entropy(row);
@@ -60,15 +60,14 @@ void draw_vector_strip(const char* id, const float* values, int count, float hei
   for (int i = 0; i < count; ++i) {
     const float extent = values[i] / largest * (height * 0.5f - 1.0f);
     const float x0 = at.x + i * bar, x1 = x0 + std::max(bar - 1.0f, 1.0f);
-    draw_list->AddRectFilled(ImVec2(x0, std::min(mid, mid - extent)),
-                             ImVec2(x1, std::max(mid, mid - extent)),
-                             values[i] >= 0.0f ? IM_COL32(90, 150, 240, 255)
-                                               : IM_COL32(230, 90, 80, 255));
+    draw_list->AddRectFilled(
+        ImVec2(x0, std::min(mid, mid - extent)), ImVec2(x1, std::max(mid, mid - extent)),
+        values[i] >= 0.0f ? IM_COL32(90, 150, 240, 255) : IM_COL32(230, 90, 80, 255));
   }
   draw_list->AddLine(ImVec2(at.x, mid), ImVec2(at.x + width, mid), IM_COL32(120, 120, 130, 255));
   if (ImGui::IsItemHovered()) {
-    const int i = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0,
-                             count - 1);
+    const int i =
+        std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0, count - 1);
     ImGui::SetTooltip("dimension %d: %.4f", i, static_cast<double>(values[i]));
   }
 }
@@ -77,7 +76,8 @@ void draw_numbers(const float* values, int count) {
   std::string line;
   char number[24];
   for (int i = 0; i < count; ++i) {
-    std::snprintf(number, sizeof number, "%s%.3f", i == 0 ? "" : "  ", static_cast<double>(values[i]));
+    std::snprintf(number, sizeof number, "%s%.3f", i == 0 ? "" : "  ",
+                  static_cast<double>(values[i]));
     line += number;
   }
   ImGui::PushTextWrapPos(0.0f);
@@ -85,8 +85,8 @@ void draw_numbers(const float* values, int count) {
   ImGui::PopTextWrapPos();
 }
 
-// The softmax row as bars over the visible keys; the inspected key highlighted. A click on a
-// bar inspects that key. Returns the clicked key.
+// The softmax row as bars over the keys the query sees (a causal row stops at the query);
+// the inspected key highlighted. A click on a bar inspects that key and returns it.
 std::optional<int> draw_softmax_row(const AttentionTrace& trace, std::span<const float> row,
                                     int key) {
   const ImVec2 at = ImGui::GetCursorScreenPos();
@@ -96,27 +96,27 @@ std::optional<int> draw_softmax_row(const AttentionTrace& trace, std::span<const
   ImDrawList* draw_list = ImGui::GetWindowDrawList();
   draw_list->AddRectFilled(at, ImVec2(at.x + width, at.y + height), IM_COL32(30, 30, 36, 255));
   const int keys = static_cast<int>(row.size());
-  const float bar = width / static_cast<float>(trace.tokens_count());
+  const float bar = width / static_cast<float>(std::max(keys, 1));
   float largest = 1e-12f;
   for (float w : row) largest = std::max(largest, w);
   for (int j = 0; j < keys; ++j) {
     const float x0 = at.x + j * bar, x1 = x0 + std::max(bar - (bar > 3.0f ? 1.0f : 0.0f), 1.0f);
     const float top = at.y + height - row[j] / largest * (height - 2.0f);
     draw_list->AddRectFilled(ImVec2(x0, top), ImVec2(x1, at.y + height),
-                             j == key ? kKeyColour : viridis_colour(row[j] / largest));
+                             viridis_colour(row[j] / largest));
   }
-  if (keys < trace.tokens_count())  // masked keys of a causal row
-    draw_list->AddRectFilled(ImVec2(at.x + keys * bar, at.y), ImVec2(at.x + width, at.y + height),
-                             IM_COL32(50, 50, 56, 255));
-  if (ImGui::IsItemHovered()) {
-    const int j = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0,
-                             trace.tokens_count() - 1);
+  if (key < keys) {  // the inspected key: an outlined column, visible even at weight ~0
+    const float x0 = at.x + key * bar;
+    draw_list->AddRect(ImVec2(x0 - 1.0f, at.y),
+                       ImVec2(x0 + std::max(bar, 2.0f) + 1.0f, at.y + height), kKeyColour, 0.0f, 0,
+                       2.0f);
+  }
+  if (ImGui::IsItemHovered() && keys > 0) {
+    const int j =
+        std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - at.x) / bar), 0, keys - 1);
     const std::string label = token_label(trace.tokens()[j].text, 24);
-    if (j < keys)
-      ImGui::SetTooltip("key \"%s\" (%d): %.4f\nclick to inspect this key", label.c_str(), j,
-                        static_cast<double>(row[j]));
-    else
-      ImGui::SetTooltip("key \"%s\" (%d): masked (after the query)", label.c_str(), j);
+    ImGui::SetTooltip("key \"%s\" (%d): %.4f\nclick to inspect this key", label.c_str(), j,
+                      static_cast<double>(row[j]));
     if (clicked) return j;
   }
   return std::nullopt;
@@ -193,7 +193,8 @@ void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
                        static_cast<double>(temperature));
   const float other = math.score_scale / (sqrt_part / temperature);
   if (std::abs(other - 1.0f) > 1e-4f)  // e.g. GPT-2's scale_attn_by_inverse_layer_idx
-    ImGui::Text("\xC3\x97 %.4f (the model's extra scaling of this layer)", static_cast<double>(other));
+    ImGui::Text("\xC3\x97 %.4f (the model's extra scaling of this layer)",
+                static_cast<double>(other));
   if (math.masked) {
     ImGui::TextColored(ImVec4(0.6f, 0.6f, 0.65f, 1.0f),
                        "masked: key after query -> score = -inf, weight 0");
@@ -215,15 +216,10 @@ int argmax(std::span<const float> row) {
 
 }  // namespace
 
-bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
-                          RunOptions& options) {
-  if (!ImGui::Begin("Inspector")) {
-    ImGui::End();
-    return false;
-  }
+bool draw_inspector_contents(const AttentionTrace& trace, ViewState& view, InspectorState& state,
+                             RunOptions& options) {
   if (trace.tokens_count() == 0 || trace.layers() == 0 || trace.heads() == 0) {
     ImGui::TextDisabled("No attention yet: type some text.");
-    ImGui::End();
     return false;
   }
   const int layer = std::clamp(view.layer, 0, trace.layers() - 1);
@@ -245,8 +241,9 @@ bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, Inspecto
   if (!trace.options.reproduces_model()) draw_banner("What-if: not the model's real computation");
 
   if (!trace.has_qkv()) {
-    ImGui::TextWrapped("This attention was imported: it has no queries, keys or values, so only "
-                       "the weights are shown.");
+    ImGui::TextWrapped(
+        "This attention was imported: it has no queries, keys or values, so only "
+        "the weights are shown.");
   } else {
     const TraceFingerprint print = fingerprint(trace);
     if (!state.has_detail || !(state.detail_trace == print) || state.detail_layer != layer ||
@@ -261,14 +258,17 @@ bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, Inspecto
     ImGui::Checkbox("numbers", &state.show_numbers);
     draw_arithmetic(trace, state.detail, math, state.show_numbers);
     ImGui::Spacing();
-    ImGui::TextDisabled("Why divide by sqrt(d_k): q\xC2\xB7k grows with D, and large scores saturate "
-                        "the softmax onto one key.");
+    ImGui::TextDisabled(
+        "Why divide by sqrt(d_k): q\xC2\xB7k grows with D, and large scores saturate "
+        "the softmax onto one key.");
     ImGui::Text("this row's entropy at temperature 1: / sqrt(%d) %.3f nats, unscaled %.3f nats",
                 math.head_dim, static_cast<double>(math.entropy_scaled),
                 static_cast<double>(math.entropy_unscaled));
   }
   ImGui::Separator();
-  ImGui::Text("softmax row of query %d (%zu keys)", query, row.size());
+  ImGui::Text(
+      "softmax row of query %d (%zu keys%s)", query, row.size(),
+      row.size() < static_cast<size_t>(trace.tokens_count()) ? "; later keys are masked" : "");
   if (std::optional<int> clicked = draw_softmax_row(trace, row, key)) {
     state.key = clicked;
   }
@@ -278,6 +278,13 @@ bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, Inspecto
 
   if (!trace.options.causal_mask) state.model_causal = trace.causal();
   const bool changed = draw_what_ifs(state.model_causal, options);
+  return changed;
+}
+
+bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
+                          RunOptions& options) {
+  bool changed = false;
+  if (ImGui::Begin("Inspector")) changed = draw_inspector_contents(trace, view, state, options);
   ImGui::End();
   return changed;
 }

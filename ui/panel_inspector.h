@@ -50,6 +50,9 @@ struct InspectorState {
 // Draws the "Inspector" window; returns early when it is collapsed. `options` holds the
 // RunOptions the app runs with: when the person changes a what-if (or resets), they are
 // edited in place and the function returns true so the app re-runs the model.
+// The same inside the current window.
+bool draw_inspector_contents(const AttentionTrace& trace, ViewState& view, InspectorState& state,
+                             RunOptions& options);
 bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
                           RunOptions& options);
 

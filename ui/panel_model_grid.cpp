@@ -22,8 +22,8 @@ const HeadRole* role_at(const HeadRoleTable* roles, int layer, int head) {
 void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadRoleTable* roles,
                   int layer, int head) {
   const float scale = ImGui::GetIO().DisplayFramebufferScale.x;
-  void* preview = renderer.render_grid_preview(layer, head,
-                                               static_cast<int>(kPreviewPixels * scale + 0.5f));
+  void* preview =
+      renderer.render_grid_preview(layer, head, static_cast<int>(kPreviewPixels * scale + 0.5f));
   ImGui::BeginTooltip();
   ImGui::Text("layer %d \xC2\xB7 head %d", layer, head);
   if (const HeadRole* role = role_at(roles, layer, head)) {
@@ -39,22 +39,18 @@ void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadR
                 role->duplicate_token, role->induction, role->first_token_share);
     ImGui::Text("mean distance %.1f  entropy %.2f nats", role->mean_distance, role->mean_entropy);
   }
-  ImGui::TextDisabled("largest weight %.3f; click to select",
-                      static_cast<double>(atlas.head_max[static_cast<size_t>(layer) * atlas.heads + head]));
+  ImGui::TextDisabled(
+      "largest weight %.3f; click to select",
+      static_cast<double>(atlas.head_max[static_cast<size_t>(layer) * atlas.heads + head]));
   ImGui::EndTooltip();
 }
 
 }  // namespace
 
-void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view,
-                           HeatmapRenderer& renderer, const HeadRoleTable* roles) {
-  if (!ImGui::Begin("Model grid")) {
-    ImGui::End();
-    return;
-  }
+void draw_model_grid_contents(const AttentionTrace& trace, ViewState& view,
+                              HeatmapRenderer& renderer, const HeadRoleTable* roles) {
   if (trace.tokens_count() == 0 || trace.layers() == 0 || trace.heads() == 0) {
     ImGui::TextDisabled("No attention yet: type some text.");
-    ImGui::End();
     return;
   }
   GridSettings& settings = renderer.grid;
@@ -65,7 +61,6 @@ void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view,
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The grid cannot be drawn: %s", renderer.error().c_str());
     ImGui::PopStyleColor();
-    ImGui::End();
     return;
   }
   ImGui::Checkbox("per-head contrast", &settings.per_head_contrast);
@@ -97,9 +92,9 @@ void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view,
   for (int h = 0; h < atlas.heads; ++h) {  // column headers
     std::snprintf(label, sizeof label, "H%d", h);
     const float width = ImGui::CalcTextSize(label).x;
-    draw_list->AddText(ImVec2(origin.x + row_label_width + h * cell.x + (side - width) * 0.5f,
-                              origin.y),
-                       h == view.head ? text : dim, label);
+    draw_list->AddText(
+        ImVec2(origin.x + row_label_width + h * cell.x + (side - width) * 0.5f, origin.y),
+        h == view.head ? text : dim, label);
   }
   const ImVec2 grid_origin(origin.x + row_label_width, origin.y + line + 4.0f);
   std::optional<std::pair<int, int>> hovered;
@@ -141,6 +136,11 @@ void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view,
   ImGui::Dummy(ImVec2(1, 1));
   if (hovered) draw_preview(renderer, atlas, roles, hovered->first, hovered->second);
   ImGui::EndChild();
+}
+
+void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer,
+                           const HeadRoleTable* roles) {
+  if (ImGui::Begin("Model grid")) draw_model_grid_contents(trace, view, renderer, roles);
   ImGui::End();
 }
 

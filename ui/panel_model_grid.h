@@ -14,7 +14,10 @@ namespace attnviz::ui {
 
 // Draws the "Model grid" window; returns early when it is collapsed. `roles` may be null (no
 // labels under the thumbnails).
-void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view,
-                           HeatmapRenderer& renderer, const HeadRoleTable* roles);
+// The same inside the current window (e.g. a tab).
+void draw_model_grid_contents(const AttentionTrace& trace, ViewState& view,
+                              HeatmapRenderer& renderer, const HeadRoleTable* roles);
+void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer,
+                           const HeadRoleTable* roles);
 
 }  // namespace attnviz::ui

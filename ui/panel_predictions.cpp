@@ -9,17 +9,13 @@
 
 namespace attnviz::ui {
 
-void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
-                            const std::function<void(const std::string&)>& append_text) {
-  if (!ImGui::Begin("Predictions")) {
-    ImGui::End();
-    return;
-  }
+void draw_predictions_contents(const AttentionTrace& trace, const ViewState& view,
+                               const std::function<void(const std::string&)>& append_text) {
   const int tokens = trace.tokens_count();
   if (trace.predictions.empty() || tokens == 0) {
-    ImGui::TextWrapped("No next-token predictions: this model has no language-model head "
-                       "(e.g. BERT), or the attention was imported.");
-    ImGui::End();
+    ImGui::TextWrapped(
+        "No next-token predictions: this model has no language-model head "
+        "(e.g. BERT), or the attention was imported.");
     return;
   }
   int position = tokens - 1;
@@ -43,20 +39,26 @@ void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
     const float height = ImGui::GetTextLineHeightWithSpacing();
     // The probability bar sits behind the row's text.
     ImGui::GetWindowDrawList()->AddRectFilled(
-        at, ImVec2(at.x + bar_width * std::clamp(prediction.probability, 0.0f, 1.0f), at.y + height),
+        at,
+        ImVec2(at.x + bar_width * std::clamp(prediction.probability, 0.0f, 1.0f), at.y + height),
         actual != nullptr && prediction.text == *actual ? IM_COL32(80, 160, 90, 150)
                                                         : IM_COL32(70, 110, 190, 150));
     char label[160];
     std::snprintf(label, sizeof label, "%5.1f%%  %s", 100.0 * prediction.probability,
                   token_label(prediction.text, 32).c_str());
     const bool chosen = ImGui::Selectable(label, false, 0, ImVec2(0, 0));
-    const bool entered = ImGui::IsItemFocused() &&
-                         ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false);
+    const bool entered =
+        ImGui::IsItemFocused() && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false);
     if (ImGui::IsItemHovered() && append_text)
       ImGui::SetTooltip("append \"%s\" to the text", token_label(prediction.text, 32).c_str());
     if ((chosen || entered) && append_text) append_text(prediction.text);
     ImGui::PopID();
   }
+}
+
+void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
+                            const std::function<void(const std::string&)>& append_text) {
+  if (ImGui::Begin("Predictions")) draw_predictions_contents(trace, view, append_text);
   ImGui::End();
 }
 

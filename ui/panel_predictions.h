@@ -13,6 +13,9 @@ namespace attnviz::ui {
 
 // Draws the "Predictions" window; returns early when it is collapsed. `append_text` may be
 // empty (rows are then only shown).
+// The same inside the current window.
+void draw_predictions_contents(const AttentionTrace& trace, const ViewState& view,
+                               const std::function<void(const std::string&)>& append_text);
 void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
                             const std::function<void(const std::string&)>& append_text);
 

@@ -51,8 +51,8 @@ std::string compare(const std::vector<float>& got, const std::vector<float>& wan
     }
   }
   if (worst <= tolerance) return "";
-  return "max difference " + std::to_string(worst) + " at index " + std::to_string(at) +
-         " (got " + std::to_string(got[at]) + ", want " + std::to_string(want[at]) + ")";
+  return "max difference " + std::to_string(worst) + " at index " + std::to_string(at) + " (got " +
+         std::to_string(got[at]) + ", want " + std::to_string(want[at]) + ")";
 }
 
 TEST(HeatmapTransform, FitCentresTheMapOnTheLongAxis) {
@@ -283,19 +283,20 @@ TEST(Cost, CountsScoresAndBytes) {
   EXPECT_EQ(format_bytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MiB");
 }
 
-TEST(Colormap, ViridisEndpoints) {
+TEST(Colormap, LutIsTheSharedViridisTable) {
   // matplotlib's viridis: first entry (68, 1, 84), last (253, 231, 37).
-  const auto low = viridis_rgb(0.0f), high = viridis_rgb(1.0f);
-  EXPECT_NEAR(low[0], 68, 3);
-  EXPECT_NEAR(low[1], 1, 3);
-  EXPECT_NEAR(low[2], 84, 3);
-  EXPECT_NEAR(high[0], 253, 3);
-  EXPECT_NEAR(high[1], 231, 3);
-  EXPECT_NEAR(high[2], 37, 3);
+  EXPECT_EQ(viridis_rgb(0.0f), (std::array<uint8_t, 3>{68, 1, 84}));
+  EXPECT_EQ(viridis_rgb(1.0f), (std::array<uint8_t, 3>{253, 231, 37}));
   const std::vector<uint8_t> lut = viridis_rgba_lut();
   ASSERT_EQ(lut.size(), 256u * 4);
-  EXPECT_EQ(lut[255 * 4 + 0], high[0]);
-  EXPECT_EQ(lut[3], 255);
+  for (int i = 0; i < 256; ++i) {
+    // Entry i is what the exporters paint for the value i / 255.
+    const auto rgb = viridis_rgb(static_cast<float>(i) / 255.0f);
+    ASSERT_EQ(lut[i * 4 + 0], rgb[0]) << "entry " << i;
+    ASSERT_EQ(lut[i * 4 + 1], rgb[1]) << "entry " << i;
+    ASSERT_EQ(lut[i * 4 + 2], rgb[2]) << "entry " << i;
+    ASSERT_EQ(lut[i * 4 + 3], 255) << "entry " << i;
+  }
 }
 
 }  // namespace
