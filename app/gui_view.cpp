@@ -2,6 +2,7 @@
 // (numpy .npy or safetensors, with its tokens) in the desktop app. Every view works; the
 // inspector and re-runs are off because there is no model.
 #include <cstdio>
+#include <cstdlib>
 
 #include "app/cli_args.h"
 #include "app/commands.h"
@@ -42,7 +43,15 @@ int run_view(const Args& words) {
   }
   options.exit_after_frames = frames.value().value_or(0);
   if (pin.value()) options.pin_token = static_cast<int>(*pin.value());
-  if (auto seconds = args->value("exit-after-seconds")) options.exit_after_seconds = std::atof(seconds->c_str());
+  if (auto seconds = args->value("exit-after-seconds")) {
+    char* end = nullptr;
+    options.exit_after_seconds = std::strtod(seconds->c_str(), &end);
+    if (seconds->empty() || *end != '\0' || !(options.exit_after_seconds > 0.0)) {
+      std::fprintf(stderr, "attnviz view: option --exit-after-seconds expects a positive number, got '%s'\n",
+                   seconds->c_str());
+      return 2;
+    }
+  }
 
   // Load before opening a window: a bad file is a message on stderr and exit code 1.
   auto trace = load_attention_file(*attention, args->value("tokens").value_or(""));

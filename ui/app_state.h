@@ -57,6 +57,7 @@ struct FlowCache {
   float font_size = -1.0f;
   float line_gap = -1.0f;
   int scrolled_to = -1;             // the pinned token the view last scrolled to
+  int scroll_attempts = 0;          // frames spent scrolling to a new pin
   std::vector<std::string> labels;  // (T) chip_label of each token
   std::vector<float> widths;        // (T) chip widths
   FlowLayout layout;

@@ -28,15 +28,20 @@ void update_flow_cache(FlowCache& cache, const AttentionTrace& trace, const Flow
 }
 
 void scroll_to_pin(FlowCache& cache, std::optional<int> pinned, float margin) {
-  if (!pinned || *pinned == cache.scrolled_to) {
-    if (!pinned) cache.scrolled_to = -1;
+  if (!pinned) {
+    cache.scrolled_to = -1;
     return;
   }
-  cache.scrolled_to = *pinned;
-  if (*pinned >= static_cast<int>(cache.layout.boxes.size())) return;
+  if (*pinned == cache.scrolled_to || *pinned >= static_cast<int>(cache.layout.boxes.size())) return;
   const Rect& box = cache.layout.boxes[*pinned];
   const float top = ImGui::GetScrollY(), bottom = top + ImGui::GetWindowHeight();
-  if (box.y0 - margin >= top && box.y1 <= bottom) return;  // already in view
+  // Done once the pin is on screen; a scroll asked for in a window's first frame is clamped to
+  // a content size ImGui does not know yet, so keep asking for a few frames.
+  if ((box.y0 - margin >= top && box.y1 <= bottom) || ++cache.scroll_attempts > 4) {
+    cache.scrolled_to = *pinned;
+    cache.scroll_attempts = 0;
+    return;
+  }
   ImGui::SetScrollY(std::max(0.0f, box.y0 - margin));
 }
 

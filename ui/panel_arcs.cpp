@@ -215,6 +215,15 @@ void draw_columns_view(const AttentionTrace& trace, const ArcsPanelContext& cont
   params.left_x = 0;
   const int tokens = trace.tokens_count();
   const ColumnsLayout layout = layout_columns(tokens, params);
+  // A newly pinned token scrolls into view (a third from the top).
+  if (view.pinned_token != cache.columns_scrolled_to) {
+    cache.columns_scrolled_to = view.pinned_token;
+    if (view.pinned_token && *view.pinned_token < tokens) {
+      const float y = layout.queries[*view.pinned_token].y0;
+      if (y < ImGui::GetScrollY() || y > ImGui::GetScrollY() + ImGui::GetWindowHeight() - params.row_height)
+        ImGui::SetScrollY(std::max(0.0f, y - ImGui::GetWindowHeight() / 3));
+    }
+  }
 
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("arcs_columns", {2 * params.column_width + params.gap, std::max(1.0f, layout.height)});
@@ -235,16 +244,42 @@ void draw_columns_view(const AttentionTrace& trace, const ArcsPanelContext& cont
   const int first = std::clamp(static_cast<int>(scroll_top / params.row_height) - 1, 0, tokens);
   const int last = std::clamp(static_cast<int>((scroll_top + ImGui::GetWindowHeight()) / params.row_height) + 1, 0, tokens);
   const std::optional<int> focus = view.active_query();
-  // Every visible query's arcs; with a pinned or hovered query, the others fade.
+  // Every visible query's strongest arcs, thin and faded behind the focused (pinned or hovered)
+  // query's, which get top-k and full detail. The cap matters: at T = 1024 the visible rows
+  // would otherwise draw thousands of curves, and a software rasterizer pays for every one.
+  constexpr int kBackgroundTopK = 4;
+  constexpr int kBackgroundSegments = 10;
+  // One neutral series for the background (the mean of the drawn heads), so its cost does not
+  // grow with the number of heads; the colours of the heads belong to the focused query.
+  ViewState combined = view;
+  if (!combines_heads(view.head_mode)) combined.head_mode = HeadMode::kMeanOfHeads;
+  if (view.head_mode == HeadMode::kSingleHead) combined.enabled_heads.assign(trace.heads(), 0);
+  if (view.head_mode == HeadMode::kSingleHead && view.head < trace.heads()) combined.enabled_heads[view.head] = 1;
+  const Rgba neutral = style.light_theme ? Rgba{0.25f, 0.3f, 0.4f, 1} : Rgba{0.75f, 0.8f, 0.9f, 1};
   for (int q = first; q < last; ++q) {
+    if (focus && *focus == q) continue;  // drawn last, on top
+    cache.row.resize(tokens);
+    query_weights(trace, combined, q, view.head, cache.row);
+    for (const ArcPick& pick : pick_arcs(cache.row, view.arc_min_weight, std::min(view.arc_top_k, kBackgroundTopK))) {
+      const Rect from = layout.queries[q].translated(origin.x, origin.y);
+      const Rect to = layout.keys[pick.key].translated(origin.x, origin.y);
+      const Bezier curve = column_arc(from, to);
+      Rgba color = neutral;
+      color.a = arc_alpha(pick.weight) * (focus ? 0.15f : 0.5f);
+      draw->AddBezierCubic(to_imvec(curve.p0), to_imvec(curve.c0), to_imvec(curve.c1),
+                           to_imvec(curve.p1), pack_abgr(color),
+                           std::min(1.5f * s, arc_thickness(pick.weight, s)), kBackgroundSegments);
+    }
+  }
+  // The focused query's arcs on top of the faded ones.
+  if (focus && *focus >= first && *focus < last) {
     for (const ArcSeries& one : series) {
-      series_row(trace, view, q, one, cache.row);
+      series_row(trace, view, *focus, one, cache.row);
       for (const ArcPick& pick : pick_arcs(cache.row, view.arc_min_weight, view.arc_top_k)) {
-        const Rect from = layout.queries[q].translated(origin.x, origin.y);
-        const Rect to = layout.keys[pick.key].translated(origin.x, origin.y);
-        const Bezier curve = column_arc(from, to);
+        const Bezier curve = column_arc(layout.queries[*focus].translated(origin.x, origin.y),
+                                        layout.keys[pick.key].translated(origin.x, origin.y));
         Rgba color = one.color;
-        color.a = arc_alpha(pick.weight) * (focus && *focus != q ? 0.12f : 0.85f);
+        color.a = arc_alpha(pick.weight) * 0.85f;
         draw->AddBezierCubic(to_imvec(curve.p0), to_imvec(curve.c0), to_imvec(curve.c1),
                              to_imvec(curve.p1), pack_abgr(color), arc_thickness(pick.weight, s));
       }

@@ -20,6 +20,7 @@ struct ArcsCache {
   ReceivedCache received;
   std::vector<float> row;   // (T) weights of one query
   std::vector<float> heat;  // (T) chip heat
+  std::optional<int> columns_scrolled_to;  // the pin the two-column view last scrolled to
 };
 
 struct ArcsPanelContext {

@@ -77,6 +77,31 @@ def keyboard_and_models(binary, data, scratch):
         if bad not in s["model_error"] and "config.json" not in s["model_error"]:
             fail(f"the error does not name the folder or the missing file: {s['model_error']}")
         print(f"bad model folder: \"{s['model_error'][:100]}\"; previous model kept")
+
+        # T switches to the light theme; Ctrl+Q quits and the settings (theme, recent models)
+        # and ImGui's ini land in $XDG_CONFIG_HOME/attnviz, never in the working directory.
+        run_command(["xdotool", "mousemove", str(move_away[0] + 5), str(move_away[3] + 250)])
+        click(move_away[0] + 5, move_away[3] + 250)
+        key("t")
+        key("ctrl+q")
+        try:
+            app.process.wait(timeout=15)
+        except Exception:
+            fail("Ctrl+Q did not quit the app within 15 s")
+        settings_path = os.path.join(scratch, "config", "attnviz", "settings.json")
+        if not os.path.isfile(settings_path):
+            fail(f"no settings saved at {settings_path}")
+        with open(settings_path) as f:
+            settings = json.load(f)
+        if settings.get("theme") != "light":
+            fail(f"the theme chosen with T was not remembered: {settings.get('theme')}")
+        if model not in settings.get("recent_models", []):
+            fail(f"the loaded model is not in the recent models: {settings.get('recent_models')}")
+        if not os.path.isfile(os.path.join(scratch, "config", "attnviz", "imgui.ini")):
+            fail("ImGui's ini file is not in the config folder")
+        if os.path.exists(os.path.join(scratch, "imgui.ini")):
+            fail("ImGui wrote imgui.ini into the working directory")
+        print("settings: theme and recent models remembered in $XDG_CONFIG_HOME/attnviz")
     finally:
         app.kill()
 
