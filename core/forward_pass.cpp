@@ -25,6 +25,17 @@ int max_threads() {
 #endif
 }
 
+// The thread count the process started with (OMP_NUM_THREADS or the cores), read once so a
+// ThreadLimit in force on this thread does not lower it.
+int default_threads() {
+#ifdef _OPENMP
+  static const int threads = omp_get_max_threads();
+  return threads;
+#else
+  return 1;
+#endif
+}
+
 int thread_index() {
 #ifdef _OPENMP
   return omp_get_thread_num();
@@ -131,7 +142,30 @@ RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
                    previous->width() != config.width))
     previous = nullptr;
   plan.first = reusable_prefix(tokens, options, plan.causal, previous);
+  // Multiply-adds of the run: projections and MLP (12·C² per row and layer), attention
+  // (2·T·C per row and layer), and the LM head (V·C per row, GPT-2 only).
+  const double rows = plan.rows(), c = config.width, t = plan.tokens;
+  const double lm_head = config.architecture == Architecture::kGpt2 ? config.vocab_size * c : 0.0;
+  const double work = rows * (config.layers * (12.0 * c * c + 2.0 * t * c) + lm_head);
+  // Below ~5 ms of one core, threads cost more than they give on a machine doing other work.
+  constexpr double kWorkPerThread = 200e6;
+  plan.threads = work < kWorkPerThread ? 1 : default_threads();
   return plan;
+}
+
+ThreadLimit::ThreadLimit(int threads) {
+#ifdef _OPENMP
+  saved_ = omp_get_max_threads();
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+}
+
+ThreadLimit::~ThreadLimit() {
+#ifdef _OPENMP
+  omp_set_num_threads(saved_);
+#endif
 }
 
 std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,

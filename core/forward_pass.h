@@ -51,7 +51,23 @@ struct RunPlan {
   int first = 0;   // p: positions [0, p) copied from the previous trace
   bool causal = false;
   std::vector<float> score_scales;  // (L) factor on q·k before softmax
+  int threads = 1;  // OpenMP threads worth using: 1 when the run is too small to split
   int rows() const { return tokens - first; }
+};
+
+// Sets the OpenMP thread count of the calling thread for one run and restores it after.
+// Small runs (a tiny model, or one appended token of a small one) go faster on one thread: on
+// a busy machine every parallel region can wait a scheduler slice for a descheduled helper
+// thread, which turned 4 ms runs into 100-300 ms ones.
+class ThreadLimit {
+ public:
+  explicit ThreadLimit(int threads);
+  ~ThreadLimit();
+  ThreadLimit(const ThreadLimit&) = delete;
+  ThreadLimit& operator=(const ThreadLimit&) = delete;
+
+ private:
+  int saved_ = 1;
 };
 
 // Rejects what the model cannot run: no tokens, more than max_positions, ids outside the

@@ -85,6 +85,7 @@ Result<std::shared_ptr<const AttentionTrace>> Gpt2Model::run(std::span<const Tok
   if (Status valid = validate_run(config_, tokens, options); !valid.ok()) return valid.error();
   const AttentionTrace* ours = history_.produced(previous) ? previous : nullptr;
   const RunPlan plan = plan_run(config_, tokens, options, ours);
+  const ThreadLimit thread_limit(plan.threads);
   std::shared_ptr<AttentionTrace> trace = start_trace(config_, tokens, options, plan, ours);
   scratch_.reserve(config_, plan.tokens, plan.rows(), !options.keep_qkv, options.top_predictions);
 
