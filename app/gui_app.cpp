@@ -425,7 +425,7 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
 
   // Left column: model, text and chips, layers and heads.
   const float model_height = std::round(ImGui::GetFrameHeightWithSpacing() * 4.6f);
-  const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 6.2f);
+  const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 7.0f);
   place(c.origin, {c.left, model_height});
   ui::ModelsPanelContext models_context{&app.settings.recent_models, builtin_model_folder().string(), &app.recorder};
   if (auto folder = ui::draw_models_panel(app.model, models_context); folder && worker)
@@ -446,7 +446,8 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
 
   place({c.origin.x, c.origin.y + c.size.y - heads_height}, {c.left, heads_height});
   ui::HeadsPanelContext heads_context{app.trace ? app.trace->layers() : 0,
-                                      app.trace ? app.trace->heads() : 0, &app.recorder, scale};
+                                      app.trace ? app.trace->heads() : 0, &app.recorder, scale,
+                                      current_roles(app)};
   ui::draw_heads_panel(app.view, heads_context);
 
   draw_center(app, c, scale);
