@@ -340,8 +340,18 @@ void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float 
       if (app.trace) {
         std::function<void()> load_probe;
         if (worker) load_probe = [worker] { worker->run_induction_probe(25); };
+        std::function<void()> show_probe;
+        if (worker && app.probe_trace) {
+          show_probe = [&app, worker] {
+            // Token 0 stands for how every text starts (<|endoftext|>, [CLS]); the rest is text.
+            app.text.text.clear();
+            const std::vector<Token>& tokens = app.probe_trace->tokens();
+            for (size_t i = 1; i < tokens.size(); ++i) app.text.text += tokens[i].text;
+            worker->run_text(app.text.text, app.run_options);
+          };
+        }
         if (const HeadRoleTable* roles = current_roles(app)) {
-          ui::draw_head_roles_panel(*app.trace, *roles, app.view, app.head_roles_panel, load_probe);
+          ui::draw_head_roles_panel(*app.trace, *roles, app.view, app.head_roles_panel, load_probe, show_probe);
         } else {
           draw_loading_window("Head roles", "computing the head roles\xE2\x80\xA6");
         }

@@ -102,7 +102,11 @@ void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
   const float size = ImGui::GetFrameHeight() * 1.25f;
   // With roles, each toggle is a little wider and taller: the number above, the role below.
   const bool with_roles = role_of(context.roles, view.layer, 0) != nullptr;
-  const float width = with_roles ? std::max(size, ImGui::CalcTextSize("first").x + 8 * context.ui_scale) : size;
+  float width = size;
+  for (int h = 0; with_roles && h < context.heads; ++h) {
+    if (const HeadRole* role = role_of(context.roles, view.layer, h))
+      width = std::max(width, ImGui::CalcTextSize(short_role_label(role->label).c_str()).x + 8 * context.ui_scale);
+  }
   const float height = with_roles ? size + ImGui::GetTextLineHeight() * 0.8f : size;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float avail = ImGui::GetContentRegionAvail().x;
