@@ -143,6 +143,13 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
     app.trace_generation = snapshot.trace_generation;
     app.raw_trace = snapshot.trace;  // turned into app.trace by update_view_trace
   }
+  if (snapshot.roles && snapshot.roles_trace == app.raw_trace &&
+      app.head_roles_of != app.raw_trace.get()) {
+    app.head_roles.table = *snapshot.roles;  // a copy: apply_probe writes into it
+    app.head_roles.valid = true;
+    app.head_roles_of = app.raw_trace.get();
+    app.probe_applied_to = nullptr;
+  }
   app.text.running = snapshot.running;
   app.text.progress = snapshot.progress;
   app.text.running_ms = snapshot.running ? std::chrono::duration<double, std::milli>(
@@ -221,10 +228,31 @@ void draw_arcs_window(App& app, float scale) {
   ImGui::End();
 }
 
-void draw_loading_window(const char* name) {
+void draw_loading_window(const char* name, const char* what = "loading the model\xE2\x80\xA6") {
   if (ImGui::Begin(name, nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize))
-    ImGui::TextDisabled("loading the model\xE2\x80\xA6");
+    ImGui::TextDisabled("%s", what);
   ImGui::End();
+}
+
+// The role table of the trace on screen, or null while the worker is still computing it.
+const HeadRoleTable* current_roles(App& app) {
+  if (!app.raw_trace || !app.head_roles.valid || app.head_roles_of != app.raw_trace.get()) return nullptr;
+  return &app.head_roles.table;
+}
+
+// Rollout and the all-layer mean are built on a background thread; the heatmap shows the
+// previous map until this hands the new one over.
+void request_expensive_map(App& app) {
+  ui::HeatmapRenderer& renderer = *app.heatmap_renderer;
+  const ui::MapRequest request = ui::map_request_for(app.view);
+  renderer.panel.map_pending = false;
+  if (!map_is_expensive(request) || renderer.has_map(*app.trace, request)) return;
+  if (auto values = app.map_job.take(*app.trace, request)) {
+    renderer.provide_map(*app.trace, request, std::move(*values));
+    return;
+  }
+  app.map_job.request(app.trace, request);
+  renderer.panel.map_pending = true;
 }
 
 void draw_center(App& app, const Columns& c, float scale) {
@@ -246,6 +274,7 @@ void draw_center(App& app, const Columns& c, float scale) {
       break;
     case CenterTab::kHeatmap:
       if (app.trace) {
+        request_expensive_map(app);
         ui::draw_heatmap_panel(*app.trace, app.view, *app.heatmap_renderer);
       } else {
         draw_loading_window("Heatmap");
@@ -253,8 +282,7 @@ void draw_center(App& app, const Columns& c, float scale) {
       break;
     case CenterTab::kModelGrid:
       if (app.trace) {
-        ui::draw_model_grid_panel(*app.trace, app.view, *app.heatmap_renderer,
-                                  &ui::head_roles_for(*app.trace, app.head_roles));
+        ui::draw_model_grid_panel(*app.trace, app.view, *app.heatmap_renderer, current_roles(app));
       } else {
         draw_loading_window("Model grid");
       }
@@ -264,14 +292,14 @@ void draw_center(App& app, const Columns& c, float scale) {
 
 // The induction probe's scores go into the role table of the trace on screen.
 void apply_probe(App& app) {
-  if (!app.trace || !app.probe_trace) return;
-  const HeadRoleTable& table = ui::head_roles_for(*app.trace, app.head_roles);
-  if (app.probe_applied_to == app.trace.get() || table.layers != app.probe_trace->layers() ||
-      table.heads != app.probe_trace->heads())
+  const HeadRoleTable* table = current_roles(app);
+  if (!table || !app.probe_trace) return;
+  if (app.probe_applied_to == app.head_roles_of || table->layers != app.probe_trace->layers() ||
+      table->heads != app.probe_trace->heads())
     return;
   const std::vector<double> scores = induction_probe_score(*app.probe_trace, app.probe_repeat_length);
   set_induction_from_probe(app.head_roles.table, scores);
-  app.probe_applied_to = app.trace.get();
+  app.probe_applied_to = app.head_roles_of;
 }
 
 void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float scale) {
@@ -310,11 +338,23 @@ void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float 
       break;
     case DetailsTab::kHeadRoles:
       if (app.trace) {
-        apply_probe(app);
         std::function<void()> load_probe;
         if (worker) load_probe = [worker] { worker->run_induction_probe(25); };
-        ui::draw_head_roles_panel(*app.trace, ui::head_roles_for(*app.trace, app.head_roles), app.view,
-                                  app.head_roles_panel, load_probe);
+        std::function<void()> show_probe;
+        if (worker && app.probe_trace) {
+          show_probe = [&app, worker] {
+            // Token 0 stands for how every text starts (<|endoftext|>, [CLS]); the rest is text.
+            app.text.text.clear();
+            const std::vector<Token>& tokens = app.probe_trace->tokens();
+            for (size_t i = 1; i < tokens.size(); ++i) app.text.text += tokens[i].text;
+            worker->run_text(app.text.text, app.run_options);
+          };
+        }
+        if (const HeadRoleTable* roles = current_roles(app)) {
+          ui::draw_head_roles_panel(*app.trace, *roles, app.view, app.head_roles_panel, load_probe, show_probe);
+        } else {
+          draw_loading_window("Head roles", "computing the head roles\xE2\x80\xA6");
+        }
       } else {
         draw_loading_window("Head roles");
       }
@@ -388,13 +428,14 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   const float scale = window.ui_scale();
   app.recorder.clear();
   app.hover_candidate.reset();
+  apply_probe(app);  // before any panel shows the roles (grid labels, head bar, table)
   draw_menu_bar(app, worker);
   const float status_height = ImGui::GetFrameHeight() + 4 * scale;
   const Columns c = compute_columns(app, status_height);
 
   // Left column: model, text and chips, layers and heads.
   const float model_height = std::round(ImGui::GetFrameHeightWithSpacing() * 4.6f);
-  const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 6.2f);
+  const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 7.0f);
   place(c.origin, {c.left, model_height});
   ui::ModelsPanelContext models_context{&app.settings.recent_models, builtin_model_folder().string(), &app.recorder};
   if (auto folder = ui::draw_models_panel(app.model, models_context); folder && worker)
@@ -415,7 +456,8 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
 
   place({c.origin.x, c.origin.y + c.size.y - heads_height}, {c.left, heads_height});
   ui::HeadsPanelContext heads_context{app.trace ? app.trace->layers() : 0,
-                                      app.trace ? app.trace->heads() : 0, &app.recorder, scale};
+                                      app.trace ? app.trace->heads() : 0, &app.recorder, scale,
+                                      current_roles(app)};
   ui::draw_heads_panel(app.view, heads_context);
 
   draw_center(app, c, scale);
@@ -511,6 +553,10 @@ int run_gui(AppOptions options) {
     app.text.text.clear();
     for (const Token& token : app.trace->tokens()) app.text.text += token.text;
     app.view.clamp_to(app.trace->layers(), app.trace->heads(), app.trace->tokens_count());
+    // No worker here: the one imported trace's roles are computed once, before the first frame.
+    app.head_roles.table = compute_head_roles(*app.raw_trace);
+    app.head_roles.valid = true;
+    app.head_roles_of = app.raw_trace.get();
   } else {
     worker = std::make_unique<ComputeWorker>([] { glfwPostEmptyEvent(); });
     const std::string folder = app.options.model_folder ? *app.options.model_folder : builtin_model_folder().string();

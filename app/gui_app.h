@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/map_job.h"
 #include "app/worker.h"
 #include "core/attention_trace.h"
 #include "ui/app_state.h"
@@ -82,8 +83,12 @@ struct App {
   RunOptions run_options;  // what-ifs from the inspector; defaults reproduce the model
   std::unique_ptr<ui::HeatmapRenderer> heatmap_renderer;  // needs the GL context
   ui::InspectorState inspector;
+  // The role table of raw_trace (the worker computes it; `valid` once it has arrived), with the
+  // induction probe's scores written in by apply_probe.
   ui::HeadRolesCache head_roles;
+  const AttentionTrace* head_roles_of = nullptr;  // the raw trace the table describes
   ui::HeadRolesPanelState head_roles_panel;
+  MapJob map_job;  // rollout / all-layer mean for the heatmap, off the UI thread
   std::shared_ptr<const AttentionTrace> probe_trace;  // the induction probe's run, if any
   int probe_repeat_length = 0;
   uint64_t probe_generation = 0;

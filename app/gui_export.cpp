@@ -40,17 +40,20 @@ void export_one(App& app) {
   const ExportFormat format = ui::export_format_of(state);
   const bool data = format == ExportFormat::kJson || format == ExportFormat::kNpy;
   FigureSpec spec;
+  std::shared_ptr<const AttentionTrace> drawn = app.trace;  // figures: exactly what is on screen
   if (!data) {
-    auto built = ui::figure_spec_for_view(*app.trace, app.view, export_view_of(app.center_tab),
-                                          format == ExportFormat::kPng ? state.scale : 1);
+    const std::string view_note = app.view_options.derived.derived ? app.view_options.derived.description : "";
+    auto built = ui::figure_for_view(*app.trace, app.view, export_view_of(app.center_tab),
+                                     format == ExportFormat::kPng ? state.scale : 1, view_note);
     if (!built) return report(state, false, "Export failed: " + built.error().message);
-    spec = built.value();
+    spec = built->spec;
+    if (built->aggregate) drawn = built->aggregate;
   }
   const std::filesystem::path path = ui::export_path_for(state, spec, format);
   const Font* font = data ? nullptr : export_font(app);
   if (!data && !font) return report(state, false, "Export failed: the DejaVu Sans font was not found");
   const auto start = std::chrono::steady_clock::now();
-  if (Status written = export_trace(*app.trace, format, spec, path, font); !written)
+  if (Status written = export_trace(*drawn, format, spec, path, font); !written)
     return report(state, false, "Export failed: " + written.error().message);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   state.last_path = path.string();

@@ -153,6 +153,19 @@ void ComputeWorker::do_run(uint64_t generation, std::unique_lock<std::mutex>& lo
   published_.run_error.clear();
   published_.truncated_from = truncated_from;
   ++published_.trace_generation;
+  publish_roles(last_trace_, lock);
+}
+
+void ComputeWorker::publish_roles(std::shared_ptr<const AttentionTrace> trace,
+                                  std::unique_lock<std::mutex>& lock) {
+  // The trace is on screen first; its roles follow (the UI shows "computing" meanwhile).
+  lock.unlock();
+  if (wake_ui_) wake_ui_();
+  auto roles = std::make_shared<const HeadRoleTable>(compute_head_roles(*trace));
+  lock.lock();
+  if (published_.trace != trace) return;  // a newer trace replaced it meanwhile
+  published_.roles = std::move(roles);
+  published_.roles_trace = std::move(trace);
 }
 
 void ComputeWorker::do_probe(int repeat_length, std::unique_lock<std::mutex>& lock) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "core/analysis/head_roles.h"
 #include "core/attention_trace.h"
 #include "core/model.h"
 
@@ -33,6 +34,10 @@ struct WorkerSnapshot {
   uint64_t trace_generation = 0;                // +1 per published trace
   std::string run_error;                        // last failed run of the newest request
   int truncated_from = 0;                       // > 0: the text had this many tokens, cut to P
+  // Every head's role scores (O(L·H·T²), computed here so the UI never does), published just
+  // after the trace they describe: `roles_trace` says which one (null until they are ready).
+  std::shared_ptr<const HeadRoleTable> roles;
+  std::shared_ptr<const AttentionTrace> roles_trace;
 
   // The induction probe (first token + R random tokens repeated twice), run on request.
   std::shared_ptr<const AttentionTrace> probe_trace;
@@ -71,6 +76,7 @@ class ComputeWorker {
   void do_load(const std::filesystem::path& folder, std::unique_lock<std::mutex>& lock);
   void do_run(uint64_t generation, std::unique_lock<std::mutex>& lock);
   void do_probe(int repeat_length, std::unique_lock<std::mutex>& lock);
+  void publish_roles(std::shared_ptr<const AttentionTrace> trace, std::unique_lock<std::mutex>& lock);
 
   std::function<void()> wake_ui_;
   mutable std::mutex mutex_;

@@ -234,9 +234,13 @@ void downsample_max(const AttentionTrace& trace, int layer, int head, const Thum
   for (int q = 0; q < trace.tokens_count(); ++q) {
     auto row = trace.row(layer, head, q);
     float* dst = out.data() + static_cast<size_t>(q / layout.block) * n;
-    for (size_t k = 0; k < row.size(); ++k) {
-      float& texel = dst[k / layout.block];
-      texel = std::max(texel, row[k] * inverse);
+    // Block by block, so the inner loop has no division (the grid pools L·H·T² weights).
+    const size_t block = static_cast<size_t>(layout.block);
+    for (size_t start = 0, c = 0; start < row.size(); start += block, ++c) {
+      const size_t end = std::min(row.size(), start + block);
+      float best = dst[c];
+      for (size_t k = start; k < end; ++k) best = std::max(best, row[k] * inverse);
+      dst[c] = best;
     }
   }
 }

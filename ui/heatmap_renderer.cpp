@@ -132,6 +132,10 @@ const SelectedMap& HeatmapRenderer::selected_map(const AttentionTrace& trace,
   return map_;
 }
 
+bool HeatmapRenderer::has_map(const AttentionTrace& trace, const MapRequest& request) const {
+  return map_.version != 0 && request == map_.request && fingerprint(trace) == map_trace_;
+}
+
 void HeatmapRenderer::provide_map(const AttentionTrace& trace, const MapRequest& request,
                                   std::vector<float> values) {
   [[maybe_unused]] const size_t tokens = static_cast<size_t>(trace.tokens_count());

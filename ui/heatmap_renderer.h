@@ -33,6 +33,9 @@ struct HeatmapPanelSettings {
   bool show_labels = true;
   bool dragging = false;         // a pan drag started on the map (not a click)
   bool set_hovered_key = false;  // this panel set view.hovered_key (and clears it on leaving)
+  // The view's map is being computed elsewhere (see provide_map): the panel shows the previous
+  // map of the same size, marked as such, instead of computing it on the UI thread.
+  bool map_pending = false;
 };
 
 // Settings of the model grid.
@@ -95,6 +98,10 @@ class HeatmapRenderer {
   // selected_map() then uses it instead of computing. `values` is (T, T), rows = queries.
   void provide_map(const AttentionTrace& trace, const MapRequest& request,
                    std::vector<float> values);
+  // Whether the map of (trace, request) is the one held (selected_map() would not rebuild).
+  bool has_map(const AttentionTrace& trace, const MapRequest& request) const;
+  // The map held now (version 0: none yet), whatever trace and request it was built for.
+  const SelectedMap& last_map() const { return map_; }
   // Colours the selected map's visible window (transform, in pixels `pixel_width` x
   // `pixel_height`) into the view target; returns its ImTextureID, or nullptr on error.
   void* render_view(const HeatmapTransform& transform, int pixel_width, int pixel_height,

@@ -4,8 +4,12 @@
 #include <imgui_stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <system_error>
+
+#include "core/view_trace.h"
+#include "ui/heatmap_math.h"
 
 namespace attnviz::ui {
 
@@ -42,6 +46,11 @@ Result<FigureSpec> figure_spec_for_view(const AttentionTrace& trace, const ViewS
       if (!query) return make_error("pin a token first (click one in the arcs view), then export its arcs");
       spec.token = *query;
       spec.kind = view.head_mode == HeadMode::kSingleHead ? FigureKind::kArcs : FigureKind::kArcsAllHeads;
+      if (spec.kind == FigureKind::kArcsAllHeads) {
+        for (int h = 0; h < trace.heads(); ++h)
+          if (view.head_enabled(h)) spec.heads.push_back(h);
+        if (spec.heads.empty()) return make_error("no head is enabled: turn one on in the head bar, then export");
+      }
       break;
     }
     case ExportView::kHeatmap:
@@ -55,10 +64,42 @@ Result<FigureSpec> figure_spec_for_view(const AttentionTrace& trace, const ViewS
   return spec;
 }
 
+Result<ViewFigure> figure_for_view(const AttentionTrace& trace, const ViewState& view,
+                                   ExportView what, int scale, const std::string& view_note) {
+  auto spec = figure_spec_for_view(trace, view, what, scale);
+  if (!spec) return spec.error();
+  ViewFigure figure{spec.value(), nullptr};
+  figure.spec.view_note = view_note;
+  const HeadMode mode = view.head_mode;
+  const bool aggregated = what != ExportView::kModelGrid && mode != HeadMode::kSingleHead &&
+                          !(what == ExportView::kArcs && mode == HeadMode::kMultiHead);
+  if (!aggregated) return figure;
+  const AggregateChoice choice = aggregate_choice(map_request_for(view), trace.heads());
+  if (choice.mode != AggregateMode::kHead && choice.mode != AggregateMode::kRollout &&
+      choice.mode != AggregateMode::kAllMean && choice.heads.empty())
+    return make_error("no head is enabled: turn one on in the head bar, then export");
+  figure.aggregate = aggregate_trace(trace, choice);
+  figure.spec.kind = what == ExportView::kArcs ? FigureKind::kArcs : FigureKind::kHeatmap;
+  figure.spec.layer = 0;
+  figure.spec.head = 0;
+  figure.spec.heads.clear();
+  figure.spec.source_label = describe_aggregate(choice);
+  if (Status valid = validate_figure_spec(*figure.aggregate, figure.spec); !valid) return valid.error();
+  return figure;
+}
+
 fs::path export_path_for(const ExportUiState& state, const FigureSpec& spec, ExportFormat format) {
   std::string name = state.file_stem.empty() ? "attention" : state.file_stem;
   const bool data = format == ExportFormat::kJson || format == ExportFormat::kNpy;
-  if (!data) {
+  if (!data && !spec.source_label.empty()) {
+    // An aggregate: its label ("mean of layer 2") names the file, not layer 0 head 0.
+    name += spec.kind == FigureKind::kArcs ? "-arcs-" : "-heatmap-";
+    for (char c : spec.source_label) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+    if (spec.kind == FigureKind::kArcs) {
+      name += "-t";
+      name += std::to_string(spec.token);
+    }
+  } else if (!data) {
     switch (spec.kind) {
       case FigureKind::kArcs:
         name += "-arcs-L" + std::to_string(spec.layer) + "-H" + std::to_string(spec.head) + "-t" +

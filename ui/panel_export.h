@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "core/attention_trace.h"
@@ -32,6 +33,16 @@ void draw_export_panel(ExportUiState& state, const ExportPanelContext& context);
 // the grid. An Error says what is missing (e.g. no token pinned for arcs).
 Result<FigureSpec> figure_spec_for_view(const AttentionTrace& trace, const ViewState& view,
                                         ExportView what, int scale);
+// What an export of the view draws, exactly what is on screen: the spec (multi-head arcs: the
+// enabled heads only; `view_note`, e.g. the derived view's description, in the title) and, for a
+// view that shows an aggregate of heads (mean, max, all layers, rollout; the multi-head
+// heatmap is the mean of the enabled heads), the one-head trace holding it.
+struct ViewFigure {
+  FigureSpec spec;
+  std::shared_ptr<const AttentionTrace> aggregate;  // null: draw the trace itself
+};
+Result<ViewFigure> figure_for_view(const AttentionTrace& trace, const ViewState& view,
+                                   ExportView what, int scale, const std::string& view_note = "");
 ExportFormat export_format_of(const ExportUiState& state);
 // folder/stem-<view>-L<layer>-H<head>[-t<token>].<ext>, with -2, -3… appended when a file of
 // that name exists, so an export never overwrites what the person already has.

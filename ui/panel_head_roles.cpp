@@ -108,7 +108,8 @@ void score_cell(double value) {
 
 void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& roles,
                               ViewState& view, HeadRolesPanelState& state,
-                              const std::function<void()>& load_probe) {
+                              const std::function<void()>& load_probe,
+                              const std::function<void()>& show_probe) {
   if (roles.roles.empty()) {
     ImGui::TextDisabled("No heads to describe yet.");
     return;
@@ -116,6 +117,13 @@ void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& 
   ImGui::BeginDisabled(!load_probe);
   if (ImGui::Button("Load induction probe") && load_probe) load_probe();
   ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!show_probe);
+  if (ImGui::Button("Show probe text") && show_probe) show_probe();
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Put the probe's tokens in the text box: pin a token of the second copy to see "
+                      "an induction head attend to the token after its first occurrence.");
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered()) {
@@ -187,8 +195,10 @@ void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& 
 }
 
 void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles, ViewState& view,
-                           HeadRolesPanelState& state, const std::function<void()>& load_probe) {
-  if (ImGui::Begin("Head roles")) draw_head_roles_contents(trace, roles, view, state, load_probe);
+                           HeadRolesPanelState& state, const std::function<void()>& load_probe,
+                           const std::function<void()>& show_probe) {
+  if (ImGui::Begin("Head roles"))
+    draw_head_roles_contents(trace, roles, view, state, load_probe, show_probe);
   ImGui::End();
 }
 

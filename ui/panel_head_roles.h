@@ -40,10 +40,14 @@ ImU32 role_colour(const std::string& label);
 // Draws the "Head roles" window; returns early when it is collapsed. `load_probe` is called
 // when the button is pressed (it may be empty: the button is then disabled).
 // The same inside the current window.
+// `show_probe` (empty until a probe has run: the button is then disabled) puts the probe's
+// tokens in the text box, so the views show its induction arcs.
 void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& roles,
                               ViewState& view, HeadRolesPanelState& state,
-                              const std::function<void()>& load_probe);
+                              const std::function<void()>& load_probe,
+                              const std::function<void()>& show_probe = {});
 void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles, ViewState& view,
-                           HeadRolesPanelState& state, const std::function<void()>& load_probe);
+                           HeadRolesPanelState& state, const std::function<void()>& load_probe,
+                           const std::function<void()>& show_probe = {});
 
 }  // namespace attnviz::ui

@@ -42,7 +42,21 @@ void cycle_head_mode(ViewState& view) {
   }
 }
 
+std::string short_role_label(const std::string& label) {
+  if (label == "induction") return "ind";
+  if (label == "mixed") return "mix";
+  return label;
+}
+
 namespace {
+
+// The role of (layer, head) in the table, or null when the table is missing or of another model.
+const HeadRole* role_of(const HeadRoleTable* roles, int layer, int head) {
+  if (!roles || layer < 0 || layer >= roles->layers || head < 0 || head >= roles->heads ||
+      roles->roles.size() != static_cast<size_t>(roles->layers) * roles->heads)
+    return nullptr;
+  return &roles->at(layer, head);
+}
 
 void record_item(LayoutRecorder& recorder, std::string name) {
   const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -86,9 +100,17 @@ void draw_mode_selector(ViewState& view, const HeadsPanelContext& context) {
 void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
   const bool light = view.theme == Theme::kLight;
   const float size = ImGui::GetFrameHeight() * 1.25f;
+  // With roles, each toggle is a little wider and taller: the number above, the role below.
+  const bool with_roles = role_of(context.roles, view.layer, 0) != nullptr;
+  float width = size;
+  for (int h = 0; with_roles && h < context.heads; ++h) {
+    if (const HeadRole* role = role_of(context.roles, view.layer, h))
+      width = std::max(width, ImGui::CalcTextSize(short_role_label(role->label).c_str()).x + 8 * context.ui_scale);
+  }
+  const float height = with_roles ? size + ImGui::GetTextLineHeight() * 0.8f : size;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float avail = ImGui::GetContentRegionAvail().x;
-  const int per_row = std::max(1, static_cast<int>((avail + spacing) / (size + spacing)));
+  const int per_row = std::max(1, static_cast<int>((avail + spacing) / (width + spacing)));
   const bool single = view.head_mode == HeadMode::kSingleHead;
   for (int h = 0; h < context.heads; ++h) {
     if (h % per_row != 0) ImGui::SameLine();
@@ -103,20 +125,43 @@ void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
     ImGui::PushStyleColor(ImGuiCol_Text, luminance > 0.5f ? ImVec4{0.05f, 0.05f, 0.05f, 1}
                                                           : ImVec4{0.95f, 0.95f, 0.95f, 1});
     const std::string label = std::to_string(h);
-    if (ImGui::Button(label.c_str(), {size, size})) click_head(view, h, context.heads);
+    const HeadRole* role = role_of(context.roles, view.layer, h);
+    if (ImGui::Button(role ? "##head" : label.c_str(), {width, height})) click_head(view, h, context.heads);
+    if (role) {
+      // Number and role centred in the button, in the button's text colour.
+      const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+      const std::string short_label = short_role_label(role->label);
+      const ImVec2 number = ImGui::CalcTextSize(label.c_str());
+      const ImVec2 text = ImGui::CalcTextSize(short_label.c_str());
+      const float gap = (height - number.y - text.y) / 3.0f;
+      ImDrawList* draw_list = ImGui::GetWindowDrawList();
+      const ImU32 ink = ImGui::GetColorU32(ImGuiCol_Text);
+      draw_list->AddText({(a.x + b.x - number.x) * 0.5f, a.y + gap}, ink, label.c_str());
+      draw_list->AddText({(a.x + b.x - text.x) * 0.5f, b.y - gap - text.y}, ink, short_label.c_str());
+    }
     if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
       // The first click of the double-click toggled it; solo wins.
       solo_head(view, h, context.heads);
     }
-    if (on && view.head == h && !single) {
+    if (on && view.head == h && !single) {  // the focused head: a ring
       const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
       ImGui::GetWindowDrawList()->AddRect({a.x - 2, a.y - 2}, {b.x + 2, b.y + 2},
                                           ImGui::GetColorU32(ImGuiCol_Text), 4.0f, 0, 1.5f);
     }
     ImGui::PopStyleColor(4);
     if (ImGui::IsItemHovered()) {
-      ImGui::SetTooltip("head %d of layer %d\nclick: %s \xC2\xB7 double-click: solo \xC2\xB7 key %d",
-                        h, view.layer, single ? "show this head" : "toggle", h + 1);
+      ImGui::BeginTooltip();
+      ImGui::Text("head %d of layer %d\nclick: %s \xC2\xB7 double-click: solo \xC2\xB7 key %d", h, view.layer,
+                  single ? "show this head" : "toggle", h + 1);
+      if (role) {
+        ImGui::Separator();
+        ImGui::Text("role: %s", role->label.c_str());
+        ImGui::Text("prev %.3f \xC2\xB7 dup %.3f \xC2\xB7 induction %.3f", role->previous_token,
+                    role->duplicate_token, role->induction);
+        ImGui::Text("first %.3f \xC2\xB7 self %.3f \xC2\xB7 dist %.1f \xC2\xB7 entropy %.2f", role->first_token_share,
+                    role->self_share, role->mean_distance, role->mean_entropy);
+      }
+      ImGui::EndTooltip();
     }
     record_item(*context.recorder, "head." + std::to_string(h));
     ImGui::PopID();

@@ -3,6 +3,9 @@
 // head. In single-head mode a click selects the head drawn.
 #pragma once
 
+#include <string>
+
+#include "core/analysis/head_roles.h"
 #include "ui/layout_recorder.h"
 #include "ui/view_state.h"
 
@@ -13,7 +16,13 @@ struct HeadsPanelContext {
   int heads = 0;
   LayoutRecorder* recorder = nullptr;
   float ui_scale = 1.0f;
+  // Every head's role scores (null while the worker computes them): each toggle shows its
+  // head's label ("prev", "ind", ...) under the number, the scores in its tooltip.
+  const HeadRoleTable* roles = nullptr;
 };
+
+// A role label short enough for a head toggle: "induction" -> "ind", "mixed" -> "mix".
+std::string short_role_label(const std::string& label);
 
 void draw_heads_panel(ViewState& view, const HeadsPanelContext& context);
 

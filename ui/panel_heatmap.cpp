@@ -218,8 +218,18 @@ void draw_heatmap_contents(const AttentionTrace& trace, ViewState& view,
     return;
   }
   HeatmapPanelSettings& settings = renderer.panel;
-  const SelectedMap& map = renderer.selected_map(trace, map_request_for(view));
+  const MapRequest request = map_request_for(view);
+  const bool waiting = settings.map_pending && !renderer.has_map(trace, request);
+  if (waiting && (renderer.last_map().version == 0 || renderer.last_map().tokens != tokens)) {
+    ImGui::TextDisabled("computing %s\xE2\x80\xA6", map_title(request, trace.heads()).c_str());
+    return;
+  }
+  const SelectedMap& map = waiting ? renderer.last_map() : renderer.selected_map(trace, request);
   draw_toolbar(trace, map, view, settings);
+  if (waiting) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(computing %s\xE2\x80\xA6)", map_title(request, trace.heads()).c_str());
+  }
 
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const Layout layout = compute_layout(origin, ImGui::GetContentRegionAvail(),

@@ -70,6 +70,8 @@ Status validate_figure_spec(const AttentionTrace& trace, const FigureSpec& spec)
   if (one_head && (spec.head < 0 || spec.head >= trace.heads())) {
     return range("head", spec.head, trace.heads());
   }
+  for (int head : spec.heads)
+    if (head < 0 || head >= trace.heads()) return range("head", head, trace.heads());
   const bool arcs = spec.kind == FigureKind::kArcs || spec.kind == FigureKind::kArcsAllHeads;
   if (arcs && (spec.token < 0 || spec.token >= trace.tokens_count())) {
     return make_error("token " + std::to_string(spec.token) +
@@ -168,25 +170,34 @@ std::string figure_title(const AttentionTrace& trace, const FigureSpec& spec) {
   const std::string model = !spec.model_name.empty()    ? spec.model_name
                             : !trace.model_name.empty() ? trace.model_name
                                                         : "attention";
+  const std::string note = spec.view_note.empty() ? "" : " \u00B7 " + spec.view_note;
   std::string title = model;
-  title += " \u00B7 layer " + std::to_string(spec.layer);
-  switch (spec.kind) {
-    case FigureKind::kHeatmap:
+  if (!spec.source_label.empty()) {
+    title += " \u00B7 " + spec.source_label;
+  } else if (spec.kind != FigureKind::kGrid) {
+    title += " \u00B7 layer " + std::to_string(spec.layer);
+    if (spec.kind == FigureKind::kArcsAllHeads) {
+      title += spec.heads.empty() || static_cast<int>(spec.heads.size()) == trace.heads()
+                   ? " \u00B7 all heads"
+                   : " \u00B7 " + std::to_string(spec.heads.size()) + " of " +
+                         std::to_string(trace.heads()) + " heads";
+    } else {
       title += " \u00B7 head " + std::to_string(spec.head);
-      break;
+    }
+  }
+  switch (spec.kind) {
     case FigureKind::kGrid:
       return model + " \u00B7 all " + std::to_string(trace.layers()) + " layers \u00D7 " +
              std::to_string(trace.heads()) + " heads \u00B7 \u201C" + text_excerpt(trace, 60) +
-             "\u201D";
+             "\u201D" + note;
     case FigureKind::kArcs:
-      title += " \u00B7 head " + std::to_string(spec.head);
-      [[fallthrough]];
     case FigureKind::kArcsAllHeads:
-      if (spec.kind == FigureKind::kArcsAllHeads) title += " \u00B7 all heads";
       return title + " \u00B7 from token " + std::to_string(spec.token) + " \u201C" +
-             truncate_utf8(display_token(trace.tokens()[spec.token].text), 24) + "\u201D";
+             truncate_utf8(display_token(trace.tokens()[spec.token].text), 24) + "\u201D" + note;
+    case FigureKind::kHeatmap:
+      break;
   }
-  return title + " \u00B7 \u201C" + text_excerpt(trace, 60) + "\u201D";
+  return title + " \u00B7 \u201C" + text_excerpt(trace, 60) + "\u201D" + note;
 }
 
 float add_header(Figure& figure, const Font& font, const Palette& palette, const std::string& title,

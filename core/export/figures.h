@@ -33,6 +33,14 @@ struct FigureSpec {
   Theme theme = Theme::kLight;
   std::string title;       // empty: "model · layer L · head H · text…"
   std::string model_name;  // the model in the default title; empty: the trace's model_name
+  // kArcsAllHeads: the heads drawn (and in the legend), e.g. the heads enabled on screen;
+  // empty: every head of the layer.
+  std::vector<int> heads;
+  // Replaces "layer L · head H" / "layer L · all heads" in the default title, e.g. "mean of
+  // layer 2" when the trace drawn is an aggregate (core/view_trace.h aggregate_trace).
+  std::string source_label;
+  // Appended to the default title, e.g. the derived view on screen ("words, token 0 hidden").
+  std::string view_note;
 };
 
 // Colours of a theme, shared by the figures (and usable by the GUI for the same look).

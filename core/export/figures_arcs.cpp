@@ -96,12 +96,20 @@ struct DrawnArc {
   float weight;
 };
 
-// Arcs of the figure: one head, or every head of the layer (strongest kMaxArcs overall).
+// The heads a figure draws: spec.head, or spec.heads (empty: every head of the layer).
+std::vector<int> drawn_heads(const AttentionTrace& trace, const FigureSpec& spec) {
+  if (spec.kind != FigureKind::kArcsAllHeads) return {spec.head};
+  if (!spec.heads.empty()) return spec.heads;
+  std::vector<int> heads(trace.heads());
+  for (int h = 0; h < trace.heads(); ++h) heads[h] = h;
+  return heads;
+}
+
+// Arcs of the figure: one head, or the heads of the layer (strongest kMaxArcs overall).
 std::vector<DrawnArc> collect_arcs(const AttentionTrace& trace, const FigureSpec& spec,
                                    int* candidates) {
   std::vector<DrawnArc> arcs;
-  const bool all_heads = spec.kind == FigureKind::kArcsAllHeads;
-  for (int h = all_heads ? 0 : spec.head; h < (all_heads ? trace.heads() : spec.head + 1); ++h) {
+  for (int h : drawn_heads(trace, spec)) {
     for (const ArcWeight& arc :
          select_arcs(trace, spec.layer, h, spec.token, kArcThreshold, trace.tokens_count())) {
       arcs.push_back({h, arc.key, arc.weight});
@@ -114,9 +122,10 @@ std::vector<DrawnArc> collect_arcs(const AttentionTrace& trace, const FigureSpec
   return arcs;
 }
 
-void add_head_legend(Figure& figure, const Font& font, const Palette& palette, int heads, float y) {
+void add_head_legend(Figure& figure, const Font& font, const Palette& palette,
+                     const std::vector<int>& heads, float y) {
   float x = kMargin;
-  for (int h = 0; h < heads; ++h) {
+  for (int h : heads) {
     const std::string label = "H" + std::to_string(h);
     add_rect(figure, x, y - 9.0f, 16.0f, 4.0f, head_color(h));
     add_text(figure, x + 20.0f, y, label, kLabelSize, palette.text);
@@ -143,7 +152,7 @@ Figure build_arcs_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   float top = add_header(figure, font, palette, figure_title(trace, spec), subtitle,
                          figure.width - 2 * kMargin);
   if (all_heads) {
-    add_head_legend(figure, font, palette, trace.heads(), top);
+    add_head_legend(figure, font, palette, drawn_heads(trace, spec), top);
     top += 10.0f;
   }
 

@@ -15,6 +15,7 @@
 
 #include "core/attention_trace.h"
 #include "core/export/colormap.h"
+#include "core/export/figure_parts.h"
 #include "core/export/figures.h"
 #include "core/export/font.h"
 #include "core/export/png.h"
@@ -356,6 +357,56 @@ TEST(Arcs, OneCurvePerAttendedKeyAndHighlightedToken) {
     const Rgba c = head_color(h);
     EXPECT_TRUE(all_image.contains({c.r, c.g, c.b})) << "legend swatch of head " << h;
   }
+}
+
+// Arc curves of a figure drawn in head h's colour (any opacity).
+int curves_of_head(const Figure& figure, int h) {
+  const Rgba c = head_color(h);
+  int count = 0;
+  for (const Shape& shape : figure.shapes)
+    if (const auto* path = std::get_if<PathShape>(&shape);
+        path && path->segments.size() == 1 && path->segments[0].kind == PathSegment::Kind::kCubic &&
+        path->stroke.r == c.r && path->stroke.g == c.g && path->stroke.b == c.b)
+      ++count;
+  return count;
+}
+
+TEST(Arcs, OnlyTheListedHeadsAreDrawn) {
+  const AttentionTrace trace = five_tokens();
+  FigureSpec spec;
+  spec.kind = FigureKind::kArcsAllHeads;
+  spec.layer = 1;
+  spec.token = 4;
+  Figure all;
+  render_png(trace, spec, &all);
+  for (int h = 0; h < 3; ++h)
+    ASSERT_GT(curves_of_head(all, h), 0) << "head " << h << " has arcs when every head is drawn";
+  spec.heads = {0, 2};  // head 1 disabled on screen
+  Figure some;
+  const Image image = render_png(trace, spec, &some);
+  EXPECT_EQ(curves_of_head(some, 1), 0) << "a disabled head's arcs were drawn";
+  EXPECT_EQ(curves_of_head(some, 0), curves_of_head(all, 0));
+  EXPECT_EQ(curves_of_head(some, 2), curves_of_head(all, 2));
+  const Rgba off = head_color(1);
+  EXPECT_FALSE(image.contains({off.r, off.g, off.b})) << "the legend lists the disabled head";
+  EXPECT_NE(figure_parts::figure_title(trace, spec).find("2 of 3 heads"), std::string::npos) << figure_parts::figure_title(trace, spec);
+  spec.heads = {3};
+  EXPECT_FALSE(validate_figure_spec(trace, spec).ok()) << "head 3 of a 3-head trace";
+}
+
+TEST(Spec, TitleNamesTheSourceAndTheView) {
+  const AttentionTrace trace = five_tokens();
+  FigureSpec spec;
+  spec.layer = 1;
+  spec.head = 2;
+  const std::string plain = figure_parts::figure_title(trace, spec);
+  EXPECT_NE(plain.find("layer 1 \u00B7 head 2"), std::string::npos) << plain;
+  spec.source_label = "mean of layer 1";
+  spec.view_note = "words, token 0 hidden";
+  const std::string title = figure_parts::figure_title(trace, spec);
+  EXPECT_EQ(title.find("head 2"), std::string::npos) << title;
+  EXPECT_NE(title.find("mean of layer 1"), std::string::npos) << title;
+  EXPECT_NE(title.find("words, token 0 hidden"), std::string::npos) << title;
 }
 
 TEST(Spec, OutOfRangeNamesTheValidRange) {

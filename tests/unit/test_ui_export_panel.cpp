@@ -54,6 +54,50 @@ TEST(ExportPanel, FigureFollowsTheView) {
   EXPECT_FALSE(figure_spec_for_view(trace, view, ExportView::kHeatmap, 3).ok()) << "scale 3";
 }
 
+TEST(ExportPanel, FigureDrawsOnlyWhatIsOnScreen) {
+  AttentionTrace trace = small_trace();
+  // Distinct heads of layer 1, so the mean and max differ from any one head.
+  for (int h = 0; h < 3; ++h) {
+    auto row = trace.mutable_row(1, h, 2);
+    std::fill(row.begin(), row.end(), 0.0f);
+    row[h] = 1.0f;
+  }
+  ViewState view;
+  view.layer = 1;
+  view.pinned_token = 2;
+  view.enabled_heads = {1, 0, 1};
+  view.head_mode = HeadMode::kMultiHead;
+  auto multi = figure_for_view(trace, view, ExportView::kArcs, 1, "words");
+  ASSERT_TRUE(multi.ok()) << multi.error().message;
+  EXPECT_EQ(multi->aggregate, nullptr);
+  EXPECT_EQ(multi->spec.kind, FigureKind::kArcsAllHeads);
+  EXPECT_EQ(multi->spec.heads, (std::vector<int>{0, 2})) << "head 1 is disabled on screen";
+  EXPECT_EQ(multi->spec.view_note, "words");
+
+  view.head_mode = HeadMode::kMeanOfHeads;
+  auto mean = figure_for_view(trace, view, ExportView::kArcs, 1);
+  ASSERT_TRUE(mean.ok()) << mean.error().message;
+  ASSERT_NE(mean->aggregate, nullptr);
+  EXPECT_EQ(mean->spec.kind, FigureKind::kArcs);
+  ASSERT_EQ(mean->aggregate->layers(), 1);
+  ASSERT_EQ(mean->aggregate->heads(), 1);
+  const float expected[3] = {0.5f, 0.0f, 0.5f};  // mean of heads 0 and 2 only
+  for (int k = 0; k < 3; ++k)
+    EXPECT_FLOAT_EQ(mean->aggregate->weight(0, 0, 2, k), expected[k]) << "key " << k;
+  EXPECT_NE(mean->spec.source_label.find("mean"), std::string::npos) << mean->spec.source_label;
+
+  view.head_mode = HeadMode::kMaxOfHeads;
+  auto max = figure_for_view(trace, view, ExportView::kHeatmap, 1);
+  ASSERT_TRUE(max.ok()) << max.error().message;
+  ASSERT_NE(max->aggregate, nullptr);
+  EXPECT_EQ(max->spec.kind, FigureKind::kHeatmap);
+  EXPECT_FLOAT_EQ(max->aggregate->weight(0, 0, 2, 1), 0.0f) << "disabled head 1 leaked into the max";
+
+  view.enabled_heads = {0, 0, 0};
+  view.head_mode = HeadMode::kMultiHead;
+  EXPECT_FALSE(figure_for_view(trace, view, ExportView::kArcs, 1).ok()) << "no head enabled";
+}
+
 TEST(ExportPanel, NamesNeverOverwriteAndUnwritableFoldersAreErrors) {
   const fs::path folder = fs::temp_directory_path() / ("attnviz_export_" + std::to_string(::getpid()));
   fs::remove_all(folder);
