@@ -1,5 +1,8 @@
 #include "app/map_job.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -29,6 +32,8 @@ void MapJob::request(std::shared_ptr<const AttentionTrace> trace, const ui::MapR
   Job job{trace, request, {}};
   // The thread keeps the trace alive through its own shared pointer.
   job.values = std::async(std::launch::async, [trace, request] {
+    // Below the UI thread, so the frames drawn meanwhile (llvmpipe renders on the CPU) keep up.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
     std::vector<float> values;
     ui::build_map(*trace, request, values);
     return values;

@@ -1,5 +1,8 @@
 #include "app/worker.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -55,6 +58,8 @@ WorkerSnapshot ComputeWorker::snapshot() const {
 }
 
 void ComputeWorker::loop() {
+  // Below the UI thread: a long run or role table must not slow the frames drawn meanwhile.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   std::unique_lock lock(mutex_);
   while (true) {
     wake_worker_.wait(lock, [this] {
