@@ -111,6 +111,11 @@ void save_settings_from(App& app, const DesktopWindow& window) {
 }
 
 void request_model(App& app, ComputeWorker& worker, const std::string& folder) {
+  if (is_attention_file(folder)) {
+    open_attention_file(app, folder);
+    return;
+  }
+  leave_imported_attention(app, worker);
   app.requested_folder = folder;
   app.model.error.clear();
   worker.load_model(folder);
@@ -139,7 +144,7 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
     app.model_error_generation = snapshot.model_error_generation;
     app.model.error = snapshot.model_error;
   }
-  if (snapshot.trace_generation != app.trace_generation && snapshot.trace) {
+  if (snapshot.trace_generation != app.trace_generation && snapshot.trace && !app.model.imported) {
     app.trace_generation = snapshot.trace_generation;
     app.raw_trace = snapshot.trace;  // turned into app.trace by update_view_trace
   }
@@ -437,7 +442,8 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   const float model_height = std::round(ImGui::GetFrameHeightWithSpacing() * 4.6f);
   const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 7.0f);
   place(c.origin, {c.left, model_height});
-  ui::ModelsPanelContext models_context{&app.settings.recent_models, builtin_model_folder().string(), &app.recorder};
+  ui::ModelsPanelContext models_context{&app.settings.recent_models, builtin_model_folder().string(), &app.recorder,
+                                        /*can_open=*/worker != nullptr};
   if (auto folder = ui::draw_models_panel(app.model, models_context); folder && worker)
     request_model(app, *worker, *folder);
 

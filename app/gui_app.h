@@ -72,6 +72,7 @@ struct App {
   uint64_t model_generation = 0;
   uint64_t model_error_generation = 0;
   std::string requested_folder;  // the load in flight, remembered in recent models on success
+  std::string text_before_import;  // the typed text, back when the model view returns
 
   ui::ArcsCache arcs_cache;
   ui::ReceivedCache text_received;
@@ -114,5 +115,12 @@ void handle_shortcuts(App& app);
 
 // gui_export.cpp
 void carry_out_exports(App& app);
+
+// gui_import.cpp: attention files opened from the model box or dropped on the window.
+bool is_attention_file(const std::string& path);
+// Shows the file's attention instead of the model's (an error leaves the screen as it was).
+void open_attention_file(App& app, const std::string& path);
+// Back to the model after an imported file: the typed text returns and runs again.
+void leave_imported_attention(App& app, ComputeWorker& worker);
 
 }  // namespace attnviz

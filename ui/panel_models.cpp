@@ -48,9 +48,9 @@ std::optional<std::string> draw_models_panel(ModelState& model, const ModelsPane
     ImGui::PopTextWrapPos();
     if (model.loaded) ImGui::TextDisabled("the previous model stays loaded");
   }
-  if (!model.imported) {
+  if (!model.imported || context.can_open) {
     ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 4);
-    const bool entered = ImGui::InputTextWithHint("##model_path", "Hugging Face model folder (or drop it here)",
+    const bool entered = ImGui::InputTextWithHint("##model_path", "model folder, or attention .npy/.safetensors (or drop it here)",
                                                   &model.path_input, ImGuiInputTextFlags_EnterReturnsTrue);
     const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
     context.recorder->record("model_path", {a.x, a.y, b.x, b.y});

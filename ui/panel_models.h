@@ -16,6 +16,7 @@ struct ModelsPanelContext {
   const std::vector<std::string>* recent_models = nullptr;
   std::string builtin_folder;
   LayoutRecorder* recorder = nullptr;
+  bool can_open = true;  // false in `attnviz view`, where no model can be loaded
 };
 
 // Returns a folder to load when the person asked for one this frame.
