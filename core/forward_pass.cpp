@@ -147,25 +147,22 @@ RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
   const double rows = plan.rows(), c = config.width, t = plan.tokens;
   const double lm_head = config.architecture == Architecture::kGpt2 ? config.vocab_size * c : 0.0;
   const double work = rows * (config.layers * (12.0 * c * c + 2.0 * t * c) + lm_head);
-  // Below ~5 ms of one core, threads cost more than they give on a machine doing other work,
-  // unless the weights are big: then even one appended row is bound by reading them, and every
-  // core's memory bandwidth helps.
+  // One thread for small runs (below ~5 ms of one core) of small models: on a machine doing
+  // other work every parallel region can wait a scheduler slice for a descheduled helper
+  // thread, which made 4 ms runs of the built-in model take 100-300 ms on two threads. Big
+  // models keep every core even for one appended token: it is bound by reading the weights,
+  // and two cores read them faster (GPT-2 small: 28 ms instead of 38 ms on an idle machine).
   const double weight_bytes =
       4.0 * (config.vocab_size * c + config.max_positions * c + config.layers * 12.0 * c * c);
   constexpr double kWorkPerThread = 200e6, kBigWeights = 64e6;
-  plan.threads = work < kWorkPerThread && weight_bytes < kBigWeights ? 1 : default_threads();
+  plan.threads = work >= kWorkPerThread || weight_bytes >= kBigWeights ? default_threads() : 1;
   return plan;
 }
 
 ThreadLimit::ThreadLimit(int threads) {
 #ifdef _OPENMP
   saved_ = omp_get_max_threads();
-  saved_dynamic_ = omp_get_dynamic();
   omp_set_num_threads(threads);
-  // Let the runtime shrink teams while other programs keep the cores busy (it reads the load
-  // average): a 2-thread team that waits for a descheduled thread at every barrier made one
-  // appended token of GPT-2 small take 570 ms instead of 45 ms on a loaded 2-core machine.
-  omp_set_dynamic(1);
 #else
   (void)threads;
 #endif
@@ -173,7 +170,6 @@ ThreadLimit::ThreadLimit(int threads) {
 
 ThreadLimit::~ThreadLimit() {
 #ifdef _OPENMP
-  omp_set_dynamic(saved_dynamic_);
   omp_set_num_threads(saved_);
 #endif
 }

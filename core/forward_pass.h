@@ -68,7 +68,6 @@ class ThreadLimit {
 
  private:
   int saved_ = 1;
-  int saved_dynamic_ = 0;
 };
 
 // Rejects what the model cannot run: no tokens, more than max_positions, ids outside the
