@@ -532,6 +532,7 @@ int run_gui(AppOptions options) {
   window_options.width = app.settings.window_width;
   window_options.height = app.settings.window_height;
   window_options.maximized = app.settings.window_maximized;
+  window_options.vsync = app.options.frame_stats.empty() && app.options.exit_after_frames == 0;
   window_options.font_size = app.settings.font_size;
   window_options.theme = app.view.theme;
   if (app.settings_file) window_options.imgui_ini = app.settings_file->parent_path() / "imgui.ini";

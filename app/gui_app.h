@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "app/map_job.h"
+#include "app/gui_map_job.h"
 #include "app/worker.h"
 #include "core/attention_trace.h"
 #include "ui/app_state.h"

@@ -53,7 +53,7 @@ Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& 
   // rather than on the first click (matters without a window manager, e.g. under Xvfb).
   glfwFocusWindow(self->window_);
   glfwMakeContextCurrent(self->window_);
-  glfwSwapInterval(1);
+  glfwSwapInterval(options.vsync ? 1 : 0);
   // Installed before ImGui's backend, which chains to them.
   glfwSetWindowUserPointer(self->window_, &self->events_);
   glfwSetDropCallback(self->window_, [](GLFWwindow* window, int count, const char** paths) {

@@ -19,6 +19,9 @@ struct WindowOptions {
   int width = 1600;
   int height = 960;
   bool maximized = false;
+  // Wait for the display's refresh at each swap. Off for --frame-stats runs, so they measure the
+  // work of a frame rather than the wait for the next refresh.
+  bool vsync = true;
   float font_size = 16.0f;             // points at scale 1
   ui::Theme theme = ui::Theme::kDark;
   std::filesystem::path imgui_ini;     // empty: ImGui remembers nothing on disk

@@ -1,4 +1,4 @@
-#include "app/map_job.h"
+#include "app/gui_map_job.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
