@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/analysis/diff.h"
+#include "ui/heatmap_math.h"
 #include "ui/palette.h"
 
 namespace attnviz::ui {
@@ -129,27 +130,14 @@ AggregateChoice choice_for_view(const ViewState& view, const AttentionTrace& tra
             std::to_string(trace.heads()) + " heads: showing layer " +
             std::to_string(choice.layer) + " head " + std::to_string(choice.head);
   }
-  switch (view.head_mode) {
-    case HeadMode::kSingleHead:
-      choice.mode = AggregateMode::kHead;
-      break;
-    case HeadMode::kMultiHead:
-    case HeadMode::kMeanOfHeads:
-    case HeadMode::kMaxOfHeads:
-      choice.mode = view.head_mode == HeadMode::kMaxOfHeads ? AggregateMode::kLayerMax
-                                                            : AggregateMode::kLayerMean;
-      for (int h = 0; h < trace.heads(); ++h)
-        if (h >= static_cast<int>(view.enabled_heads.size()) || view.head_enabled(h))
-          choice.heads.push_back(h);
-      break;
-    case HeadMode::kMeanAllLayers:
-      choice.mode = AggregateMode::kAllMean;
-      break;
-    case HeadMode::kRollout:
-      choice.mode = AggregateMode::kRollout;
-      break;
-  }
-  return choice;
+  // The heatmap's own mapping from the view; heads the view has no toggle for (a second model
+  // with more heads) count as enabled.
+  MapRequest request = map_request_for(view);
+  request.layer = choice.layer;
+  request.head = choice.head;
+  if (static_cast<int>(request.enabled_heads.size()) < trace.heads())
+    request.enabled_heads.resize(trace.heads(), 1);
+  return aggregate_choice(request, trace.heads());
 }
 
 namespace {
