@@ -553,17 +553,8 @@ int run_gui(AppOptions options) {
   // The worker starts after the window so it is destroyed first (it wakes the window's loop).
   std::unique_ptr<ComputeWorker> worker;
   if (app.options.imported) {
-    app.trace = app.options.imported;
-    app.raw_trace = app.trace;
-    app.model.imported = true;
-    app.model.imported_source = app.options.imported_source;
-    app.text.text.clear();
-    for (const Token& token : app.trace->tokens()) app.text.text += token.text;
-    app.view.clamp_to(app.trace->layers(), app.trace->heads(), app.trace->tokens_count());
-    // No worker here: the one imported trace's roles are computed once, before the first frame.
-    app.head_roles.table = compute_head_roles(*app.raw_trace);
-    app.head_roles.valid = true;
-    app.head_roles_of = app.raw_trace.get();
+    // No worker here: the imported trace's roles are computed once, before the first frame.
+    show_imported_attention(app, app.options.imported, app.options.imported_source);
   } else {
     worker = std::make_unique<ComputeWorker>([] { glfwPostEmptyEvent(); });
     const std::string folder = app.options.model_folder ? *app.options.model_folder : builtin_model_folder().string();

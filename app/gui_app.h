@@ -120,6 +120,9 @@ void carry_out_exports(App& app);
 bool is_attention_file(const std::string& path);
 // Shows the file's attention instead of the model's (an error leaves the screen as it was).
 void open_attention_file(App& app, const std::string& path);
+// Puts an imported trace on screen: its tokens as the (read-only) text, its head roles.
+void show_imported_attention(App& app, std::shared_ptr<const AttentionTrace> trace,
+                             const std::string& source);
 // Back to the model after an imported file: the typed text returns and runs again.
 void leave_imported_attention(App& app, ComputeWorker& worker);
 

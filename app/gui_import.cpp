@@ -32,16 +32,12 @@ bool is_attention_file(const std::string& path) {
   return extension == ".npy" || extension == ".safetensors" || extension == ".json";
 }
 
-void open_attention_file(App& app, const std::string& path) {
-  auto trace = load_attention_file(path, tokens_beside(path));
-  if (!trace) {
-    app.model.error = trace.error().message;  // what was on screen stays
-    return;
-  }
-  if (!app.model.imported) app.text_before_import = app.text.text;
-  app.raw_trace = trace.value();
+void show_imported_attention(App& app, std::shared_ptr<const AttentionTrace> trace,
+                             const std::string& source) {
+  app.raw_trace = std::move(trace);
+  app.trace = app.raw_trace;
   app.model.imported = true;
-  app.model.imported_source = path;
+  app.model.imported_source = source;
   app.model.error.clear();
   app.text.text.clear();
   for (const Token& token : app.raw_trace->tokens()) app.text.text += token.text;
@@ -50,6 +46,16 @@ void open_attention_file(App& app, const std::string& path) {
   app.head_roles.table = compute_head_roles(*app.raw_trace);
   app.head_roles.valid = true;
   app.head_roles_of = app.raw_trace.get();
+}
+
+void open_attention_file(App& app, const std::string& path) {
+  auto trace = load_attention_file(path, tokens_beside(path));
+  if (!trace) {
+    app.model.error = trace.error().message;  // what was on screen stays
+    return;
+  }
+  if (!app.model.imported) app.text_before_import = app.text.text;
+  show_imported_attention(app, trace.value(), path);
 }
 
 void leave_imported_attention(App& app, ComputeWorker& worker) {

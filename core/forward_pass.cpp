@@ -17,14 +17,6 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-int max_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
 // The thread count the process started with (OMP_NUM_THREADS or the cores), read once so a
 // ThreadLimit in force on this thread does not lower it.
 int default_threads() {

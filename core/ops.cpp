@@ -20,14 +20,6 @@ using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
-int max_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
 // y (T, cols) (+)= x (T, in) · W[:, first..first+cols) + b for either weight layout; y and the
 // weight columns are views with the full row stride.
 void dense_columns(float* out, const float* in, int rows, const DenseWeights& w, int first,
@@ -73,6 +65,14 @@ void dense_product(float* out, const float* in, int rows, const DenseWeights& w,
 }
 
 }  // namespace
+
+int max_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
 
 void dense(float* out, const float* in, int rows, const DenseWeights& w) {
   dense_product(out, in, rows, w, /*accumulate=*/false);

@@ -23,6 +23,9 @@ struct DenseWeights {
 };
 
 // out (T, out) = in (T, in) · W + b.
+// OpenMP threads a parallel region started on this thread would use (1 without OpenMP).
+int max_threads();
+
 void dense(float* out, const float* in, int rows, const DenseWeights& w);
 // out (T, out) += in (T, in) · W + b: a residual branch added in place.
 void dense_accumulate(float* out, const float* in, int rows, const DenseWeights& w);

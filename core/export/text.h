@@ -10,8 +10,8 @@
 
 namespace attnviz {
 
-// Code points of `text`; each invalid or truncated sequence becomes U+FFFD, so a label with bad
-// bytes still draws (a box) instead of failing.
+// Code points of `text` (core/unicode decoding); each invalid sequence (its maximal subpart)
+// becomes U+FFFD, so a label with bad bytes still draws (a box) instead of failing.
 std::vector<char32_t> decode_utf8(std::string_view text);
 
 // Byte offset of the first invalid UTF-8 sequence (overlong forms, surrogates, > U+10FFFF and
