@@ -53,7 +53,8 @@ void LayoutDumper::update(const ui::LayoutRecorder& recorder, int window_x, int 
 
 namespace {
 
-nlohmann::json percentiles(std::vector<double> values) {
+// {p50, p95, max, mean} with the unit as the keys' suffix ("p95_ms").
+nlohmann::json percentiles(std::vector<double> values, const std::string& unit) {
   nlohmann::json out = nlohmann::json::object();
   if (values.empty()) return out;
   std::sort(values.begin(), values.end());
@@ -61,10 +62,10 @@ nlohmann::json percentiles(std::vector<double> values) {
     const size_t rank = static_cast<size_t>(std::ceil(p * values.size()));
     return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
   };
-  out["p50_ms"] = percentile(0.50);
-  out["p95_ms"] = percentile(0.95);
-  out["max_ms"] = values.back();
-  out["mean_ms"] = std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+  out["p50" + unit] = percentile(0.50);
+  out["p95" + unit] = percentile(0.95);
+  out["max" + unit] = values.back();
+  out["mean" + unit] = std::accumulate(values.begin(), values.end(), 0.0) / values.size();
   return out;
 }
 
@@ -72,10 +73,11 @@ nlohmann::json percentiles(std::vector<double> values) {
 
 nlohmann::json FrameStats::summary(double first_frame_ms) const {
   nlohmann::json out = {{"frames", frame_ms_.size()}, {"first_frame_ms", first_frame_ms}};
-  nlohmann::json frame = percentiles(frame_ms_);
+  nlohmann::json frame = percentiles(frame_ms_, "_ms");
   for (auto& [key, value] : frame.items()) out[key] = value;
   out["frame"] = frame;
-  out["ui"] = percentiles(ui_ms_);
+  out["ui"] = percentiles(ui_ms_, "_ms");
+  out["triangles"] = percentiles(triangles_, "");
   return out;
 }
 

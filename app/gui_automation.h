@@ -37,19 +37,23 @@ class LayoutDumper {
 class FrameStats {
  public:
   // frame_ms: the whole frame; ui_ms: building the UI (panels, our code); the rest is ImGui's
-  // render, the OpenGL driver (llvmpipe under Xvfb) and the swap.
-  void add(double frame_ms, double ui_ms) {
+  // render, the OpenGL driver (llvmpipe under Xvfb) and the swap. triangles: what ImGui sent
+  // to the driver, which a software rasterizer pays for one by one.
+  void add(double frame_ms, double ui_ms, double triangles) {
     frame_ms_.push_back(frame_ms);
     ui_ms_.push_back(ui_ms);
+    triangles_.push_back(triangles);
   }
   size_t count() const { return frame_ms_.size(); }
-  // {"frames", "first_frame_ms", "frame": {p50, p95, max, mean}, "ui": {...}} as JSON; the
+  // {"frames", "first_frame_ms", "frame": {p50, p95, max, mean}, "ui": {...}, "triangles":
+  // {...}} as JSON; the
   // frame figures are also at the top level as p50_ms, p95_ms, max_ms, mean_ms.
   nlohmann::json summary(double first_frame_ms) const;
 
  private:
   std::vector<double> frame_ms_;
   std::vector<double> ui_ms_;
+  std::vector<double> triangles_;
 };
 
 }  // namespace attnviz

@@ -22,11 +22,11 @@ Events* events_of(GLFWwindow* window) {
   return static_cast<Events*>(glfwGetWindowUserPointer(window));
 }
 
-// Latin-1, Latin Extended-A/B, Greek, Cyrillic, general punctuation (…), arrows (→),
-// math (∅), misc technical (⏎), control pictures (␣), geometric shapes (▾ ●).
-const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0100, 0x024F, 0x0370, 0x03FF, 0x0400, 0x052F,
-                                0x2000, 0x206F, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x2300, 0x23FF,
-                                0x2400, 0x243F, 0x25A0, 0x25FF, 0};
+// Every block DejaVu Sans covers well from U+0020 to U+27BF: Latin (with IPA, combining marks
+// and Vietnamese), Greek, Cyrillic, Armenian, Hebrew, general punctuation (…), currency (€),
+// letterlike symbols (™), arrows (→), math (∅), technical (⏎), control pictures (␣), box
+// drawing (─), blocks, geometric shapes (▾ ●), symbols and dingbats. Not CJK: DejaVu has none.
+const ImWchar kGlyphRanges[] = {0x0020, 0x05FF, 0x1E00, 0x1FFF, 0x2000, 0x27BF, 0};
 
 }  // namespace
 

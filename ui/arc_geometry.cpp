@@ -159,6 +159,12 @@ float arc_thickness(float weight, float ui_scale) {
   return ui_scale * (0.75f + 5.25f * std::sqrt(std::clamp(weight, 0.0f, 1.0f)));
 }
 
+int bezier_segments(const Bezier& curve, float ui_scale) {
+  auto distance = [](Point a, Point b) { return std::hypot(b.x - a.x, b.y - a.y); };
+  const float length = distance(curve.p0, curve.c0) + distance(curve.c0, curve.c1) + distance(curve.c1, curve.p1);
+  return std::clamp(static_cast<int>(std::ceil(length / (12.0f * std::max(ui_scale, 0.5f)))), 4, 32);
+}
+
 float arc_alpha(float weight) { return 0.25f + 0.75f * std::sqrt(std::clamp(weight, 0.0f, 1.0f)); }
 
 namespace {

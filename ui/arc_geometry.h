@@ -116,6 +116,11 @@ std::vector<ArcPick> pick_arcs(std::span<const float> row, float min_weight, int
 
 // Stroke of an arc of this weight: thicker and more opaque for stronger attention.
 float arc_thickness(float weight, float ui_scale);
+
+// Straight pieces to draw a curve with: one per ~12 px of its control polygon (an upper bound on
+// its length), 4 to 32. ImGui's adaptive default cuts long arcs much finer, and a software
+// rasterizer pays for every triangle (about 6 per piece of a thick anti-aliased line).
+int bezier_segments(const Bezier& curve, float ui_scale);
 float arc_alpha(float weight);
 
 // What a chip shows for a token: newlines as ⏎, tabs as →, the leading space of a GPT-2 word

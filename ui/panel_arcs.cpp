@@ -169,8 +169,8 @@ void draw_line_view(const AttentionTrace& trace, const ArcsPanelContext& context
         color.a = arc_alpha(pick.weight) * (view.hovered_token && !view.pinned_token ? 0.8f : 1.0f);
         const float thickness = arc_thickness(pick.weight, s);
         draw->AddBezierCubic(to_imvec(curve.p0), to_imvec(curve.c0), to_imvec(curve.c1),
-                             to_imvec(curve.p1), pack_abgr(color), thickness);
-        draw->AddCircleFilled(to_imvec(curve.p1), 1.0f * s + 0.6f * thickness, pack_abgr(color));
+                             to_imvec(curve.p1), pack_abgr(color), thickness, bezier_segments(curve, s));
+        draw->AddCircleFilled(to_imvec(curve.p1), 1.0f * s + 0.6f * thickness, pack_abgr(color), 10);
       }
     }
   }
@@ -281,7 +281,8 @@ void draw_columns_view(const AttentionTrace& trace, const ArcsPanelContext& cont
         Rgba color = one.color;
         color.a = arc_alpha(pick.weight) * 0.85f;
         draw->AddBezierCubic(to_imvec(curve.p0), to_imvec(curve.c0), to_imvec(curve.c1),
-                             to_imvec(curve.p1), pack_abgr(color), arc_thickness(pick.weight, s));
+                             to_imvec(curve.p1), pack_abgr(color), arc_thickness(pick.weight, s),
+                             bezier_segments(curve, s));
       }
     }
   }
