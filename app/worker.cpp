@@ -138,7 +138,10 @@ void ComputeWorker::do_run(uint64_t generation, std::unique_lock<std::mutex>& lo
       empty->options = request.options;
       result = std::shared_ptr<const AttentionTrace>(std::move(empty));
     } else {
-      result = model->run(list, request.options, previous.get(), progress);
+      // The attention goes on screen first; the predictions follow (see publish_predictions).
+      RunOptions options = request.options;
+      options.defer_predictions = true;
+      result = model->run(list, options, previous.get(), progress);
     }
   }
 
@@ -158,7 +161,23 @@ void ComputeWorker::do_run(uint64_t generation, std::unique_lock<std::mutex>& lo
   published_.run_error.clear();
   published_.truncated_from = truncated_from;
   ++published_.trace_generation;
+  publish_predictions(*model, lock);
   publish_roles(last_trace_, lock);
+}
+
+void ComputeWorker::publish_predictions(Model& model, std::unique_lock<std::mutex>& lock) {
+  if (!last_trace_->predictions_pending()) return;
+  // Not cancelled by newer requests: a few milliseconds, and the next run reuses this trace's
+  // prefix only once its predictions are complete.
+  std::shared_ptr<const AttentionTrace> pending = last_trace_;
+  lock.unlock();
+  if (wake_ui_) wake_ui_();
+  std::shared_ptr<const AttentionTrace> completed = model.complete_predictions(pending);
+  lock.lock();
+  last_trace_ = completed;
+  if (published_.trace != pending) return;  // a model load replaced it meanwhile
+  published_.trace = completed;
+  ++published_.trace_generation;
 }
 
 void ComputeWorker::publish_roles(std::shared_ptr<const AttentionTrace> trace,

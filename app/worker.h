@@ -76,6 +76,8 @@ class ComputeWorker {
   void do_load(const std::filesystem::path& folder, std::unique_lock<std::mutex>& lock);
   void do_run(uint64_t generation, std::unique_lock<std::mutex>& lock);
   void do_probe(int repeat_length, std::unique_lock<std::mutex>& lock);
+  // Fills in the predictions the run deferred and publishes the completed trace.
+  void publish_predictions(Model& model, std::unique_lock<std::mutex>& lock);
   void publish_roles(std::shared_ptr<const AttentionTrace> trace, std::unique_lock<std::mutex>& lock);
 
   std::function<void()> wake_ui_;

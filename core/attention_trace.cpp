@@ -7,12 +7,17 @@
 
 namespace attnviz {
 
-AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal)
+AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal, Fill fill)
     : tokens_(std::move(tokens)), layers_(layers), heads_(heads), causal_(causal) {
   assert(layers >= 0 && heads >= 0 && "AttentionTrace: negative sizes");
   const size_t t = tokens_.size();
   head_stride_ = causal_ ? t * (t + 1) / 2 : t * t;
-  weights_.assign(static_cast<size_t>(layers_) * heads_ * head_stride_, 0.0f);
+  const size_t n = static_cast<size_t>(layers_) * heads_ * head_stride_;
+  if (fill == Fill::kZeros) {
+    weights_->assign(n, 0.0f);
+  } else {
+    weights_->resize(n);
+  }
 }
 
 size_t AttentionTrace::row_offset(int layer, int head, int query) const {
@@ -24,17 +29,17 @@ size_t AttentionTrace::row_offset(int layer, int head, int query) const {
 }
 
 std::span<const float> AttentionTrace::row(int layer, int head, int query) const {
-  return {weights_.data() + row_offset(layer, head, query), static_cast<size_t>(row_length(query))};
+  return {weights_->data() + row_offset(layer, head, query), static_cast<size_t>(row_length(query))};
 }
 
 std::span<float> AttentionTrace::mutable_row(int layer, int head, int query) {
-  return {weights_.data() + row_offset(layer, head, query), static_cast<size_t>(row_length(query))};
+  return {weights_->data() + row_offset(layer, head, query), static_cast<size_t>(row_length(query))};
 }
 
 float AttentionTrace::weight(int layer, int head, int query, int key) const {
   assert(key >= 0 && key < tokens_count() && "trace: bad key");
   if (key >= row_length(query)) return 0.0f;
-  return weights_[row_offset(layer, head, query) + key];
+  return (*weights_)[row_offset(layer, head, query) + key];
 }
 
 void AttentionTrace::copy_head(int layer, int head, std::span<float> out) const {
@@ -57,20 +62,44 @@ std::vector<float> AttentionTrace::dense() const {
   return out;
 }
 
-void AttentionTrace::set_qkv_shape(int width) {
+void AttentionTrace::set_qkv_shape(int width, Fill fill) {
   assert(heads_ > 0 && width % heads_ == 0 && "qkv: width must divide into heads");
   width_ = width;
-  qkv_.assign(static_cast<size_t>(layers_) * tokens_.size() * 3 * width, 0.0f);
+  const size_t n = static_cast<size_t>(layers_) * tokens_.size() * 3 * width;
+  if (fill == Fill::kZeros) {
+    qkv_->assign(n, 0.0f);
+  } else {
+    qkv_->resize(n);
+  }
+}
+
+void AttentionTrace::copy_prefix(const AttentionTrace& previous, int queries) {
+  assert(causal_ && previous.causal_ && layers_ == previous.layers_ && heads_ == previous.heads_ &&
+         queries <= tokens_count() && queries <= previous.tokens_count() &&
+         "copy_prefix: needs a causal trace of the same shape");
+  // Causal rows are packed, so the rows of queries 0..p-1 are the first p(p+1)/2 floats of a head.
+  const size_t q = static_cast<size_t>(queries);
+  const size_t rows = q * (q + 1) / 2;
+  const int heads = layers_ * heads_;
+#pragma omp parallel for schedule(static)
+  for (int head = 0; head < heads; ++head)
+    std::copy_n(previous.weights_->data() + head * previous.head_stride_, rows, weights_->data() + head * head_stride_);
+  if (qkv_->empty() || previous.qkv_->empty()) return;
+  assert(width_ == previous.width_ && "copy_prefix: Q/K/V of another width");
+  const size_t row = 3 * static_cast<size_t>(width_);
+#pragma omp parallel for schedule(static)
+  for (int layer = 0; layer < layers_; ++layer)
+    std::copy_n(previous.qkv(layer).data(), q * row, mutable_qkv(layer).data());
 }
 
 std::span<const float> AttentionTrace::qkv(int layer) const {
   const size_t n = tokens_.size() * 3 * width_;
-  return {qkv_.data() + layer * n, n};
+  return {qkv_->data() + layer * n, n};
 }
 
 std::span<float> AttentionTrace::mutable_qkv(int layer) {
   const size_t n = tokens_.size() * 3 * width_;
-  return {qkv_.data() + layer * n, n};
+  return {qkv_->data() + layer * n, n};
 }
 
 HeadDetail AttentionTrace::head_detail(int layer, int head) const {

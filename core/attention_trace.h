@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tokenizer.h"
@@ -25,6 +27,9 @@ struct RunOptions {
   int top_predictions = 10;         // next-token predictions kept per position (LM models)
   bool keep_hidden_states = false;  // keep (L+1, T, C) residual stream (tests, analyses)
   bool keep_qkv = true;             // keep Q, K, V per layer for the inspector and the cache
+  // Leave the predictions of the positions this run computes for Model::complete_predictions,
+  // so the attention is ready without waiting for the LM head (the app shows it first).
+  bool defer_predictions = false;
 
   bool reproduces_model() const { return !causal_mask && scale_by_sqrt_dk && temperature == 1.0f; }
   bool same_math(const RunOptions& o) const {
@@ -42,6 +47,7 @@ struct Prediction {
 struct RunTimings {
   double tokenize_ms = 0.0;
   double forward_ms = 0.0;
+  double predictions_ms = 0.0;  // the LM head's top-k, when computed after the run (deferred)
   int reused_positions = 0;  // prefix positions taken from the previous run's keys and values
 };
 
@@ -55,9 +61,32 @@ struct HeadDetail {
   std::vector<float> scores;    // (T, T) pre-softmax q·k * score_scale; masked = -infinity
 };
 
+// A vector allocator that leaves new floats unwritten: the forward pass writes every value of
+// its traces, and zeroing 50 MB first costs more than a millisecond per run.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  template <class U>
+  void construct(U* where) noexcept {
+    ::new (static_cast<void*>(where)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* where, Args&&... args) {
+    ::new (static_cast<void*>(where)) U(std::forward<Args>(args)...);
+  }
+};
+
+// Copies of a trace share its attention and Q/K/V storage (it is never changed once the trace
+// is published), so a trace can be completed with predictions without copying 50 MB.
 class AttentionTrace {
  public:
-  AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal);
+  // kZeros: every weight starts at 0. kUnwritten: the caller writes every row (and every Q/K/V
+  // row after set_qkv_shape) before anyone reads them.
+  enum class Fill { kZeros, kUnwritten };
+  AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal, Fill fill = Fill::kZeros);
 
   int layers() const { return layers_; }
   int heads() const { return heads_; }
@@ -76,18 +105,21 @@ class AttentionTrace {
   void copy_head(int layer, int head, std::span<float> out) const;
   // Dense (L, H, T, T) copy of everything (exporters of NPY/JSON).
   std::vector<float> dense() const;
-  size_t weight_bytes() const { return weights_.size() * sizeof(float); }
+  size_t weight_bytes() const { return weights_->size() * sizeof(float); }
 
   // Q, K, V of every layer, present for traces computed by attnviz (not for imported ones).
-  bool has_qkv() const { return !qkv_.empty(); }
+  bool has_qkv() const { return !qkv_->empty(); }
   int width() const { return width_; }
   int head_dim() const { return heads_ > 0 ? width_ / heads_ : 0; }
-  void set_qkv_shape(int width);                // allocates (L, T, 3C)
+  void set_qkv_shape(int width, Fill fill = Fill::kZeros);  // allocates (L, T, 3C)
   std::span<const float> qkv(int layer) const;  // (T, 3C): [Q | K | V], head h at columns h*D
   std::span<float> mutable_qkv(int layer);
   // Scale applied to q·k of a layer before softmax (includes temperature); set by the model.
   float score_scale(int layer) const { return score_scales_.empty() ? 1.0f : score_scales_[layer]; }
   void set_score_scales(std::vector<float> scales) { score_scales_ = std::move(scales); }
+  // Copies the attention rows and Q/K/V rows of queries 0..queries-1 from a causal trace of the
+  // same shape (a run that reuses that trace's prefix). One block per head, on every thread.
+  void copy_prefix(const AttentionTrace& previous, int queries);
   // Recomputes scores of one head from the stored Q and K. Requires has_qkv().
   HeadDetail head_detail(int layer, int head) const;
 
@@ -100,6 +132,11 @@ class AttentionTrace {
   // Residual stream when RunOptions::keep_hidden_states: (L+1, T, C); last = final output
   // (after ln_f for GPT-2).
   std::vector<float> hidden_states;
+  // A run with RunOptions::defer_predictions: positions pending_from..T-1 have no predictions
+  // yet, and their final hidden states (after ln_f) wait here, (T - pending_from, C). -1: none.
+  int pending_from = -1;
+  std::vector<float> pending_hidden;
+  bool predictions_pending() const { return pending_from >= 0; }
 
  private:
   size_t row_offset(int layer, int head, int query) const;
@@ -108,10 +145,11 @@ class AttentionTrace {
   int layers_ = 0;
   int heads_ = 0;
   bool causal_ = false;
+  using Floats = std::vector<float, UninitializedAllocator<float>>;
   size_t head_stride_ = 0;        // floats per head: T(T+1)/2 causal, T*T otherwise
-  std::vector<float> weights_;    // (L, H, rows...) post-softmax, rows = queries
+  std::shared_ptr<Floats> weights_ = std::make_shared<Floats>();  // (L, H, rows...) post-softmax
   int width_ = 0;
-  std::vector<float> qkv_;        // (L, T, 3C)
+  std::shared_ptr<Floats> qkv_ = std::make_shared<Floats>();      // (L, T, 3C)
   std::vector<float> score_scales_;  // (L)
 };
 

@@ -118,10 +118,24 @@ int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bo
   if (!options.same_math(previous->options) || !options.keep_qkv || !previous->has_qkv()) return 0;
   if (options.top_predictions != previous->options.top_predictions) return 0;
   if (options.keep_hidden_states && previous->hidden_states.empty()) return 0;
-  const int limit = std::min<int>(static_cast<int>(tokens.size()) - 1, previous->tokens_count());
+  int limit = std::min<int>(static_cast<int>(tokens.size()) - 1, previous->tokens_count());
+  if (previous->predictions_pending()) limit = std::min(limit, previous->pending_from);
   int p = 0;
   while (p < limit && tokens[p].id == previous->tokens()[p].id) ++p;
   return p;
+}
+
+int threads_for_work(const ModelConfig& config, double multiply_adds) {
+  // One thread for small runs (below ~5 ms of one core) of small models: on a machine doing
+  // other work every parallel region can wait a scheduler slice for a descheduled helper
+  // thread, which made 4 ms runs of the built-in model take 100-300 ms on two threads. Big
+  // models keep every core even for one appended token: it is bound by reading the weights,
+  // and two cores read them faster.
+  const double c = config.width;
+  const double weight_bytes =
+      4.0 * (config.vocab_size * c + config.max_positions * c + config.layers * 12.0 * c * c);
+  constexpr double kWorkPerThread = 200e6, kBigWeights = 64e6;
+  return multiply_adds >= kWorkPerThread || weight_bytes >= kBigWeights ? default_threads() : 1;
 }
 
 RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
@@ -139,15 +153,7 @@ RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
   const double rows = plan.rows(), c = config.width, t = plan.tokens;
   const double lm_head = config.architecture == Architecture::kGpt2 ? config.vocab_size * c : 0.0;
   const double work = rows * (config.layers * (12.0 * c * c + 2.0 * t * c) + lm_head);
-  // One thread for small runs (below ~5 ms of one core) of small models: on a machine doing
-  // other work every parallel region can wait a scheduler slice for a descheduled helper
-  // thread, which made 4 ms runs of the built-in model take 100-300 ms on two threads. Big
-  // models keep every core even for one appended token: it is bound by reading the weights,
-  // and two cores read them faster (GPT-2 small: 28 ms instead of 38 ms on an idle machine).
-  const double weight_bytes =
-      4.0 * (config.vocab_size * c + config.max_positions * c + config.layers * 12.0 * c * c);
-  constexpr double kWorkPerThread = 200e6, kBigWeights = 64e6;
-  plan.threads = work >= kWorkPerThread || weight_bytes >= kBigWeights ? default_threads() : 1;
+  plan.threads = threads_for_work(config, work);
   return plan;
 }
 
@@ -170,13 +176,16 @@ std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
                                             std::span<const Token> tokens,
                                             const RunOptions& options, const RunPlan& plan,
                                             const AttentionTrace* previous) {
+  // Every value of the trace is written below: the prefix from the previous trace, the rest by
+  // the layers.
   auto trace = std::make_shared<AttentionTrace>(std::vector<Token>(tokens.begin(), tokens.end()),
-                                                config.layers, config.heads, plan.causal);
+                                                config.layers, config.heads, plan.causal,
+                                                AttentionTrace::Fill::kUnwritten);
   trace->model_name = config.name;
   trace->options = options;
   trace->set_score_scales(plan.score_scales);
   const size_t t = static_cast<size_t>(plan.tokens), c = static_cast<size_t>(config.width);
-  if (options.keep_qkv) trace->set_qkv_shape(config.width);
+  if (options.keep_qkv) trace->set_qkv_shape(config.width, AttentionTrace::Fill::kUnwritten);
   if (options.keep_hidden_states) trace->hidden_states.assign((config.layers + 1) * t * c, 0.0f);
   const bool predicts = config.architecture == Architecture::kGpt2 && options.top_predictions > 0;
   if (predicts) trace->predictions.resize(t);
@@ -186,16 +195,7 @@ std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
   assert(previous && "a reused prefix needs the previous trace");
   const size_t p = static_cast<size_t>(plan.first);
   const size_t previous_t = static_cast<size_t>(previous->tokens_count());
-  for (int layer = 0; layer < config.layers; ++layer) {
-    for (int head = 0; head < config.heads; ++head) {
-      for (int q = 0; q < plan.first; ++q) {
-        auto from = previous->row(layer, head, q);
-        std::copy(from.begin(), from.end(), trace->mutable_row(layer, head, q).begin());
-      }
-    }
-    auto from = previous->qkv(layer);
-    std::copy(from.begin(), from.begin() + p * 3 * c, trace->mutable_qkv(layer).begin());
-  }
+  trace->copy_prefix(*previous, plan.first);
   if (options.keep_hidden_states) {
     for (int index = 0; index <= config.layers; ++index)
       std::copy_n(previous->hidden_states.begin() + index * previous_t * c, p * c,

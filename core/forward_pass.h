@@ -86,6 +86,8 @@ std::vector<float> score_scales(const ModelConfig& config, const RunOptions& opt
 int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bool causal,
                     const AttentionTrace* previous);
 
+// OpenMP threads worth using for this many multiply-adds of this model (see ThreadLimit).
+int threads_for_work(const ModelConfig& config, double multiply_adds);
 RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
                  const RunOptions& options, const AttentionTrace* previous);
 

@@ -103,13 +103,41 @@ Result<std::shared_ptr<const AttentionTrace>> Gpt2Model::run(std::span<const Tok
   layer_norm(final_hidden, x, final_gain_, final_bias_, plan.rows(), config_.width,
              config_.layer_norm_epsilon);
   store_hidden_state(*trace, config_.layers, final_hidden, config_, plan);
-  predict_next_tokens(*trace, final_hidden, token_embedding_, config_, *tokenizer_, plan, scratch_);
+  if (options.defer_predictions && !trace->predictions.empty()) {
+    trace->pending_from = plan.first;
+    trace->pending_hidden.assign(final_hidden, final_hidden + static_cast<size_t>(plan.rows()) * config_.width);
+  } else {
+    predict_next_tokens(*trace, final_hidden, token_embedding_, config_, *tokenizer_, plan, scratch_);
+  }
 
   trace->timings.forward_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::shared_ptr<const AttentionTrace> published = std::move(trace);
   history_.remember(published);
   return published;
+}
+
+std::shared_ptr<const AttentionTrace> Gpt2Model::complete_predictions(
+    const std::shared_ptr<const AttentionTrace>& pending) {
+  if (!pending || !pending->predictions_pending()) return pending;
+  const auto start = std::chrono::steady_clock::now();
+  auto trace = std::make_shared<AttentionTrace>(*pending);  // shares the attention storage
+  RunPlan plan;
+  plan.tokens = trace->tokens_count();
+  plan.first = trace->pending_from;
+  plan.causal = trace->causal();
+  const ThreadLimit thread_limit(
+      threads_for_work(config_, static_cast<double>(plan.rows()) * config_.vocab_size * config_.width));
+  scratch_.reserve(config_, plan.tokens, plan.rows(), !trace->has_qkv(), trace->options.top_predictions);
+  predict_next_tokens(*trace, trace->pending_hidden.data(), token_embedding_, config_, *tokenizer_, plan,
+                      scratch_);
+  trace->pending_from = -1;
+  trace->pending_hidden = {};
+  trace->timings.predictions_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::shared_ptr<const AttentionTrace> completed = std::move(trace);
+  history_.remember(completed);
+  return completed;
 }
 
 }  // namespace attnviz

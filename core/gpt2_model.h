@@ -31,6 +31,8 @@ class Gpt2Model final : public Model {
                                                     const RunOptions& options,
                                                     const AttentionTrace* previous = nullptr,
                                                     const ProgressFn& progress = {}) override;
+  std::shared_ptr<const AttentionTrace> complete_predictions(
+      const std::shared_ptr<const AttentionTrace>& trace) override;
 
  private:
   // Pointers into weights_ for one block.

@@ -40,6 +40,14 @@ class Model {
       std::span<const Token> tokens, const RunOptions& options,
       const AttentionTrace* previous = nullptr, const ProgressFn& progress = {}) = 0;
 
+  // For a trace run with RunOptions::defer_predictions: the same trace (sharing its attention
+  // storage) with the pending next-token predictions filled in, as a full run would have them.
+  // Traces with nothing pending come back as they are. Not thread-safe, like run().
+  virtual std::shared_ptr<const AttentionTrace> complete_predictions(
+      const std::shared_ptr<const AttentionTrace>& trace) {
+    return trace;
+  }
+
  protected:
   std::filesystem::path folder_;
 };

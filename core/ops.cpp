@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cmath>
 #include <unsupported/Eigen/SpecialFunctions>
+#include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -43,24 +44,97 @@ void dense_columns(float* out, const float* in, int rows, const DenseWeights& w,
   if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias + first, cols);
 }
 
-// Below this many rows a product is bound by reading the weights, and Eigen runs it on one
-// thread (matrix-vector, or too little work to split): split the output columns over the
-// threads ourselves, so appending a token uses every core's memory bandwidth.
+// Below this many rows a product is bound by reading the weights (appending a token: one row).
+// Eigen runs those as matrix-vector products on one thread at about a third of the memory
+// bandwidth; these kernels stream every weight once, for all rows, from every core.
 constexpr int kFewRows = 16;
+constexpr int kMaxBlock = 512;  // output rows of an (out, in) weight per task
+
+// Output columns per task: an even share of `out` for each thread, in whole SIMD vectors.
+int column_block(int out) {
+  const int threads = max_threads();
+  const int share = (out + threads - 1) / threads;
+  return std::clamp((share + 15) / 16 * 16, 16, kMaxBlock);
+}
+
+// W (in, out): y[r, :] = Σ_i x[r, i] · W[i, :]. Each thread reads its own contiguous run of
+// weight rows (a column split reads short pieces of every row, which the prefetcher does not
+// follow) into partial sums over all outputs, and the partial sums are added at the end.
+void few_rows_in_major(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+  const int parts = std::clamp(w.in / 64, 1, max_threads());
+  const size_t part_size = static_cast<size_t>(rows) * w.out;
+  thread_local std::vector<float> partial;  // (parts, rows, out), reused between calls
+  partial.assign(parts * part_size, 0.0f);
+  float* sums = partial.data();
+#pragma omp parallel for schedule(static) if (parts > 1)
+  for (int part = 0; part < parts; ++part) {
+    const int first = static_cast<int>(static_cast<long>(w.in) * part / parts);
+    const int last = static_cast<int>(static_cast<long>(w.in) * (part + 1) / parts);
+    // Eight weight rows per pass over the sums: an eighth of the loads and stores of the sums,
+    // which otherwise hold the loop below the memory bandwidth.
+    int i = first;
+    for (; i + 8 <= last; i += 8) {
+      const float* weight = w.weight + static_cast<size_t>(i) * w.out;
+      const size_t stride = static_cast<size_t>(w.out);
+      for (int r = 0; r < rows; ++r) {
+        const float* x = in + static_cast<size_t>(r) * w.in + i;
+        float* sum = sums + part * part_size + static_cast<size_t>(r) * w.out;
+        // Added one after the other, in the order of i, as a single row would be.
+        for (int c = 0; c < w.out; ++c) {
+          float value = sum[c];
+          for (int k = 0; k < 8; ++k) value += x[k] * weight[k * stride + c];
+          sum[c] = value;
+        }
+      }
+    }
+    for (; i < last; ++i) {
+      const float* weight = w.weight + static_cast<size_t>(i) * w.out;
+      for (int r = 0; r < rows; ++r) {
+        const float x = in[static_cast<size_t>(r) * w.in + i];
+        float* sum = sums + part * part_size + static_cast<size_t>(r) * w.out;
+        for (int c = 0; c < w.out; ++c) sum[c] += x * weight[c];
+      }
+    }
+  }
+  for (int r = 0; r < rows; ++r) {
+    float* y = out + static_cast<size_t>(r) * w.out;
+    for (int c = 0; c < w.out; ++c) {
+      float value = 0.0f;
+      for (int part = 0; part < parts; ++part) value += sums[part * part_size + static_cast<size_t>(r) * w.out + c];
+      if (accumulate) value += y[c];
+      y[c] = w.bias ? value + w.bias[c] : value;
+    }
+  }
+}
+
+// W (out, in): y[r, j] = W[j, :] · x[r, :], one weight row read once for all rows.
+void few_rows_out_major(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+  using ConstVector = Eigen::Map<const Eigen::VectorXf>;
+  const int block = column_block(w.out);
+  const int blocks = (w.out + block - 1) / block;
+#pragma omp parallel for schedule(static) if (blocks > 1)
+  for (int b = 0; b < blocks; ++b) {
+    const int first = b * block, last = std::min(w.out, first + block);
+    for (int j = first; j < last; ++j) {
+      const ConstVector weight(w.weight + static_cast<size_t>(j) * w.in, w.in);
+      for (int r = 0; r < rows; ++r) {
+        const float dot = weight.dot(ConstVector(in + static_cast<size_t>(r) * w.in, w.in));
+        float& y = out[static_cast<size_t>(r) * w.out + j];
+        const float value = accumulate ? y + dot : dot;
+        y = w.bias ? value + w.bias[j] : value;
+      }
+    }
+  }
+}
 
 void dense_product(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
   assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
-  const int threads = max_threads();
-  if (rows >= kFewRows || threads == 1 || w.out < 64 * threads) {
+  if (rows >= kFewRows) {
     dense_columns(out, in, rows, w, 0, w.out, accumulate);
-    return;
-  }
-  const int slice = (w.out / threads + 15) / 16 * 16;  // whole SIMD vectors per thread
-#pragma omp parallel for schedule(static)
-  for (int part = 0; part < threads; ++part) {
-    const int first = part * slice;
-    const int cols = std::min(slice, w.out - first);
-    if (cols > 0) dense_columns(out, in, rows, w, first, cols, accumulate);
+  } else if (w.out_major) {
+    few_rows_out_major(out, in, rows, w, accumulate);
+  } else {
+    few_rows_in_major(out, in, rows, w, accumulate);
   }
 }
 

@@ -32,6 +32,8 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewState& vie
 
   const float bar_width = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.45f);
   const auto& predictions = trace.predictions[position];
+  // A few milliseconds after the attention of a run, the LM head's answer arrives.
+  if (predictions.empty()) ImGui::TextDisabled("computing\xE2\x80\xA6");
   for (size_t i = 0; i < predictions.size(); ++i) {
     const Prediction& prediction = predictions[i];
     ImGui::PushID(static_cast<int>(i));

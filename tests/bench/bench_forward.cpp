@@ -174,27 +174,30 @@ BENCHMARK(BM_Forward)
     ->Unit(benchmark::kMillisecond);
 
 // Appending one token to a 255-token run: positions 0..254 come from the previous trace.
+// Second argument: next-token predictions per position (10 in the app, 0 = attention only).
 void BM_AppendOneToken(benchmark::State& state) {
   Gpt2Model& gpt2 = model();
   const int t = state.range(0);
+  RunOptions options;
+  options.top_predictions = static_cast<int>(state.range(1));
   const auto input = tokens(t);
   const std::vector<Token> before(input.begin(), input.end() - 1);
-  auto previous = gpt2.run(before, {});
+  auto previous = gpt2.run(before, options);
   if (!previous.ok()) {
     state.SkipWithError(previous.error().message.c_str());
     return;
   }
-  (void)gpt2.run(input, {}, previous->get());  // warm-up
+  (void)gpt2.run(input, options, previous->get());  // warm-up
   int reused = 0;
   for (auto _ : state) {
-    auto trace = gpt2.run(input, {}, previous->get());
+    auto trace = gpt2.run(input, options, previous->get());
     if (!trace.ok()) state.SkipWithError(trace.error().message.c_str());
     reused = (*trace)->timings.reused_positions;
   }
   state.counters["reused"] = reused;
   report_rate(state, forward_flops(gpt2.config(), t, reused));
 }
-BENCHMARK(BM_AppendOneToken)->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AppendOneToken)->Args({256, 10})->Args({256, 0})->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace attnviz

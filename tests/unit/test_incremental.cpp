@@ -196,6 +196,44 @@ TEST_F(Incremental, NothingIsReusedWhenTheMathOrTheSourceDiffers) {
   EXPECT_EQ(bert_next->timings.reused_positions, 0);
 }
 
+// The app's way: attention first, predictions filled in after. The completed trace equals a
+// full run, shares the attention storage of the pending one, and serves as the next prefix;
+// a pending trace only lends the rows whose predictions it has.
+TEST_F(Incremental, DeferredPredictionsCompleteToAFullRun) {
+  const std::vector<Token> text = long_text("gpt2-tiny");
+  RunOptions deferred;
+  deferred.defer_predictions = true;
+  auto previous = gpt2_->complete_predictions(test::run_ok(*gpt2_, first(text, 30), deferred));
+  ASSERT_TRUE(previous && !previous->predictions_pending());
+
+  auto pending = test::run_ok(*gpt2_, first(text, 33), deferred, previous.get());
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->timings.reused_positions, 30);
+  ASSERT_TRUE(pending->predictions_pending());
+  EXPECT_EQ(pending->pending_from, 30);
+  EXPECT_EQ(pending->pending_hidden.size(), 3u * gpt2_->config().width);
+  EXPECT_FALSE(pending->predictions[29].empty());  // the reused prefix keeps its predictions
+  EXPECT_TRUE(pending->predictions[30].empty());
+
+  // Reusing the pending trace itself stops where its predictions stop.
+  auto from_pending = test::run_ok(*gpt2_, first(text, 36), deferred, pending.get());
+  EXPECT_EQ(from_pending->timings.reused_positions, 30);
+
+  auto completed = gpt2_->complete_predictions(pending);
+  ASSERT_TRUE(completed && !completed->predictions_pending());
+  EXPECT_TRUE(completed->pending_hidden.empty());
+  EXPECT_EQ(completed->row(0, 0, 32).data(), pending->row(0, 0, 32).data()) << "storage is shared";
+  EXPECT_EQ(completed->qkv(1).data(), pending->qkv(1).data());
+  auto full = test::run_ok(*gpt2_, first(text, 33), {});
+  expect_equal_traces(*completed, *full, "deferred, then completed");
+
+  auto next = test::run_ok(*gpt2_, first(text, 35), {}, completed.get());
+  EXPECT_EQ(next->timings.reused_positions, 33);
+  expect_equal_traces(*next, *test::run_ok(*gpt2_, first(text, 35), {}), "after a completed trace");
+  // Nothing pending: the same trace comes back.
+  EXPECT_EQ(gpt2_->complete_predictions(full), full);
+}
+
 TEST_F(Incremental, AChainOfAppendsStaysExact) {
   const std::vector<Token> text = long_text("gpt2-tiny");
   auto full = test::run_ok(*gpt2_, text, {});
