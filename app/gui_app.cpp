@@ -11,6 +11,7 @@
 
 #include "app/gui_automation.h"
 #include "app/gui_window.h"
+#include "core/ops.h"
 #include "core/model.h"
 #include "core/analysis/head_roles.h"
 #include "ui/panel_cost.h"
@@ -500,6 +501,9 @@ nlohmann::json layout_state(const App& app) {
       {"model_error", app.model.error},
       {"loading", !app.model.loading_folder.empty()},
       {"running", app.text.running},
+      {"forward_ms", app.raw_trace ? app.raw_trace->timings.forward_ms : 0.0},
+      {"predictions_ms", app.raw_trace ? app.raw_trace->timings.predictions_ms : 0.0},
+      {"reused_positions", app.raw_trace ? app.raw_trace->timings.reused_positions : 0},
       {"text", app.text.text},
       {"export_message", app.export_ui.message},
       {"export_error", app.export_ui.message_is_error},
@@ -522,6 +526,9 @@ bool should_exit(const App& app, long frame, Clock::time_point start) {
 }  // namespace
 
 int run_gui(AppOptions options) {
+  // The UI thread's own computations (derived views, map statistics) stay on it; the cores
+  // belong to the worker's runs.
+  run_serially_on_this_thread();
   App app;
   app.options = std::move(options);
   load_settings_into(app);
@@ -579,12 +586,31 @@ int run_gui(AppOptions options) {
   const Clock::time_point loop_start = Clock::now();
   double first_frame_ms = -1.0;
   long frame = 0;
-  int busy_frames = 60;  // frames to draw without waiting after something happened
+  // Frames to draw at 60 per second after something happened, for ImGui to settle (hover,
+  // focus, a scroll that needs the new content size); after that the loop waits for input or
+  // the worker, so a software renderer leaves the cores to a run.
+  constexpr int kSettleFrames = 6;
+  int busy_frames = 60;  // the first second: the window appears, the model loads
+  Clock::time_point last_frame_start = loop_start;
   while (!desktop.should_close() && !should_exit(app, frame, loop_start)) {
-    const bool busy = benchmark || busy_frames > 0 || app.text.running || !app.model.loading_folder.empty();
+    const bool computing = app.text.running || !app.model.loading_folder.empty();
+    // Frames are paced, not drawn as fast as possible: 60 per second after input (vsync does
+    // this on a GPU; a software renderer has none and would take the cores from the worker),
+    // 10 while the worker computes (its progress shows after 100 ms; input still wakes the loop
+    // at once, and so does the worker when it publishes), and none while idle beyond a 0.25 s
+    // heartbeat. Under llvmpipe a frame keeps both cores busy for several milliseconds, which
+    // stalled a run's threads for as long. Benchmark runs draw back to back.
+    double wait_s = 0.25;
+    if (benchmark) {
+      wait_s = 0.0;
+    } else if (busy_frames > 0 || computing) {
+      const double period = computing ? 1.0 / 10.0 : 1.0 / 60.0;
+      wait_s = std::max(1e-4, period - ms_since(last_frame_start) / 1000.0);
+    }
     // Frame time counts from here: in benchmark runs nothing waits, so it is the frame's work.
     const Clock::time_point frame_start = Clock::now();
-    desktop.begin_frame(busy ? 0.0 : 0.25);
+    desktop.begin_frame(wait_s);
+    last_frame_start = Clock::now();
     const ImGuiIO& io = ImGui::GetIO();
     const uint64_t trace_before = app.trace_generation;
     if (worker) sync_from_worker(app, *worker);
@@ -604,10 +630,12 @@ int run_gui(AppOptions options) {
     desktop.end_frame();
     ++frame;
 
+    // A focused text box alone is not activity: the 0.25 s heartbeat blinks its cursor.
+    const bool key_down = std::any_of(std::begin(io.KeysDown), std::end(io.KeysDown), [](bool down) { return down; });
     const bool input = io.MouseDelta.x != 0 || io.MouseDelta.y != 0 || io.MouseWheel != 0 ||
-                       io.InputQueueCharacters.Size > 0 || ImGui::IsAnyMouseDown() ||
-                       io.WantTextInput || app.trace_generation != trace_before;
-    busy_frames = input ? 30 : std::max(0, busy_frames - 1);
+                       io.InputQueueCharacters.Size > 0 || ImGui::IsAnyMouseDown() || key_down ||
+                       app.trace_generation != trace_before;
+    busy_frames = input ? std::max(busy_frames - 1, kSettleFrames) : std::max(0, busy_frames - 1);
     if (first_frame_ms < 0) {
       first_frame_ms = ms_since(app.options.process_start);
       if (app.options.print_time_to_first_frame)

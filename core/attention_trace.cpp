@@ -7,7 +7,42 @@
 
 namespace attnviz {
 
-AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal, Fill fill)
+std::shared_ptr<TraceFloats> TraceStoragePool::take(size_t n) {
+  std::shared_ptr<TraceFloats> chosen;
+  size_t idle = 0;
+  // Idle buffers are those only the pool holds; the smallest that fits is taken.
+  for (const auto& buffer : buffers_) {
+    if (buffer.use_count() != 1) continue;
+    idle += buffer->capacity() * sizeof(float);
+    if (buffer->capacity() >= n && (!chosen || buffer->capacity() < chosen->capacity())) chosen = buffer;
+  }
+  if (!chosen) {
+    chosen = std::make_shared<TraceFloats>();
+    if (n * sizeof(float) <= kMaxBuffer) {
+      // A quarter more than asked, so the next traces of a growing text (typing) fit too;
+      // pages nobody touches cost nothing.
+      chosen->reserve(n + n / 4);
+      buffers_.push_back(chosen);
+    }
+  } else {
+    idle -= chosen->capacity() * sizeof(float);
+  }
+  // Past the budget, the largest idle buffers go back to the system.
+  while (idle > kMaxIdle) {
+    auto largest = buffers_.end();
+    for (auto it = buffers_.begin(); it != buffers_.end(); ++it)
+      if (it->use_count() == 1 && *it != chosen && (largest == buffers_.end() || (*it)->capacity() > (*largest)->capacity()))
+        largest = it;
+    if (largest == buffers_.end()) break;
+    idle -= (*largest)->capacity() * sizeof(float);
+    buffers_.erase(largest);
+  }
+  chosen->resize(n);
+  return chosen;
+}
+
+AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal, Fill fill,
+                               TraceStoragePool* pool)
     : tokens_(std::move(tokens)), layers_(layers), heads_(heads), causal_(causal) {
   assert(layers >= 0 && heads >= 0 && "AttentionTrace: negative sizes");
   const size_t t = tokens_.size();
@@ -15,6 +50,8 @@ AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads,
   const size_t n = static_cast<size_t>(layers_) * heads_ * head_stride_;
   if (fill == Fill::kZeros) {
     weights_->assign(n, 0.0f);
+  } else if (pool) {
+    weights_ = pool->take(n);
   } else {
     weights_->resize(n);
   }
@@ -62,12 +99,14 @@ std::vector<float> AttentionTrace::dense() const {
   return out;
 }
 
-void AttentionTrace::set_qkv_shape(int width, Fill fill) {
+void AttentionTrace::set_qkv_shape(int width, Fill fill, TraceStoragePool* pool) {
   assert(heads_ > 0 && width % heads_ == 0 && "qkv: width must divide into heads");
   width_ = width;
   const size_t n = static_cast<size_t>(layers_) * tokens_.size() * 3 * width;
   if (fill == Fill::kZeros) {
     qkv_->assign(n, 0.0f);
+  } else if (pool) {
+    qkv_ = pool->take(n);
   } else {
     qkv_->resize(n);
   }

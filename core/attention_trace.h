@@ -79,14 +79,33 @@ struct UninitializedAllocator : std::allocator<T> {
   }
 };
 
+using TraceFloats = std::vector<float, UninitializedAllocator<float>>;
+
+// The attention and Q/K/V buffers of a model's earlier traces, for its next ones: once no trace
+// uses a buffer any more, a new trace takes it instead of fresh memory, whose first touch costs a
+// page fault per 4 KB (in the app, 20-40 ms of a 50 ms run of GPT-2 at T = 256). Buffers above
+// kMaxBuffer are not kept, and neither are unused ones beyond kMaxIdle bytes in all. Used by
+// one thread at a time (the model's); traces may be released on any thread.
+class TraceStoragePool {
+ public:
+  static constexpr size_t kMaxBuffer = 96u << 20, kMaxIdle = 192u << 20;
+  // A buffer of n floats, not written; one that no trace uses any more when there is one.
+  std::shared_ptr<TraceFloats> take(size_t n);
+
+ private:
+  std::vector<std::shared_ptr<TraceFloats>> buffers_;  // in use by traces, or idle (only here)
+};
+
 // Copies of a trace share its attention and Q/K/V storage (it is never changed once the trace
 // is published), so a trace can be completed with predictions without copying 50 MB.
 class AttentionTrace {
  public:
   // kZeros: every weight starts at 0. kUnwritten: the caller writes every row (and every Q/K/V
   // row after set_qkv_shape) before anyone reads them.
+  // A pool, with kUnwritten, supplies the storage.
   enum class Fill { kZeros, kUnwritten };
-  AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal, Fill fill = Fill::kZeros);
+  AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal,
+                 Fill fill = Fill::kZeros, TraceStoragePool* pool = nullptr);
 
   int layers() const { return layers_; }
   int heads() const { return heads_; }
@@ -111,7 +130,8 @@ class AttentionTrace {
   bool has_qkv() const { return !qkv_->empty(); }
   int width() const { return width_; }
   int head_dim() const { return heads_ > 0 ? width_ / heads_ : 0; }
-  void set_qkv_shape(int width, Fill fill = Fill::kZeros);  // allocates (L, T, 3C)
+  // Allocates (L, T, 3C).
+  void set_qkv_shape(int width, Fill fill = Fill::kZeros, TraceStoragePool* pool = nullptr);
   std::span<const float> qkv(int layer) const;  // (T, 3C): [Q | K | V], head h at columns h*D
   std::span<float> mutable_qkv(int layer);
   // Scale applied to q·k of a layer before softmax (includes temperature); set by the model.
@@ -145,7 +165,7 @@ class AttentionTrace {
   int layers_ = 0;
   int heads_ = 0;
   bool causal_ = false;
-  using Floats = std::vector<float, UninitializedAllocator<float>>;
+  using Floats = TraceFloats;
   size_t head_stride_ = 0;        // floats per head: T(T+1)/2 causal, T*T otherwise
   std::shared_ptr<Floats> weights_ = std::make_shared<Floats>();  // (L, H, rows...) post-softmax
   int width_ = 0;

@@ -59,6 +59,7 @@ class BertModel final : public Model {
   std::vector<Block> blocks_;
   ForwardScratch scratch_;
   TraceHistory history_;
+  TraceStoragePool storage_;
 };
 
 }  // namespace attnviz

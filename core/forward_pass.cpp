@@ -17,16 +17,12 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// The thread count the process started with (OMP_NUM_THREADS or the cores), read once so a
-// ThreadLimit in force on this thread does not lower it.
-int default_threads() {
-#ifdef _OPENMP
-  static const int threads = omp_get_max_threads();
-  return threads;
-#else
-  return 1;
-#endif
-}
+// The thread count the process started with (OMP_NUM_THREADS or the cores), read when the
+// program loads, so neither a ThreadLimit in force nor run_serially_on_this_thread() on the
+// thread that asks first lowers it.
+const int kStartThreads = max_threads();
+
+int default_threads() { return kStartThreads; }
 
 int thread_index() {
 #ifdef _OPENMP
@@ -175,17 +171,17 @@ ThreadLimit::~ThreadLimit() {
 std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
                                             std::span<const Token> tokens,
                                             const RunOptions& options, const RunPlan& plan,
-                                            const AttentionTrace* previous) {
+                                            const AttentionTrace* previous, TraceStoragePool& pool) {
   // Every value of the trace is written below: the prefix from the previous trace, the rest by
   // the layers.
   auto trace = std::make_shared<AttentionTrace>(std::vector<Token>(tokens.begin(), tokens.end()),
                                                 config.layers, config.heads, plan.causal,
-                                                AttentionTrace::Fill::kUnwritten);
+                                                AttentionTrace::Fill::kUnwritten, &pool);
   trace->model_name = config.name;
   trace->options = options;
   trace->set_score_scales(plan.score_scales);
   const size_t t = static_cast<size_t>(plan.tokens), c = static_cast<size_t>(config.width);
-  if (options.keep_qkv) trace->set_qkv_shape(config.width, AttentionTrace::Fill::kUnwritten);
+  if (options.keep_qkv) trace->set_qkv_shape(config.width, AttentionTrace::Fill::kUnwritten, &pool);
   if (options.keep_hidden_states) trace->hidden_states.assign((config.layers + 1) * t * c, 0.0f);
   const bool predicts = config.architecture == Architecture::kGpt2 && options.top_predictions > 0;
   if (predicts) trace->predictions.resize(t);

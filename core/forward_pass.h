@@ -91,12 +91,12 @@ int threads_for_work(const ModelConfig& config, double multiply_adds);
 RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
                  const RunOptions& options, const AttentionTrace* previous);
 
-// A new trace with Q/K/V, hidden states and predictions allocated as the options ask, and
-// rows [0, p) of everything copied from `previous`.
+// A new trace with Q/K/V, hidden states and predictions allocated as the options ask (the
+// storage from the model's pool), and rows [0, p) of everything copied from `previous`.
 std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
                                             std::span<const Token> tokens,
                                             const RunOptions& options, const RunPlan& plan,
-                                            const AttentionTrace* previous);
+                                            const AttentionTrace* previous, TraceStoragePool& pool);
 
 // Q/K/V of one layer: the trace's when it keeps them, else the scratch buffer. (T, 3C)
 float* layer_qkv(AttentionTrace& trace, ForwardScratch& scratch, int layer);

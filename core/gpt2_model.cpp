@@ -86,7 +86,7 @@ Result<std::shared_ptr<const AttentionTrace>> Gpt2Model::run(std::span<const Tok
   const AttentionTrace* ours = history_.produced(previous) ? previous : nullptr;
   const RunPlan plan = plan_run(config_, tokens, options, ours);
   const ThreadLimit thread_limit(plan.threads);
-  std::shared_ptr<AttentionTrace> trace = start_trace(config_, tokens, options, plan, ours);
+  std::shared_ptr<AttentionTrace> trace = start_trace(config_, tokens, options, plan, ours, storage_);
   scratch_.reserve(config_, plan.tokens, plan.rows(), !options.keep_qkv, options.top_predictions);
 
   float* x = scratch_.residual.data();  // (N, C)

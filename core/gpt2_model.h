@@ -63,6 +63,7 @@ class Gpt2Model final : public Model {
   std::vector<Block> blocks_;
   ForwardScratch scratch_;
   TraceHistory history_;
+  TraceStoragePool storage_;
 };
 
 }  // namespace attnviz

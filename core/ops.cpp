@@ -148,6 +148,12 @@ int max_threads() {
 #endif
 }
 
+void run_serially_on_this_thread() {
+#ifdef _OPENMP
+  omp_set_num_threads(1);
+#endif
+}
+
 void dense(float* out, const float* in, int rows, const DenseWeights& w) {
   dense_product(out, in, rows, w, /*accumulate=*/false);
 }

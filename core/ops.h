@@ -25,6 +25,10 @@ struct DenseWeights {
 // out (T, out) = in (T, in) · W + b.
 // OpenMP threads a parallel region started on this thread would use (1 without OpenMP).
 int max_threads();
+// Makes the calling thread run every parallel loop of core serially. For a UI thread: its
+// short computations gain nothing from a second thread, and that thread would spin on a core
+// for milliseconds after each loop, the core a model run on another thread is waiting for.
+void run_serially_on_this_thread();
 
 void dense(float* out, const float* in, int rows, const DenseWeights& w);
 // out (T, out) += in (T, in) · W + b: a residual branch added in place.

@@ -187,5 +187,49 @@ TEST(AttentionTrace, HeadDetailMatchesNaiveBidirectional) {
   check_head_detail(false);
 }
 
+// The pool hands a buffer to a new trace only once no trace uses it, prefers the smallest that
+// fits, leaves room for a growing text, and lets idle buffers beyond its budget go.
+TEST(TraceStoragePool, RecyclesOnlyBuffersNoTraceUses) {
+  TraceStoragePool pool;
+  auto first = pool.take(1000);
+  ASSERT_EQ(first->size(), 1000u);
+  EXPECT_GE(first->capacity(), 1250u) << "a quarter more room for the next, longer text";
+  const float* first_data = first->data();
+  auto second = pool.take(1000);
+  EXPECT_NE(second->data(), first_data) << "a buffer in use is never handed out twice";
+  first.reset();  // its trace is gone
+  auto third = pool.take(1200);
+  EXPECT_EQ(third->data(), first_data) << "the idle buffer is reused, grown within its room";
+  EXPECT_EQ(third->size(), 1200u);
+  auto big = pool.take(1300);  // 1300 > 1250: no idle buffer fits
+  EXPECT_NE(big->data(), first_data);
+
+  // Idle buffers beyond kMaxIdle bytes are released. Five idle buffers of 0.3125 budgets each
+  // (a quarter of it, plus room): one is taken again, and of the four left idle (1.25 budgets)
+  // exactly one must go.
+  TraceStoragePool budget;
+  const size_t quarter = TraceStoragePool::kMaxIdle / sizeof(float) / 4;
+  std::vector<std::weak_ptr<TraceFloats>> watched;
+  {
+    std::vector<std::shared_ptr<TraceFloats>> held;
+    for (int i = 0; i < 5; ++i) held.push_back(budget.take(quarter));
+    for (const auto& buffer : held) watched.push_back(buffer);
+  }
+  auto small = budget.take(16);
+  EXPECT_EQ(small->size(), 16u);
+  int released = 0;
+  for (const auto& buffer : watched) released += buffer.expired();
+  EXPECT_EQ(released, 1);
+}
+
+// A trace copy shares the storage: completing predictions must not copy the attention.
+TEST(AttentionTrace, CopiesShareTheirStorage) {
+  AttentionTrace trace(std::vector<Token>(4), 1, 2, true);
+  trace.mutable_row(0, 1, 3)[2] = 0.5f;
+  const AttentionTrace copy = trace;
+  EXPECT_EQ(copy.row(0, 1, 3).data(), trace.row(0, 1, 3).data());
+  EXPECT_EQ(copy.weight(0, 1, 3, 2), 0.5f);
+}
+
 }  // namespace
 }  // namespace attnviz
