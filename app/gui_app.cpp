@@ -640,8 +640,11 @@ int run_gui(AppOptions options) {
       first_frame_ms = ms_since(app.options.process_start);
       if (app.options.print_time_to_first_frame)
         std::fprintf(stderr, "attnviz: time to first frame %.1f ms\n", first_frame_ms);
-    } else {
-      stats.add(ms_since(frame_start), ui_ms, ImGui::GetDrawData()->TotalIdxCount / 3.0);
+    } else if (app.trace) {
+      // Frames that show attention: not the ones while the model loads and first runs.
+      const bool worker_busy = app.text.running || (app.raw_trace && app.raw_trace->predictions_pending()) ||
+                               (app.raw_trace && !current_roles(app));
+      stats.add(ms_since(frame_start), ui_ms, ImGui::GetDrawData()->TotalIdxCount / 3.0, worker_busy);
     }
     if (dumper) {
       int x = 0, y = 0;

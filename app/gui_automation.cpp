@@ -78,6 +78,8 @@ nlohmann::json FrameStats::summary(double first_frame_ms) const {
   out["frame"] = frame;
   out["ui"] = percentiles(ui_ms_, "_ms");
   out["triangles"] = percentiles(triangles_, "");
+  out["while_computing"] = percentiles(computing_ms_, "_ms");
+  out["while_computing"]["frames"] = computing_ms_.size();
   return out;
 }
 

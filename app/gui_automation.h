@@ -39,14 +39,20 @@ class FrameStats {
   // frame_ms: the whole frame; ui_ms: building the UI (panels, our code); the rest is ImGui's
   // render, the OpenGL driver (llvmpipe under Xvfb) and the swap. triangles: what ImGui sent
   // to the driver, which a software rasterizer pays for one by one.
-  void add(double frame_ms, double ui_ms, double triangles) {
+  // computing: the worker was running, completing predictions or scoring heads meanwhile (it
+  // shares the cores); those frames are summarized apart.
+  void add(double frame_ms, double ui_ms, double triangles, bool computing) {
+    if (computing) {
+      computing_ms_.push_back(frame_ms);
+      return;
+    }
     frame_ms_.push_back(frame_ms);
     ui_ms_.push_back(ui_ms);
     triangles_.push_back(triangles);
   }
   size_t count() const { return frame_ms_.size(); }
   // {"frames", "first_frame_ms", "frame": {p50, p95, max, mean}, "ui": {...}, "triangles":
-  // {...}} as JSON; the
+  // {...}, "while_computing": {"frames", p50, ...}} as JSON; the
   // frame figures are also at the top level as p50_ms, p95_ms, max_ms, mean_ms.
   nlohmann::json summary(double first_frame_ms) const;
 
@@ -54,6 +60,7 @@ class FrameStats {
   std::vector<double> frame_ms_;
   std::vector<double> ui_ms_;
   std::vector<double> triangles_;
+  std::vector<double> computing_ms_;
 };
 
 }  // namespace attnviz
