@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <future>
 
 #include "core/analysis/diff.h"
 #include "ui/heatmap_math.h"
@@ -201,23 +203,20 @@ std::vector<Token> alignment_tokens(std::span<const Token> tokens) {
   return normalized;
 }
 
-void rebuild_maps(DiffState& state, const AttentionTrace& a, const AttentionTrace& b,
-                  const ViewState& view) {
-  DiffMaps& maps = state.maps;
-  maps.note.clear();
+// The maps of two traces for a selection (on a background thread: nothing here touches ImGui).
+DiffMaps compute_maps(std::shared_ptr<const AttentionTrace> trace_a,
+                      std::shared_ptr<const AttentionTrace> trace_b, const ViewState& view) {
+  const AttentionTrace& a = *trace_a;
+  const AttentionTrace& b = *trace_b;
+  DiffMaps maps;
   const AggregateChoice choice_a = choice_for_view(view, a);
   const AggregateChoice choice_b = choice_for_view(view, b, &maps.note);
   maps.tokens_a = a.tokens_count();
   maps.tokens_b = b.tokens_count();
   maps.map_a = aggregate(a, choice_a);
   maps.map_b = aggregate(b, choice_b);
-  maps.max_weight = 0.0f;
   for (float w : maps.map_a) maps.max_weight = std::max(maps.max_weight, w);
   for (float w : maps.map_b) maps.max_weight = std::max(maps.max_weight, w);
-  maps.difference.clear();
-  maps.pairs.clear();
-  maps.aligned = 0;
-  maps.max_change = 0.0f;
   auto diff =
       diff_maps(maps.map_a, alignment_tokens(a.tokens()), maps.map_b, alignment_tokens(b.tokens()));
   if (!diff.ok()) {
@@ -228,7 +227,49 @@ void rebuild_maps(DiffState& state, const AttentionTrace& a, const AttentionTrac
     maps.pairs = std::move(diff->alignment.pairs);
     for (float d : maps.difference) maps.max_change = std::max(maps.max_change, std::fabs(d));
   }
+  maps.trace_a = std::move(trace_a);
+  maps.trace_b = std::move(trace_b);
+  maps.layer = view.layer;
+  maps.head = view.head;
+  maps.mode = view.head_mode;
+  maps.heads = view.enabled_heads;
   maps.textures_stale = true;
+  return maps;
+}
+
+bool same_selection(const DiffMaps& maps, const std::shared_ptr<const AttentionTrace>& a,
+                    const std::shared_ptr<const AttentionTrace>& b, const ViewState& view) {
+  return maps.trace_a == a && maps.trace_b == b && maps.layer == view.layer && maps.head == view.head &&
+         maps.mode == view.head_mode && maps.heads == view.enabled_heads;
+}
+
+// Starts computing the maps for the current selection unless they are on screen or on their
+// way; takes finished ones. False while nothing can be drawn yet.
+bool update_maps(DiffState& state, const DiffPanelContext& context) {
+  const ViewState& view = *context.view;
+  if (state.next_maps.valid() &&
+      state.next_maps.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    state.maps = state.next_maps.get();
+  }
+  const bool shown = same_selection(state.maps, context.shown_a, state.view_b, view);
+  const bool coming = state.next_maps.valid() && same_selection(state.next_key, context.shown_a, state.view_b, view);
+  if (!shown && !coming && !state.next_maps.valid()) {
+    state.next_key = DiffMaps{};
+    state.next_key.trace_a = context.shown_a;
+    state.next_key.trace_b = state.view_b;
+    state.next_key.layer = view.layer;
+    state.next_key.head = view.head;
+    state.next_key.mode = view.head_mode;
+    state.next_key.heads = view.enabled_heads;
+    state.next_maps = std::async(std::launch::async, [a = context.shown_a, b = state.view_b, view,
+                                                      wake = context.wake_ui] {
+      DiffMaps maps = compute_maps(a, b, view);
+      if (wake) wake();
+      return maps;
+    });
+  }
+  if (!shown) ImGui::TextDisabled("computing the maps\xE2\x80\xA6");
+  return state.maps.trace_a && state.maps.trace_b;
 }
 
 void upload_textures(DiffState& state) {
@@ -390,20 +431,14 @@ void draw_diff_panel(DiffState& state, const DiffPanelContext& context) {
     return;
   }
 
-  const AttentionTrace& a = *context.shown_a;
-  const AttentionTrace& b = *state.view_b;
-  DiffMaps& maps = state.maps;
-  const ViewState& view = *context.view;
-  if (maps.trace_a != context.shown_a || maps.trace_b != state.view_b || maps.layer != view.layer ||
-      maps.head != view.head || maps.mode != view.head_mode || maps.heads != view.enabled_heads) {
-    rebuild_maps(state, a, b, view);
-    maps.trace_a = context.shown_a;
-    maps.trace_b = state.view_b;
-    maps.layer = view.layer;
-    maps.head = view.head;
-    maps.mode = view.head_mode;
-    maps.heads = view.enabled_heads;
+  if (!update_maps(state, context)) {
+    ImGui::End();
+    return;
   }
+  // Drawn with the traces the maps were computed from: newer ones may still be on their way.
+  DiffMaps& maps = state.maps;
+  const AttentionTrace& a = *maps.trace_a;
+  const AttentionTrace& b = *maps.trace_b;
   if (maps.textures_stale) upload_textures(state);
   if (!maps.note.empty()) ImGui::TextColored({0.95f, 0.6f, 0.3f, 1}, "%s", maps.note.c_str());
 
