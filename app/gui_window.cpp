@@ -5,6 +5,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
@@ -49,6 +50,17 @@ Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& 
   glfwWindowHint(GLFW_MAXIMIZED, options.maximized ? GLFW_TRUE : GLFW_FALSE);
   self->window_ = glfwCreateWindow(options.width, options.height, "attnviz", nullptr, nullptr);
   if (!self->window_) return make_error("cannot create an OpenGL 3.3 window");
+  // Scaled to a HiDPI monitor (GLFW_SCALE_TO_MONITOR), the remembered size can exceed the
+  // screen: keep the window inside the monitor's work area.
+  if (GLFWmonitor* monitor = glfwGetPrimaryMonitor()) {
+    int area_x = 0, area_y = 0, area_width = 0, area_height = 0, width = 0, height = 0;
+    glfwGetMonitorWorkarea(monitor, &area_x, &area_y, &area_width, &area_height);
+    glfwGetWindowSize(self->window_, &width, &height);
+    if (area_width > 0 && area_height > 0 && (width > area_width || height > area_height)) {
+      glfwSetWindowSize(self->window_, std::min(width, area_width), std::min(height, area_height));
+      glfwSetWindowPos(self->window_, area_x, area_y);
+    }
+  }
   // ImGui 1.86's GLFW backend reads the mouse only while the window has focus; ask for it now
   // rather than on the first click (matters without a window manager, e.g. under Xvfb).
   glfwFocusWindow(self->window_);
