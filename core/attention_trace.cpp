@@ -41,20 +41,24 @@ std::shared_ptr<TraceFloats> TraceStoragePool::take(size_t n) {
   return chosen;
 }
 
+std::shared_ptr<TraceFloats> AttentionTrace::allocate(size_t n, Fill fill, TraceStoragePool* pool) {
+  if (fill == Fill::kUnwritten && pool) return pool->take(n);
+  auto buffer = std::make_shared<TraceFloats>();
+  if (fill == Fill::kZeros) {
+    buffer->assign(n, 0.0f);
+  } else {
+    buffer->resize(n);
+  }
+  return buffer;
+}
+
 AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal, Fill fill,
                                TraceStoragePool* pool)
     : tokens_(std::move(tokens)), layers_(layers), heads_(heads), causal_(causal) {
   assert(layers >= 0 && heads >= 0 && "AttentionTrace: negative sizes");
   const size_t t = tokens_.size();
   head_stride_ = causal_ ? t * (t + 1) / 2 : t * t;
-  const size_t n = static_cast<size_t>(layers_) * heads_ * head_stride_;
-  if (fill == Fill::kZeros) {
-    weights_->assign(n, 0.0f);
-  } else if (pool) {
-    weights_ = pool->take(n);
-  } else {
-    weights_->resize(n);
-  }
+  weights_ = allocate(static_cast<size_t>(layers_) * heads_ * head_stride_, fill, pool);
 }
 
 size_t AttentionTrace::row_offset(int layer, int head, int query) const {
@@ -102,14 +106,7 @@ std::vector<float> AttentionTrace::dense() const {
 void AttentionTrace::set_qkv_shape(int width, Fill fill, TraceStoragePool* pool) {
   assert(heads_ > 0 && width % heads_ == 0 && "qkv: width must divide into heads");
   width_ = width;
-  const size_t n = static_cast<size_t>(layers_) * tokens_.size() * 3 * width;
-  if (fill == Fill::kZeros) {
-    qkv_->assign(n, 0.0f);
-  } else if (pool) {
-    qkv_ = pool->take(n);
-  } else {
-    qkv_->resize(n);
-  }
+  qkv_ = allocate(static_cast<size_t>(layers_) * tokens_.size() * 3 * width, fill, pool);
 }
 
 void AttentionTrace::copy_prefix(const AttentionTrace& previous, int queries) {

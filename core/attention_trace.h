@@ -160,6 +160,7 @@ class AttentionTrace {
 
  private:
   size_t row_offset(int layer, int head, int query) const;
+  static std::shared_ptr<TraceFloats> allocate(size_t n, Fill fill, TraceStoragePool* pool);
 
   std::vector<Token> tokens_;
   int layers_ = 0;

@@ -21,27 +21,24 @@ using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
-// y (T, cols) (+)= x (T, in) · W[:, first..first+cols) + b for either weight layout; y and the
-// weight columns are views with the full row stride.
-void dense_columns(float* out, const float* in, int rows, const DenseWeights& w, int first,
-                   int cols, bool accumulate) {
-  StridedMap y(out + first, rows, cols, Eigen::OuterStride<>(w.out));
+// y (T, out) (+)= x (T, in) · W + b for either weight layout, through Eigen's blocked GEMM.
+void dense_many_rows(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+  MatrixMap y(out, rows, w.out);
   ConstMatrixMap x(in, rows, w.in);
   if (w.out_major) {
-    ConstMatrixMap weight(w.weight + static_cast<size_t>(first) * w.in, cols, w.in);  // (cols, in)
+    ConstMatrixMap weight(w.weight, w.out, w.in);  // (out, in)
     if (accumulate)
       y.noalias() += x * weight.transpose();
     else
       y.noalias() = x * weight.transpose();
   } else {
-    ConstStridedMap weight(w.weight + first, w.in, cols,
-                           Eigen::OuterStride<>(w.out));  // (in, cols)
+    ConstMatrixMap weight(w.weight, w.in, w.out);  // (in, out)
     if (accumulate)
       y.noalias() += x * weight;
     else
       y.noalias() = x * weight;
   }
-  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias + first, cols);
+  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias, w.out);
 }
 
 // Below this many rows a product is bound by reading the weights (appending a token: one row).
@@ -130,7 +127,7 @@ void few_rows_out_major(float* out, const float* in, int rows, const DenseWeight
 void dense_product(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
   assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
   if (rows >= kFewRows) {
-    dense_columns(out, in, rows, w, 0, w.out, accumulate);
+    dense_many_rows(out, in, rows, w, accumulate);
   } else if (w.out_major) {
     few_rows_out_major(out, in, rows, w, accumulate);
   } else {
