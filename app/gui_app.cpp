@@ -11,16 +11,16 @@
 
 #include "app/gui_automation.h"
 #include "app/gui_window.h"
-#include "core/ops.h"
-#include "core/model.h"
 #include "core/analysis/head_roles.h"
+#include "core/model.h"
+#include "core/ops.h"
 #include "ui/panel_cost.h"
 #include "ui/panel_export.h"
+#include "ui/panel_heads.h"
 #include "ui/panel_heatmap.h"
 #include "ui/panel_model_grid.h"
-#include "ui/panel_predictions.h"
-#include "ui/panel_heads.h"
 #include "ui/panel_models.h"
+#include "ui/panel_predictions.h"
 #include "ui/panel_text.h"
 #include "ui/selection.h"
 #include "ui/view_weights.h"
@@ -132,10 +132,11 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
     app.model.config = snapshot.model->config();
     app.model.folder = snapshot.model->folder();
     std::error_code ec;
-    app.model.display_name = std::filesystem::equivalent(app.model.folder, builtin_model_folder(), ec)
-                                 ? "Built-in model"
-                                 : (app.model.config.name.empty() ? app.model.folder.filename().string()
-                                                                  : app.model.config.name);
+    app.model.display_name =
+        std::filesystem::equivalent(app.model.folder, builtin_model_folder(), ec)
+            ? "Built-in model"
+            : (app.model.config.name.empty() ? app.model.folder.filename().string()
+                                             : app.model.config.name);
     app.model.error.clear();
     app.probe_trace.reset();
     app.run_options = {};
@@ -158,9 +159,10 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
   }
   app.text.running = snapshot.running;
   app.text.progress = snapshot.progress;
-  app.text.running_ms = snapshot.running ? std::chrono::duration<double, std::milli>(
-                                               Clock::now() - snapshot.run_started).count()
-                                         : 0.0;
+  app.text.running_ms =
+      snapshot.running
+          ? std::chrono::duration<double, std::milli>(Clock::now() - snapshot.run_started).count()
+          : 0.0;
   app.text.run_error = snapshot.run_error;
   if (snapshot.probe_generation != app.probe_generation && snapshot.probe_trace) {
     app.probe_generation = snapshot.probe_generation;
@@ -205,12 +207,14 @@ void draw_tab_strip(const char* id, ImVec2 pos, float width, float height,
                     bool& force, ui::LayoutRecorder& recorder) {
   place(pos, {width, height});
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollWithMouse;
+                                 ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoScrollWithMouse;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {8, 4});
   ImGui::Begin(id, nullptr, flags);
   if (ImGui::BeginTabBar(id)) {
     for (const auto& [label, tab] : tabs) {
-      const ImGuiTabItemFlags tab_flags = force && current == tab ? ImGuiTabItemFlags_SetSelected : 0;
+      const ImGuiTabItemFlags tab_flags =
+          force && current == tab ? ImGuiTabItemFlags_SetSelected : 0;
       if (ImGui::BeginTabItem(label, nullptr, tab_flags)) {
         if (!force) current = tab;
         ImGui::EndTabItem();
@@ -231,7 +235,8 @@ void draw_arcs_window(App& app, float scale) {
     return;
   }
   if (app.trace) {
-    ui::ArcsPanelContext context{&app.view, &app.arcs_cache, &app.recorder, &app.hover_candidate, scale};
+    ui::ArcsPanelContext context{&app.view, &app.arcs_cache, &app.recorder, &app.hover_candidate,
+                                 scale};
     ui::draw_arcs_view(*app.trace, context);
   } else {
     ImGui::TextDisabled("loading the model\xE2\x80\xA6");
@@ -247,7 +252,8 @@ void draw_loading_window(const char* name, const char* what = "loading the model
 
 // The role table of the trace on screen, or null while the worker is still computing it.
 const HeadRoleTable* current_roles(App& app) {
-  if (!app.raw_trace || !app.head_roles.valid || app.head_roles_of != app.raw_trace.get()) return nullptr;
+  if (!app.raw_trace || !app.head_roles.valid || app.head_roles_of != app.raw_trace.get())
+    return nullptr;
   return &app.head_roles.table;
 }
 
@@ -270,11 +276,13 @@ void draw_center(App& app, const Columns& c, float scale) {
   const float x = c.origin.x + c.left, width = c.size.x - c.left - c.right;
   const float strip = ImGui::GetFrameHeight() + 8 * scale;
   draw_tab_strip<CenterTab>("##views", {x, c.origin.y}, width, strip,
-                            {{"Arcs", CenterTab::kArcs}, {"Heatmap", CenterTab::kHeatmap},
+                            {{"Arcs", CenterTab::kArcs},
+                             {"Heatmap", CenterTab::kHeatmap},
                              {"Model grid", CenterTab::kModelGrid}},
                             app.center_tab, app.select_tab, app.recorder);
   // The view options (words, hidden tokens) between the tabs and the view they change.
-  const float options_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetTextLineHeightWithSpacing() +
+  const float options_height = ImGui::GetFrameHeightWithSpacing() +
+                               ImGui::GetTextLineHeightWithSpacing() +
                                ImGui::GetStyle().WindowPadding.y * 2;
   place({x, c.origin.y + strip}, {width, options_height});
   ui::draw_view_options_window(app.view_options, app.view, {&app.recorder});
@@ -308,7 +316,8 @@ void apply_probe(App& app) {
   if (app.probe_applied_to == app.head_roles_of || table->layers != app.probe_trace->layers() ||
       table->heads != app.probe_trace->heads())
     return;
-  const std::vector<double> scores = induction_probe_score(*app.probe_trace, app.probe_repeat_length);
+  const std::vector<double> scores =
+      induction_probe_score(*app.probe_trace, app.probe_repeat_length);
   set_induction_from_probe(app.head_roles.table, scores);
   app.probe_applied_to = app.head_roles_of;
 }
@@ -332,8 +341,10 @@ void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float 
   const float strip = ImGui::GetFrameHeight() + 8 * scale;
   bool force = false;
   draw_tab_strip<DetailsTab>("##details", {x, top}, c.right, strip,
-                             {{"Predictions", DetailsTab::kPredictions}, {"Head roles", DetailsTab::kHeadRoles},
-                              {"Cost", DetailsTab::kCost}, {"Export", DetailsTab::kExport}},
+                             {{"Predictions", DetailsTab::kPredictions},
+                              {"Head roles", DetailsTab::kHeadRoles},
+                              {"Cost", DetailsTab::kCost},
+                              {"Export", DetailsTab::kExport}},
                              app.details_tab, force, app.recorder);
   place({x, top + strip}, {c.right, c.origin.y + c.size.y - top - strip});
   switch (app.details_tab) {
@@ -362,7 +373,8 @@ void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float 
           };
         }
         if (const HeadRoleTable* roles = current_roles(app)) {
-          ui::draw_head_roles_panel(*app.trace, *roles, app.view, app.head_roles_panel, load_probe, show_probe);
+          ui::draw_head_roles_panel(*app.trace, *roles, app.view, app.head_roles_panel, load_probe,
+                                    show_probe);
         } else {
           draw_loading_window("Head roles", "computing the head roles\xE2\x80\xA6");
         }
@@ -379,9 +391,10 @@ void draw_right_column(App& app, ComputeWorker* worker, const Columns& c, float 
       break;
     case DetailsTab::kExport: {
       ui::ExportPanelContext export_context;
-      export_context.current_view = app.center_tab == CenterTab::kHeatmap     ? ui::ExportView::kHeatmap
-                                    : app.center_tab == CenterTab::kModelGrid ? ui::ExportView::kModelGrid
-                                                                              : ui::ExportView::kArcs;
+      export_context.current_view = app.center_tab == CenterTab::kHeatmap ? ui::ExportView::kHeatmap
+                                    : app.center_tab == CenterTab::kModelGrid
+                                        ? ui::ExportView::kModelGrid
+                                        : ui::ExportView::kArcs;
       export_context.has_trace = app.trace != nullptr;
       export_context.recorder = &app.recorder;
       ui::draw_export_panel(app.export_ui, export_context);
@@ -395,7 +408,8 @@ void draw_status_bar(App& app, float height) {
   place({viewport->WorkPos.x, viewport->WorkPos.y + viewport->WorkSize.y - height},
         {viewport->WorkSize.x, height});
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollWithMouse;
+                                 ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoScrollWithMouse;
   ImGui::Begin("##status", nullptr, flags);
   if (!app.model.loading_folder.empty()) {
     ImGui::TextColored({0.5f, 0.75f, 1, 1}, "loading model\xE2\x80\xA6");
@@ -404,13 +418,15 @@ void draw_status_bar(App& app, float height) {
   } else if (app.trace) {
     const std::string& name = app.model.imported ? app.trace->model_name : app.model.display_name;
     ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 layer %d \xC2\xB7 %s", name.c_str(),
-                        app.trace->tokens_count(), app.view.layer, ui::head_mode_label(app.view.head_mode));
+                        app.trace->tokens_count(), app.view.layer,
+                        ui::head_mode_label(app.view.head_mode));
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
   }
   if (!app.export_ui.message.empty()) {
     ImGui::SameLine(0, 30);
-    ImGui::TextColored(app.export_ui.message_is_error ? ImVec4{0.95f, 0.35f, 0.3f, 1} : ImVec4{0.4f, 0.85f, 0.45f, 1},
+    ImGui::TextColored(app.export_ui.message_is_error ? ImVec4{0.95f, 0.35f, 0.3f, 1}
+                                                      : ImVec4{0.4f, 0.85f, 0.45f, 1},
                        "%s", app.export_ui.message.c_str());
   }
   ImGui::End();
@@ -423,12 +439,14 @@ void draw_view_windows(App& app, ComputeWorker* worker) {
   diff_context.view_options = ui::trace_view_options(app.view, app.view_options);
   diff_context.view = &app.view;
   diff_context.main_text = app.text.text;
-  diff_context.main_folder = app.model.loaded && !app.model.imported ? app.model.folder.string() : "";
+  diff_context.main_folder =
+      app.model.loaded && !app.model.imported ? app.model.folder.string() : "";
   diff_context.wake_ui = [] { glfwPostEmptyEvent(); };
   diff_context.recorder = &app.recorder;
   ui::draw_diff_panel(app.diff, diff_context);
 
-  ui::ModelPickerContext picker_context{&app.settings.recent_models, app.model.folder.string(), &app.recorder};
+  ui::ModelPickerContext picker_context{&app.settings.recent_models, app.model.folder.string(),
+                                        &app.recorder};
   if (auto folder = ui::draw_model_picker(app.model_picker, picker_context); folder && worker) {
     app.model.path_input = *folder;
     request_model(app, *worker, *folder);
@@ -448,7 +466,8 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   const float model_height = std::round(ImGui::GetFrameHeightWithSpacing() * 4.6f);
   const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 7.0f);
   place(c.origin, {c.left, model_height});
-  ui::ModelsPanelContext models_context{&app.settings.recent_models, builtin_model_folder().string(), &app.recorder,
+  ui::ModelsPanelContext models_context{&app.settings.recent_models,
+                                        builtin_model_folder().string(), &app.recorder,
                                         /*can_open=*/worker != nullptr};
   if (auto folder = ui::draw_models_panel(app.model, models_context); folder && worker)
     request_model(app, *worker, *folder);
@@ -518,7 +537,8 @@ nlohmann::json layout_state(const App& app) {
 
 bool should_exit(const App& app, long frame, Clock::time_point start) {
   if (app.options.exit_after_frames > 0 && frame >= app.options.exit_after_frames) return true;
-  if (app.options.exit_after_seconds > 0.0 && ms_since(start) >= 1000.0 * app.options.exit_after_seconds)
+  if (app.options.exit_after_seconds > 0.0 &&
+      ms_since(start) >= 1000.0 * app.options.exit_after_seconds)
     return true;
   return app.quit;
 }
@@ -554,10 +574,11 @@ int run_gui(AppOptions options) {
   }
   auto window = DesktopWindow::open(window_options);
   if (!window) {
-    std::fprintf(stderr,
-                 "attnviz: %s.\nThe desktop app needs a display. Without one, use the command line:\n"
-                 "  attnviz tokenize --text TEXT\n  attnviz export --text TEXT --out FILE.png\n",
-                 window.error().message.c_str());
+    std::fprintf(
+        stderr,
+        "attnviz: %s.\nThe desktop app needs a display. Without one, use the command line:\n"
+        "  attnviz tokenize --text TEXT\n  attnviz export --text TEXT --out FILE.png\n",
+        window.error().message.c_str());
     return 1;
   }
   DesktopWindow& desktop = *window.value();
@@ -569,7 +590,8 @@ int run_gui(AppOptions options) {
     show_imported_attention(app, app.options.imported, app.options.imported_source);
   } else {
     worker = std::make_unique<ComputeWorker>([] { glfwPostEmptyEvent(); });
-    const std::string folder = app.options.model_folder ? *app.options.model_folder : builtin_model_folder().string();
+    const std::string folder =
+        app.options.model_folder ? *app.options.model_folder : builtin_model_folder().string();
     app.model.path_input = folder;
     request_model(app, *worker, folder);
     worker->run_text(app.text.text, app.run_options);
@@ -631,7 +653,8 @@ int run_gui(AppOptions options) {
     ++frame;
 
     // A focused text box alone is not activity: the 0.25 s heartbeat blinks its cursor.
-    const bool key_down = std::any_of(std::begin(io.KeysDown), std::end(io.KeysDown), [](bool down) { return down; });
+    const bool key_down =
+        std::any_of(std::begin(io.KeysDown), std::end(io.KeysDown), [](bool down) { return down; });
     const bool input = io.MouseDelta.x != 0 || io.MouseDelta.y != 0 || io.MouseWheel != 0 ||
                        io.InputQueueCharacters.Size > 0 || ImGui::IsAnyMouseDown() || key_down ||
                        app.trace_generation != trace_before;
@@ -642,9 +665,11 @@ int run_gui(AppOptions options) {
         std::fprintf(stderr, "attnviz: time to first frame %.1f ms\n", first_frame_ms);
     } else if (app.trace) {
       // Frames that show attention: not the ones while the model loads and first runs.
-      const bool worker_busy = app.text.running || (app.raw_trace && app.raw_trace->predictions_pending()) ||
+      const bool worker_busy = app.text.running ||
+                               (app.raw_trace && app.raw_trace->predictions_pending()) ||
                                (app.raw_trace && !current_roles(app));
-      stats.add(ms_since(frame_start), ui_ms, ImGui::GetDrawData()->TotalIdxCount / 3.0, worker_busy);
+      stats.add(ms_since(frame_start), ui_ms, ImGui::GetDrawData()->TotalIdxCount / 3.0,
+                worker_busy);
     }
     if (dumper) {
       int x = 0, y = 0;

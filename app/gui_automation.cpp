@@ -1,12 +1,13 @@
 #include "app/gui_automation.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
 #include <system_error>
-#include <unistd.h>
 
 namespace attnviz {
 
@@ -44,7 +45,8 @@ void LayoutDumper::update(const ui::LayoutRecorder& recorder, int window_x, int 
   if (body == last_written_) return;
   document["frame"] = frame;
   if (auto written = write_file_atomically(path_, document.dump()); !written) {
-    if (!warned_) std::fprintf(stderr, "attnviz: --dump-layout: %s\n", written.error().message.c_str());
+    if (!warned_)
+      std::fprintf(stderr, "attnviz: --dump-layout: %s\n", written.error().message.c_str());
     warned_ = true;
     return;
   }

@@ -1,9 +1,9 @@
 #include "app/gui_window.h"
 
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -74,7 +74,8 @@ Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& 
   });
   glfwSetKeyCallback(self->window_, [](GLFWwindow* window, int key, int, int action, int mods) {
     auto* events = events_of<Events>(window);
-    if (events && action == GLFW_PRESS && key >= 0 && key < 512) events->taps.emplace_back(key, mods);
+    if (events && action == GLFW_PRESS && key >= 0 && key < 512)
+      events->taps.emplace_back(key, mods);
   });
 
   float scale_x = 1.0f, scale_y = 1.0f;
@@ -155,8 +156,12 @@ void DesktopWindow::apply_theme(ui::Theme theme) {
   style.ScaleAllSizes(scale_);
 }
 
-bool DesktopWindow::should_close() const { return glfwWindowShouldClose(window_); }
-void DesktopWindow::request_close() { glfwSetWindowShouldClose(window_, GLFW_TRUE); }
+bool DesktopWindow::should_close() const {
+  return glfwWindowShouldClose(window_);
+}
+void DesktopWindow::request_close() {
+  glfwSetWindowShouldClose(window_, GLFW_TRUE);
+}
 
 void DesktopWindow::begin_frame(double timeout_s) {
   if (timeout_s > 0.0) {
@@ -219,6 +224,8 @@ void DesktopWindow::window_size(int& width, int& height, bool& maximized) const 
   maximized = glfwGetWindowAttrib(window_, GLFW_MAXIMIZED) == GLFW_TRUE;
 }
 
-void DesktopWindow::window_position(int& x, int& y) const { glfwGetWindowPos(window_, &x, &y); }
+void DesktopWindow::window_position(int& x, int& y) const {
+  glfwGetWindowPos(window_, &x, &y);
+}
 
 }  // namespace attnviz

@@ -83,7 +83,8 @@ void ComputeWorker::loop() {
   }
 }
 
-void ComputeWorker::do_load(const std::filesystem::path& folder, std::unique_lock<std::mutex>& lock) {
+void ComputeWorker::do_load(const std::filesystem::path& folder,
+                            std::unique_lock<std::mutex>& lock) {
   published_.loading_folder = folder;
   lock.unlock();
   if (wake_ui_) wake_ui_();
@@ -132,8 +133,8 @@ void ComputeWorker::do_run(uint64_t generation, std::unique_lock<std::mutex>& lo
     };
     if (list.empty()) {
       const ModelConfig& config = model->config();
-      auto empty = std::make_shared<AttentionTrace>(std::vector<Token>{}, config.layers, config.heads,
-                                                    config.causal());
+      auto empty = std::make_shared<AttentionTrace>(std::vector<Token>{}, config.layers,
+                                                    config.heads, config.causal());
       empty->model_name = config.name;
       empty->options = request.options;
       result = std::shared_ptr<const AttentionTrace>(std::move(empty));
@@ -212,7 +213,8 @@ void ComputeWorker::do_probe(int repeat_length, std::unique_lock<std::mutex>& lo
     token.end = offset;
     tokens.push_back(std::move(token));
   }
-  auto result = model->run(tokens, RunOptions{}, nullptr, [this](float) { return !load_waiting_ && !stopping_; });
+  auto result = model->run(tokens, RunOptions{}, nullptr,
+                           [this](float) { return !load_waiting_ && !stopping_; });
   lock.lock();
   if (!result || model != model_) return;
   published_.probe_trace = result.value();

@@ -44,7 +44,7 @@ struct WorkerSnapshot {
   int probe_repeat_length = 0;
   uint64_t probe_generation = 0;
 
-  bool running = false;  // a run is in progress
+  bool running = false;   // a run is in progress
   float progress = 0.0f;  // of the run in progress, 0..1
   std::chrono::steady_clock::time_point run_started;
 };
@@ -78,16 +78,17 @@ class ComputeWorker {
   void do_probe(int repeat_length, std::unique_lock<std::mutex>& lock);
   // Fills in the predictions the run deferred and publishes the completed trace.
   void publish_predictions(Model& model, std::unique_lock<std::mutex>& lock);
-  void publish_roles(std::shared_ptr<const AttentionTrace> trace, std::unique_lock<std::mutex>& lock);
+  void publish_roles(std::shared_ptr<const AttentionTrace> trace,
+                     std::unique_lock<std::mutex>& lock);
 
   std::function<void()> wake_ui_;
   mutable std::mutex mutex_;
   std::condition_variable wake_worker_;
   bool stop_ = false;
   std::optional<std::filesystem::path> pending_load_;
-  std::optional<RunRequest> latest_run_;   // the newest text, kept to re-run on a new model
+  std::optional<RunRequest> latest_run_;  // the newest text, kept to re-run on a new model
   bool run_pending_ = false;
-  std::optional<int> pending_probe_;  // repeat length
+  std::optional<int> pending_probe_;         // repeat length
   std::atomic<uint64_t> run_generation_{0};  // +1 per request; a stale run cancels itself
   std::atomic<bool> load_waiting_{false};
   std::atomic<bool> stopping_{false};

@@ -14,7 +14,8 @@ std::shared_ptr<TraceFloats> TraceStoragePool::take(size_t n) {
   for (const auto& buffer : buffers_) {
     if (buffer.use_count() != 1) continue;
     idle += buffer->capacity() * sizeof(float);
-    if (buffer->capacity() >= n && (!chosen || buffer->capacity() < chosen->capacity())) chosen = buffer;
+    if (buffer->capacity() >= n && (!chosen || buffer->capacity() < chosen->capacity()))
+      chosen = buffer;
   }
   if (!chosen) {
     chosen = std::make_shared<TraceFloats>();
@@ -31,7 +32,8 @@ std::shared_ptr<TraceFloats> TraceStoragePool::take(size_t n) {
   while (idle > kMaxIdle) {
     auto largest = buffers_.end();
     for (auto it = buffers_.begin(); it != buffers_.end(); ++it)
-      if (it->use_count() == 1 && *it != chosen && (largest == buffers_.end() || (*it)->capacity() > (*largest)->capacity()))
+      if (it->use_count() == 1 && *it != chosen &&
+          (largest == buffers_.end() || (*it)->capacity() > (*largest)->capacity()))
         largest = it;
     if (largest == buffers_.end()) break;
     idle -= (*largest)->capacity() * sizeof(float);
@@ -52,8 +54,8 @@ std::shared_ptr<TraceFloats> AttentionTrace::allocate(size_t n, Fill fill, Trace
   return buffer;
 }
 
-AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal, Fill fill,
-                               TraceStoragePool* pool)
+AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal,
+                               Fill fill, TraceStoragePool* pool)
     : tokens_(std::move(tokens)), layers_(layers), heads_(heads), causal_(causal) {
   assert(layers >= 0 && heads >= 0 && "AttentionTrace: negative sizes");
   const size_t t = tokens_.size();
@@ -70,11 +72,13 @@ size_t AttentionTrace::row_offset(int layer, int head, int query) const {
 }
 
 std::span<const float> AttentionTrace::row(int layer, int head, int query) const {
-  return {weights_->data() + row_offset(layer, head, query), static_cast<size_t>(row_length(query))};
+  return {weights_->data() + row_offset(layer, head, query),
+          static_cast<size_t>(row_length(query))};
 }
 
 std::span<float> AttentionTrace::mutable_row(int layer, int head, int query) {
-  return {weights_->data() + row_offset(layer, head, query), static_cast<size_t>(row_length(query))};
+  return {weights_->data() + row_offset(layer, head, query),
+          static_cast<size_t>(row_length(query))};
 }
 
 float AttentionTrace::weight(int layer, int head, int query, int key) const {
@@ -119,7 +123,8 @@ void AttentionTrace::copy_prefix(const AttentionTrace& previous, int queries) {
   const int heads = layers_ * heads_;
 #pragma omp parallel for schedule(static)
   for (int head = 0; head < heads; ++head)
-    std::copy_n(previous.weights_->data() + head * previous.head_stride_, rows, weights_->data() + head * head_stride_);
+    std::copy_n(previous.weights_->data() + head * previous.head_stride_, rows,
+                weights_->data() + head * head_stride_);
   if (qkv_->empty() || previous.qkv_->empty()) return;
   assert(width_ == previous.width_ && "copy_prefix: Q/K/V of another width");
   const size_t row = 3 * static_cast<size_t>(width_);
@@ -162,7 +167,8 @@ HeadDetail AttentionTrace::head_detail(int layer, int head) const {
     for (int j = 0; j < row_length(i); ++j) {
       float dot = 0.0f;
       for (int k = 0; k < d; ++k)
-        dot += detail.queries[static_cast<size_t>(i) * d + k] * detail.keys[static_cast<size_t>(j) * d + k];
+        dot += detail.queries[static_cast<size_t>(i) * d + k] *
+               detail.keys[static_cast<size_t>(j) * d + k];
       detail.scores[static_cast<size_t>(i) * t + j] = dot * detail.score_scale;
     }
   }

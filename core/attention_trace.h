@@ -48,17 +48,17 @@ struct RunTimings {
   double tokenize_ms = 0.0;
   double forward_ms = 0.0;
   double predictions_ms = 0.0;  // the LM head's top-k, when computed after the run (deferred)
-  int reused_positions = 0;  // prefix positions taken from the previous run's keys and values
+  int reused_positions = 0;     // prefix positions taken from the previous run's keys and values
 };
 
 // The arithmetic of one head, for the inspector.
 struct HeadDetail {
   int layer = 0, head = 0, tokens = 0, head_dim = 0;
-  float score_scale = 1.0f;     // factor applied to q·k before softmax (1/sqrt(D), / temperature)
-  std::vector<float> queries;   // (T, D)
-  std::vector<float> keys;      // (T, D)
-  std::vector<float> values;    // (T, D)
-  std::vector<float> scores;    // (T, T) pre-softmax q·k * score_scale; masked = -infinity
+  float score_scale = 1.0f;    // factor applied to q·k before softmax (1/sqrt(D), / temperature)
+  std::vector<float> queries;  // (T, D)
+  std::vector<float> keys;     // (T, D)
+  std::vector<float> values;   // (T, D)
+  std::vector<float> scores;   // (T, T) pre-softmax q·k * score_scale; masked = -infinity
 };
 
 // A vector allocator that leaves new floats unwritten: the forward pass writes every value of
@@ -167,11 +167,11 @@ class AttentionTrace {
   int heads_ = 0;
   bool causal_ = false;
   using Floats = TraceFloats;
-  size_t head_stride_ = 0;        // floats per head: T(T+1)/2 causal, T*T otherwise
+  size_t head_stride_ = 0;  // floats per head: T(T+1)/2 causal, T*T otherwise
   std::shared_ptr<Floats> weights_ = std::make_shared<Floats>();  // (L, H, rows...) post-softmax
   int width_ = 0;
-  std::shared_ptr<Floats> qkv_ = std::make_shared<Floats>();      // (L, T, 3C)
-  std::vector<float> score_scales_;  // (L)
+  std::shared_ptr<Floats> qkv_ = std::make_shared<Floats>();  // (L, T, 3C)
+  std::vector<float> score_scales_;                           // (L)
 };
 
 }  // namespace attnviz

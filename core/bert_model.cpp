@@ -107,7 +107,8 @@ Result<std::shared_ptr<const AttentionTrace>> BertModel::run(std::span<const Tok
   const AttentionTrace* ours = history_.produced(previous) ? previous : nullptr;
   const RunPlan plan = plan_run(config_, tokens, options, ours);
   const ThreadLimit thread_limit(plan.threads);
-  std::shared_ptr<AttentionTrace> trace = start_trace(config_, tokens, options, plan, ours, storage_);
+  std::shared_ptr<AttentionTrace> trace =
+      start_trace(config_, tokens, options, plan, ours, storage_);
   scratch_.reserve(config_, plan.tokens, plan.rows(), !options.keep_qkv, 0);
 
   float* x = scratch_.residual.data();  // (N, C)

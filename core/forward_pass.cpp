@@ -22,7 +22,9 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 // thread that asks first lowers it.
 const int kStartThreads = max_threads();
 
-int default_threads() { return kStartThreads; }
+int default_threads() {
+  return kStartThreads;
+}
 
 int thread_index() {
 #ifdef _OPENMP
@@ -171,7 +173,8 @@ ThreadLimit::~ThreadLimit() {
 std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
                                             std::span<const Token> tokens,
                                             const RunOptions& options, const RunPlan& plan,
-                                            const AttentionTrace* previous, TraceStoragePool& pool) {
+                                            const AttentionTrace* previous,
+                                            TraceStoragePool& pool) {
   // Every value of the trace is written below: the prefix from the previous trace, the rest by
   // the layers.
   auto trace = std::make_shared<AttentionTrace>(std::vector<Token>(tokens.begin(), tokens.end()),

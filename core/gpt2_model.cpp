@@ -86,7 +86,8 @@ Result<std::shared_ptr<const AttentionTrace>> Gpt2Model::run(std::span<const Tok
   const AttentionTrace* ours = history_.produced(previous) ? previous : nullptr;
   const RunPlan plan = plan_run(config_, tokens, options, ours);
   const ThreadLimit thread_limit(plan.threads);
-  std::shared_ptr<AttentionTrace> trace = start_trace(config_, tokens, options, plan, ours, storage_);
+  std::shared_ptr<AttentionTrace> trace =
+      start_trace(config_, tokens, options, plan, ours, storage_);
   scratch_.reserve(config_, plan.tokens, plan.rows(), !options.keep_qkv, options.top_predictions);
 
   float* x = scratch_.residual.data();  // (N, C)
@@ -105,9 +106,11 @@ Result<std::shared_ptr<const AttentionTrace>> Gpt2Model::run(std::span<const Tok
   store_hidden_state(*trace, config_.layers, final_hidden, config_, plan);
   if (options.defer_predictions && !trace->predictions.empty()) {
     trace->pending_from = plan.first;
-    trace->pending_hidden.assign(final_hidden, final_hidden + static_cast<size_t>(plan.rows()) * config_.width);
+    trace->pending_hidden.assign(final_hidden,
+                                 final_hidden + static_cast<size_t>(plan.rows()) * config_.width);
   } else {
-    predict_next_tokens(*trace, final_hidden, token_embedding_, config_, *tokenizer_, plan, scratch_);
+    predict_next_tokens(*trace, final_hidden, token_embedding_, config_, *tokenizer_, plan,
+                        scratch_);
   }
 
   trace->timings.forward_ms =
@@ -126,11 +129,12 @@ std::shared_ptr<const AttentionTrace> Gpt2Model::complete_predictions(
   plan.tokens = trace->tokens_count();
   plan.first = trace->pending_from;
   plan.causal = trace->causal();
-  const ThreadLimit thread_limit(
-      threads_for_work(config_, static_cast<double>(plan.rows()) * config_.vocab_size * config_.width));
-  scratch_.reserve(config_, plan.tokens, plan.rows(), !trace->has_qkv(), trace->options.top_predictions);
-  predict_next_tokens(*trace, trace->pending_hidden.data(), token_embedding_, config_, *tokenizer_, plan,
-                      scratch_);
+  const ThreadLimit thread_limit(threads_for_work(
+      config_, static_cast<double>(plan.rows()) * config_.vocab_size * config_.width));
+  scratch_.reserve(config_, plan.tokens, plan.rows(), !trace->has_qkv(),
+                   trace->options.top_predictions);
+  predict_next_tokens(*trace, trace->pending_hidden.data(), token_embedding_, config_, *tokenizer_,
+                      plan, scratch_);
   trace->pending_from = -1;
   trace->pending_hidden = {};
   trace->timings.predictions_ms =

@@ -22,7 +22,8 @@ using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
 // y (T, out) (+)= x (T, in) · W + b for either weight layout, through Eigen's blocked GEMM.
-void dense_many_rows(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+void dense_many_rows(float* out, const float* in, int rows, const DenseWeights& w,
+                     bool accumulate) {
   MatrixMap y(out, rows, w.out);
   ConstMatrixMap x(in, rows, w.in);
   if (w.out_major) {
@@ -57,7 +58,8 @@ int column_block(int out) {
 // W (in, out): y[r, :] = Σ_i x[r, i] · W[i, :]. Each thread reads its own contiguous run of
 // weight rows (a column split reads short pieces of every row, which the prefetcher does not
 // follow) into partial sums over all outputs, and the partial sums are added at the end.
-void few_rows_in_major(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+void few_rows_in_major(float* out, const float* in, int rows, const DenseWeights& w,
+                       bool accumulate) {
   const int parts = std::clamp(w.in / 64, 1, max_threads());
   const size_t part_size = static_cast<size_t>(rows) * w.out;
   thread_local std::vector<float> partial;  // (parts, rows, out), reused between calls
@@ -97,7 +99,8 @@ void few_rows_in_major(float* out, const float* in, int rows, const DenseWeights
     float* y = out + static_cast<size_t>(r) * w.out;
     for (int c = 0; c < w.out; ++c) {
       float value = 0.0f;
-      for (int part = 0; part < parts; ++part) value += sums[part * part_size + static_cast<size_t>(r) * w.out + c];
+      for (int part = 0; part < parts; ++part)
+        value += sums[part * part_size + static_cast<size_t>(r) * w.out + c];
       if (accumulate) value += y[c];
       y[c] = w.bias ? value + w.bias[c] : value;
     }
@@ -105,7 +108,8 @@ void few_rows_in_major(float* out, const float* in, int rows, const DenseWeights
 }
 
 // W (out, in): y[r, j] = W[j, :] · x[r, :], one weight row read once for all rows.
-void few_rows_out_major(float* out, const float* in, int rows, const DenseWeights& w, bool accumulate) {
+void few_rows_out_major(float* out, const float* in, int rows, const DenseWeights& w,
+                        bool accumulate) {
   using ConstVector = Eigen::Map<const Eigen::VectorXf>;
   const int block = column_block(w.out);
   const int blocks = (w.out + block - 1) / block;

@@ -17,8 +17,10 @@ std::pair<int, int> FlowLayout::tokens_in_band(float y0, float y1) const {
   const int t = static_cast<int>(boxes.size());
   if (t == 0 || line_advance <= 0.0f) return {0, 0};
   const float top = boxes.front().y0;
-  const int first_line = std::clamp(static_cast<int>(std::floor((y0 - top) / line_advance)), 0, lines() - 1);
-  const int last_line = std::clamp(static_cast<int>(std::floor((y1 - top) / line_advance)), 0, lines() - 1);
+  const int first_line =
+      std::clamp(static_cast<int>(std::floor((y0 - top) / line_advance)), 0, lines() - 1);
+  const int last_line =
+      std::clamp(static_cast<int>(std::floor((y1 - top) / line_advance)), 0, lines() - 1);
   const int first = line_first[first_line];
   const int last = last_line + 1 < lines() ? line_first[last_line + 1] : t;
   return {first, std::max(first, last)};
@@ -76,7 +78,8 @@ ColumnsLayout layout_columns(int tokens, const ColumnsParams& params) {
   const float right_x = params.left_x + params.column_width + params.gap;
   for (int i = 0; i < tokens; ++i) {
     const float y = params.top_margin + i * params.row_height;
-    layout.queries.push_back({params.left_x, y, params.left_x + params.column_width, y + params.row_height});
+    layout.queries.push_back(
+        {params.left_x, y, params.left_x + params.column_width, y + params.row_height});
     layout.keys.push_back({right_x, y, right_x + params.column_width, y + params.row_height});
   }
   layout.height = params.top_margin + tokens * params.row_height;
@@ -161,11 +164,15 @@ float arc_thickness(float weight, float ui_scale) {
 
 int bezier_segments(const Bezier& curve, float ui_scale) {
   auto distance = [](Point a, Point b) { return std::hypot(b.x - a.x, b.y - a.y); };
-  const float length = distance(curve.p0, curve.c0) + distance(curve.c0, curve.c1) + distance(curve.c1, curve.p1);
-  return std::clamp(static_cast<int>(std::ceil(length / (12.0f * std::max(ui_scale, 0.5f)))), 4, 32);
+  const float length =
+      distance(curve.p0, curve.c0) + distance(curve.c0, curve.c1) + distance(curve.c1, curve.p1);
+  return std::clamp(static_cast<int>(std::ceil(length / (12.0f * std::max(ui_scale, 0.5f)))), 4,
+                    32);
 }
 
-float arc_alpha(float weight) { return 0.25f + 0.75f * std::sqrt(std::clamp(weight, 0.0f, 1.0f)); }
+float arc_alpha(float weight) {
+  return 0.25f + 0.75f * std::sqrt(std::clamp(weight, 0.0f, 1.0f));
+}
 
 namespace {
 
@@ -185,7 +192,8 @@ std::string chip_label(const Token& token, size_t max_chars) {
   size_t i = 0;
   bool only_spaces = !text.empty();
   for (char c : text) only_spaces = only_spaces && c == ' ';
-  if (only_spaces) return text.size() == 1 ? "\xE2\x90\xA3" : "\xE2\x90\xA3\xC3\x97" + std::to_string(text.size());
+  if (only_spaces)
+    return text.size() == 1 ? "\xE2\x90\xA3" : "\xE2\x90\xA3\xC3\x97" + std::to_string(text.size());
   if (!text.empty() && text[0] == ' ' && text.size() > 1) i = 1;
   size_t chars = 0;
   while (i < text.size()) {

@@ -35,18 +35,18 @@ struct Rect {
 // ---- flow layout: tokens left to right on lines that wrap ----
 
 struct FlowParams {
-  float line_width = 600.0f;   // available width; a token wider than this gets a line alone
+  float line_width = 600.0f;  // available width; a token wider than this gets a line alone
   float chip_height = 20.0f;
-  float gap_x = 4.0f;          // between chips on a line
-  float line_gap = 6.0f;       // between lines (the arcs view leaves room for arcs here)
-  float top_margin = 0.0f;     // space above the first line (arcs of the first line rise here)
+  float gap_x = 4.0f;       // between chips on a line
+  float line_gap = 6.0f;    // between lines (the arcs view leaves room for arcs here)
+  float top_margin = 0.0f;  // space above the first line (arcs of the first line rise here)
 };
 
 struct FlowLayout {
-  std::vector<Rect> boxes;       // (T) chip rectangles, relative to the canvas origin
-  std::vector<int> line_first;   // first token of each line; lines = line_first.size()
-  float height = 0.0f;           // total height of all lines
-  float line_advance = 0.0f;     // chip_height + line_gap
+  std::vector<Rect> boxes;      // (T) chip rectangles, relative to the canvas origin
+  std::vector<int> line_first;  // first token of each line; lines = line_first.size()
+  float height = 0.0f;          // total height of all lines
+  float line_advance = 0.0f;    // chip_height + line_gap
 
   int lines() const { return static_cast<int>(line_first.size()); }
   // The line a token sits on (binary search over line_first).
@@ -68,9 +68,9 @@ std::optional<int> hit_test(const FlowLayout& layout, Point p);
 // ---- two columns: queries on the left, keys on the right, one row per token ----
 
 struct ColumnsParams {
-  float left_x = 0.0f;        // left edge of the query column
+  float left_x = 0.0f;  // left edge of the query column
   float column_width = 120.0f;
-  float gap = 240.0f;         // between the columns (the arcs cross here)
+  float gap = 240.0f;  // between the columns (the arcs cross here)
   float row_height = 18.0f;
   float top_margin = 0.0f;
 };

@@ -10,7 +10,8 @@ void update_flow_cache(FlowCache& cache, const AttentionTrace& trace, const Flow
                        const ChipStyle& style) {
   const float font_size = ImGui::GetFontSize();
   const bool same_tokens = cache.trace == &trace && cache.font_size == font_size;
-  if (same_tokens && cache.line_width == params.line_width && cache.line_gap == params.line_gap) return;
+  if (same_tokens && cache.line_width == params.line_width && cache.line_gap == params.line_gap)
+    return;
   if (!same_tokens) {
     const auto& tokens = trace.tokens();
     cache.labels.resize(tokens.size());
@@ -32,7 +33,8 @@ void scroll_to_pin(FlowCache& cache, std::optional<int> pinned, float margin) {
     cache.scrolled_to = -1;
     return;
   }
-  if (*pinned == cache.scrolled_to || *pinned >= static_cast<int>(cache.layout.boxes.size())) return;
+  if (*pinned == cache.scrolled_to || *pinned >= static_cast<int>(cache.layout.boxes.size()))
+    return;
   const Rect& box = cache.layout.boxes[*pinned];
   const float top = ImGui::GetScrollY(), bottom = top + ImGui::GetWindowHeight();
   // Done once the pin is on screen; a scroll asked for in a window's first frame is clamped to
@@ -60,11 +62,14 @@ void draw_chip(ImDrawList* draw, const Rect& box, const char* label, float heat,
   draw->AddRectFilled(a, b, pack_abgr(fill), style.rounding);
   draw->Flags = flags;
   if (pinned) {
-    draw->AddRect(a, b, pack_abgr(style.light_theme ? Rgba{0.05f, 0.3f, 0.8f, 1} : Rgba{0.4f, 0.75f, 1, 1}),
-                  style.rounding, 0, 2.5f);
+    draw->AddRect(
+        a, b, pack_abgr(style.light_theme ? Rgba{0.05f, 0.3f, 0.8f, 1} : Rgba{0.4f, 0.75f, 1, 1}),
+        style.rounding, 0, 2.5f);
   } else if (hovered) {
-    draw->AddRect(a, b, pack_abgr(style.light_theme ? Rgba{0.3f, 0.3f, 0.3f, 1} : Rgba{0.85f, 0.85f, 0.85f, 1}),
-                  style.rounding, 0, 1.5f);
+    draw->AddRect(
+        a, b,
+        pack_abgr(style.light_theme ? Rgba{0.3f, 0.3f, 0.3f, 1} : Rgba{0.85f, 0.85f, 0.85f, 1}),
+        style.rounding, 0, 1.5f);
   }
   // Text colour follows the fill's brightness so it stays readable on any heat.
   const float luminance = 0.299f * fill.r + 0.587f * fill.g + 0.114f * fill.b;

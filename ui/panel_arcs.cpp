@@ -35,8 +35,8 @@ std::vector<ArcSeries> arc_series(const AttentionTrace& trace, const ViewState& 
   return series;
 }
 
-void draw_toolbar(const AttentionTrace& trace, ViewState& view, const std::vector<ArcSeries>& series,
-                  float ui_scale) {
+void draw_toolbar(const AttentionTrace& trace, ViewState& view,
+                  const std::vector<ArcSeries>& series, float ui_scale) {
   int layout = view.arcs_layout == ArcsLayout::kTwoColumns ? 1 : 0;
   ImGui::RadioButton("Line", &layout, 0);
   ImGui::SameLine();
@@ -51,7 +51,7 @@ void draw_toolbar(const AttentionTrace& trace, ViewState& view, const std::vecto
   ImGui::SliderInt("top-k", &view.arc_top_k, 1, 128);
   ImGui::SameLine();
   ImGui::TextDisabled("|  %s", trace.causal() ? "causal (decoder): no arcs to later tokens"
-                                               : "bidirectional (encoder)");
+                                              : "bidirectional (encoder)");
 
   // Legend: which colour is which head, and what the mode draws.
   ImGui::TextDisabled("layer %d \xC2\xB7 %s", view.layer, head_mode_label(view.head_mode));
@@ -79,7 +79,8 @@ void draw_toolbar(const AttentionTrace& trace, ViewState& view, const std::vecto
     ImGui::TextColored({0.95f, 0.7f, 0.2f, 1}, "no head enabled: turn one on in the Heads panel");
   }
   if (view.head_mode == HeadMode::kRollout) {
-    ImGui::TextDisabled("rollout is a whole-map quantity (heatmap); arcs show the mean of all layers");
+    ImGui::TextDisabled(
+        "rollout is a whole-map quantity (heatmap); arcs show the mean of all layers");
   }
 }
 
@@ -122,7 +123,8 @@ void draw_line_view(const AttentionTrace& trace, const ArcsPanelContext& context
   // Room for arcs above each line: generous for a sentence (the window is mostly empty), tight
   // for long texts so more lines fit.
   params.gap_x = 6 * s;
-  const float lines = static_cast<float>(std::max(1, count_flow_lines(cache.flow.widths, params.line_width, params.gap_x)));
+  const float lines = static_cast<float>(
+      std::max(1, count_flow_lines(cache.flow.widths, params.line_width, params.gap_x)));
   const float avail_height = ImGui::GetContentRegionAvail().y;
   const float arc_room = std::round(std::clamp((avail_height - 24 * s) / lines - style.height,
                                                2.2f * style.height, 7.0f * style.height));
@@ -136,19 +138,22 @@ void draw_line_view(const AttentionTrace& trace, const ArcsPanelContext& context
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float height = layout.height + 16 * s;
   ImGui::InvisibleButton("arcs_canvas", {params.line_width, height});
-  context.recorder->record("arcs_canvas", {origin.x, origin.y, origin.x + params.line_width, origin.y + height});
+  context.recorder->record("arcs_canvas",
+                           {origin.x, origin.y, origin.x + params.line_width, origin.y + height});
   const bool hovered = ImGui::IsItemHovered();
   const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
   const ImVec2 mouse = ImGui::GetMousePos();
   std::optional<int> under_mouse;
   if (hovered) under_mouse = hit_test(layout, {mouse.x - origin.x, mouse.y - origin.y});
   const int tokens = trace.tokens_count();
-  if (clicked && under_mouse) apply_selection(view, {SelectionEventKind::kClick, *under_mouse}, tokens);
+  if (clicked && under_mouse)
+    apply_selection(view, {SelectionEventKind::kClick, *under_mouse}, tokens);
   if (under_mouse) *context.hover_candidate = under_mouse;
 
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 clip_min = ImGui::GetWindowPos();
-  const ImVec2 clip_max{clip_min.x + ImGui::GetWindowWidth(), clip_min.y + ImGui::GetWindowHeight()};
+  const ImVec2 clip_max{clip_min.x + ImGui::GetWindowWidth(),
+                        clip_min.y + ImGui::GetWindowHeight()};
   draw->PushClipRect(clip_min, clip_max, true);
 
   // Arcs first, chips on top, so token text stays readable where arcs land.
@@ -169,15 +174,18 @@ void draw_line_view(const AttentionTrace& trace, const ArcsPanelContext& context
         color.a = arc_alpha(pick.weight) * (view.hovered_token && !view.pinned_token ? 0.8f : 1.0f);
         const float thickness = arc_thickness(pick.weight, s);
         draw->AddBezierCubic(to_imvec(curve.p0), to_imvec(curve.c0), to_imvec(curve.c1),
-                             to_imvec(curve.p1), pack_abgr(color), thickness, bezier_segments(curve, s));
-        draw->AddCircleFilled(to_imvec(curve.p1), 1.0f * s + 0.6f * thickness, pack_abgr(color), 10);
+                             to_imvec(curve.p1), pack_abgr(color), thickness,
+                             bezier_segments(curve, s));
+        draw->AddCircleFilled(to_imvec(curve.p1), 1.0f * s + 0.6f * thickness, pack_abgr(color),
+                              10);
       }
     }
   }
 
   chip_heat(trace, view, cache.received, cache.heat);
   const float scroll_top = ImGui::GetScrollY();
-  auto [first, last] = layout.tokens_in_band(scroll_top - arc_room, scroll_top + ImGui::GetWindowHeight());
+  auto [first, last] =
+      layout.tokens_in_band(scroll_top - arc_room, scroll_top + ImGui::GetWindowHeight());
   for (int i = first; i < last; ++i) {
     const Rect box = layout.boxes[i].translated(origin.x, origin.y);
     draw_chip(draw, box, cache.flow.labels[i].c_str(), cache.heat[i], view.pinned_token == i,
@@ -220,13 +228,15 @@ void draw_columns_view(const AttentionTrace& trace, const ArcsPanelContext& cont
     cache.columns_scrolled_to = view.pinned_token;
     if (view.pinned_token && *view.pinned_token < tokens) {
       const float y = layout.queries[*view.pinned_token].y0;
-      if (y < ImGui::GetScrollY() || y > ImGui::GetScrollY() + ImGui::GetWindowHeight() - params.row_height)
+      if (y < ImGui::GetScrollY() ||
+          y > ImGui::GetScrollY() + ImGui::GetWindowHeight() - params.row_height)
         ImGui::SetScrollY(std::max(0.0f, y - ImGui::GetWindowHeight() / 3));
     }
   }
 
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("arcs_columns", {2 * params.column_width + params.gap, std::max(1.0f, layout.height)});
+  ImGui::InvisibleButton("arcs_columns",
+                         {2 * params.column_width + params.gap, std::max(1.0f, layout.height)});
   const bool hovered = ImGui::IsItemHovered();
   const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
   const ImVec2 mouse = ImGui::GetMousePos();
@@ -238,11 +248,13 @@ void draw_columns_view(const AttentionTrace& trace, const ArcsPanelContext& cont
 
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 clip_min = ImGui::GetWindowPos();
-  const ImVec2 clip_max{clip_min.x + ImGui::GetWindowWidth(), clip_min.y + ImGui::GetWindowHeight()};
+  const ImVec2 clip_max{clip_min.x + ImGui::GetWindowWidth(),
+                        clip_min.y + ImGui::GetWindowHeight()};
   draw->PushClipRect(clip_min, clip_max, true);
   const float scroll_top = ImGui::GetScrollY();
   const int first = std::clamp(static_cast<int>(scroll_top / params.row_height) - 1, 0, tokens);
-  const int last = std::clamp(static_cast<int>((scroll_top + ImGui::GetWindowHeight()) / params.row_height) + 1, 0, tokens);
+  const int last = std::clamp(
+      static_cast<int>((scroll_top + ImGui::GetWindowHeight()) / params.row_height) + 1, 0, tokens);
   const std::optional<int> focus = view.active_query();
   // Every visible query's strongest arcs, thin and faded behind the focused (pinned or hovered)
   // query's, which get top-k and full detail. The cap matters: at T = 1024 the visible rows
@@ -254,13 +266,15 @@ void draw_columns_view(const AttentionTrace& trace, const ArcsPanelContext& cont
   ViewState combined = view;
   if (!combines_heads(view.head_mode)) combined.head_mode = HeadMode::kMeanOfHeads;
   if (view.head_mode == HeadMode::kSingleHead) combined.enabled_heads.assign(trace.heads(), 0);
-  if (view.head_mode == HeadMode::kSingleHead && view.head < trace.heads()) combined.enabled_heads[view.head] = 1;
+  if (view.head_mode == HeadMode::kSingleHead && view.head < trace.heads())
+    combined.enabled_heads[view.head] = 1;
   const Rgba neutral = style.light_theme ? Rgba{0.25f, 0.3f, 0.4f, 1} : Rgba{0.75f, 0.8f, 0.9f, 1};
   for (int q = first; q < last; ++q) {
     if (focus && *focus == q) continue;  // drawn last, on top
     cache.row.resize(tokens);
     query_weights(trace, combined, q, view.head, cache.row);
-    for (const ArcPick& pick : pick_arcs(cache.row, view.arc_min_weight, std::min(view.arc_top_k, kBackgroundTopK))) {
+    for (const ArcPick& pick :
+         pick_arcs(cache.row, view.arc_min_weight, std::min(view.arc_top_k, kBackgroundTopK))) {
       const Rect from = layout.queries[q].translated(origin.x, origin.y);
       const Rect to = layout.keys[pick.key].translated(origin.x, origin.y);
       const Bezier curve = column_arc(from, to);
@@ -316,7 +330,9 @@ void draw_arcs_view(const AttentionTrace& trace, const ArcsPanelContext& context
     return;
   }
   if (!view.active_query()) {
-    ImGui::TextDisabled("Click a token to pin its arcs; hover to preview. \xE2\x86\x90 \xE2\x86\x92 move, Esc clears.");
+    ImGui::TextDisabled(
+        "Click a token to pin its arcs; hover to preview. \xE2\x86\x90 \xE2\x86\x92 move, Esc "
+        "clears.");
   } else {
     ImGui::Text("token %d \"%s\"%s", *view.active_query(),
                 chip_label(trace.tokens()[*view.active_query()]).c_str(),

@@ -239,8 +239,8 @@ DiffMaps compute_maps(std::shared_ptr<const AttentionTrace> trace_a,
 
 bool same_selection(const DiffMaps& maps, const std::shared_ptr<const AttentionTrace>& a,
                     const std::shared_ptr<const AttentionTrace>& b, const ViewState& view) {
-  return maps.trace_a == a && maps.trace_b == b && maps.layer == view.layer && maps.head == view.head &&
-         maps.mode == view.head_mode && maps.heads == view.enabled_heads;
+  return maps.trace_a == a && maps.trace_b == b && maps.layer == view.layer &&
+         maps.head == view.head && maps.mode == view.head_mode && maps.heads == view.enabled_heads;
 }
 
 // Starts computing the maps for the current selection unless they are on screen or on their
@@ -252,7 +252,8 @@ bool update_maps(DiffState& state, const DiffPanelContext& context) {
     state.maps = state.next_maps.get();
   }
   const bool shown = same_selection(state.maps, context.shown_a, state.view_b, view);
-  const bool coming = state.next_maps.valid() && same_selection(state.next_key, context.shown_a, state.view_b, view);
+  const bool coming = state.next_maps.valid() &&
+                      same_selection(state.next_key, context.shown_a, state.view_b, view);
   if (!shown && !coming && !state.next_maps.valid()) {
     state.next_key = DiffMaps{};
     state.next_key.trace_a = context.shown_a;
@@ -261,12 +262,12 @@ bool update_maps(DiffState& state, const DiffPanelContext& context) {
     state.next_key.head = view.head;
     state.next_key.mode = view.head_mode;
     state.next_key.heads = view.enabled_heads;
-    state.next_maps = std::async(std::launch::async, [a = context.shown_a, b = state.view_b, view,
-                                                      wake = context.wake_ui] {
-      DiffMaps maps = compute_maps(a, b, view);
-      if (wake) wake();
-      return maps;
-    });
+    state.next_maps = std::async(
+        std::launch::async, [a = context.shown_a, b = state.view_b, view, wake = context.wake_ui] {
+          DiffMaps maps = compute_maps(a, b, view);
+          if (wake) wake();
+          return maps;
+        });
   }
   if (!shown) ImGui::TextDisabled("computing the maps\xE2\x80\xA6");
   return state.maps.trace_a && state.maps.trace_b;

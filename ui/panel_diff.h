@@ -108,10 +108,10 @@ struct DiffState {
   TraceViewOptions view_b_options;               // the options view_b was derived with
   std::shared_ptr<const AttentionTrace> view_b;  // raw_b through the same view options as A
   std::string error;
-  DiffMaps maps;          // on screen
+  DiffMaps maps;                    // on screen
   std::future<DiffMaps> next_maps;  // being computed off the UI thread (rollout of two long
                                     // texts takes seconds)
-  DiffMaps next_key;      // the traces and selection next_maps is for (no maps in it)
+  DiffMaps next_key;                // the traces and selection next_maps is for (no maps in it)
   GlTexture texture_a, texture_b, texture_diff;
 };
 

@@ -197,7 +197,11 @@ void BM_AppendOneToken(benchmark::State& state) {
   state.counters["reused"] = reused;
   report_rate(state, forward_flops(gpt2.config(), t, reused));
 }
-BENCHMARK(BM_AppendOneToken)->Args({256, 10})->Args({256, 0})->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AppendOneToken)
+    ->Args({256, 10})
+    ->Args({256, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace attnviz

@@ -71,28 +71,22 @@ TEST_P(DenseTest, MatchesNaiveProduct) {
                                << worst.index / k.out << ", column " << worst.index % k.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, DenseTest,
-                         ::testing::Values(DenseCase{1, 48, 40, false, true, false},
-                                           DenseCase{1, 48, 40, true, true, true},
-                                           DenseCase{3, 4, 5, false, true, false},
-                                           // Few rows, wide output: split over threads.
-                                           DenseCase{1, 48, 300, false, true, false},
-                                           DenseCase{3, 48, 300, false, true, true},
-                                           DenseCase{5, 48, 300, true, true, false},
-                                           DenseCase{2, 48, 300, true, false, true},
-                                           DenseCase{3, 4, 5, true, false, true},
-                                           // Few rows: the streaming kernels, with column
-                                           // blocks that do not divide the output evenly.
-                                           DenseCase{1, 77, 1001, false, true, true},
-                                           DenseCase{15, 77, 1001, false, false, false},
-                                           DenseCase{1, 77, 1001, true, true, true},
-                                           DenseCase{15, 77, 1001, true, true, false},
-                                           DenseCase{7, 33, 17, false, true, true},
-                                           DenseCase{16, 33, 17, true, true, true},
-                                           DenseCase{70, 96, 130, false, true, false},
-                                           DenseCase{70, 96, 130, false, true, true},
-                                           DenseCase{70, 96, 130, true, true, false},
-                                           DenseCase{70, 96, 130, true, false, true}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, DenseTest,
+    ::testing::Values(
+        DenseCase{1, 48, 40, false, true, false}, DenseCase{1, 48, 40, true, true, true},
+        DenseCase{3, 4, 5, false, true, false},
+        // Few rows, wide output: split over threads.
+        DenseCase{1, 48, 300, false, true, false}, DenseCase{3, 48, 300, false, true, true},
+        DenseCase{5, 48, 300, true, true, false}, DenseCase{2, 48, 300, true, false, true},
+        DenseCase{3, 4, 5, true, false, true},
+        // Few rows: the streaming kernels, with column
+        // blocks that do not divide the output evenly.
+        DenseCase{1, 77, 1001, false, true, true}, DenseCase{15, 77, 1001, false, false, false},
+        DenseCase{1, 77, 1001, true, true, true}, DenseCase{15, 77, 1001, true, true, false},
+        DenseCase{7, 33, 17, false, true, true}, DenseCase{16, 33, 17, true, true, true},
+        DenseCase{70, 96, 130, false, true, false}, DenseCase{70, 96, 130, false, true, true},
+        DenseCase{70, 96, 130, true, true, false}, DenseCase{70, 96, 130, true, false, true}));
 
 TEST(LayerNorm, MatchesNaiveAndAllowsAliasing) {
   const int rows = 5, cols = 37;
