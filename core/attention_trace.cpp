@@ -8,6 +8,13 @@
 namespace attnviz {
 
 std::shared_ptr<TraceFloats> TraceStoragePool::take(size_t n) {
+  if (n * sizeof(float) > kMaxBuffer) {
+    // A long text, where memory peaks: its buffers are not kept, and idle ones go first.
+    std::erase_if(buffers_, [](const auto& buffer) { return buffer.use_count() == 1; });
+    auto buffer = std::make_shared<TraceFloats>();
+    buffer->resize(n);
+    return buffer;
+  }
   std::shared_ptr<TraceFloats> chosen;
   size_t idle = 0;
   // Idle buffers are those only the pool holds; the smallest that fits is taken.
@@ -18,13 +25,11 @@ std::shared_ptr<TraceFloats> TraceStoragePool::take(size_t n) {
       chosen = buffer;
   }
   if (!chosen) {
+    // A quarter more than asked, so the next traces of a growing text (typing) fit too; pages
+    // nobody touches cost nothing.
     chosen = std::make_shared<TraceFloats>();
-    if (n * sizeof(float) <= kMaxBuffer) {
-      // A quarter more than asked, so the next traces of a growing text (typing) fit too;
-      // pages nobody touches cost nothing.
-      chosen->reserve(n + n / 4);
-      buffers_.push_back(chosen);
-    }
+    chosen->reserve(n + n / 4);
+    buffers_.push_back(chosen);
   } else {
     idle -= chosen->capacity() * sizeof(float);
   }

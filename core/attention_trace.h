@@ -84,8 +84,9 @@ using TraceFloats = std::vector<float, UninitializedAllocator<float>>;
 // The attention and Q/K/V buffers of a model's earlier traces, for its next ones: once no trace
 // uses a buffer any more, a new trace takes it instead of fresh memory, whose first touch costs a
 // page fault per 4 KB (in the app, 20-40 ms of a 50 ms run of GPT-2 at T = 256). Buffers above
-// kMaxBuffer are not kept, and neither are unused ones beyond kMaxIdle bytes in all. Used by
-// one thread at a time (the model's); traces may be released on any thread.
+// kMaxBuffer are not kept (a request for one also lets every idle buffer go: memory peaks
+// there), and neither are unused ones beyond kMaxIdle bytes in all. Used by one thread at a
+// time (the model's); traces may be released on any thread.
 class TraceStoragePool {
  public:
   static constexpr size_t kMaxBuffer = 96u << 20, kMaxIdle = 192u << 20;

@@ -220,6 +220,16 @@ TEST(TraceStoragePool, RecyclesOnlyBuffersNoTraceUses) {
   int released = 0;
   for (const auto& buffer : watched) released += buffer.expired();
   EXPECT_EQ(released, 1);
+
+  // A buffer over kMaxBuffer (a long text) is not kept, and every idle one is let go first.
+  small.reset();
+  auto huge = budget.take(TraceStoragePool::kMaxBuffer / sizeof(float) + 1);
+  released = 0;
+  for (const auto& buffer : watched) released += buffer.expired();
+  EXPECT_EQ(released, 5);
+  std::weak_ptr<TraceFloats> huge_watched = huge;
+  huge.reset();
+  EXPECT_TRUE(huge_watched.expired()) << "the pool keeps no buffer over kMaxBuffer";
 }
 
 // A trace copy shares the storage: completing predictions must not copy the attention.
