@@ -503,8 +503,14 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
   } else {
     ui::apply_selection(app.view, {ui::SelectionEventKind::kHoverEnd}, tokens);
   }
-  if (app.text.changed && worker) worker->run_text(app.text.text, app.run_options);
   carry_out_exports(app);
+}
+
+// An edited text runs once the frame is on screen: under a software renderer the frame's
+// drawing would otherwise take the cores from the run's first milliseconds.
+void request_run_after_frame(App& app, ComputeWorker* worker) {
+  if (app.text.changed && worker) worker->run_text(app.text.text, app.run_options);
+  app.text.changed = false;
 }
 
 nlohmann::json layout_state(const App& app) {
@@ -650,6 +656,7 @@ int run_gui(AppOptions options) {
       app.theme_changed = false;
     }
     desktop.end_frame();
+    request_run_after_frame(app, worker.get());
     ++frame;
 
     // A focused text box alone is not activity: the 0.25 s heartbeat blinks its cursor.
