@@ -18,7 +18,7 @@ packages=(
   libeigen3-dev nlohmann-json3-dev libstb-dev libicu-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri
   libgtest-dev libbenchmark-dev fonts-dejavu-core
-  xvfb xauth xdotool imagemagick python3 python3-numpy
+  xvfb xauth xdotool imagemagick python3 python3-numpy python3-pil python3-xlib
 )
 
 install_missing() {

@@ -1,10 +1,13 @@
 """The keyboard and model scenario of test_gui_keys.sh: arrow keys move the pin, Esc clears it,
 Down changes the layer, M cycles the head mode, 2 toggles head 1; a model folder that fails to
-load shows its error while the previous model stays; `attnviz view` shows imported attention."""
+load shows its error while the previous model stays; a model folder dropped on the window (XDND)
+loads; `attnviz view` shows imported attention."""
 import json
 import os
 
 import numpy as np
+
+import xdnd
 
 from gui_driver import App, center, click, fail, focus_app, items_with_prefix, key
 from gui_driver import run as run_command
@@ -77,6 +80,14 @@ def keyboard_and_models(binary, data, scratch):
         if bad not in s["model_error"] and "config.json" not in s["model_error"]:
             fail(f"the error does not name the folder or the missing file: {s['model_error']}")
         print(f"bad model folder: \"{s['model_error'][:100]}\"; previous model kept")
+
+        # A model folder dropped on the window (XDND, as a file manager sends it) loads.
+        dropped = os.path.join(data, "bert-tiny", "model")
+        windows = run_command(["xdotool", "search", "--name", "^attnviz$"]).split()
+        xdnd.drop(int(windows[-1]), *center(layout["items"]["text_box"]), [dropped])
+        layout = state_is(app, "the dropped model", lambda s: s["model"] == dropped and s["trace_ready"]
+                          and not s["running"] and s["tokens"] > 0 and s["model_error"] == "", 60)
+        print(f"dropped {dropped}: loaded, {layout['state']['tokens']} tokens")
 
         # T switches to the light theme; Ctrl+Q quits and the settings (theme, recent models)
         # and ImGui's ini land in $XDG_CONFIG_HOME/attnviz, never in the working directory.
