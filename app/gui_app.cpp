@@ -149,6 +149,15 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
   if (snapshot.trace_generation != app.trace_generation && snapshot.trace && !app.model.imported) {
     app.trace_generation = snapshot.trace_generation;
     app.raw_trace = snapshot.trace;  // turned into app.trace by update_view_trace
+    if (app.options.log_runs) {
+      const RunTimings& timings = app.raw_trace->timings;
+      char predictions[48] = ", predictions pending";
+      if (!app.raw_trace->predictions_pending())
+        std::snprintf(predictions, sizeof predictions, ", predictions %.1f ms", timings.predictions_ms);
+      std::fprintf(stderr, "attnviz: run of %d tokens, %d reused: attention %.1f ms%s\n",
+                   app.raw_trace->tokens_count(), timings.reused_positions, timings.forward_ms,
+                   predictions);
+    }
   }
   if (snapshot.roles && snapshot.roles_trace == app.raw_trace &&
       app.head_roles_of != app.raw_trace.get()) {

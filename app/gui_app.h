@@ -38,6 +38,7 @@ struct AppOptions {
   long exit_after_frames = 0;               // --exit-after-frames N (0: never)
   double exit_after_seconds = 0.0;          // --exit-after-seconds S (0: never)
   bool print_time_to_first_frame = false;   // --time-to-first-frame
+  bool log_runs = false;                    // --log-runs: every trace on screen, its timings
   std::string start_tab;                    // --tab arcs|heatmap|grid
   std::optional<int> pin_token;             // --pin I: start with token I pinned (screenshots)
   std::optional<int> start_layer;           // --layer L: start on layer L

@@ -13,7 +13,7 @@ namespace {
 
 const std::set<std::string> kValueOptions = {"model",  "text", "dump-layout", "frame-stats",
                                              "exit-after-frames", "exit-after-seconds", "tab", "pin", "layer"};
-const std::set<std::string> kFlagOptions = {"time-to-first-frame"};
+const std::set<std::string> kFlagOptions = {"time-to-first-frame", "log-runs"};
 
 void print_no_display() {
   std::fputs(
@@ -34,6 +34,7 @@ Result<AppOptions> parse_app_options(const CliArgs& args) {
   options.frame_stats = args.value("frame-stats").value_or("");
   options.start_tab = args.value("tab").value_or("arcs");
   options.print_time_to_first_frame = args.has("time-to-first-frame");
+  options.log_runs = args.has("log-runs");
   if (options.start_tab != "arcs" && options.start_tab != "heatmap" && options.start_tab != "grid")
     return make_error("option --tab expects arcs, heatmap or grid, got '" + options.start_tab + "'");
   auto frames = args.integer("exit-after-frames", 1, 100000000);

@@ -36,7 +36,7 @@ const char* kUsage =
     "Errors go to stderr with a non-zero exit code (1 bad input, 2 usage); nothing is written\n"
     "on failure.\n"
     "App automation (tests, benchmarks): --dump-layout FILE, --frame-stats FILE,\n"
-    "--exit-after-frames N, --exit-after-seconds S, --time-to-first-frame.\n";
+    "--exit-after-frames N, --exit-after-seconds S, --time-to-first-frame, --log-runs.\n";
 
 }  // namespace
 
