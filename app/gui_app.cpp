@@ -153,7 +153,8 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
       const RunTimings& timings = app.raw_trace->timings;
       char predictions[48] = ", predictions pending";
       if (!app.raw_trace->predictions_pending())
-        std::snprintf(predictions, sizeof predictions, ", predictions %.1f ms", timings.predictions_ms);
+        std::snprintf(predictions, sizeof predictions, ", predictions %.1f ms",
+                      timings.predictions_ms);
       std::fprintf(stderr, "attnviz: run of %d tokens, %d reused: attention %.1f ms%s\n",
                    app.raw_trace->tokens_count(), timings.reused_positions, timings.forward_ms,
                    predictions);
@@ -517,9 +518,12 @@ void draw_frame(App& app, ComputeWorker* worker, const DesktopWindow& window) {
 
 // An edited text runs once the frame is on screen: under a software renderer the frame's
 // drawing would otherwise take the cores from the run's first milliseconds.
-void request_run_after_frame(App& app, ComputeWorker* worker) {
-  if (app.text.changed && worker) worker->run_text(app.text.text, app.run_options);
+// True when a run was asked for.
+bool request_run_after_frame(App& app, ComputeWorker* worker) {
+  const bool requested = app.text.changed && worker;
+  if (requested) worker->run_text(app.text.text, app.run_options);
   app.text.changed = false;
+  return requested;
 }
 
 nlohmann::json layout_state(const App& app) {
@@ -629,8 +633,11 @@ int run_gui(AppOptions options) {
   constexpr int kSettleFrames = 6;
   int busy_frames = 60;  // the first second: the window appears, the model loads
   Clock::time_point last_frame_start = loop_start;
+  Clock::time_point last_run_request = loop_start - std::chrono::seconds(1);
   while (!desktop.should_close() && !should_exit(app, frame, loop_start)) {
-    const bool computing = app.text.running || !app.model.loading_folder.empty();
+    // A run just asked for counts as computing before the worker reports it running.
+    const bool computing =
+        app.text.running || !app.model.loading_folder.empty() || ms_since(last_run_request) < 100.0;
     // Frames are paced, not drawn as fast as possible: 60 per second after input (vsync does
     // this on a GPU; a software renderer has none and would take the cores from the worker),
     // 10 while the worker computes (its progress shows after 100 ms; input still wakes the loop
@@ -665,7 +672,7 @@ int run_gui(AppOptions options) {
       app.theme_changed = false;
     }
     desktop.end_frame();
-    request_run_after_frame(app, worker.get());
+    if (request_run_after_frame(app, worker.get())) last_run_request = Clock::now();
     ++frame;
 
     // A focused text box alone is not activity: the 0.25 s heartbeat blinks its cursor.
