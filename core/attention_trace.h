@@ -167,12 +167,12 @@ class AttentionTrace {
   int layers_ = 0;
   int heads_ = 0;
   bool causal_ = false;
-  using Floats = TraceFloats;
   size_t head_stride_ = 0;  // floats per head: T(T+1)/2 causal, T*T otherwise
-  std::shared_ptr<Floats> weights_ = std::make_shared<Floats>();  // (L, H, rows...) post-softmax
+  // (L, H, rows...) post-softmax, rows = queries; shared by copies of the trace.
+  std::shared_ptr<TraceFloats> weights_ = std::make_shared<TraceFloats>();
   int width_ = 0;
-  std::shared_ptr<Floats> qkv_ = std::make_shared<Floats>();  // (L, T, 3C)
-  std::vector<float> score_scales_;                           // (L)
+  std::shared_ptr<TraceFloats> qkv_ = std::make_shared<TraceFloats>();  // (L, T, 3C)
+  std::vector<float> score_scales_;                                     // (L)
 };
 
 }  // namespace attnviz

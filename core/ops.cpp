@@ -46,10 +46,11 @@ void dense_many_rows(float* out, const float* in, int rows, const DenseWeights& 
 // Eigen runs those as matrix-vector products on one thread at about a third of the memory
 // bandwidth; these kernels stream every weight once, for all rows, from every core.
 constexpr int kFewRows = 16;
-constexpr int kMaxBlock = 512;  // output rows of an (out, in) weight per task
+constexpr int kMaxBlock = 512;  // rows of an (out, in) weight per task, at most
 
-// Output columns per task: an even share of `out` for each thread, in whole SIMD vectors.
-int column_block(int out) {
+// Weight rows per task of few_rows_out_major: an even share of `out` for each thread, a
+// multiple of 16, at most kMaxBlock.
+int row_block(int out) {
   const int threads = max_threads();
   const int share = (out + threads - 1) / threads;
   return std::clamp((share + 15) / 16 * 16, 16, kMaxBlock);
@@ -111,7 +112,7 @@ void few_rows_in_major(float* out, const float* in, int rows, const DenseWeights
 void few_rows_out_major(float* out, const float* in, int rows, const DenseWeights& w,
                         bool accumulate) {
   using ConstVector = Eigen::Map<const Eigen::VectorXf>;
-  const int block = column_block(w.out);
+  const int block = row_block(w.out);
   const int blocks = (w.out + block - 1) / block;
 #pragma omp parallel for schedule(static) if (blocks > 1)
   for (int b = 0; b < blocks; ++b) {

@@ -52,6 +52,20 @@ std::string cell_label(float weight) {
   return buffer;
 }
 
+// The colour bar's width is known only once it is laid out: measured on a scratch figure.
+float colour_bar_width(const Font& font, const Palette& palette, float top_weight) {
+  Figure scratch;
+  return add_colour_bar(scratch, font, palette, 0, 0, 100, top_weight);
+}
+
+// Wide enough for the content and for the title; a title wider than 960 px widens it no more.
+float figure_width(const Font& font, const std::string& title, const std::string& subtitle,
+                   float content_right) {
+  const float title_width =
+      std::max(font.measure(title, kTitleSize), font.measure(subtitle, kSubtitleSize));
+  return std::ceil(std::max(content_right, std::min(kMargin + title_width, 960.0f)) + kMargin);
+}
+
 }  // namespace
 
 Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec, const Font& font) {
@@ -83,14 +97,9 @@ Figure build_heatmap_figure(const AttentionTrace& trace, const FigureSpec& spec,
   const float axis_title = kLabelSize + 6.0f;
   const float heat_x = kMargin + axis_title + label_width + 6.0f;
   const float bar_gap = 18.0f;
-  // Width is known only after the colour bar; measure it with a scratch figure.
-  Figure scratch;
-  const float bar_width = add_colour_bar(scratch, font, palette, 0, 0, 100, top_weight);
-  const float content_right = heat_x + block + bar_gap + bar_width;
-  const float title_width =
-      std::max(font.measure(title, kTitleSize), font.measure(subtitle, kSubtitleSize));
-  figure.width =
-      std::ceil(std::max(content_right, std::min(kMargin + title_width, 960.0f)) + kMargin);
+  const float content_right =
+      heat_x + block + bar_gap + colour_bar_width(font, palette, top_weight);
+  figure.width = figure_width(font, title, subtitle, content_right);
   const float heat_y =
       add_header(figure, font, palette, title, subtitle, figure.width - 2 * kMargin);
 
@@ -184,13 +193,8 @@ Figure build_grid_figure(const AttentionTrace& trace, const FigureSpec& spec, co
   const float grid_x = kMargin + row_label_width + 8.0f;
   const float grid_w = heads * tile + (heads - 1) * kGap;
   const float grid_h = layers * tile + (layers - 1) * kGap;
-  Figure scratch;
-  const float bar_width = add_colour_bar(scratch, font, palette, 0, 0, 100, top_weight);
-  const float content_right = grid_x + grid_w + 20.0f + bar_width;
-  const float title_width =
-      std::max(font.measure(title, kTitleSize), font.measure(subtitle, kSubtitleSize));
-  figure.width =
-      std::ceil(std::max(content_right, std::min(kMargin + title_width, 960.0f)) + kMargin);
+  const float content_right = grid_x + grid_w + 20.0f + colour_bar_width(font, palette, top_weight);
+  figure.width = figure_width(font, title, subtitle, content_right);
   const float header_bottom =
       add_header(figure, font, palette, title, subtitle, figure.width - 2 * kMargin);
   const float grid_y = header_bottom + kLabelSize + 6.0f;

@@ -32,25 +32,22 @@ cat "$scratch/bad.err"
 grep -q "heatmap.frag" "$scratch/bad.err" || fail "error does not name heatmap.frag"
 grep -qi "compile failed" "$scratch/bad.err" || fail "error does not carry the compile log"
 
+# A real shader with one line changed by the sed expression $1 must fail the self test ($2: the
+# case, $3: what the change does, $4: what stderr must say).
+expect_caught() {
+  sed "$1" "$(dirname "$attnviz")/shaders/heatmap.frag" >"$scratch/broken/heatmap.frag"
+  cmp -s "$(dirname "$attnviz")/shaders/heatmap.frag" "$scratch/broken/heatmap.frag" &&
+    fail "could not plant '$3' in heatmap.frag (the line changed?)"
+  ATTNVIZ_SHADER_DIR="$scratch/broken" run_gl "$attnviz" selftest-gl >"$scratch/$2.out" \
+    2>"$scratch/$2.err"
+  [ $? -ne 0 ] || fail "selftest-gl passed with a shader that $3"
+  grep -q "$4" "$scratch/$2.err" || fail "$2: '$4' not reported"
+}
 # 3. A shader that compiles but colours wrongly (red everywhere) is caught by the pixel check.
-sed 's/frag_colour = vec4(texelFetch(u_colormap.*$/frag_colour = vec4(1.0, 0.0, 0.0, 1.0);/' \
-  "$(dirname "$attnviz")/shaders/heatmap.frag" >"$scratch/broken/heatmap.frag"
-cmp -s "$(dirname "$attnviz")/shaders/heatmap.frag" "$scratch/broken/heatmap.frag" &&
-  fail "could not plant the wrong colour in heatmap.frag (the colour-map line changed?)"
-ATTNVIZ_SHADER_DIR="$scratch/broken" run_gl "$attnviz" selftest-gl >"$scratch/wrong.out" \
-  2>"$scratch/wrong.err"
-rc=$?
-[ "$rc" -ne 0 ] || fail "selftest-gl passed with a shader that paints everything red"
-grep -q "wrong colour" "$scratch/wrong.err" || fail "pixel mismatch not reported"
+expect_caught 's/frag_colour = vec4(texelFetch(u_colormap.*$/frag_colour = vec4(1.0, 0.0, 0.0, 1.0);/' \
+  wrong "paints everything red" "wrong colour"
 # 4. A shader that samples one cell per pixel (no max-pooling) loses thin diagonals of long
 # texts; the pooled-pixel check must notice.
-sed 's/if (u_texels_per_pixel.x > 1.0 || u_texels_per_pixel.y > 1.0) {/if (false) {/' \
-  "$(dirname "$attnviz")/shaders/heatmap.frag" >"$scratch/broken/heatmap.frag"
-cmp -s "$(dirname "$attnviz")/shaders/heatmap.frag" "$scratch/broken/heatmap.frag" &&
-  fail "could not switch off pooling in heatmap.frag (the footprint line changed?)"
-ATTNVIZ_SHADER_DIR="$scratch/broken" run_gl "$attnviz" selftest-gl >"$scratch/nopool.out" \
-  2>"$scratch/nopool.err"
-rc=$?
-[ "$rc" -ne 0 ] || fail "selftest-gl passed with a shader that does not pool long maps"
-grep -q "pooled pixel" "$scratch/nopool.err" || fail "pooling loss not reported"
+expect_caught 's/if (u_texels_per_pixel.x > 1.0 || u_texels_per_pixel.y > 1.0) {/if (false) {/' \
+  nopool "does not pool long maps" "pooled pixel"
 echo "PASS: heatmap shader self test (good passes; broken, wrong and unpooled shaders fail)"
