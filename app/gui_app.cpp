@@ -155,9 +155,10 @@ void sync_from_worker(App& app, ComputeWorker& worker) {
       if (!app.raw_trace->predictions_pending())
         std::snprintf(predictions, sizeof predictions, ", predictions %.1f ms",
                       timings.predictions_ms);
-      std::fprintf(stderr, "attnviz: run of %d tokens, %d reused: attention %.1f ms%s\n",
-                   app.raw_trace->tokens_count(), timings.reused_positions, timings.forward_ms,
-                   predictions);
+      std::fprintf(stderr,
+                   "attnviz: run of %d tokens, %d reused (%d copied): attention %.1f ms%s\n",
+                   app.raw_trace->tokens_count(), timings.reused_positions,
+                   timings.copied_positions, timings.forward_ms, predictions);
     }
   }
   if (snapshot.roles && snapshot.roles_trace == app.raw_trace &&
@@ -542,6 +543,7 @@ nlohmann::json layout_state(const App& app) {
       {"forward_ms", app.raw_trace ? app.raw_trace->timings.forward_ms : 0.0},
       {"predictions_ms", app.raw_trace ? app.raw_trace->timings.predictions_ms : 0.0},
       {"reused_positions", app.raw_trace ? app.raw_trace->timings.reused_positions : 0},
+      {"copied_positions", app.raw_trace ? app.raw_trace->timings.copied_positions : 0},
       {"text", app.text.text},
       {"export_message", app.export_ui.message},
       {"export_error", app.export_ui.message_is_error},

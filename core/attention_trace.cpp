@@ -7,65 +7,151 @@
 
 namespace attnviz {
 
-std::shared_ptr<TraceFloats> TraceStoragePool::take(size_t n) {
+std::shared_ptr<TraceBuffer> TraceStoragePool::take(size_t n) {
   if (n * sizeof(float) > kMaxBuffer) {
     // A long text, where memory peaks: its buffers are not kept, and idle ones go first.
     std::erase_if(buffers_, [](const auto& buffer) { return buffer.use_count() == 1; });
-    auto buffer = std::make_shared<TraceFloats>();
-    buffer->resize(n);
+    auto buffer = std::make_shared<TraceBuffer>();
+    buffer->floats.resize(n);
     return buffer;
   }
-  std::shared_ptr<TraceFloats> chosen;
+  std::shared_ptr<TraceBuffer> chosen;
   size_t idle = 0;
   // Idle buffers are those only the pool holds; the smallest that fits is taken.
   for (const auto& buffer : buffers_) {
     if (buffer.use_count() != 1) continue;
-    idle += buffer->capacity() * sizeof(float);
-    if (buffer->capacity() >= n && (!chosen || buffer->capacity() < chosen->capacity()))
-      chosen = buffer;
+    const size_t room = buffer->floats.capacity();
+    idle += room * sizeof(float);
+    if (room >= n && (!chosen || room < chosen->floats.capacity())) chosen = buffer;
   }
   if (!chosen) {
     // A quarter more than asked, so the next traces of a growing text (typing) fit too; pages
     // nobody touches cost nothing.
-    chosen = std::make_shared<TraceFloats>();
-    chosen->reserve(n + n / 4);
+    chosen = std::make_shared<TraceBuffer>();
+    chosen->floats.reserve(n + n / 4);
     buffers_.push_back(chosen);
   } else {
-    idle -= chosen->capacity() * sizeof(float);
+    idle -= chosen->floats.capacity() * sizeof(float);
   }
   // Past the budget, the largest idle buffers go back to the system.
   while (idle > kMaxIdle) {
     auto largest = buffers_.end();
     for (auto it = buffers_.begin(); it != buffers_.end(); ++it)
       if (it->use_count() == 1 && *it != chosen &&
-          (largest == buffers_.end() || (*it)->capacity() > (*largest)->capacity()))
+          (largest == buffers_.end() || (*it)->floats.capacity() > (*largest)->floats.capacity()))
         largest = it;
     if (largest == buffers_.end()) break;
-    idle -= (*largest)->capacity() * sizeof(float);
+    idle -= (*largest)->floats.capacity() * sizeof(float);
     buffers_.erase(largest);
   }
-  chosen->resize(n);
+  chosen->floats.resize(n);
+  chosen->tag.reset();
+  chosen->ids.clear();
   return chosen;
 }
 
-std::shared_ptr<TraceFloats> AttentionTrace::allocate(size_t n, Fill fill, TraceStoragePool* pool) {
-  if (fill == Fill::kUnwritten && pool) return pool->take(n);
-  auto buffer = std::make_shared<TraceFloats>();
-  if (fill == Fill::kZeros) {
-    buffer->assign(n, 0.0f);
+std::shared_ptr<TraceBuffer> TraceStoragePool::take_rows(size_t n, const RowsTag& tag,
+                                                         std::span<const Token> tokens, int limit,
+                                                         int* kept) {
+  std::shared_ptr<TraceBuffer> best;
+  size_t best_rows = 0;
+  for (const auto& buffer : buffers_) {
+    if (buffer.use_count() != 1 || !buffer->tag || !buffer->tag->matches(tag)) continue;
+    const size_t most = std::min({buffer->ids.size(), tokens.size(), static_cast<size_t>(limit)});
+    size_t rows = 0;
+    while (rows < most && buffer->ids[rows] == tokens[rows].id) ++rows;
+    if (!best || rows > best_rows) best = buffer, best_rows = rows;
+  }
+  // The same tag means the same layout, so the buffer has exactly n floats.
+  if (best && best->floats.size() == n) {
+    best->ids.resize(best_rows);
   } else {
-    buffer->resize(n);
+    best = take(n);
+    best_rows = 0;
+  }
+  best->tag = tag;
+  *kept = static_cast<int>(best_rows);
+  return best;
+}
+
+std::shared_ptr<TraceBuffer> AttentionTrace::allocate(size_t n, Fill fill, TraceStoragePool* pool) {
+  if (fill == Fill::kUnwritten && pool) return pool->take(n);
+  auto buffer = std::make_shared<TraceBuffer>();
+  if (fill == Fill::kZeros) {
+    buffer->floats.assign(n, 0.0f);
+  } else {
+    buffer->floats.resize(n);
   }
   return buffer;
 }
 
-AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal,
-                               Fill fill, TraceStoragePool* pool)
+AttentionTrace::AttentionTrace(NoStorage, std::vector<Token> tokens, int layers, int heads,
+                               bool causal)
     : tokens_(std::move(tokens)), layers_(layers), heads_(heads), causal_(causal) {
   assert(layers >= 0 && heads >= 0 && "AttentionTrace: negative sizes");
-  const size_t t = tokens_.size();
-  head_stride_ = causal_ ? t * (t + 1) / 2 : t * t;
-  weights_ = allocate(static_cast<size_t>(layers_) * heads_ * head_stride_, fill, pool);
+  positions_ = tokens_count();
+}
+
+AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal,
+                               Fill fill, TraceStoragePool* pool)
+    : AttentionTrace(NoStorage{}, std::move(tokens), layers, heads, causal) {
+  head_stride_ = weight_floats(positions_) / std::max(1, layers_ * heads_);
+  weights_ = allocate(weight_floats(positions_), fill, pool);
+}
+
+size_t AttentionTrace::weight_floats(int positions) const {
+  const size_t p = static_cast<size_t>(positions), heads = static_cast<size_t>(layers_) * heads_;
+  return heads * (causal_ ? p * (p + 1) / 2 : p * p);
+}
+
+size_t AttentionTrace::qkv_floats(int positions, int width) const {
+  return static_cast<size_t>(layers_) * positions * 3 * width;
+}
+
+std::shared_ptr<AttentionTrace> AttentionTrace::for_run(std::vector<Token> tokens, int layers,
+                                                        int heads, bool causal,
+                                                        const RunOptions& options, int qkv_width,
+                                                        int reuse_limit, TraceStoragePool& pool) {
+  if (!causal) {
+    auto trace = std::make_shared<AttentionTrace>(std::move(tokens), layers, heads, false,
+                                                  Fill::kUnwritten, &pool);
+    if (qkv_width > 0) trace->set_qkv_shape(qkv_width, Fill::kUnwritten, &pool);
+    return trace;
+  }
+  std::shared_ptr<AttentionTrace> trace(
+      new AttentionTrace(NoStorage{}, std::move(tokens), layers, heads, true));
+  // Room for 31 more positions, unless the buffers are too big for the pool to keep anyway.
+  const int t = trace->tokens_count();
+  const int roomy = (t + 31) / 32 * 32;
+  const size_t biggest = std::max(trace->weight_floats(roomy), trace->qkv_floats(roomy, qkv_width));
+  trace->positions_ = biggest * sizeof(float) <= TraceStoragePool::kMaxBuffer ? roomy : t;
+  const int p = trace->positions_;
+  trace->head_stride_ = static_cast<size_t>(p) * (p + 1) / 2;
+  RowsTag tag{RowsTag::Part::kAttention, p, options};
+  trace->weights_ = pool.take_rows(trace->weight_floats(p), tag, trace->tokens_, reuse_limit,
+                                   &trace->weights_kept_);
+  if (qkv_width > 0) {
+    assert(heads > 0 && qkv_width % heads == 0 && "qkv: width must divide into heads");
+    trace->width_ = qkv_width;
+    tag.part = RowsTag::Part::kQkv;
+    trace->qkv_ = pool.take_rows(trace->qkv_floats(p, qkv_width), tag, trace->tokens_, reuse_limit,
+                                 &trace->qkv_kept_);
+  }
+  return trace;
+}
+
+void AttentionTrace::mark_rows_final() {
+  if (!causal_) return;
+  for (TraceBuffer* buffer : {weights_.get(), qkv_.get()}) {
+    if (!buffer || !buffer->tag) continue;
+    buffer->ids.resize(tokens_.size());
+    for (size_t i = 0; i < tokens_.size(); ++i) buffer->ids[i] = tokens_[i].id;
+  }
+}
+
+size_t AttentionTrace::weight_bytes() const {
+  const size_t t = tokens_.size(), heads = static_cast<size_t>(layers_) * heads_;
+  return heads * (causal_ ? t * (t + 1) / 2 : t * t) * sizeof(float);
 }
 
 size_t AttentionTrace::row_offset(int layer, int head, int query) const {
@@ -77,19 +163,19 @@ size_t AttentionTrace::row_offset(int layer, int head, int query) const {
 }
 
 std::span<const float> AttentionTrace::row(int layer, int head, int query) const {
-  return {weights_->data() + row_offset(layer, head, query),
+  return {weights_->floats.data() + row_offset(layer, head, query),
           static_cast<size_t>(row_length(query))};
 }
 
 std::span<float> AttentionTrace::mutable_row(int layer, int head, int query) {
-  return {weights_->data() + row_offset(layer, head, query),
+  return {weights_->floats.data() + row_offset(layer, head, query),
           static_cast<size_t>(row_length(query))};
 }
 
 float AttentionTrace::weight(int layer, int head, int query, int key) const {
   assert(key >= 0 && key < tokens_count() && "trace: bad key");
   if (key >= row_length(query)) return 0.0f;
-  return (*weights_)[row_offset(layer, head, query) + key];
+  return weights_->floats[row_offset(layer, head, query) + key];
 }
 
 void AttentionTrace::copy_head(int layer, int head, std::span<float> out) const {
@@ -115,37 +201,45 @@ std::vector<float> AttentionTrace::dense() const {
 void AttentionTrace::set_qkv_shape(int width, Fill fill, TraceStoragePool* pool) {
   assert(heads_ > 0 && width % heads_ == 0 && "qkv: width must divide into heads");
   width_ = width;
-  qkv_ = allocate(static_cast<size_t>(layers_) * tokens_.size() * 3 * width, fill, pool);
+  qkv_ = allocate(qkv_floats(positions_, width), fill, pool);
+  qkv_kept_ = 0;
 }
 
 void AttentionTrace::copy_prefix(const AttentionTrace& previous, int queries) {
   assert(causal_ && previous.causal_ && layers_ == previous.layers_ && heads_ == previous.heads_ &&
          queries <= tokens_count() && queries <= previous.tokens_count() &&
          "copy_prefix: needs a causal trace of the same shape");
-  // Causal rows are packed, so the rows of queries 0..p-1 are the first p(p+1)/2 floats of a head.
+  // Causal rows are packed, so the rows of queries k..p-1 are floats k(k+1)/2..p(p+1)/2 of a head.
+  auto packed = [](size_t q) { return q * (q + 1) / 2; };
   const size_t q = static_cast<size_t>(queries);
-  const size_t rows = q * (q + 1) / 2;
+  const size_t from = std::min(static_cast<size_t>(weights_kept_), q);
   const int heads = layers_ * heads_;
+  if (from < q) {
 #pragma omp parallel for schedule(static)
-  for (int head = 0; head < heads; ++head)
-    std::copy_n(previous.weights_->data() + head * previous.head_stride_, rows,
-                weights_->data() + head * head_stride_);
-  if (qkv_->empty() || previous.qkv_->empty()) return;
+    for (int head = 0; head < heads; ++head)
+      std::copy(previous.weights_->floats.data() + head * previous.head_stride_ + packed(from),
+                previous.weights_->floats.data() + head * previous.head_stride_ + packed(q),
+                weights_->floats.data() + head * head_stride_ + packed(from));
+  }
+  if (!has_qkv() || !previous.has_qkv()) return;
   assert(width_ == previous.width_ && "copy_prefix: Q/K/V of another width");
   const size_t row = 3 * static_cast<size_t>(width_);
+  const size_t qkv_from = std::min(static_cast<size_t>(qkv_kept_), q);
+  if (qkv_from >= q) return;
 #pragma omp parallel for schedule(static)
   for (int layer = 0; layer < layers_; ++layer)
-    std::copy_n(previous.qkv(layer).data(), q * row, mutable_qkv(layer).data());
+    std::copy(previous.qkv(layer).data() + qkv_from * row, previous.qkv(layer).data() + q * row,
+              mutable_qkv(layer).data() + qkv_from * row);
 }
 
 std::span<const float> AttentionTrace::qkv(int layer) const {
-  const size_t n = tokens_.size() * 3 * width_;
-  return {qkv_->data() + layer * n, n};
+  const size_t row = 3 * static_cast<size_t>(width_);
+  return {qkv_->floats.data() + layer * positions_ * row, tokens_.size() * row};
 }
 
 std::span<float> AttentionTrace::mutable_qkv(int layer) {
-  const size_t n = tokens_.size() * 3 * width_;
-  return {qkv_->data() + layer * n, n};
+  const size_t row = 3 * static_cast<size_t>(width_);
+  return {qkv_->floats.data() + layer * positions_ * row, tokens_.size() * row};
 }
 
 HeadDetail AttentionTrace::head_detail(int layer, int head) const {

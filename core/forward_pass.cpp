@@ -177,14 +177,15 @@ std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
                                             TraceStoragePool& pool) {
   // Every value of the trace is written below: the prefix from the previous trace, the rest by
   // the layers.
-  auto trace = std::make_shared<AttentionTrace>(std::vector<Token>(tokens.begin(), tokens.end()),
-                                                config.layers, config.heads, plan.causal,
-                                                AttentionTrace::Fill::kUnwritten, &pool);
+  // The storage may already hold some of the prefix's rows (typing: those of the trace before
+  // the previous one); copy_prefix copies only the rest.
+  auto trace = AttentionTrace::for_run(std::vector<Token>(tokens.begin(), tokens.end()),
+                                       config.layers, config.heads, plan.causal, options,
+                                       options.keep_qkv ? config.width : 0, plan.first, pool);
   trace->model_name = config.name;
   trace->options = options;
   trace->set_score_scales(plan.score_scales);
   const size_t t = static_cast<size_t>(plan.tokens), c = static_cast<size_t>(config.width);
-  if (options.keep_qkv) trace->set_qkv_shape(config.width, AttentionTrace::Fill::kUnwritten, &pool);
   if (options.keep_hidden_states) trace->hidden_states.assign((config.layers + 1) * t * c, 0.0f);
   const bool predicts = config.architecture == Architecture::kGpt2 && options.top_predictions > 0;
   if (predicts) trace->predictions.resize(t);
@@ -194,6 +195,7 @@ std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
   assert(previous && "a reused prefix needs the previous trace");
   const size_t p = static_cast<size_t>(plan.first);
   const size_t previous_t = static_cast<size_t>(previous->tokens_count());
+  trace->timings.copied_positions = plan.first - std::min(plan.first, trace->kept_rows());
   trace->copy_prefix(*previous, plan.first);
   if (options.keep_hidden_states) {
     for (int index = 0; index <= config.layers; ++index)

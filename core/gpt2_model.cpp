@@ -115,6 +115,7 @@ Result<std::shared_ptr<const AttentionTrace>> Gpt2Model::run(std::span<const Tok
 
   trace->timings.forward_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  trace->mark_rows_final();
   std::shared_ptr<const AttentionTrace> published = std::move(trace);
   history_.remember(published);
   return published;

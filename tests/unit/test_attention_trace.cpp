@@ -3,6 +3,7 @@
 // Legend: L layers, H heads, T tokens, C width, D = C / H head width.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -192,31 +193,31 @@ TEST(AttentionTrace, HeadDetailMatchesNaiveBidirectional) {
 TEST(TraceStoragePool, RecyclesOnlyBuffersNoTraceUses) {
   TraceStoragePool pool;
   auto first = pool.take(1000);
-  ASSERT_EQ(first->size(), 1000u);
-  EXPECT_GE(first->capacity(), 1250u) << "a quarter more room for the next, longer text";
-  const float* first_data = first->data();
+  ASSERT_EQ(first->floats.size(), 1000u);
+  EXPECT_GE(first->floats.capacity(), 1250u) << "a quarter more room for the next, longer text";
+  const float* first_data = first->floats.data();
   auto second = pool.take(1000);
-  EXPECT_NE(second->data(), first_data) << "a buffer in use is never handed out twice";
+  EXPECT_NE(second->floats.data(), first_data) << "a buffer in use is never handed out twice";
   first.reset();  // its trace is gone
   auto third = pool.take(1200);
-  EXPECT_EQ(third->data(), first_data) << "the idle buffer is reused, grown within its room";
-  EXPECT_EQ(third->size(), 1200u);
+  EXPECT_EQ(third->floats.data(), first_data) << "the idle buffer is reused, grown within its room";
+  EXPECT_EQ(third->floats.size(), 1200u);
   auto big = pool.take(1300);  // 1300 > 1250: no idle buffer fits
-  EXPECT_NE(big->data(), first_data);
+  EXPECT_NE(big->floats.data(), first_data);
 
   // Idle buffers beyond kMaxIdle bytes are released. Five idle buffers of 0.3125 budgets each
   // (a quarter of it, plus room): one is taken again, and of the four left idle (1.25 budgets)
   // exactly one must go.
   TraceStoragePool budget;
   const size_t quarter = TraceStoragePool::kMaxIdle / sizeof(float) / 4;
-  std::vector<std::weak_ptr<TraceFloats>> watched;
+  std::vector<std::weak_ptr<TraceBuffer>> watched;
   {
-    std::vector<std::shared_ptr<TraceFloats>> held;
+    std::vector<std::shared_ptr<TraceBuffer>> held;
     for (int i = 0; i < 5; ++i) held.push_back(budget.take(quarter));
     for (const auto& buffer : held) watched.push_back(buffer);
   }
   auto small = budget.take(16);
-  EXPECT_EQ(small->size(), 16u);
+  EXPECT_EQ(small->floats.size(), 16u);
   int released = 0;
   for (const auto& buffer : watched) released += buffer.expired();
   EXPECT_EQ(released, 1);
@@ -227,9 +228,115 @@ TEST(TraceStoragePool, RecyclesOnlyBuffersNoTraceUses) {
   released = 0;
   for (const auto& buffer : watched) released += buffer.expired();
   EXPECT_EQ(released, 5);
-  std::weak_ptr<TraceFloats> huge_watched = huge;
+  std::weak_ptr<TraceBuffer> huge_watched = huge;
   huge.reset();
   EXPECT_TRUE(huge_watched.expired()) << "the pool keeps no buffer over kMaxBuffer";
+}
+
+std::vector<Token> tokens_with_ids(std::vector<int32_t> ids) {
+  std::vector<Token> tokens(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) tokens[i].id = ids[i];
+  return tokens;
+}
+
+// take_rows hands out the idle buffer whose rows are final for the longest prefix of the new
+// ids, only under the same tag (part, layout, math), never one in use, and never more rows than
+// the limit.
+TEST(TraceStoragePool, TakeRowsKeepsTheLongestMatchingPrefix) {
+  TraceStoragePool pool;
+  const RowsTag tag{RowsTag::Part::kAttention, 32, RunOptions{}};
+  int kept = -1;
+  auto a = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3}), 3, &kept);
+  EXPECT_EQ(kept, 0) << "a fresh buffer holds nothing";
+  a->ids = {1, 2, 3, 4, 5};
+  auto b = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3}), 3, &kept);
+  EXPECT_EQ(kept, 0) << "a buffer in use is never handed out";
+  EXPECT_NE(a.get(), b.get());
+  b->ids = {1, 2, 9};
+  const TraceBuffer* a_raw = a.get();
+  a.reset();
+  b.reset();
+
+  auto best = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3, 4, 7, 8}), 6, &kept);
+  EXPECT_EQ(best.get(), a_raw) << "4 rows match in a, 2 in b";
+  EXPECT_EQ(kept, 4);
+  EXPECT_EQ(best->ids, (std::vector<int32_t>{1, 2, 3, 4})) << "only the kept rows stay final";
+  best.reset();
+  auto limited = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3, 4, 7, 8}), 2, &kept);
+  EXPECT_EQ(kept, 2) << "never more than the limit";
+  limited.reset();
+
+  RowsTag other_math = tag;
+  other_math.math.temperature = 2.0f;
+  RowsTag other_layout = tag;
+  other_layout.positions = 64;
+  RowsTag other_part = tag;
+  other_part.part = RowsTag::Part::kQkv;
+  for (const RowsTag& other : {other_math, other_layout, other_part}) {
+    auto taken = pool.take_rows(100, other, tokens_with_ids({1, 2, 3}), 3, &kept);
+    EXPECT_EQ(kept, 0);
+    EXPECT_TRUE(taken->ids.empty());
+  }
+}
+
+// Typing: trace 3 is laid out in trace 1's buffers once trace 1 is gone, keeps the rows trace 1
+// had for the same ids, and copies only the row between them and the reused prefix from trace 2.
+TEST(AttentionTrace, ForRunKeepsTheRowsOfTheTraceBeforeTheLast) {
+  TraceStoragePool pool;
+  const int layers = 2, heads = 2, width = 4;
+  RunOptions options;
+  // Writes every row of queries from..T-1: attention tag() plus the query's id, Q/K/V likewise.
+  auto fill = [&](AttentionTrace& trace, int from) {
+    for (int l = 0; l < layers; ++l) {
+      for (int h = 0; h < heads; ++h)
+        for (int q = from; q < trace.tokens_count(); ++q) {
+          auto row = trace.mutable_row(l, h, q);
+          for (size_t k = 0; k < row.size(); ++k)
+            row[k] = tag(l, h, q, static_cast<int>(k)) + trace.tokens()[q].id;
+        }
+      auto qkv = trace.mutable_qkv(l);
+      for (int q = from; q < trace.tokens_count(); ++q)
+        for (int k = 0; k < 3 * width; ++k) qkv[q * 3 * width + k] = tag(l, 0, q, k);
+    }
+    trace.mark_rows_final();
+  };
+  std::vector<int32_t> ids = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+  auto first =
+      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, true, options, width, 0, pool);
+  EXPECT_EQ(first->kept_rows(), 0);
+  fill(*first, 0);
+  const float* first_rows = first->row(1, 1, 0).data();
+
+  ids.push_back(15);  // one more token: 10 rows reused from the first trace, all copied
+  auto second =
+      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, true, options, width, 10, pool);
+  EXPECT_EQ(second->kept_rows(), 0) << "the first trace still uses its buffers";
+  second->copy_prefix(*first, 10);
+  fill(*second, 10);
+  first.reset();
+
+  ids.back() = 16;  // the last token changed and one was added: 10 rows reused from the second
+  ids.push_back(17);
+  auto third =
+      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, true, options, width, 10, pool);
+  EXPECT_EQ(third->row(1, 1, 0).data(), first_rows) << "the first trace's buffer, taken over";
+  EXPECT_EQ(third->kept_rows(), 10) << "the first trace's 10 rows are final for the same ids";
+  third->copy_prefix(*second, 10);
+  fill(*third, 10);
+  AttentionTrace expected(tokens_with_ids(ids), layers, heads, true);
+  expected.set_qkv_shape(width);
+  fill(expected, 0);
+  EXPECT_EQ(third->dense(), expected.dense());
+  for (int l = 0; l < layers; ++l) {
+    auto got = third->qkv(l), want = expected.qkv(l);
+    EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "layer " << l;
+  }
+  EXPECT_EQ(third->weight_bytes(), expected.weight_bytes()) << "the text's rows, not the room";
+
+  // A bidirectional run keeps nothing: its rows depend on every token.
+  auto bidirectional =
+      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, false, options, width, 10, pool);
+  EXPECT_EQ(bidirectional->kept_rows(), 0);
 }
 
 // A trace copy shares the storage: completing predictions must not copy the attention.
