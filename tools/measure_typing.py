@@ -5,8 +5,9 @@ Run under an X server, e.g.
       build/attnviz MODEL_DIR TEXT_FILE [WORDS...]
 For every word it clicks the text box, presses End, types the word with xdotool (real key
 events), waits until the app shows the new trace, and prints the run's forward time (attention,
-what the views wait for), the predictions that follow it, and the positions reused from the
-previous run (the key/value cache).
+what the views wait for), the predictions that follow it, the positions reused from the
+previous run (the key/value cache) and how many of those were copied rather than already in
+place.
 """
 import os
 import statistics
@@ -48,6 +49,7 @@ def main():
                                  timeout=60)["state"]
             rows.append(state)
             print(f"{word!r:12} T={state['tokens']:5}  reused {state['reused_positions']:5}  "
+                  f"copied {state.get('copied_positions', 0):4}  "
                   f"attention {state['forward_ms']:7.1f} ms  predictions {state['predictions_ms']:6.1f} ms",
                   flush=True)
             time.sleep(0.3)
