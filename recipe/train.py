@@ -49,9 +49,15 @@ def parse_args():
     p.add_argument("--position-init", choices=["sinusoidal", "normal"], default="sinusoidal")
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--weight-decay", type=float, default=0.1)
+    p.add_argument("--optimizer", choices=["adamw", "muon"], default="adamw",
+                   help="muon: orthogonalized momentum for the blocks' matrices, AdamW for the rest")
+    p.add_argument("--muon-lr", type=float, default=0.02)
+    p.add_argument("--position-scale", type=float, default=0.05)
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--time-limit", type=float, default=0.0,
                    help="seconds; stop early (and still save) when reached, 0 = none")
+    p.add_argument("--stop-step", type=int, default=0,
+                   help="stop (and still save) at this step, keeping the schedule of --steps")
     return p.parse_args()
 
 
@@ -100,19 +106,67 @@ class Batches:
         return torch.from_numpy(batch)
 
 
-def learning_rate(step, args):
+def learning_rate(step, args, peak=None):
+    peak = args.lr if peak is None else peak
     if step < args.warmup:
-        return args.lr * (step + 1) / args.warmup
+        return peak * (step + 1) / args.warmup
     progress = (step - args.warmup) / max(1, args.steps - args.warmup)
-    return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def newton_schulz(g, steps=5):
+    """The nearest semi-orthogonal matrix to g (Jordan et al.'s quintic Newton-Schulz)."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    x = g / (g.norm() + 1e-7)
+    tall = x.shape[0] > x.shape[1]
+    if tall:
+        x = x.t()
+    for _ in range(steps):
+        s = x @ x.t()
+        x = a * x + (b * s + c * s @ s) @ x
+    return x.t() if tall else x
+
+
+class Muon(torch.optim.Optimizer):
+    """Momentum whose update is orthogonalized: every direction of a matrix moves at the same
+    rate, so weak but consistent directions (like "one position back") grow as fast as strong
+    ones. `splits` cuts a fused matrix (c_attn's Q|K|V columns) into its parts first."""
+
+    def __init__(self, params, lr, momentum=0.95):
+        super().__init__(params, {"lr": lr, "momentum": momentum, "splits": 1})
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                buf = self.state[p].setdefault("momentum", torch.zeros_like(p))
+                buf.mul_(group["momentum"]).add_(p.grad)
+                g = p.grad.add(buf, alpha=group["momentum"])  # Nesterov
+                parts = g.chunk(group["splits"], dim=1)
+                update = torch.cat([newton_schulz(part) for part in parts], dim=1)
+                n_in, n_out = parts[0].shape
+                p.add_(update, alpha=-group["lr"] * max(1.0, n_out / n_in) ** 0.5)
 
 
 def make_optimizer(model, args):
+    """The optimizers of a step: AdamW for everything, or (--optimizer muon) Muon for the
+    blocks' matrices and AdamW without weight decay for the embeddings, norms and biases."""
+    if args.optimizer == "muon":
+        fused = [p for n, p in model.named_parameters() if n.endswith("attn.c_attn.weight")]
+        matrices = [p for n, p in model.named_parameters()
+                    if n.startswith("h.") and p.dim() == 2 and not n.endswith("attn.c_attn.weight")]
+        rest = [p for n, p in model.named_parameters() if not (n.startswith("h.") and p.dim() == 2)]
+        muon = Muon([{"params": matrices}, {"params": fused, "splits": 3}], lr=args.muon_lr)
+        adam = torch.optim.AdamW([{"params": rest, "weight_decay": 0.0}], lr=args.lr,
+                                 betas=(0.9, 0.95), eps=1e-8)
+        return [muon, adam]
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                              {"params": no_decay, "weight_decay": 0.0}],
-                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    return [torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                               {"params": no_decay, "weight_decay": 0.0}],
+                              lr=args.lr, betas=(0.9, 0.95), eps=1e-8)]
 
 
 def quick_eval(model, valid_ids, eot_id, device):
@@ -141,7 +195,8 @@ def main():
     cfg = gpt.Config(vocab_size=len(vocab), n_positions=1024, n_embd=args.n_embd,
                      n_layer=args.n_layer, n_head=args.n_head)
     model = gpt.GPT2(cfg)
-    model.init_weights(torch.Generator().manual_seed(args.seed), args.position_init)
+    model.init_weights(torch.Generator().manual_seed(args.seed), args.position_init,
+                       args.position_scale)
     model.to(device)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {cfg}, {n_params} parameters; train {len(train_ids)} tokens, "
@@ -149,23 +204,30 @@ def main():
     print(f"args: {vars(args)}", flush=True)
 
     batches = Batches(train_ids, cfg.vocab_size, eot_id, args)
-    optimizer = make_optimizer(model, args)
+    optimizers = make_optimizer(model, args)
     curve, start, smoothed = [], time.time(), None
     model.train()
     step = 0
     for step in range(args.steps):
+        if args.stop_step and step >= args.stop_step:
+            print(f"stopping at step {step} as asked (--stop-step)")
+            break
         if args.time_limit and time.time() - start > args.time_limit:
             print(f"time limit {args.time_limit:.0f} s reached at step {step}; stopping early")
             break
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, args)
+        for optimizer in optimizers:
+            for group in optimizer.param_groups:
+                group.setdefault("peak_lr", group["lr"])
+                group["lr"] = learning_rate(step, args, group["peak_lr"])
         batch = batches.next(step).to(device)
         logits, _ = model(batch[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        for optimizer in optimizers:
+            optimizer.step()
         smoothed = loss.item() if smoothed is None else 0.95 * smoothed + 0.05 * loss.item()
         if step % args.eval_every == 0 or step == args.steps - 1:
             held, prev, induction = quick_eval(model, valid_ids, eot_id, device)
