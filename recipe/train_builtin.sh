@@ -3,8 +3,8 @@
 #   bash recipe/train_builtin.sh [WORK_DIR] [--device cuda] [other train.py options]
 # 1. prepare_data.py: Debian text -> BPE vocabulary (4096) -> token ids   (~10 s)
 # 2. train.py: a 4-layer GPT-2 from seed 1234, loss curve on stdout
-#    (6000 steps x 16384 tokens: ~3 min on one H200 with --device cuda, an estimated ~7.5 h
-#    on this project's shared 2-core CPU; see recipe/MODEL.md)
+#    (3056 steps x 4096 tokens with Muon: about an hour on this project's 2-core CPU,
+#    the run that made the shipped weights; see recipe/MODEL.md)
 # 3. evaluate.py: held-out loss, unigram baseline, every head's role scores
 # The model folder lands in WORK_DIR/model; copy config.json, model.safetensors, vocab.json
 # and merges.txt into assets/model/ to ship it.
