@@ -95,13 +95,17 @@ AttentionTrace::AttentionTrace(NoStorage, std::vector<Token> tokens, int layers,
 AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal,
                                Fill fill, TraceStoragePool* pool)
     : AttentionTrace(NoStorage{}, std::move(tokens), layers, heads, causal) {
-  head_stride_ = weight_floats(positions_) / std::max(1, layers_ * heads_);
+  head_stride_ = head_floats(positions_);
   weights_ = allocate(weight_floats(positions_), fill, pool);
 }
 
+size_t AttentionTrace::head_floats(int positions) const {
+  const size_t p = static_cast<size_t>(positions);
+  return causal_ ? p * (p + 1) / 2 : p * p;
+}
+
 size_t AttentionTrace::weight_floats(int positions) const {
-  const size_t p = static_cast<size_t>(positions), heads = static_cast<size_t>(layers_) * heads_;
-  return heads * (causal_ ? p * (p + 1) / 2 : p * p);
+  return static_cast<size_t>(layers_) * heads_ * head_floats(positions);
 }
 
 size_t AttentionTrace::qkv_floats(int positions, int width) const {
@@ -126,7 +130,7 @@ std::shared_ptr<AttentionTrace> AttentionTrace::for_run(std::vector<Token> token
   const size_t biggest = std::max(trace->weight_floats(roomy), trace->qkv_floats(roomy, qkv_width));
   trace->positions_ = biggest * sizeof(float) <= TraceStoragePool::kMaxBuffer ? roomy : t;
   const int p = trace->positions_;
-  trace->head_stride_ = static_cast<size_t>(p) * (p + 1) / 2;
+  trace->head_stride_ = trace->head_floats(p);
   RowsTag tag{RowsTag::Part::kAttention, p, options};
   trace->weights_ = pool.take_rows(trace->weight_floats(p), tag, trace->tokens_, reuse_limit,
                                    &trace->weights_kept_);
@@ -150,8 +154,7 @@ void AttentionTrace::mark_rows_final() {
 }
 
 size_t AttentionTrace::weight_bytes() const {
-  const size_t t = tokens_.size(), heads = static_cast<size_t>(layers_) * heads_;
-  return heads * (causal_ ? t * (t + 1) / 2 : t * t) * sizeof(float);
+  return weight_floats(tokens_count()) * sizeof(float);
 }
 
 size_t AttentionTrace::row_offset(int layer, int head, int query) const {

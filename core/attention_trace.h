@@ -213,6 +213,7 @@ class AttentionTrace {
   AttentionTrace(NoStorage, std::vector<Token> tokens, int layers, int heads, bool causal);
   size_t row_offset(int layer, int head, int query) const;
   static std::shared_ptr<TraceBuffer> allocate(size_t n, Fill fill, TraceStoragePool* pool);
+  size_t head_floats(int positions) const;  // one head's rows laid out for `positions`
   size_t weight_floats(int positions) const;
   size_t qkv_floats(int positions, int width) const;
 

@@ -195,7 +195,7 @@ std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
   assert(previous && "a reused prefix needs the previous trace");
   const size_t p = static_cast<size_t>(plan.first);
   const size_t previous_t = static_cast<size_t>(previous->tokens_count());
-  trace->timings.copied_positions = plan.first - std::min(plan.first, trace->kept_rows());
+  trace->timings.copied_positions = plan.first - trace->kept_rows();  // kept <= plan.first
   trace->copy_prefix(*previous, plan.first);
   if (options.keep_hidden_states) {
     for (int index = 0; index <= config.layers; ++index)
