@@ -1,0 +1,39 @@
+// Reading JSON that comes from outside (config.json, tokenizer.json, sessions, imported
+// attention, settings): the file's size and the nesting depth are bounded before nlohmann::json
+// builds anything, because its recursive serializer and destructor overflow the stack on a
+// value nested ~100,000 levels deep, and error messages quote a short prefix of the input,
+// never a dump of an unbounded value.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace attnviz {
+
+// Real configs and tokenizers nest 6-8 levels; imported attention nests 5.
+inline constexpr int kMaxJsonDepth = 64;
+
+// The deepest nesting of objects and arrays in `text` (strings and escapes skipped), by one
+// linear scan; stops counting past `limit` + 1.
+int json_nesting_depth(std::string_view text, int limit = kMaxJsonDepth);
+
+// Parses `text`, refusing nesting deeper than max_depth and malformed JSON with a message that
+// starts with `source` (a file name, or "file (field)"). Never throws.
+Result<nlohmann::json> parse_json_bounded(std::string_view text, const std::string& source,
+                                          int max_depth = kMaxJsonDepth);
+
+// Reads and parses a file of at most max_bytes (refused, naming the size and the limit, when
+// larger). Errors name the file.
+Result<nlohmann::json> read_json_file_bounded(const std::filesystem::path& path,
+                                              uint64_t max_bytes, int max_depth = kMaxJsonDepth);
+
+// A JSON value for an error message: its compact text cut to max_chars with "…" (the value
+// is dumped only when parse_json_bounded has bounded its depth).
+std::string json_excerpt(const nlohmann::json& value, size_t max_chars = 80);
+
+}  // namespace attnviz
