@@ -89,7 +89,7 @@ int run_tokenize(const Args& args) {
   }
   auto config = load_model_config(folder / "config.json");
   if (!config.ok()) return fail(config.error().message, 1);
-  auto tokenizer = load_tokenizer(folder, config->architecture);
+  auto tokenizer = load_tokenizer(folder, tokenizer_kind(config->architecture));
   if (!tokenizer.ok()) return fail(tokenizer.error().message, 1);
   auto tokens = tokenizer.value()->encode(*text);
   if (!tokens.ok()) return fail("--text: " + tokens.error().message, 1);

@@ -34,7 +34,8 @@ Result<std::shared_ptr<Model>> Model::load(const std::filesystem::path& folder) 
   Result<ModelConfig> config = load_model_config(folder / "config.json");
   if (!config.ok()) return config.error();
 
-  Result<std::unique_ptr<Tokenizer>> tokenizer = load_tokenizer(folder, config->architecture);
+  Result<std::unique_ptr<Tokenizer>> tokenizer =
+      load_tokenizer(folder, tokenizer_kind(config->architecture));
   if (!tokenizer.ok()) return tokenizer.error();
   const int32_t tokenizer_vocab = (*tokenizer)->vocab_size();
   if (tokenizer_vocab != config->vocab_size)

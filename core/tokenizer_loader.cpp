@@ -442,14 +442,17 @@ Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
 }
 
 Result<std::unique_ptr<Tokenizer>> load_tokenizer(const fs::path& model_folder,
-                                                  Architecture architecture) {
+                                                  TokenizerKind kind) {
   std::error_code ec;
   if (!fs::is_directory(model_folder, ec)) {
     return make_error(name_of(model_folder) + ": not a folder (expected a model folder with " +
                       "config.json and tokenizer files)");
   }
   const fs::path tokenizer_json = model_folder / "tokenizer.json";
-  if (architecture == Architecture::kGpt2) {
+  if (kind == TokenizerKind::kTokenizerJson && !has_file(tokenizer_json))
+    return make_error(name_of(tokenizer_json) + ": missing; this model family's tokenizer is read " +
+                      "from tokenizer.json");
+  if (kind != TokenizerKind::kWordPiece) {
     if (has_file(tokenizer_json)) return as_tokenizer(load_bpe_tokenizer_json(tokenizer_json));
     const fs::path vocab_json = model_folder / "vocab.json";
     const fs::path merges_txt = model_folder / "merges.txt";

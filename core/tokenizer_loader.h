@@ -18,8 +18,21 @@
 
 namespace attnviz {
 
+// Which tokenizer files a model family reads (a column of the architecture table).
+enum class TokenizerKind {
+  kByteLevelBpe,   // GPT-2: tokenizer.json, else vocab.json + merges.txt
+  kWordPiece,      // BERT: tokenizer.json, else vocab.txt (+ tokenizer_config.json options)
+  kTokenizerJson,  // modern families: tokenizer.json (+ tokenizer_config.json), nothing else
+};
+
+// The kind of GPT-2 and BERT checkpoints (the architecture table will hold this per family).
+inline TokenizerKind tokenizer_kind(Architecture architecture) {
+  return architecture == Architecture::kGpt2 ? TokenizerKind::kByteLevelBpe
+                                             : TokenizerKind::kWordPiece;
+}
+
 Result<std::unique_ptr<Tokenizer>> load_tokenizer(const std::filesystem::path& model_folder,
-                                                  Architecture architecture);
+                                                  TokenizerKind kind);
 
 // The individual loaders, for tests and tools that want one format in particular.
 Result<std::unique_ptr<BpeTokenizer>> load_bpe_vocab_merges(

@@ -138,7 +138,7 @@ TEST(BpeTokenizer, LoadTokenizerFromFolders) {
        {477, 270, 2077, 416, 260, 2938, 413, 3763, 3318, 13}},
   };
   for (const Case& c : cases) {
-    auto tokenizer = load_tokenizer(c.folder, Architecture::kGpt2);
+    auto tokenizer = load_tokenizer(c.folder, TokenizerKind::kByteLevelBpe);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
     auto tokens = tokenizer.value()->encode(text);
     ASSERT_TRUE(tokens.ok());
@@ -287,11 +287,11 @@ class BpeLoaderErrors : public ::testing::Test {
 
 TEST_F(BpeLoaderErrors, MissingFiles) {
   EXPECT_NE(load_error().find("merges.txt: missing file"), std::string::npos) << load_error();
-  auto folder = load_tokenizer(dir_ / "nothing-here", Architecture::kGpt2);
+  auto folder = load_tokenizer(dir_ / "nothing-here", TokenizerKind::kByteLevelBpe);
   ASSERT_FALSE(folder.ok());
   EXPECT_NE(folder.error().message.find("nothing-here"), std::string::npos);
   fs::remove(dir_ / "vocab.json");
-  auto none = load_tokenizer(dir_, Architecture::kGpt2);
+  auto none = load_tokenizer(dir_, TokenizerKind::kByteLevelBpe);
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message.find("vocab.json + merges.txt"), std::string::npos);
 }

@@ -263,10 +263,10 @@ TEST(WordPieceTokenizer, TokenizerConfigLowerCaseIsHonoured) {
   const fs::path dir = scratch_folder("attnviz_test_wordpiece_config");
   fs::create_directories(dir);
   fs::copy_file(kModel / "vocab.txt", dir / "vocab.txt", fs::copy_options::overwrite_existing);
-  auto lower = load_tokenizer(dir, Architecture::kBert);
+  auto lower = load_tokenizer(dir, TokenizerKind::kWordPiece);
   ASSERT_TRUE(lower.ok()) << lower.error().message;
   std::ofstream(dir / "tokenizer_config.json") << R"({"do_lower_case": false})";
-  auto cased = load_tokenizer(dir, Architecture::kBert);
+  auto cased = load_tokenizer(dir, TokenizerKind::kWordPiece);
   ASSERT_TRUE(cased.ok()) << cased.error().message;
   auto lower_tokens = lower.value()->encode("The");
   auto cased_tokens = cased.value()->encode("The");
@@ -275,7 +275,7 @@ TEST(WordPieceTokenizer, TokenizerConfigLowerCaseIsHonoured) {
   EXPECT_EQ(cased_tokens.value()[1].text, "[UNK]");  // the vocab has no "The"
 
   std::ofstream(dir / "tokenizer_config.json") << R"({"do_lower_case": "yes"})";
-  auto bad = load_tokenizer(dir, Architecture::kBert);
+  auto bad = load_tokenizer(dir, TokenizerKind::kWordPiece);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("do_lower_case must be true or false"), std::string::npos);
   fs::remove_all(dir);
@@ -287,7 +287,7 @@ TEST(WordPieceTokenizer, LoaderErrors) {
   auto missing = load_wordpiece_vocab_txt(dir / "vocab.txt", WordPieceOptions{});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("vocab.txt: missing file"), std::string::npos);
-  auto none = load_tokenizer(dir, Architecture::kBert);
+  auto none = load_tokenizer(dir, TokenizerKind::kWordPiece);
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message.find("expected tokenizer.json or vocab.txt"), std::string::npos);
 
