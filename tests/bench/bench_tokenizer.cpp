@@ -52,14 +52,14 @@ BENCHMARK(BM_LoadGpt2VocabMerges)->Unit(benchmark::kMillisecond);
 
 void BM_LoadGpt2TokenizerJson(benchmark::State& state) {
   const fs::path model = kData / "gpt2-tiny" / "model";
-  load_benchmark(state, [&] { return load_bpe_tokenizer_json(model / "tokenizer.json"); });
+  load_benchmark(state, [&] { return load_tokenizer_json_file(model / "tokenizer.json"); });
 }
 BENCHMARK(BM_LoadGpt2TokenizerJson)->Unit(benchmark::kMillisecond);
 
 void BM_LoadBertTokenizerJson(benchmark::State& state) {
   const fs::path model = kData / "bert-tiny" / "model";
   load_benchmark(state, [&] {
-    return load_wordpiece_tokenizer_json(model / "tokenizer.json", WordPieceOptions{});
+    return load_tokenizer_json_file(model / "tokenizer.json");
   });
 }
 BENCHMARK(BM_LoadBertTokenizerJson)->Unit(benchmark::kMillisecond);
@@ -97,7 +97,7 @@ BENCHMARK(BM_EncodeGpt2MegabyteColdCache)->Unit(benchmark::kMillisecond)->Iterat
 
 void BM_EncodeBertMegabyte(benchmark::State& state) {
   const fs::path model = kData / "bert-tiny" / "model";
-  auto tokenizer = load_wordpiece_tokenizer_json(model / "tokenizer.json", WordPieceOptions{});
+  auto tokenizer = load_tokenizer_json_file(model / "tokenizer.json");
   if (!tokenizer.ok()) return state.SkipWithError(tokenizer.error().message.c_str());
   size_t tokens = 0;
   for (auto _ : state) {
