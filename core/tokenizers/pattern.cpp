@@ -120,7 +120,12 @@ size_t words_match_end(const std::vector<ScannedChar>& chars, size_t i, int max_
   return trailing_space_end(chars, i);
 }
 
-// Oniguruma's classes in ICU's syntax (inside a [...] set or outside).
+constexpr const char* kOnigWordSet = R"(\p{Alphabetic}\p{M}\p{Nd}\p{Pc})";
+constexpr const char* kLatin1Numbers = R"(\u00B2\u00B3\u00B9\u00BC-\u00BE)";
+
+// Oniguruma's classes in ICU's syntax (inside a [...] set or outside): \s is White_Space (ICU
+// leaves out U+000B and U+0085), \w is L|M|N|Pc (ICU's adds Alphabetic and the joiners), \h
+// a hex digit (ICU: horizontal space).
 std::string onig_to_icu(const std::string& pattern) {
   std::string out;
   out.reserve(pattern.size() + 16);
@@ -137,11 +142,12 @@ std::string onig_to_icu(const std::string& pattern) {
         case 'S':
           out += R"(\P{White_Space})";
           break;
-        case 'w':
-          out += in_set ? R"(\p{L}\p{M}\p{Nd}\p{Pc})" : R"([\p{L}\p{M}\p{Nd}\p{Pc}])";
+        case 'w':  // outside a set, Oniguruma's Latin-1 table adds ² ³ ¹ ¼ ½ ¾
+          out += in_set ? kOnigWordSet : "[" + std::string(kOnigWordSet) + kLatin1Numbers + "]";
           break;
         case 'W':
-          out += R"([^\p{L}\p{M}\p{Nd}\p{Pc}])";
+          out += in_set ? "[^" + std::string(kOnigWordSet) + "]"
+                        : "[^" + std::string(kOnigWordSet) + kLatin1Numbers + "]";
           break;
         case 'h':
           out += in_set ? "0-9a-fA-F" : "[0-9a-fA-F]";
@@ -153,6 +159,11 @@ std::string onig_to_icu(const std::string& pattern) {
           out.push_back('\\');
           out.push_back(e);
       }
+      continue;
+    }
+    if (c == '^' && set_depth == 0) {
+      // Oniguruma's line start is not the end of a text that ends in a line break.
+      out += R"((?:\A|^(?!\z)))";
       continue;
     }
     if (c == '[') ++set_depth;
