@@ -113,20 +113,21 @@ int32_t LongestMatchFinder::child(int32_t state, uint8_t byte) const {
   return it == children_.end() ? -1 : it->second;
 }
 
-void LongestMatchFinder::find(std::string_view text, std::vector<int32_t>& pattern_at,
-                              std::vector<uint32_t>& length_at) const {
-  pattern_at.assign(text.size(), -1);
-  length_at.assign(text.size(), 0);
-  if (empty()) return;
+std::vector<LongestMatchFinder::Start> LongestMatchFinder::find(std::string_view text) const {
+  std::vector<Start> starts;
+  if (empty()) return starts;
   int32_t state = 0;
   for (size_t p = text.size(); p-- > 0;) {
     const auto byte = static_cast<uint8_t>(text[p]);
     while (state != 0 && child(state, byte) < 0) state = fail_[size_t(state)];
     const int32_t next = child(state, byte);
     state = next < 0 ? 0 : next;
-    pattern_at[p] = output_[size_t(state)];
-    length_at[p] = output_length_[size_t(state)];
+    if (output_[size_t(state)] >= 0) {
+      starts.push_back({p, output_[size_t(state)], output_length_[size_t(state)]});
+    }
   }
+  std::reverse(starts.begin(), starts.end());
+  return starts;
 }
 
 AddedVocabulary::AddedVocabulary(std::vector<AddedTokenSpec> tokens,
@@ -156,20 +157,15 @@ std::vector<AddedSplit> AddedVocabulary::split(std::string_view text, bool norma
     if (!text.empty()) splits.push_back({{0, text.size()}, -1});
     return splits;
   }
-  std::vector<int32_t> pattern_at;
-  std::vector<uint32_t> length_at;
-  finder.find(text, pattern_at, length_at);
   size_t start_offset = 0;  // end of the last split written
-  for (size_t pos = 0; pos < text.size();) {
-    if (pattern_at[pos] < 0) {
-      ++pos;
-      continue;
-    }
-    const AddedTokenSpec& token = tokens_[size_t(token_of[size_t(pattern_at[pos])])];
-    const int32_t token_index = token_of[size_t(pattern_at[pos])];
-    size_t start = pos;
-    size_t stop = pos + length_at[pos];
-    pos = stop;  // the search goes on after the match, whether or not it is kept
+  size_t pos = 0;           // where the search goes on: after the last match, kept or not
+  for (const LongestMatchFinder::Start& found : finder.find(text)) {
+    if (found.position < pos) continue;
+    const int32_t token_index = token_of[size_t(found.pattern)];
+    const AddedTokenSpec& token = tokens_[size_t(token_index)];
+    size_t start = found.position;
+    size_t stop = found.position + found.length;
+    pos = stop;
     if (token.single_word) {
       const bool space_before = start == 0 || !is_word_char(char_before(text, start));
       const bool space_after =

@@ -32,10 +32,14 @@ class LongestMatchFinder {
   explicit LongestMatchFinder(const std::vector<std::string>& patterns);
 
   bool empty() const { return fail_.size() <= 1; }
-  // For each byte position p of `text`, the index of the longest pattern starting at p
-  // (-1 when none) in `pattern_at` and its length in `length_at`.
-  void find(std::string_view text, std::vector<int32_t>& pattern_at,
-            std::vector<uint32_t>& length_at) const;
+  // A position where a pattern starts, with the longest pattern starting there.
+  struct Start {
+    size_t position;
+    int32_t pattern;
+    uint32_t length;
+  };
+  // Every position of `text` where some pattern starts, in increasing order.
+  std::vector<Start> find(std::string_view text) const;
 
  private:
   int32_t child(int32_t state, uint8_t byte) const;

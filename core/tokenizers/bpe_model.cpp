@@ -295,24 +295,86 @@ BpeModel::Merged BpeModel::merge(std::string_view piece) const {
   return result;
 }
 
-void BpeModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) const {
-  if (piece.size() >= kMaxCachedPieceBytes) {
-    const Merged merged = merge(piece);
-    out.insert(out.end(), merged.begin(), merged.end());
+void BpeModel::set_space_marker(const std::string& marker) {
+  space_marker_.clear();
+  joins_marker_.clear();
+  // Only where symbols are single characters spelled as themselves, and the marker is one.
+  // (ignore_merges looks a whole piece up, which a cut would change.)
+  if (options_.byte_level || options_.ignore_merges || marker.empty() ||
+      !options_.continuing_subword_prefix.empty() || !options_.end_of_word_suffix.empty() ||
+      !vocab_.count(marker)) {
     return;
   }
-  {
-    std::lock_guard lock(cache_mutex_);
-    if (auto it = cache_.find(piece); it != cache_.end()) {
-      out.insert(out.end(), it->second.begin(), it->second.end());
-      return;
+  for (const auto& [pair, merge] : merges_) {
+    const std::string& token = id_to_token_[size_t(merge.second)];
+    char32_t previous = 0;
+    for (size_t pos = 0; pos < token.size();) {
+      if (token.compare(pos, marker.size(), marker) == 0) {
+        if (previous != 0) joins_marker_.insert(previous);
+        previous = 0;
+        pos += marker.size();
+        continue;
+      }
+      const unicode::DecodeStep step = unicode::decode_one(token, pos);
+      previous = step.code_point;
+      pos += step.length;
     }
   }
-  Merged merged = merge(piece);
-  out.insert(out.end(), merged.begin(), merged.end());
-  std::lock_guard lock(cache_mutex_);
-  if (cache_.size() >= kMaxCachedPieces) cache_.clear();
-  cache_.emplace(std::string(piece), std::move(merged));
+  space_marker_ = marker;
+}
+
+void BpeModel::tokenize_part(std::string_view part, uint32_t offset,
+                             std::vector<PieceToken>& out) const {
+  const size_t first = out.size();
+  if (part.size() >= kMaxCachedPieceBytes) {
+    const Merged merged = merge(part);
+    out.insert(out.end(), merged.begin(), merged.end());
+  } else {
+    bool found = false;
+    {
+      std::lock_guard lock(cache_mutex_);
+      if (auto it = cache_.find(part); it != cache_.end()) {
+        out.insert(out.end(), it->second.begin(), it->second.end());
+        found = true;
+      }
+    }
+    if (!found) {
+      Merged merged = merge(part);
+      out.insert(out.end(), merged.begin(), merged.end());
+      std::lock_guard lock(cache_mutex_);
+      if (cache_.size() >= kMaxCachedPieces) cache_.clear();
+      cache_.emplace(std::string(part), std::move(merged));
+    }
+  }
+  for (size_t k = first; k < out.size(); ++k) {
+    out[k].begin += offset;
+    out[k].end += offset;
+  }
+}
+
+void BpeModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) const {
+  if (space_marker_.empty() || piece.size() < 2 * space_marker_.size()) {
+    return tokenize_part(piece, 0, out);
+  }
+  // Cut before each marker whose previous character is a vocabulary entry of its own, not a
+  // marker, and not one a merged token joins to the marker.
+  size_t part_start = 0;
+  size_t previous_start = std::string_view::npos;  // the character before `pos`
+  for (size_t pos = 0; pos < piece.size();) {
+    const bool marker = piece.compare(pos, space_marker_.size(), space_marker_) == 0;
+    if (marker && previous_start != std::string_view::npos && pos > part_start) {
+      const std::string_view previous = piece.substr(previous_start, pos - previous_start);
+      const char32_t c = unicode::decode_one(previous, 0).code_point;
+      if (previous != space_marker_ && !joins_marker_.count(c) && vocab_.count(previous)) {
+        tokenize_part(piece.substr(part_start, pos - part_start), uint32_t(part_start), out);
+        part_start = pos;
+      }
+    }
+    const size_t length = marker ? space_marker_.size() : unicode::decode_one(piece, pos).length;
+    previous_start = pos;
+    pos += length;
+  }
+  tokenize_part(piece.substr(part_start), uint32_t(part_start), out);
 }
 
 }  // namespace attnviz

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,11 +57,20 @@ class BpeModel : public TokenModel {
 
   const BpeOptions& options() const { return options_; }
 
+  // SentencePiece-style vocabularies spell spaces as a marker ("▁") that merged tokens only
+  // hold at their start: a piece can then be cut before a marker wherever no merged token
+  // holds the character before it followed by the marker, without changing the result (no
+  // merge can span the cut), and the parts are short enough to cache. Without this a text
+  // with no pre-tokenizer (Llama 2, Mistral, Gemma) is one piece of the whole text.
+  void set_space_marker(const std::string& marker);
+
  private:
   BpeModel() = default;
 
   using Merged = std::vector<PieceToken>;
   Merged merge(std::string_view piece) const;
+  // One part of a piece through the cache, appended with its offset.
+  void tokenize_part(std::string_view part, uint32_t offset, std::vector<PieceToken>& out) const;
   // The initial symbols of a piece (HF's merge_word before merge_all).
   void initial_symbols(std::string_view piece, Merged& symbols) const;
   // The id of one character (byte) with the prefix/suffix HF adds, or -1.
@@ -76,6 +86,8 @@ class BpeModel : public TokenModel {
   int32_t byte_symbol_ids_[256];    // byte_level without prefix/suffix: id of each byte
   int32_t byte_fallback_ids_[256];  // id of "<0xNN>", -1 when missing
   StringMap<int32_t> bytes_to_id_;  // byte_level + ignore_merges: raw bytes -> id
+  std::string space_marker_;        // set_space_marker: where pieces may be cut
+  std::unordered_set<char32_t> joins_marker_;  // characters merged tokens hold before it
 
   // Pieces repeat a lot ("Ġthe"), so short ones are cached; encode() may run on two threads.
   mutable std::mutex cache_mutex_;

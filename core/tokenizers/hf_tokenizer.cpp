@@ -75,6 +75,9 @@ Result<std::unique_ptr<HfTokenizer>> HfTokenizer::create(TokenizerPipeline pipel
     }
   }
   tokenizer->added_ = AddedVocabulary(pipeline.added_tokens, normalized_contents);
+  if (auto* bpe = dynamic_cast<BpeModel*>(pipeline.model.get())) {
+    bpe->set_space_marker(pipeline.space_marker);
+  }
   tokenizer->pipeline_ = std::move(pipeline);
 
   const size_t size = size_t(max_id + 1);
@@ -147,8 +150,12 @@ void HfTokenizer::append_piece(std::string_view input, const NormalizedText& pie
 
 Result<std::vector<Token>> HfTokenizer::encode(std::string_view text) const {
   if (Status valid = unicode::validate_utf8(text); !valid.ok()) return valid.error();
+  if (text.size() >= kMaxNormalizedInputBytes) {
+    return make_error("the text has " + std::to_string(text.size()) + " bytes, more than the " +
+                      std::to_string(kMaxNormalizedInputBytes) + " attnviz tokenizes");
+  }
   std::vector<Token> tokens;
-  tokens.reserve(text.size() / 3 + pipeline_.prefix_ids.size() + pipeline_.suffix_ids.size() + 1);
+  tokens.reserve(text.size() / 2 + pipeline_.prefix_ids.size() + pipeline_.suffix_ids.size() + 1);
   for (int32_t id : pipeline_.prefix_ids)
     tokens.push_back({id, id_display_[size_t(id)], 0, 0, true});
 
@@ -165,7 +172,8 @@ Result<std::vector<Token>> HfTokenizer::encode(std::string_view text) const {
                               raw.range.begin);
     pipeline_.normalizer.apply(normalized);
     if (normalized.empty()) continue;
-    for (const AddedSplit& split : added_.split(normalized.text(), true)) {
+    const std::vector<AddedSplit> splits = added_.split(normalized.text(), true);
+    for (const AddedSplit& split : splits) {
       if (split.token >= 0) {
         const AddedTokenSpec& token = added[size_t(split.token)];
         const SourceSpan span = normalized.token_span(split.range.begin, split.range.end);
@@ -173,9 +181,11 @@ Result<std::vector<Token>> HfTokenizer::encode(std::string_view text) const {
         continue;
       }
       pieces.clear();
-      pieces.push_back(split.range.begin == 0 && split.range.end == normalized.size()
-                           ? normalized
-                           : normalized.slice(split.range.begin, split.range.end));
+      if (splits.size() == 1) {
+        pieces.push_back(std::move(normalized));  // the whole stretch, not needed any more
+      } else {
+        pieces.push_back(normalized.slice(split.range.begin, split.range.end));
+      }
       pipeline_.pre_tokenizer.apply(pieces);
       for (const NormalizedText& piece : pieces) append_piece(text, piece, scratch, tokens);
     }

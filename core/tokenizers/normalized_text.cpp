@@ -1,5 +1,6 @@
 #include "core/tokenizers/normalized_text.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace attnviz {
@@ -58,7 +59,8 @@ void NormalizedText::Builder::materialize() {
   if (!identity_) return;
   identity_ = false;
   aligned_.reserve(text_.capacity());
-  for (size_t i = 0; i < text_.size(); ++i) aligned_.push_back(from_.source(i));
+  const auto base = uint32_t(from_.identity_base_);
+  for (uint32_t i = 0; i < text_.size(); ++i) aligned_.push_back({base + i, base + i + 1});
 }
 
 void NormalizedText::Builder::copy(size_t begin, size_t end) {
@@ -69,14 +71,20 @@ void NormalizedText::Builder::copy(size_t begin, size_t end) {
   }
   materialize();
   text_.append(from_.text_, begin, end - begin);
-  for (size_t i = begin; i < end; ++i) aligned_.push_back(from_.source(i));
+  if (!from_.aligned_.empty()) {
+    aligned_.insert(aligned_.end(), from_.aligned_.begin() + ptrdiff_t(begin),
+                    from_.aligned_.begin() + ptrdiff_t(end));
+    return;
+  }
+  const auto base = uint32_t(from_.identity_base_);
+  for (auto i = uint32_t(begin); i < end; ++i) aligned_.push_back({base + i, base + i + 1});
 }
 
 void NormalizedText::Builder::add(std::string_view bytes, SourceSpan span) {
   if (bytes.empty()) return;
   materialize();
   text_.append(bytes);
-  aligned_.insert(aligned_.end(), bytes.size(), span);
+  aligned_.insert(aligned_.end(), bytes.size(), Aligned{uint32_t(span.start), uint32_t(span.end)});
 }
 
 void NormalizedText::Builder::extend_last_char(size_t end) {
@@ -84,9 +92,9 @@ void NormalizedText::Builder::extend_last_char(size_t end) {
   materialize();
   size_t first = text_.size() - 1;
   while (first > 0 && is_continuation_byte(text_[first])) --first;
-  const size_t start = aligned_[first].start;
+  const uint32_t start = aligned_[first].start;
   for (size_t i = first; i < text_.size(); ++i) {
-    aligned_[i] = {start, end > aligned_[i].end ? end : aligned_[i].end};
+    aligned_[i] = {start, std::max(uint32_t(end), aligned_[i].end)};
   }
 }
 

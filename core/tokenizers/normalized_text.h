@@ -30,7 +30,17 @@ struct SourceSpan {
   bool operator==(const SourceSpan&) const = default;
 };
 
+// Inputs are limited to this many bytes, so alignments fit in 32 bits.
+inline constexpr size_t kMaxNormalizedInputBytes = size_t(1) << 31;
+
 class NormalizedText {
+  // One normalized byte's original span, compact (8 bytes a byte of text).
+  struct Aligned {
+    uint32_t start;
+    uint32_t end;
+    bool operator==(const Aligned&) const = default;
+  };
+
  public:
   NormalizedText() = default;
   // Original text that starts at byte `offset` of the input, not normalized yet.
@@ -42,7 +52,8 @@ class NormalizedText {
 
   // The original bytes normalized byte `i` (< size()) came from.
   SourceSpan source(size_t i) const {
-    return aligned_.empty() ? SourceSpan{identity_base_ + i, identity_base_ + i + 1} : aligned_[i];
+    return aligned_.empty() ? SourceSpan{identity_base_ + i, identity_base_ + i + 1}
+                            : SourceSpan{aligned_[i].start, aligned_[i].end};
   }
   // Where this text starts in the original input (HF's offsets_original().0).
   size_t original_start() const { return empty() ? identity_base_ : source(0).start; }
@@ -73,13 +84,13 @@ class NormalizedText {
     void materialize();
     const NormalizedText& from_;
     std::string text_;
-    std::vector<SourceSpan> aligned_;
+    std::vector<Aligned> aligned_;
     bool identity_ = true;  // text_ is from_'s prefix copied unchanged (aligned_ unused)
   };
 
  private:
   std::string text_;
-  std::vector<SourceSpan> aligned_;  // (size()) or empty for the identity form
+  std::vector<Aligned> aligned_;  // (size()) or empty for the identity form
   size_t identity_base_ = 0;         // identity form: byte i came from identity_base_ + i
 };
 
