@@ -10,6 +10,7 @@
 #include "core/model.h"
 #include "core/model_config.h"
 #include "core/tokenizer_loader.h"
+#include "core/tokenizers/tokenizer_json.h"
 
 namespace attnviz {
 namespace {
@@ -54,14 +55,19 @@ std::string plain_listing(const std::vector<Token>& tokens) {
 std::string json_listing(const std::string& model_name, const std::vector<Token>& tokens) {
   nlohmann::json list = nlohmann::json::array();
   for (const Token& t : tokens) {
-    list.push_back({{"id", t.id},
-                    {"text", t.text},
-                    {"start", t.start},
-                    {"end", t.end},
-                    {"special", t.special}});
+    nlohmann::json token = {
+        {"id", t.id}, {"text", t.text}, {"start", t.start}, {"end", t.end}, {"special", t.special}};
+    // A token holding some bytes of a character: the span of the whole character.
+    if (t.partial) {
+      token["partial"] = true;
+      token["char_start"] = t.char_start;
+      token["char_end"] = t.char_end;
+    }
+    list.push_back(std::move(token));
   }
   const nlohmann::json root = {{"model", model_name}, {"tokens", list}};
-  return root.dump() + "\n";
+  // Token texts are valid UTF-8; a model name from a path may not be (shown with U+FFFD).
+  return root.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 int fail(const std::string& message, int code) {
@@ -85,7 +91,7 @@ int run_tokenize(const Args& args) {
       cli.value("model") ? std::filesystem::path(*cli.value("model")) : builtin_model_folder();
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec)) {
-    return fail("model folder '" + folder.string() + "' does not exist or is not a folder", 1);
+    return fail("model folder '" + display_path(folder) + "' does not exist or is not a folder", 1);
   }
   auto config = load_model_config(folder / "config.json");
   if (!config.ok()) return fail(config.error().message, 1);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/unicode.h"
+
 namespace attnviz {
 
 std::vector<TokenGroup> group_character_pieces(std::span<const Token> tokens) {
@@ -21,21 +23,13 @@ std::vector<TokenGroup> group_character_pieces(std::span<const Token> tokens) {
   return groups;
 }
 
-std::string group_text(std::span<const Token> tokens, TokenGroup group, std::string_view input) {
-  const Token& first = tokens[size_t(group.first)];
-  const Token& last = tokens[size_t(group.end - 1)];
-  if (!first.partial) {
-    std::string joined;
-    for (int i = group.first; i < group.end; ++i) joined += tokens[size_t(i)].text;
-    return joined;
+std::string joined_text(std::span<const Token> tokens, int first, int end) {
+  std::string bytes;
+  for (int i = first; i < end; ++i) {
+    const Token& token = tokens[size_t(i)];
+    bytes += token.partial ? token.bytes : token.text;
   }
-  // Whole characters only when the group starts and ends where its characters do.
-  const bool whole = first.start == first.char_start && last.end == last.char_end &&
-                     last.char_end <= input.size() && first.char_start <= last.char_end;
-  if (whole) return std::string(input.substr(first.char_start, last.char_end - first.char_start));
-  std::string joined;
-  for (int i = group.first; i < group.end; ++i) joined += tokens[size_t(i)].text;
-  return joined;
+  return unicode::display_bytes(bytes);
 }
 
 }  // namespace attnviz

@@ -28,10 +28,12 @@ struct Token {
   size_t end = 0;        // one past the last byte; start == end for added special tokens
   bool special = false;  // <|endoftext|>, [CLS], [SEP], <s>, <|im_start|> ...
   // Set when the token holds only some of the UTF-8 bytes of the characters it touches (byte
-  // fallback <0xE2>, a byte-level BPE piece of "é"): [char_start, char_end) spans those whole
-  // characters in the input, shared with the neighbouring tokens that hold their other bytes,
-  // so a view can say "byte 1 of 2 of 'é'" (see group_character_pieces). Both 0 otherwise.
+  // fallback <0xE2>, a byte-level BPE piece of "é"): `bytes` are the bytes it holds, and
+  // [char_start, char_end) spans those whole characters in the input, shared with the
+  // neighbouring tokens that hold their other bytes, so a view can say "byte 1 of 2 of 'é'"
+  // and join the pieces (group_character_pieces, group_text). Empty / 0 otherwise.
   bool partial = false;
+  std::string bytes = {};
   size_t char_start = 0;
   size_t char_end = 0;
 
@@ -47,9 +49,12 @@ struct TokenGroup {
 };
 std::vector<TokenGroup> group_character_pieces(std::span<const Token> tokens);
 
-// The text to show for a group: the input bytes it spans (the characters as typed) when it
-// holds whole characters, else the tokens' own texts joined. `input` is the encoded text.
-std::string group_text(std::span<const Token> tokens, TokenGroup group, std::string_view input);
+// The text of tokens [first, end) joined, pieces of characters put back together: valid UTF-8,
+// with bytes of characters the tokens do not complete shown as <0xNN>.
+std::string joined_text(std::span<const Token> tokens, int first, int end);
+inline std::string group_text(std::span<const Token> tokens, TokenGroup group) {
+  return joined_text(tokens, group.first, group.end);
+}
 
 // Ids of the tokens a model treats specially; -1 when the tokenizer has none.
 struct SpecialTokenIds {

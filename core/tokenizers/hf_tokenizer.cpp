@@ -138,7 +138,8 @@ void HfTokenizer::append_piece(std::string_view input, const NormalizedText& pie
       token.partial = true;
       token.char_start = piece.source(char_begin).start;
       token.char_end = piece.source(char_end - 1).end;
-      token.text = unicode::display_bytes(piece.text().substr(begin, end - begin));
+      token.bytes = piece.text().substr(begin, end - begin);
+      token.text = unicode::display_bytes(token.bytes);
     } else if (span.end > span.start) {
       token.text = std::string(input.substr(span.start, span.end - span.start));
     } else {

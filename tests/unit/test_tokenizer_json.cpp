@@ -173,8 +173,10 @@ TEST(TokenizerJson, ByteFallbackPiecesShowAsBytesAndMergeForDisplay) {
   const std::vector<TokenGroup> groups = group_character_pieces(tokens.value());
   ASSERT_EQ(groups.size(), 5u);
   EXPECT_EQ(groups[3], (TokenGroup{3, 7}));
-  EXPECT_EQ(group_text(tokens.value(), groups[3], text), "\U0001F600");
-  EXPECT_EQ(group_text(tokens.value(), groups[1], text), "a");
+  EXPECT_EQ(group_text(tokens.value(), groups[3]), "\U0001F600");
+  EXPECT_EQ(group_text(tokens.value(), groups[1]), "a");
+  // A group the text cuts short shows its bytes.
+  EXPECT_EQ(joined_text(tokens.value(), 3, 5), "<0xF0><0x9F>");
   // The vocabulary's own spelling of ids: "▁" is a space, <0x0A> a line break.
   EXPECT_EQ(tokenizer->token_text(2000), " ");
   EXPECT_EQ(tokenizer->decode(ids_of(tokens.value())), "<s> a \U0001F600!");
