@@ -1,5 +1,6 @@
 #include "core/tokenizer_loader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <system_error>
 
@@ -50,18 +51,24 @@ Result<std::string> read_text_file(const fs::path& path) {
   return text;
 }
 
-// The lines of a text file without their line breaks (the last line may lack one).
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  for (size_t start = 0; start < text.size();) {
+// Calls visit(line, number) for each line of a text file, without its line break (the last
+// line may lack one); stops at the first Error visit returns.
+template <class Visit>
+Status for_each_line(std::string_view text, Visit visit) {
+  size_t number = 1;
+  for (size_t start = 0; start < text.size(); ++number) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
+    if (Status s = visit(line, number); !s.ok()) return s;
     start = end + 1;
   }
-  return lines;
+  return Ok{};
+}
+
+size_t count_lines(std::string_view text) {
+  return size_t(std::count(text.begin(), text.end(), '\n')) + 1;
 }
 
 // The vocabulary size config.json gives (or its text_config for multimodal checkpoints), to
@@ -87,8 +94,8 @@ Result<std::unique_ptr<Tokenizer>> checked_against_config(
   if (!loaded.ok()) return loaded.error();
   const std::optional<int64_t> limit = config_vocab_size(model_folder);
   if (limit && (*loaded)->vocab_size() > *limit) {
-    return make_error(files + ": the tokenizer has ids up to " +
-                      std::to_string((*loaded)->vocab_size() - 1) + " but " +
+    return make_error(files + ": the tokenizer has " + std::to_string((*loaded)->vocab_size()) +
+                      " ids (up to " + std::to_string((*loaded)->vocab_size() - 1) + ") but " +
                       display_path(model_folder / "config.json") + " says vocab_size " +
                       std::to_string(*limit) + "; the tokenizer does not belong to this model");
   }
@@ -110,21 +117,32 @@ Result<std::unique_ptr<HfTokenizer>> load_bpe_vocab_merges(const fs::path& vocab
   if (!vocab.ok()) return vocab.error();
   auto text = read_text_file(merges_txt);
   if (!text.ok()) return text.error();
-  std::vector<BpeMerge> merges;
-  std::vector<size_t> line_numbers;
-  const std::vector<std::string_view> lines = lines_of(text.value());
-  for (size_t k = 0; k < lines.size(); ++k) {
-    const std::string_view line = lines[k];
-    if (line.empty() || line.starts_with("#version")) continue;
-    const size_t space = line.find(' ');
-    if (space == std::string_view::npos || line.find(' ', space + 1) != std::string_view::npos) {
-      return make_error(display_path(merges_txt) + ": merge line malformed at line " +
-                        std::to_string(k + 1) + ": expected two tokens separated by one space, " +
-                        "got '" + std::string(line.substr(0, 200)) + "'");
-    }
-    merges.push_back({std::string(line.substr(0, space)), std::string(line.substr(space + 1))});
-    line_numbers.push_back(k + 1);
+  const size_t lines = count_lines(text.value());
+  if (lines > kMaxMergesPerEntry * vocab->size() + 1024) {
+    return make_error(display_path(merges_txt) + ": " + std::to_string(lines) + " lines for a " +
+                      "vocabulary of " + std::to_string(vocab->size()) + " entries; a BPE " +
+                      "tokenizer has a few merges per entry, this file is damaged");
   }
+  std::vector<BpeMerge> merges;
+  std::vector<uint32_t> line_numbers;
+  merges.reserve(lines);
+  line_numbers.reserve(lines);
+  Status parsed_lines =
+      for_each_line(text.value(), [&](std::string_view line, size_t number) -> Status {
+        if (line.empty() || line.starts_with("#version")) return Ok{};
+        const size_t space = line.find(' ');
+        if (space == std::string_view::npos ||
+            line.find(' ', space + 1) != std::string_view::npos) {
+          return make_error(display_path(merges_txt) + ": merge line malformed at line " +
+                            std::to_string(number) +
+                            ": expected two tokens separated by one space, " + "got '" +
+                            unicode::display_bytes(line.substr(0, 200)) + "'");
+        }
+        merges.push_back({line.substr(0, space), line.substr(space + 1)});
+        line_numbers.push_back(uint32_t(number));
+        return Ok{};
+      });
+  if (!parsed_lines.ok()) return parsed_lines.error();
 
   TokenizerPipeline pipeline;
   auto gpt2_regex = TextPattern::regex(std::string(kGpt2Pattern));
@@ -163,18 +181,21 @@ Result<std::unique_ptr<HfTokenizer>> load_wordpiece_vocab_txt(const fs::path& vo
   if (!text.ok()) return text.error();
   // HF's WordPiece::read_file: the line number is the id, trailing whitespace is dropped, and
   // a repeated token keeps its last line.
+  if (count_lines(text.value()) > kMaxVocabularyEntries) {
+    return make_error(name + ": more than " + std::to_string(kMaxVocabularyEntries) +
+                      " lines, more than attnviz reads for a vocabulary");
+  }
   StringMap<int32_t> vocab;
-  const std::vector<std::string_view> lines = lines_of(text.value());
-  for (size_t k = 0; k < lines.size(); ++k) {
-    std::string_view line = lines[k];
+  (void)for_each_line(text.value(), [&](std::string_view line, size_t number) -> Status {
     while (!line.empty()) {
       size_t start = line.size() - 1;
       while (start > 0 && (static_cast<unsigned char>(line[start]) & 0xC0) == 0x80) --start;
       if (!unicode::is_whitespace(unicode::decode_one(line, start).code_point)) break;
       line = line.substr(0, start);
     }
-    vocab[std::string(line)] = int32_t(k);
-  }
+    vocab[std::string(line)] = int32_t(number - 1);
+    return Ok{};
+  });
   auto id_of = [&](const std::string& token) -> std::optional<int32_t> {
     auto it = vocab.find(token);
     return it == vocab.end() ? std::nullopt : std::optional<int32_t>(it->second);

@@ -95,6 +95,11 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(
     StringMap<int32_t> vocab, const std::vector<BpeMerge>& merges, BpeOptions options,
     const std::function<std::string(size_t)>& where) {
   std::unique_ptr<BpeModel> model(new BpeModel());
+  if (merges.size() > kMaxMergesPerEntry * vocab.size() + 1024) {
+    return make_error(where(0) + ": " + std::to_string(merges.size()) + " merges for a " +
+                      "vocabulary of " + std::to_string(vocab.size()) + " entries; a BPE " +
+                      "tokenizer has a few per entry, this file is damaged");
+  }
   int32_t max_id = -1;
   for (const auto& [token, id] : vocab) max_id = std::max(max_id, id);
   assert(max_id < (1 << 30) && "BpeModel: ids must be bounded by the loader");
@@ -135,21 +140,24 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(
     const BpeMerge& merge = merges[rank];
     auto left = vocab.find(merge.left);
     auto right = vocab.find(merge.right);
+    auto spelled = [&] {
+      return in_quotes(std::string(merge.left) + " " + std::string(merge.right));
+    };
     if (left == vocab.end() || right == vocab.end()) {
-      return make_error(where(rank) + ": merge " + in_quotes(merge.left + " " + merge.right) +
-                        " uses " + in_quotes(left == vocab.end() ? merge.left : merge.right) +
+      return make_error(where(rank) + ": merge " + spelled() + " uses " +
+                        in_quotes(left == vocab.end() ? merge.left : merge.right) +
                         ", which is not in the vocabulary");
     }
     if (merge.right.size() < prefix_length) {
-      return make_error(where(rank) + ": merge " + in_quotes(merge.left + " " + merge.right) +
+      return make_error(where(rank) + ": merge " + spelled() +
                         " has a right part shorter than continuing_subword_prefix");
     }
     merged.assign(merge.left);
-    merged.append(merge.right, prefix_length);
+    merged.append(merge.right.substr(prefix_length));
     auto result = vocab.find(merged);
     if (result == vocab.end()) {
-      return make_error(where(rank) + ": merge " + in_quotes(merge.left + " " + merge.right) +
-                        " makes " + in_quotes(merged) + ", which is not in the vocabulary");
+      return make_error(where(rank) + ": merge " + spelled() + " makes " + in_quotes(merged) +
+                        ", which is not in the vocabulary");
     }
     // A repeated pair keeps its last rank, as HF's merge map does.
     model->merges_[pair_key(left->second, right->second)] = {int32_t(rank), result->second};

@@ -8,8 +8,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -36,10 +36,15 @@ struct BpeOptions {
   bool ignore_merges = false;  // a piece that is a whole vocabulary entry is one token
 };
 
+// One merge rule, viewing the file's text (alive while the model is created).
 struct BpeMerge {
-  std::string left;
-  std::string right;
+  std::string_view left;
+  std::string_view right;
 };
+
+// A BPE vocabulary has a few merges per entry (Llama 3: 2.2, Gemma 3: 2.0); more than this
+// many is a damaged file, refused before anything is built from it.
+inline constexpr size_t kMaxMergesPerEntry = 16;
 
 class BpeModel : public TokenModel {
  public:
@@ -83,10 +88,10 @@ class BpeModel : public TokenModel {
   std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> merges_;
   BpeOptions options_;
   int32_t unk_id_ = -1;
-  int32_t byte_symbol_ids_[256];    // byte_level without prefix/suffix: id of each byte
-  int32_t byte_fallback_ids_[256];  // id of "<0xNN>", -1 when missing
-  StringMap<int32_t> bytes_to_id_;  // byte_level + ignore_merges: raw bytes -> id
-  std::string space_marker_;        // set_space_marker: where pieces may be cut
+  int32_t byte_symbol_ids_[256];               // byte_level without prefix/suffix: id of each byte
+  int32_t byte_fallback_ids_[256];             // id of "<0xNN>", -1 when missing
+  StringMap<int32_t> bytes_to_id_;             // byte_level + ignore_merges: raw bytes -> id
+  std::string space_marker_;                   // set_space_marker: where pieces may be cut
   std::unordered_set<char32_t> joins_marker_;  // characters merged tokens hold before it
 
   // Pieces repeat a lot ("Ġthe"), so short ones are cached; encode() may run on two threads.

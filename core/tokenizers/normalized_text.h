@@ -91,7 +91,7 @@ class NormalizedText {
  private:
   std::string text_;
   std::vector<Aligned> aligned_;  // (size()) or empty for the identity form
-  size_t identity_base_ = 0;         // identity form: byte i came from identity_base_ + i
+  size_t identity_base_ = 0;      // identity form: byte i came from identity_base_ + i
 };
 
 }  // namespace attnviz

@@ -258,11 +258,16 @@ Result<StringMap<int32_t>> read_vocab(const JsonFields& model) {
   return read_vocab_object(model["vocab"], model.field("vocab"));
 }
 
-Result<std::vector<BpeMerge>> read_merges(const JsonFields& model) {
+Result<std::vector<BpeMerge>> read_merges(const JsonFields& model, size_t vocabulary_entries) {
   if (!model.has("merges") || !model["merges"].is_array()) {
     return make_error(model.field("merges") + " must be a list of [\"A\", \"B\"] or \"A B\"");
   }
   const json& list = model["merges"];
+  if (list.size() > kMaxMergesPerEntry * vocabulary_entries + 1024) {
+    return make_error(model.field("merges") + " has " + std::to_string(list.size()) +
+                      " entries for a vocabulary of " + std::to_string(vocabulary_entries) +
+                      "; a BPE tokenizer has a few merges per entry, this file is damaged");
+  }
   std::vector<BpeMerge> merges;
   merges.reserve(list.size());
   for (size_t k = 0; k < list.size(); ++k) {
@@ -270,14 +275,14 @@ Result<std::vector<BpeMerge>> read_merges(const JsonFields& model) {
     BpeMerge merge;
     bool ok = false;
     if (entry.is_string()) {
-      const std::string& line = entry.get_ref<const std::string&>();
+      const std::string_view line = entry.get_ref<const std::string&>();
       if (line.starts_with("#version")) continue;  // HF skips a legacy header line
       const size_t space = line.find(' ');
       ok = space != std::string::npos && line.find(' ', space + 1) == std::string::npos;
       if (ok) merge = {line.substr(0, space), line.substr(space + 1)};
     } else if (entry.is_array() && entry.size() == 2 && entry[0].is_string() &&
                entry[1].is_string()) {
-      merge = {entry[0].get<std::string>(), entry[1].get<std::string>()};
+      merge = {entry[0].get_ref<const std::string&>(), entry[1].get_ref<const std::string&>()};
       ok = true;
     }
     if (!ok) {
@@ -285,7 +290,7 @@ Result<std::vector<BpeMerge>> read_merges(const JsonFields& model) {
                         "] is malformed: expected [\"A\", \"B\"] or \"A B\", got " +
                         json_excerpt(entry));
     }
-    merges.push_back(std::move(merge));
+    merges.push_back(merge);
   }
   return merges;
 }
@@ -349,7 +354,7 @@ Result<std::unique_ptr<TokenModel>> read_model(const JsonFields& model, bool byt
   options.fuse_unk = *fuse;
   options.byte_fallback = *fallback;
   options.ignore_merges = *ignore;
-  auto merges = read_merges(model);
+  auto merges = read_merges(model, vocab->size());
   if (!merges.ok()) return merges.error();
   const std::string merges_field = model.field("merges");
   auto created = BpeModel::create(std::move(vocab).value(), *merges, options, [&](size_t rank) {
@@ -453,6 +458,10 @@ void apply_bert_config(const TokenizerConfig& config, Normalizer& normalizer) {
 
 Result<StringMap<int32_t>> read_vocab_object(const json& vocab, const std::string& where) {
   if (!vocab.is_object()) return make_error(where + " must be an object of token -> id");
+  if (vocab.size() > kMaxVocabularyEntries) {
+    return make_error(where + " has " + std::to_string(vocab.size()) + " entries, more than the " +
+                      std::to_string(kMaxVocabularyEntries) + " attnviz reads");
+  }
   StringMap<int32_t> result;
   result.reserve(vocab.size());
   const int64_t limit = 2 * int64_t(vocab.size()) + 256;

@@ -20,6 +20,8 @@ namespace attnviz {
 // up to a few MB (chat templates, added_tokens_decoder).
 inline constexpr uint64_t kMaxTokenizerJsonBytes = uint64_t(128) << 20;
 inline constexpr uint64_t kMaxTokenizerConfigBytes = uint64_t(32) << 20;
+// The largest public vocabularies have about 260,000 entries (Gemma 3).
+inline constexpr size_t kMaxVocabularyEntries = size_t(1) << 22;
 
 // What tokenizer_config.json (and special_tokens_map.json) says about special tokens.
 struct TokenizerConfig {

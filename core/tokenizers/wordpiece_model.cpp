@@ -5,13 +5,28 @@
 #include "core/unicode.h"
 
 namespace attnviz {
-namespace {
-
-bool is_continuation_byte(char byte) {
-  return (static_cast<unsigned char>(byte) & 0xC0) == 0x80;
+void PrefixTrie::insert(std::string_view key, int32_t id) {
+  int32_t node = 0;
+  for (char c : key) {
+    const uint64_t edge = (uint64_t(node) << 8) | static_cast<uint8_t>(c);
+    auto [it, fresh] = children_.emplace(edge, int32_t(ids_.size()));
+    if (fresh) ids_.push_back(-1);
+    node = it->second;
+  }
+  ids_[size_t(node)] = id;
 }
 
-}  // namespace
+std::pair<size_t, int32_t> PrefixTrie::longest_prefix(std::string_view text) const {
+  std::pair<size_t, int32_t> best = {0, -1};
+  int32_t node = 0;
+  for (size_t k = 0; k < text.size(); ++k) {
+    auto it = children_.find((uint64_t(node) << 8) | static_cast<uint8_t>(text[k]));
+    if (it == children_.end()) break;
+    node = it->second;
+    if (ids_[size_t(node)] >= 0) best = {k + 1, ids_[size_t(node)]};
+  }
+  return best;
+}
 
 Result<std::unique_ptr<WordPieceModel>> WordPieceModel::create(StringMap<int32_t> vocab,
                                                                WordPieceModelOptions options) {
@@ -23,9 +38,14 @@ Result<std::unique_ptr<WordPieceModel>> WordPieceModel::create(StringMap<int32_t
   }
   model->unk_id_ = unk->second;
   int32_t max_id = -1;
+  const std::string& prefix = options.continuing_subword_prefix;
   for (const auto& [token, id] : vocab) {
     max_id = std::max(max_id, id);
-    model->longest_entry_ = std::max(model->longest_entry_, token.size());
+    if (token.empty()) continue;
+    model->words_.insert(token, id);
+    if (token.size() > prefix.size() && token.starts_with(prefix)) {
+      model->continuations_.insert(std::string_view(token).substr(prefix.size()), id);
+    }
   }
   assert(max_id < (1 << 30) && "WordPieceModel: ids must be bounded by the loader");
   model->id_to_token_.assign(size_t(max_id + 1), std::string());
@@ -47,33 +67,19 @@ void WordPieceModel::tokenize(std::string_view piece, std::vector<PieceToken>& o
     out.push_back(unknown);
     return;
   }
-  const std::string& prefix = options_.continuing_subword_prefix;
+  // HF tries the longest candidate first, shortening it a character at a time; the longest
+  // entry that begins the rest of the piece is the same candidate, found by one walk.
   const size_t first = out.size();
-  std::string candidate;
   for (size_t start = 0; start < piece.size();) {
-    // Longest first; candidates longer than any entry cannot match, so start below that.
-    const size_t room = longest_entry_ - (start > 0 ? std::min(prefix.size(), longest_entry_) : 0);
-    size_t end = std::min(piece.size(), start + room);
-    while (end > start && end < piece.size() && is_continuation_byte(piece[end])) --end;
-    int32_t found = -1;
-    while (end > start) {
-      candidate.assign(start > 0 ? prefix : std::string());
-      candidate.append(piece.substr(start, end - start));
-      if (auto it = vocab_.find(candidate); it != vocab_.end()) {
-        found = it->second;
-        break;
-      }
-      do {
-        --end;
-      } while (end > start && is_continuation_byte(piece[end]));
-    }
-    if (found < 0) {
+    const PrefixTrie& entries = start == 0 ? words_ : continuations_;
+    const auto [length, id] = entries.longest_prefix(piece.substr(start));
+    if (id < 0) {
       out.resize(first);
       out.push_back(unknown);
       return;
     }
-    out.push_back({found, uint32_t(start), uint32_t(end)});
-    start = end;
+    out.push_back({id, uint32_t(start), uint32_t(start + length)});
+    start += length;
   }
 }
 

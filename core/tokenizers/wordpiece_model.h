@@ -5,11 +5,27 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "core/result.h"
 #include "core/tokenizers/token_model.h"
 
 namespace attnviz {
+
+// Byte strings with ids, searched for the longest one that begins a text (in time bounded by
+// the length of the longest string, whatever the text's length).
+class PrefixTrie {
+ public:
+  PrefixTrie() : ids_(1, -1) {}
+  void insert(std::string_view key, int32_t id);
+  // The longest key that is a prefix of `text`: its length and id, or (0, -1).
+  std::pair<size_t, int32_t> longest_prefix(std::string_view text) const;
+
+ private:
+  std::unordered_map<uint64_t, int32_t> children_;  // (node << 8 | byte) -> node
+  std::vector<int32_t> ids_;                        // (nodes) id of the key ending here, or -1
+};
 
 struct WordPieceModelOptions {
   std::string unk_token = "[UNK]";
@@ -38,7 +54,8 @@ class WordPieceModel : public TokenModel {
   std::vector<bool> has_token_;
   WordPieceModelOptions options_;
   int32_t unk_id_ = 0;
-  size_t longest_entry_ = 0;  // bytes: no longer candidate can match, which bounds the search
+  PrefixTrie words_;          // every entry: the first sub-word of a piece
+  PrefixTrie continuations_;  // entries spelled with the prefix, the prefix removed
 };
 
 }  // namespace attnviz

@@ -345,6 +345,26 @@ TEST_F(BpeLoaderErrors, BadVocabJson) {
   EXPECT_EQ(tokens.value()[0], (Token{0, "a", 0, 1, false}));
 }
 
+// Sizes from a file are bounded before anything is built from them: far more merge lines than
+// a vocabulary can use (a 10-million-line merges.txt is refused in about a second, measured by
+// hand), JSON nested past 64 levels.
+TEST_F(BpeLoaderErrors, SizesAreBoundedBeforeAllocation) {
+  write("vocab.json", R"({"\u0120": 0, "t": 1, "\u0120t": 2})");
+  std::string lines = "#version: 0.2\n";
+  for (int i = 0; i < 2000; ++i) lines += "\u0120 t\n";
+  write("merges.txt", lines);
+  EXPECT_NE(load_error().find("merges.txt: 2002 lines for a vocabulary of 3 entries"),
+            std::string::npos)
+      << load_error();
+  write("merges.txt", "#version: 0.2\n\u0120 t\n");
+  EXPECT_EQ(load_error(), "(loaded)");
+  write("tokenizer.json", std::string(100, '[') + std::string(100, ']'));
+  auto nested = load_tokenizer_json_file(dir_ / "tokenizer.json");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.error().message.find("nested more than 64 levels"), std::string::npos)
+      << nested.error().message;
+}
+
 TEST_F(BpeLoaderErrors, TokenizerJsonFieldsNamed) {
   auto error_of = [&](const std::string& content) {
     write("tokenizer.json", content);

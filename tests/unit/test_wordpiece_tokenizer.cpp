@@ -244,6 +244,25 @@ TEST(WordPieceTokenizer, LongWordsAndEmptyText) {
   EXPECT_EQ(tokens.value()[1].end, 101u);
 }
 
+// A 1 MB vocabulary line loads, and the longest-match search does not grow with it: a word
+// the long entry begins still splits in time bounded by its own length.
+TEST(WordPieceTokenizer, LongEntriesAndLongWords) {
+  const fs::path dir = scratch_folder("attnviz_test_wordpiece_long");
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "vocab.txt");
+    out << "[PAD]\n[UNK]\n[CLS]\n[SEP]\na\n##a\n" << std::string(1 << 20, 'a') << "b\n";
+  }
+  WordPieceOptions options;
+  auto tokenizer = load_wordpiece_vocab_txt(dir / "vocab.txt", options);
+  fs::remove_all(dir);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+  auto tokens = tokenizer.value()->encode(std::string(90, 'a'));
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 92u);  // [CLS] a ##a x 89 [SEP]
+  EXPECT_EQ(tokens.value()[2].text, "##a");
+}
+
 TEST(WordPieceTokenizer, InvalidUtf8NamesTheByte) {
   auto tokenizer = small_tokenizer();
   auto result = tokenizer->encode("hello wo\xF0\x9F\x98");
@@ -327,6 +346,14 @@ TEST(WordPieceTokenizer, LoaderErrors) {
       wrong_type.error().message.find("tokenizer.json: normalizer.lowercase must be true or false"),
       std::string::npos)
       << wrong_type.error().message;
+  // One id far beyond the entries would size a table by it (16M rows for a 3 KB file).
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 16777215}}})";
+  auto huge = load_tokenizer_json_file(dir / "tokenizer.json");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find("token 'a' has id 16777215; ids must be integers from 0 to"),
+            std::string::npos)
+      << huge.error().message;
   std::ofstream(dir / "tokenizer.json") << R"({"model": )";
   auto bad_json = load_tokenizer_json_file(dir / "tokenizer.json");
   ASSERT_FALSE(bad_json.ok());
