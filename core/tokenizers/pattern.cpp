@@ -18,6 +18,9 @@ constexpr std::string_view kLlama3Pattern =
 constexpr std::string_view kQwen2Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
+// ICU's match-engine steps for one search ("on the order of milliseconds" each).
+constexpr int32_t kIcuStepLimit = 1000;
+
 enum class CharClass : uint8_t { kLetter, kNumber, kSpace, kOther };
 
 struct ScannedChar {
@@ -203,6 +206,9 @@ void icu_find_all(URegularExpression* shared, std::string_view text,
       uregex_clone(shared, &status), uregex_close);
   UText* input = utext_openUTF8(nullptr, text.data(), int64_t(text.size()), &status);
   uregex_setUText(regex.get(), input, &status);
+  // A regex that backtracks without end (one a file could hold, "(a+)+b") gives up after about
+  // a second per search; the rest of the text then counts as not matched.
+  uregex_setTimeLimit(regex.get(), kIcuStepLimit, &status);
   bool has_previous = false;
   size_t previous_end = 0;
   while (U_SUCCESS(status) && uregex_findNext(regex.get(), &status)) {

@@ -41,7 +41,8 @@ class TextPattern {
   static Result<TextPattern> icu_regex(const std::string& pattern);
 
   // Appends the non-overlapping matches in `text` (valid UTF-8), leftmost first. An empty match
-  // right where the previous match ended is skipped, as onig's find_iter does.
+  // right where the previous match ended is skipped, as onig's find_iter does. An ICU search
+  // that backtracks past its step limit (a catastrophic regex) ends the matches there.
   void find_all(std::string_view text, std::vector<TextRange>& matches) const;
 
   Engine engine() const { return engine_; }

@@ -130,6 +130,15 @@ TEST(TextPattern, IcuTranslatesOnigurumaClasses) {
   EXPECT_TRUE(matched(TextPattern::literal(""), "abc").empty());
 }
 
+// A regex that backtracks exponentially stops instead of hanging.
+TEST(TextPattern, CatastrophicBacktrackingIsBounded) {
+  auto pattern = TextPattern::regex("(a+)+b");
+  ASSERT_TRUE(pattern.ok());
+  std::vector<TextRange> ranges;
+  pattern->find_all(std::string(40, 'a') + "c", ranges);
+  EXPECT_TRUE(ranges.empty());
+}
+
 // HF's NormalizedString::split documentation: "the-final--countdown" split on '-'.
 TEST(SplitBehavior, TheDocumentedExample) {
   const std::string text = "the-final--countdown";
