@@ -166,7 +166,8 @@ Result<std::vector<Token>> HfTokenizer::encode(std::string_view text) const {
   for (const AddedSplit& raw : added_.split(text, false)) {
     if (raw.token >= 0) {
       const AddedTokenSpec& token = added[size_t(raw.token)];
-      tokens.push_back({token.id, token.content, raw.range.begin, raw.range.end, token.special});
+      const std::string typed(text.substr(raw.range.begin, raw.range.end - raw.range.begin));
+      tokens.push_back({token.id, typed, raw.range.begin, raw.range.end, token.special});
       continue;
     }
     NormalizedText normalized(text.substr(raw.range.begin, raw.range.end - raw.range.begin),
@@ -178,7 +179,10 @@ Result<std::vector<Token>> HfTokenizer::encode(std::string_view text) const {
       if (split.token >= 0) {
         const AddedTokenSpec& token = added[size_t(split.token)];
         const SourceSpan span = normalized.token_span(split.range.begin, split.range.end);
-        tokens.push_back({token.id, token.content, span.start, span.end, token.special});
+        const std::string typed = span.end > span.start
+                                      ? std::string(text.substr(span.start, span.end - span.start))
+                                      : token.content;
+        tokens.push_back({token.id, typed, span.start, span.end, token.special});
         continue;
       }
       pieces.clear();
