@@ -21,8 +21,9 @@ namespace attnviz {
 struct Token {
   int32_t id = 0;
   // What to show, valid UTF-8: the text the user typed for this token when it holds whole
-  // characters (BPE), the vocabulary's spelling for WordPiece ("##ing"), the content of added
-  // tokens, and for a token holding only some bytes of a character those bytes as "<0xE2>".
+  // characters (BPE; what it spells when it holds part of a run the normalizer composed), the
+  // vocabulary's spelling for WordPiece ("##ing"), what was typed for added tokens, and for a
+  // token holding only some bytes of a character those bytes as "<0xE2>".
   std::string text;
   size_t start = 0;      // byte offset of the first byte in the input text
   size_t end = 0;        // one past the last byte; start == end for added special tokens

@@ -140,9 +140,9 @@ void HfTokenizer::append_piece(std::string_view input, const NormalizedText& pie
       token.char_end = piece.source(char_end - 1).end;
       token.bytes = piece.text().substr(begin, end - begin);
       token.text = unicode::display_bytes(token.bytes);
-    } else if (span.end > span.start) {
+    } else if (span.end > span.start && piece.whole_groups(begin, end)) {
       token.text = std::string(input.substr(span.start, span.end - span.start));
-    } else {
+    } else {  // part of a normalized run of characters: what the token spells
       token.text = id_display_[size_t(t.id)];
     }
     out.push_back(std::move(token));

@@ -24,10 +24,17 @@ SourceSpan NormalizedText::token_span(size_t begin, size_t end) const {
     return {at, at};
   }
   const SourceSpan first = source(begin);
-  const bool starts_group = begin == 0 || !(source(begin - 1) == first);
+  const bool starts_group = begin == 0 ? !continues_group_ : !(source(begin - 1) == first);
   const size_t stop = source(end - 1).end;
   const size_t start = starts_group ? first.start : first.end;
   return {start < stop ? start : stop, stop};
+}
+
+bool NormalizedText::whole_groups(size_t begin, size_t end) const {
+  if (begin >= end) return false;
+  const bool starts = begin == 0 ? !continues_group_ : !(source(begin - 1) == source(begin));
+  const bool ends = end == size() ? !group_goes_on_ : !(source(end - 1) == source(end));
+  return starts && ends;
 }
 
 bool NormalizedText::on_char_boundaries(size_t begin, size_t end) const {
@@ -47,6 +54,9 @@ NormalizedText NormalizedText::slice(size_t begin, size_t end) const {
     // An empty slice keeps where it was (its position in the original).
     if (begin == end) out.identity_base_ = token_span(begin, begin).start;
   }
+  out.continues_group_ =
+      begin == 0 ? continues_group_ : begin < size() && source(begin - 1) == source(begin);
+  out.group_goes_on_ = end == size() ? group_goes_on_ : end > 0 && source(end - 1) == source(end);
   return out;
 }
 
@@ -65,6 +75,8 @@ void NormalizedText::Builder::materialize() {
 
 void NormalizedText::Builder::copy(size_t begin, size_t end) {
   assert(begin <= end && end <= from_.size() && "copy: range outside the text");
+  if (text_.empty() && begin == 0 && end > 0) starts_with_from_start_ = true;
+  ends_with_from_end_ = end == from_.size() && end > begin;
   if (identity_ && begin == text_.size()) {
     text_.append(from_.text_, begin, end - begin);
     return;
@@ -82,6 +94,7 @@ void NormalizedText::Builder::copy(size_t begin, size_t end) {
 
 void NormalizedText::Builder::add(std::string_view bytes, SourceSpan span) {
   if (bytes.empty()) return;
+  ends_with_from_end_ = false;
   materialize();
   text_.append(bytes);
   aligned_.insert(aligned_.end(), bytes.size(), Aligned{uint32_t(span.start), uint32_t(span.end)});
@@ -100,6 +113,8 @@ void NormalizedText::Builder::extend_last_char(size_t end) {
 
 NormalizedText NormalizedText::Builder::finish() {
   NormalizedText out;
+  out.continues_group_ = from_.continues_group_ && starts_with_from_start_;
+  out.group_goes_on_ = from_.group_goes_on_ && ends_with_from_end_;
   out.text_ = std::move(text_);
   if (identity_) {
     out.identity_base_ = from_.identity_base_;

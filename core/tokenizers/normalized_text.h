@@ -59,6 +59,8 @@ class NormalizedText {
   size_t original_start() const { return empty() ? identity_base_ : source(0).start; }
   // The original span of the normalized bytes [begin, end) under the rules above.
   SourceSpan token_span(size_t begin, size_t end) const;
+  // True when [begin, end) starts and ends at group boundaries: its span is its own.
+  bool whole_groups(size_t begin, size_t end) const;
   // True when the bytes [begin, end) are whole UTF-8 characters of text().
   bool on_char_boundaries(size_t begin, size_t end) const;
 
@@ -86,12 +88,18 @@ class NormalizedText {
     std::string text_;
     std::vector<Aligned> aligned_;
     bool identity_ = true;  // text_ is from_'s prefix copied unchanged (aligned_ unused)
+    bool starts_with_from_start_ = false;  // text_ begins with a copy of from_'s first byte
+    bool ends_with_from_end_ = false;      // text_ ends with a copy of from_'s last byte
   };
 
  private:
   std::string text_;
   std::vector<Aligned> aligned_;  // (size()) or empty for the identity form
   size_t identity_base_ = 0;      // identity form: byte i came from identity_base_ + i
+  // A slice whose first byte belongs to a group that began before the slice (a pre-token that
+  // starts inside a composed character): its first token does not own the group.
+  bool continues_group_ = false;
+  bool group_goes_on_ = false;  // ... and whose last byte's group goes on after it
 };
 
 }  // namespace attnviz
