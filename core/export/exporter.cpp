@@ -53,11 +53,18 @@ Result<ExportFormat> export_format_from_path(const std::filesystem::path& path) 
   return format;
 }
 
-Status export_trace(const AttentionTrace& trace, ExportFormat format, const FigureSpec& spec,
-                    const std::filesystem::path& path, const Font* font) {
+Status export_data(const AttentionTrace& trace, ExportFormat format,
+                   const std::filesystem::path& path) {
   if (format == ExportFormat::kJson) return write_attention_json(trace, path);
   if (format == ExportFormat::kNpy) return write_attention_npy(trace, path);
+  return make_error(std::string(export_format_name(format)) + " is a figure format, not data");
+}
 
+Status export_figure(const AttentionReader& reader, const ViewSpec& view,
+                     std::span<const float> whole_map, ExportFormat format, const FigureSpec& spec,
+                     const std::filesystem::path& path, const Font* font, Rect* picture) {
+  if (!is_figure_format(format))
+    return make_error(std::string(export_format_name(format)) + " is data, not a figure format");
   std::optional<Font> loaded;
   if (!font) {
     Result<Font> result = Font::load_default();
@@ -65,8 +72,13 @@ Status export_trace(const AttentionTrace& trace, ExportFormat format, const Figu
     loaded = std::move(result.value());
     font = &*loaded;
   }
-  Result<Figure> figure = build_figure(trace, spec, *font);
+  Rect where;
+  Result<Figure> figure = build_figure(reader, view, whole_map, spec, *font, &where);
   if (!figure.ok()) return figure.error();
+  if (picture) {
+    const float s = static_cast<float>(spec.scale);
+    *picture = {where.x0 * s, where.y0 * s, where.x1 * s, where.y1 * s};
+  }
   if (format == ExportFormat::kSvg) return write_file_atomic(path, render_svg(*figure, spec.scale));
   Result<Canvas> canvas = render_raster(*figure, *font, spec.scale);
   if (!canvas.ok()) return canvas.error();
