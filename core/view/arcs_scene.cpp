@@ -236,6 +236,9 @@ ArcsScene build_arcs_scene(const ArcsSceneInput& in) {
     return scene;
   ArcsSceneInput input = in;
   if (input.query && (*input.query < 0 || *input.query >= tokens)) input.query.reset();
+  // An unbounded band (figures) as finite numbers: the layouts turn them into line indices.
+  input.visible_top = std::clamp(in.visible_top, -1e9f, 1e9f);
+  input.visible_bottom = std::clamp(in.visible_bottom, -1e9f, 1e9f);
 
   const ChipLook style =
       chip_look(in.font, in.text_height, in.text_height + 10.0f, 7.0f, spec.theme);
