@@ -41,9 +41,11 @@ struct ShapePainter {
       }
     }
     if (s.stroke.a > 0 && s.stroke_width > 0.0f) {
-      const float half = 0.5f * s.stroke_width * p.scale;  // inside the edge, as the raster does
-      p.draw->AddRect({a.x + half, a.y + half}, {b.x - half, b.y - half}, to_imgui(s.stroke),
-                      std::max(0.0f, radius - half), 0, s.stroke_width * p.scale);
+      // Inside the edge, as the raster does; ImGui centres its stroke half a pixel in.
+      const float half = 0.5f * s.stroke_width * p.scale;
+      p.draw->AddRect({a.x + half - 0.5f, a.y + half - 0.5f}, {b.x - half + 0.5f, b.y - half + 0.5f},
+                      to_imgui(s.stroke), std::max(0.0f, radius - half), 0,
+                      s.stroke_width * p.scale);
     }
   }
 
@@ -53,9 +55,12 @@ struct ShapePainter {
     Point start = s.start;
     for (const PathSegment& segment : s.segments) {
       switch (segment.kind) {
-        case PathSegment::Kind::kLine:
-          p.draw->AddLine(p.to_screen(start), p.to_screen(segment.end), color, width);
+        case PathSegment::Kind::kLine: {
+          // ImGui draws a line half a pixel right of and below its ends; the raster does not.
+          const ImVec2 a = p.to_screen(start), b = p.to_screen(segment.end);
+          p.draw->AddLine({a.x - 0.5f, a.y - 0.5f}, {b.x - 0.5f, b.y - 0.5f}, color, width);
           break;
+        }
         case PathSegment::Kind::kQuadratic:
           p.draw->AddBezierQuadratic(p.to_screen(start), p.to_screen(segment.control1),
                                      p.to_screen(segment.end), color, width);
