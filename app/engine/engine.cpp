@@ -12,9 +12,6 @@
 
 namespace attnviz {
 
-namespace {
-
-// Attention computed elsewhere: .npy, .safetensors or .json files (not model folders).
 bool is_attention_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return false;
@@ -22,8 +19,6 @@ bool is_attention_file(const std::filesystem::path& path) {
   return extension == ".npy" || extension == ".safetensors" || extension == ".json";
 }
 
-// The tokens file that goes with an attention file: FILE.tokens.json or tokens.json beside it.
-// Empty when neither exists: attnviz's own safetensors and JSON files carry their tokens.
 std::string tokens_beside(const std::filesystem::path& attention) {
   std::error_code ec;
   std::filesystem::path named = attention;
@@ -33,6 +28,8 @@ std::string tokens_beside(const std::filesystem::path& attention) {
   if (plain != attention && std::filesystem::is_regular_file(plain, ec)) return plain.string();
   return {};
 }
+
+namespace {
 
 ModelInfo model_info(const Model& model) {
   ModelInfo info;

@@ -24,6 +24,12 @@
 
 namespace attnviz {
 
+// Attention computed elsewhere: a .npy, .safetensors or .json file (not a model folder).
+bool is_attention_file(const std::filesystem::path& path);
+// The tokens file that goes with an attention file: FILE.tokens.json or tokens.json beside it.
+// Empty when neither exists: attnviz's own safetensors and JSON files carry their tokens.
+std::string tokens_beside(const std::filesystem::path& attention);
+
 class Engine {
  public:
   // wake_ui is called from the engine's thread after every publish (glfwPostEmptyEvent), so an
