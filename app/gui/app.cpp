@@ -489,11 +489,14 @@ nlohmann::json layout_state(const App& app) {
   nlohmann::json token_ids = nlohmann::json::array();
   if (raw)
     for (const Token& token : raw->tokens()) token_ids.push_back(token.id);
-  nlohmann::json induction = nlohmann::json::array();
+  // The role table as the Head roles panel shows it: (L, H) rows of [prev, dup, induction,
+  // first], and the labels.
+  nlohmann::json roles_table = nlohmann::json::array();
   nlohmann::json labels = nlohmann::json::array();
   if (const HeadRoleTable* roles = state.roles_table()) {
     for (const HeadRole& role : roles->roles) {
-      induction.push_back(role.induction);
+      roles_table.push_back(
+          {role.previous_token, role.duplicate_token, role.induction, role.first_token_share});
       labels.push_back(role.label);
     }
   }
@@ -532,7 +535,8 @@ nlohmann::json layout_state(const App& app) {
       {"running", state.running},
       {"truncation", ui::truncation_message(state)},
       {"roles_ready", state.roles_table() != nullptr},
-      {"roles_induction", induction},
+      {"roles", roles_table},
+      {"roles_probe", state.roles && state.roles->probe_model_id != 0},
       {"roles_labels", labels},
       {"probe_ready", state.probe != nullptr},
       {"forward_ms", raw ? raw->timings.forward_ms : 0.0},
