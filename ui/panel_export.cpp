@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <system_error>
 
@@ -24,16 +25,9 @@ std::string default_export_folder() {
 }
 
 ExportFormat export_format_of(const ExportUiState& state) {
-  switch (state.format) {
-    case 1:
-      return ExportFormat::kSvg;
-    case 2:
-      return ExportFormat::kJson;
-    case 3:
-      return ExportFormat::kNpy;
-    default:
-      return ExportFormat::kPng;
-  }
+  const std::vector<ExportFormat> formats = export_formats();
+  return formats[std::clamp<size_t>(static_cast<size_t>(std::max(state.format, 0)), 0,
+                                    formats.size() - 1)];
 }
 
 fs::path export_path_for(const ExportUiState& state, const ViewSpec& spec, int heads,
@@ -111,11 +105,17 @@ void draw_export_panel(ExportUiState& state, const ExportPanelInput& in, Actions
     return;
   }
   if (state.folder.empty()) state.folder = default_export_folder();
-  const char* formats[] = {"PNG", "SVG", "JSON (tokens + weights)", "NPY (L, H, T, T)"};
+  const std::vector<ExportFormat> formats = export_formats();
+  const ExportFormat format = export_format_of(state);
   ImGui::SetNextItemWidth(-ImGui::CalcTextSize("format").x - ImGui::GetStyle().ItemSpacing.x * 2);
-  ImGui::Combo("format", &state.format, formats, 4);
+  if (ImGui::BeginCombo("format", export_format_label(format))) {
+    for (size_t i = 0; i < formats.size(); ++i)
+      if (ImGui::Selectable(export_format_label(formats[i]), formats[i] == format))
+        state.format = static_cast<int>(i);
+    ImGui::EndCombo();
+  }
   name_item("export_format");
-  if (state.format == 0) {
+  if (format == ExportFormat::kPng) {
     ImGui::TextUnformatted("scale");
     for (int scale : {1, 2, 4}) {
       ImGui::SameLine();
@@ -129,7 +129,7 @@ void draw_export_panel(ExportUiState& state, const ExportPanelInput& in, Actions
   name_item("export_folder");
   ImGui::SetNextItemWidth(-ImGui::CalcTextSize("folder").x - ImGui::GetStyle().ItemSpacing.x * 2);
   ImGui::InputText("name", &state.file_stem);
-  const bool data = state.format >= 2;
+  const bool data = !is_figure_format(format);
   ImGui::TextDisabled("%s", data ? "all layers and heads of the trace" : view_name(in.spec->kind));
   ImGui::BeginDisabled(!in.has_trace);
   if (ImGui::Button("Export  (Ctrl+E)")) out.push_back(action::Export{false});
@@ -139,7 +139,7 @@ void draw_export_panel(ExportUiState& state, const ExportPanelInput& in, Actions
   name_item("export_batch_button");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("one %s heatmap per layer and head into a new folder",
-                      data ? "PNG" : formats[state.format]);
+                      data ? "PNG" : export_format_label(format));
   ImGui::EndDisabled();
   if (!state.message.empty()) {
     ImGui::PushTextWrapPos(0);

@@ -1,6 +1,7 @@
 #include "core/export/exporter.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 #include <string>
@@ -14,29 +15,53 @@
 
 namespace attnviz {
 
+namespace {
+
+// One row per format: what the file extension and --format say, what the app's menu says.
+struct FormatInfo {
+  ExportFormat format;
+  const char* name;
+  const char* label;
+};
+constexpr std::array<FormatInfo, 4> kFormats = {{
+    {ExportFormat::kPng, "png", "PNG"},
+    {ExportFormat::kSvg, "svg", "SVG"},
+    {ExportFormat::kJson, "json", "JSON (tokens + weights)"},
+    {ExportFormat::kNpy, "npy", "NPY (L, H, T, T)"},
+}};
+
+const FormatInfo& info(ExportFormat format) {
+  for (const FormatInfo& row : kFormats)
+    if (row.format == format) return row;
+  return kFormats.front();
+}
+
+}  // namespace
+
+std::vector<ExportFormat> export_formats() {
+  std::vector<ExportFormat> formats;
+  for (const FormatInfo& row : kFormats) formats.push_back(row.format);
+  return formats;
+}
+
 const char* export_format_name(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kPng:
-      return "png";
-    case ExportFormat::kSvg:
-      return "svg";
-    case ExportFormat::kJson:
-      return "json";
-    case ExportFormat::kNpy:
-      return "npy";
-  }
-  return "?";
+  return info(format).name;
+}
+const char* export_format_label(ExportFormat format) {
+  return info(format).label;
 }
 
 Result<ExportFormat> parse_export_format(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (ExportFormat format :
-       {ExportFormat::kPng, ExportFormat::kSvg, ExportFormat::kJson, ExportFormat::kNpy}) {
-    if (lower == export_format_name(format)) return format;
+  std::string names;
+  for (const FormatInfo& row : kFormats) {
+    if (lower == row.name) return row.format;
+    names += names.empty() ? "" : (&row == &kFormats.back() ? " or " : ", ");
+    names += row.name;
   }
-  return make_error("unknown format '" + std::string(name) + "': use png, svg, json or npy");
+  return make_error("unknown format '" + std::string(name) + "': use " + names);
 }
 
 Result<ExportFormat> export_format_from_path(const std::filesystem::path& path) {

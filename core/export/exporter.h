@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/attention_trace.h"
 #include "core/export/figures.h"
@@ -18,7 +19,10 @@ namespace attnviz {
 
 enum class ExportFormat { kPng, kSvg, kJson, kNpy };
 
-const char* export_format_name(ExportFormat format);
+// Every format, in the order the app lists them.
+std::vector<ExportFormat> export_formats();
+const char* export_format_name(ExportFormat format);   // "png": extensions and --format
+const char* export_format_label(ExportFormat format);  // "PNG", "NPY (L, H, T, T)": the menu
 // "png", "svg", "json" or "npy" (any case).
 Result<ExportFormat> parse_export_format(std::string_view name);
 // The format named by the file's extension; an Error lists the known extensions.
