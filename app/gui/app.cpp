@@ -165,11 +165,13 @@ void sync_from_engine(App& app) {
 
 // The labels of the view trace's chips and the attention each token receives, once per trace.
 void update_caches(App& app, const TraceRef& shown, float text_height) {
-  if (app.labels.trace_id != shown.id || app.labels.labels.text_height != text_height) {
-    app.labels.trace_id = shown.id;
-    app.labels.labels = measure_chip_labels(shown.trace->tokens(), app.font.get(), text_height);
+  if (app.panels.labels.trace_id != shown.id ||
+      app.panels.labels.labels.text_height != text_height) {
+    app.panels.labels.trace_id = shown.id;
+    app.panels.labels.labels =
+        measure_chip_labels(shown.trace->tokens(), app.font.get(), text_height);
   }
-  ui::ReceivedCache& r = app.received;
+  ui::ReceivedCache& r = app.panels.received;
   const ViewSpec& v = app.view;
   if (r.trace_id != shown.id || r.layer != v.layer || r.head != v.head || r.mode != v.head_mode ||
       r.heads != v.enabled_heads) {
@@ -256,8 +258,8 @@ void draw_center(App& app, const Columns& c, float scale) {
   const ViewKind chosen = draw_tab_strip<ViewKind>(
       "##views", {x, c.origin.y}, width, strip,
       {{"Arcs", ViewKind::kArcs}, {"Heatmap", ViewKind::kHeatmap}, {"Model grid", ViewKind::kGrid}},
-      app.view.kind, app.select_tab);
-  app.select_tab = false;
+      app.view.kind, app.flags.select_tab);
+  app.flags.select_tab = false;
   if (chosen != app.view.kind) app.actions.push_back(ui::action::SetKind{chosen});
   // The view options (words, hidden tokens) between the tabs and the view they change.
   const float options_height = ImGui::GetFrameHeightWithSpacing() +
@@ -287,11 +289,11 @@ void draw_center(App& app, const Columns& c, float scale) {
         input.spec = &app.view;
         input.pointer = &app.pointer;
         input.whole_map = whole_map;
-        input.labels = &app.labels.labels;
-        input.received = app.received.received;
+        input.labels = &app.panels.labels.labels;
+        input.received = app.panels.received.received;
         input.font = app.font.get();
         input.ui_scale = scale;
-        picture = ui::draw_arcs_view(input, app.arcs, app.actions);
+        picture = ui::draw_arcs_view(input, app.panels.arcs, app.actions);
       }
       ImGui::End();
       break;
@@ -304,7 +306,8 @@ void draw_center(App& app, const Columns& c, float scale) {
       input.whole_map = whole_map;
       input.font = app.font.get();
       input.ui_scale = scale;
-      picture = ui::draw_heatmap_panel(input, *app.heatmap_renderer, app.heatmap, app.actions);
+      picture =
+          ui::draw_heatmap_panel(input, *app.heatmap_renderer, app.panels.heatmap, app.actions);
       break;
     }
     case ViewKind::kGrid: {
@@ -339,21 +342,21 @@ void draw_right_column(App& app, const Columns& c, float scale) {
     } else if (shown) {
       ui::InspectorInput input{shown->trace.get(), shown->id, &app.view, &app.pointer,
                                &app.run_options};
-      ui::draw_inspector_panel(input, app.inspector, app.actions);
+      ui::draw_inspector_panel(input, app.panels.inspector, app.actions);
     } else {
       draw_waiting_window("Inspector");
     }
     top += inspector_height;
   }
   const float strip = ImGui::GetFrameHeight() + 8 * scale;
-  app.details_tab = draw_tab_strip<DetailsTab>("##details", {x, top}, c.right, strip,
-                                               {{"Predictions", DetailsTab::kPredictions},
-                                                {"Head roles", DetailsTab::kHeadRoles},
-                                                {"Cost", DetailsTab::kCost},
-                                                {"Export", DetailsTab::kExport}},
-                                               app.details_tab, false);
+  app.flags.details_tab = draw_tab_strip<DetailsTab>("##details", {x, top}, c.right, strip,
+                                                     {{"Predictions", DetailsTab::kPredictions},
+                                                      {"Head roles", DetailsTab::kHeadRoles},
+                                                      {"Cost", DetailsTab::kCost},
+                                                      {"Export", DetailsTab::kExport}},
+                                                     app.flags.details_tab, false);
   place({x, top + strip}, {c.right, c.origin.y + c.size.y - top - strip});
-  switch (app.details_tab) {
+  switch (app.flags.details_tab) {
     case DetailsTab::kPredictions:
       if (shown) {
         ui::draw_predictions_panel(*shown->trace, app.view, !state.imported, app.actions);
@@ -370,7 +373,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
       input.probe_ready = state.probe && state.probe->model_id == state.model_id;
       input.probe_repeat = state.probe ? state.probe->repeat_length : 0;
       if (state.raw) {
-        ui::draw_head_roles_panel(input, app.head_roles, app.actions);
+        ui::draw_head_roles_panel(input, app.panels.head_roles, app.actions);
       } else {
         draw_waiting_window("Head roles");
       }
@@ -428,10 +431,10 @@ void draw_view_windows(App& app) {
   diff.spec = &app.view;
   diff.result = app.state->diff.get();
   diff.main_text = &app.text.text;
-  ui::draw_diff_panel(app.diff, diff, app.actions);
+  ui::draw_diff_panel(app.panels.diff, diff, app.actions);
   ui::ModelPickerContext picker{&app.settings.recent_models,
                                 app.state->model ? app.state->model->folder.string() : ""};
-  ui::draw_model_picker(app.model_picker, picker, app.actions);
+  ui::draw_model_picker(app.panels.model_picker, picker, app.actions);
 }
 
 void draw_frame(App& app, const DesktopWindow& window) {
@@ -461,12 +464,12 @@ void draw_frame(App& app, const DesktopWindow& window) {
   text.spec = &app.view;
   text.pointer = &app.pointer;
   text.whole_map = state.whole_map_for(app.view.head_mode);
-  text.labels = shown ? &app.labels.labels : nullptr;
-  text.received = app.received.received;
+  text.labels = shown ? &app.panels.labels.labels : nullptr;
+  text.received = app.panels.received.received;
   text.font = app.font.get();
   text.progress = app.engine->progress();
   text.ui_scale = scale;
-  ui::draw_text_panel(app.text, app.text_panel, text, app.actions);
+  ui::draw_text_panel(app.text, app.panels.text_panel, text, app.actions);
 
   place({c.origin.x, c.origin.y + c.size.y - heads_height}, {c.left, heads_height});
   ui::HeadsPanelInput heads{
@@ -560,7 +563,7 @@ bool should_exit(const App& app, long frame, Clock::time_point start) {
   if (app.options.exit_after_seconds > 0.0 &&
       ms_since(start) >= 1000.0 * app.options.exit_after_seconds)
     return true;
-  return app.quit;
+  return app.flags.quit;
 }
 
 }  // namespace
@@ -577,7 +580,7 @@ int run_gui(AppOptions options) {
   if (app.options.view) app.view = *app.options.view;
   if (app.options.start_tab == "heatmap") app.view.kind = ViewKind::kHeatmap;
   if (app.options.start_tab == "grid") app.view.kind = ViewKind::kGrid;
-  app.select_tab = true;
+  app.flags.select_tab = true;
   if (app.options.pin_token) app.view.pinned_token = app.options.pin_token;
   if (app.options.start_layer) app.view.layer = *app.options.start_layer;  // clamped on the trace
   if (auto font = Font::load_default())
@@ -669,9 +672,9 @@ int run_gui(AppOptions options) {
     draw_frame(app, desktop);
     dispatch_queued(app);
     const double ui_ms = ms_since(ui_start);
-    if (app.theme_changed) {
+    if (app.flags.theme_changed) {
       desktop.apply_theme(app.view.theme);
-      app.theme_changed = false;
+      app.flags.theme_changed = false;
     }
     desktop.end_frame();
     // An edited text runs once the frame is on screen: under a software renderer the frame's

@@ -53,6 +53,29 @@ struct AppOptions {
 
 enum class DetailsTab { kPredictions, kHeadRoles, kCost, kExport };
 
+// What each panel keeps between frames: its own state, and caches keyed by trace ids.
+struct Panels {
+  ui::ArcsPanelState arcs;
+  ui::TextPanelState text_panel;
+  ui::HeatmapPanelState heatmap;
+  ui::InspectorState inspector;
+  ui::HeadRolesPanelState head_roles;
+  ui::ModelPickerState model_picker;
+  ui::DiffPanelState diff;
+  ui::LabelsCache labels;
+  ui::ReceivedCache received;
+};
+
+// What the frame loop and the menus switch: tabs, help windows, quitting.
+struct UiFlags {
+  DetailsTab details_tab = DetailsTab::kPredictions;
+  bool select_tab = false;  // force the centre tab bar to view.kind next frame
+  bool show_shortcuts = false;
+  bool show_about = false;
+  bool quit = false;
+  bool theme_changed = false;
+};
+
 struct App {
   AppOptions options;
   ui::Settings settings;
@@ -74,26 +97,11 @@ struct App {
   ui::Actions actions;                           // pushed while drawing, applied after it
   bool hovered_this_frame = false;               // a panel reported a token under the mouse
 
-  // Panels' own state and caches.
-  ui::ArcsPanelState arcs;
-  ui::TextPanelState text_panel;
-  ui::HeatmapPanelState heatmap;
-  ui::InspectorState inspector;
-  ui::HeadRolesPanelState head_roles;
-  ui::ModelPickerState model_picker;
-  ui::DiffPanelState diff;
-  ui::LabelsCache labels;
-  ui::ReceivedCache received;
+  Panels panels;
   std::unique_ptr<ui::HeatmapRenderer> heatmap_renderer;  // needs the GL context
   std::shared_ptr<const Font> font;  // the metrics pictures are laid out with; figure exports
   ui::LayoutRecorder layout;
-
-  DetailsTab details_tab = DetailsTab::kPredictions;
-  bool select_tab = false;  // force the centre tab bar to view.kind next frame
-  bool show_shortcuts = false;
-  bool show_about = false;
-  bool quit = false;
-  bool theme_changed = false;
+  UiFlags flags;
 };
 
 int run_gui(AppOptions options);

@@ -1,7 +1,5 @@
 #include "app/gui/automation.h"
 
-#include "core/atomic_file.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <fstream>
 #include <numeric>
 #include <system_error>
+
+#include "core/atomic_file.h"
 
 namespace attnviz {
 

@@ -33,8 +33,8 @@ int shown_tokens(const App& app) {
 }
 
 void set_view(App& app, ViewSpec spec) {
-  if (spec.theme != app.view.theme) app.theme_changed = true;
-  if (spec.kind != app.view.kind) app.select_tab = true;
+  if (spec.theme != app.view.theme) app.flags.theme_changed = true;
+  if (spec.kind != app.view.kind) app.flags.select_tab = true;
   if (const TraceRef* shown = shown_trace(app)) {
     const AttentionTrace& trace = *shown->trace;
     spec.clamp_to(trace.layers(), trace.heads(), trace.tokens_count());
@@ -99,7 +99,7 @@ struct Apply {
   }
   void operator()(const ui::action::SetKind& a) const {
     app.view.kind = a.kind;
-    app.select_tab = true;
+    app.flags.select_tab = true;
   }
   void operator()(const ui::action::ToggleArcsLayout&) const {
     app.view.arcs_layout =
@@ -107,19 +107,19 @@ struct Apply {
   }
   void operator()(const ui::action::ToggleTheme&) const {
     app.view.theme = app.view.theme == Theme::kDark ? Theme::kLight : Theme::kDark;
-    app.theme_changed = true;
+    app.flags.theme_changed = true;
   }
   void operator()(const ui::action::ToggleMergeWords&) const {
     app.view.merge_words = !app.view.merge_words;
   }
   void operator()(const ui::action::ToggleDiff&) const { app.view.diff.open = !app.view.diff.open; }
   void operator()(const ui::action::Export& a) const { carry_out_export(app, a.every_head); }
-  void operator()(const ui::action::OpenModelPicker&) const { app.model_picker.open = true; }
+  void operator()(const ui::action::OpenModelPicker&) const { app.panels.model_picker.open = true; }
   void operator()(const ui::action::ToggleShortcuts&) const {
-    app.show_shortcuts = !app.show_shortcuts;
+    app.flags.show_shortcuts = !app.flags.show_shortcuts;
   }
-  void operator()(const ui::action::ShowAbout&) const { app.show_about = true; }
-  void operator()(const ui::action::Quit&) const { app.quit = true; }
+  void operator()(const ui::action::ShowAbout&) const { app.flags.show_about = true; }
+  void operator()(const ui::action::Quit&) const { app.flags.quit = true; }
 };
 
 }  // namespace

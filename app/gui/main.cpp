@@ -26,8 +26,9 @@ void print_no_display() {
 
 }  // namespace
 
-const std::set<std::string> kAppValueOptions = {"dump-layout", "frame-stats", "exit-after-frames",
-                                                "exit-after-seconds", "tab", "pin", "layer", "view"};
+const std::set<std::string> kAppValueOptions = {
+    "dump-layout", "frame-stats", "exit-after-frames", "exit-after-seconds", "tab", "pin",
+    "layer",       "view"};
 const std::set<std::string> kAppFlagOptions = {"time-to-first-frame", "log-runs"};
 
 Result<AppOptions> parse_app_options(const CliArgs& args) {
@@ -40,7 +41,8 @@ Result<AppOptions> parse_app_options(const CliArgs& args) {
   options.print_time_to_first_frame = args.has("time-to-first-frame");
   options.log_runs = args.has("log-runs");
   if (options.start_tab != "arcs" && options.start_tab != "heatmap" && options.start_tab != "grid")
-    return make_error("option --tab expects arcs, heatmap or grid, got '" + options.start_tab + "'");
+    return make_error("option --tab expects arcs, heatmap or grid, got '" + options.start_tab +
+                      "'");
   auto frames = args.integer("exit-after-frames", 1, 100000000);
   if (!frames) return frames.error();
   options.exit_after_frames = frames.value().value_or(0);
@@ -54,7 +56,8 @@ Result<AppOptions> parse_app_options(const CliArgs& args) {
     char* end = nullptr;
     options.exit_after_seconds = std::strtod(seconds->c_str(), &end);
     if (seconds->empty() || *end != '\0' || !(options.exit_after_seconds > 0.0))
-      return make_error("option --exit-after-seconds expects a positive number, got '" + *seconds + "'");
+      return make_error("option --exit-after-seconds expects a positive number, got '" + *seconds +
+                        "'");
   }
   return options;
 }

@@ -195,10 +195,10 @@ void draw_menu_bar(App& app) {
 }
 
 void draw_help_windows(App& app) {
-  if (app.show_shortcuts) {
+  if (app.flags.show_shortcuts) {
     ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing,
                             {0.5f, 0.5f});
-    if (ImGui::Begin("Keyboard shortcuts", &app.show_shortcuts,
+    if (ImGui::Begin("Keyboard shortcuts", &app.flags.show_shortcuts,
                      ImGuiWindowFlags_AlwaysAutoResize)) {
       if (ImGui::BeginTable("shortcuts", 2,
                             ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
@@ -214,10 +214,10 @@ void draw_help_windows(App& app) {
     }
     ImGui::End();
   }
-  if (app.show_about) {
+  if (app.flags.show_about) {
     ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing,
                             {0.5f, 0.5f});
-    if (ImGui::Begin("About attnviz", &app.show_about, ImGuiWindowFlags_AlwaysAutoResize)) {
+    if (ImGui::Begin("About attnviz", &app.flags.show_about, ImGuiWindowFlags_AlwaysAutoResize)) {
       ImGui::Text("attnviz %s", ATTNVIZ_VERSION);
       ImGui::TextUnformatted("See where a transformer's attention goes, live, as you type.");
       ImGui::TextDisabled("Dear ImGui %s \xC2\xB7 GLFW %s", IMGUI_VERSION, glfwGetVersionString());

@@ -42,7 +42,8 @@ int run_view(const Args& words) {
   }
   // Load before opening a window: a bad file is a message on stderr and exit code 1.
   // The tokens: --tokens, else FILE.tokens.json or tokens.json beside it (as the Model box).
-  auto trace = load_attention_file(*attention, args->value("tokens").value_or(tokens_beside(*attention)));
+  auto trace =
+      load_attention_file(*attention, args->value("tokens").value_or(tokens_beside(*attention)));
   if (!trace) {
     std::fprintf(stderr, "attnviz view: %s\n", trace.error().message.c_str());
     return 1;
