@@ -326,6 +326,31 @@ TEST(Grid, AllHeadsWithSharedColourBar) {
   EXPECT_EQ(image.width, static_cast<int>(std::ceil(figure.width * 2)));
 }
 
+TEST(Grid, PerHeadContrastIsWhatTheScreenShows) {
+  // A bidirectional trace: no head reaches weight 1, so per-head contrast (each tile from 0 to
+  // its own largest weight) and absolute colours (0 to 1) differ, in the figure as on screen.
+  const AttentionTrace trace = five_tokens(false);
+  ViewSpec view = view_of(ViewKind::kGrid);
+  auto tiles = [&](bool per_head) {
+    view.grid_per_head_contrast = per_head;
+    Figure figure;
+    render_png(trace, view, 1, &figure);
+    std::vector<Rgba> colors;
+    for (const Shape& shape : figure.shapes)
+      if (const auto* grid = std::get_if<CellGridShape>(&shape); grid && grid->cols == 5)
+        colors.insert(colors.end(), grid->colors.begin(), grid->colors.end());
+    return colors;
+  };
+  const std::vector<Rgba> contrast = tiles(true), absolute = tiles(false);
+  ASSERT_EQ(contrast.size(), 6u * 25u);
+  EXPECT_NE(contrast, absolute);
+  for (int tile = 0; tile < 6; ++tile)
+    EXPECT_NE(std::find(contrast.begin() + tile * 25, contrast.begin() + (tile + 1) * 25, viridis(1.0f)),
+              contrast.begin() + (tile + 1) * 25)
+        << "tile " << tile << " reaches the top of the colour map";
+  EXPECT_EQ(std::find(absolute.begin(), absolute.end(), viridis(1.0f)), absolute.end());
+}
+
 TEST(Arcs, SelectsStrongestAboveThreshold) {
   // One rule picks the arcs on screen and in figures (core/view/arc_geometry.h pick_arcs).
   const float row[4] = {0.005f, 0.6f, 0.3f, 0.095f};
