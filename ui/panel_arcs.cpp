@@ -52,7 +52,7 @@ void draw_toolbar(const ArcsPanelInput& in, const std::vector<ArcSeries>& series
     ImGui::Dummy({size, size});
     ImGui::SameLine(0, 2 * in.ui_scale);
     if (s.head < 0) {
-      ImGui::TextUnformatted(head_mode_info(spec.head_mode).description);
+      ImGui::Dummy({0, 0});  // the combined row: the line already names it
     } else if (series.size() > 4) {
       ImGui::Text("%d", s.head);
     } else {
