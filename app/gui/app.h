@@ -115,6 +115,11 @@ Result<AppOptions> parse_app_options(const CliArgs& args);
 // --view FILE: a ViewSpec as JSON (core/view/view_spec.h); an Error names the file.
 Status read_view_option(const CliArgs& args, AppOptions& options);
 
+class DesktopWindow;
+// frame.cpp: draws every panel of one frame from app.state and app.view; actions go to
+// app.actions.
+void draw_frame(App& app, const DesktopWindow& window);
+
 // dispatcher.cpp: applies one action / every queued action (in order), then ends a hover no
 // panel reported this frame.
 void dispatch(App& app, const ui::Action& action);
