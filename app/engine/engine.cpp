@@ -113,6 +113,13 @@ void Engine::run_text(const std::string& text, const RunOptions& options) {
     requests_->latest_run = Requests::Run{text, options};
     requests_->run_pending = true;
     ++run_generation_;
+    // Running from the request on: the trace on screen is the old text's until the new one is
+    // published (a run waits for a model; none runs while imported attention is shown).
+    if (published_->model && !published_->imported && !published_->running)
+      publish([](EngineState& s) {
+        s.running = true;
+        s.run_started = std::chrono::steady_clock::now();
+      });
   }
   wake_.notify_all();
 }
@@ -179,6 +186,7 @@ bool Engine::load_step(std::unique_lock<std::mutex>& lock) {
     requests_->imported.reset();
     publish([&, id = next_id()](EngineState& s) {
       s.imported = true;
+      s.running = false;
       s.imported_source = source;
       s.raw = {id, id, trace};
       s.input = {};
@@ -220,6 +228,7 @@ bool Engine::load_step(std::unique_lock<std::mutex>& lock) {
       s.loading.clear();
       s.open_error.clear();
       s.imported = true;
+      s.running = false;
       s.imported_source = path.string();
       s.raw = {id, id, imported};
       s.input = {};
@@ -239,7 +248,13 @@ bool Engine::load_step(std::unique_lock<std::mutex>& lock) {
     s.imported_source.clear();
   });
   // The text on screen belongs to the new model now.
-  if (requests_->latest_run) requests_->run_pending = true;
+  if (requests_->latest_run) {
+    requests_->run_pending = true;
+    publish([](EngineState& s) {
+      s.running = true;
+      s.run_started = std::chrono::steady_clock::now();
+    });
+  }
   return true;
 }
 
@@ -285,7 +300,8 @@ bool Engine::run_step(std::unique_lock<std::mutex>& lock) {
   }
 
   lock.lock();
-  publish([](EngineState& s) { s.running = false; });
+  // Still running when a newer request is queued (it runs next).
+  publish([&](EngineState& s) { s.running = requests_->run_pending; });
   if (run_generation_.load() != generation) return true;  // stale: a newer request is queued
   if (!result && load_waiting_) {
     requests_->run_pending = true;  // cancelled for a load; if the load fails, run again

@@ -158,7 +158,8 @@ void sync_from_engine(App& app) {
 }
 
 // The app's state for end-to-end tests (--dump-layout): what is on screen, as numbers.
-nlohmann::json layout_state(const App& app) {
+// run_asked: this frame asked the engine for a run; the state, taken before, does not say so yet.
+nlohmann::json layout_state(const App& app, bool run_asked) {
   const EngineState& state = *app.state;
   const TraceRef* shown = state.shown();
   const AttentionTrace* raw = state.raw.trace.get();
@@ -208,7 +209,7 @@ nlohmann::json layout_state(const App& app) {
       {"imported", state.imported},
       {"imported_source", state.imported_source},
       {"loading", !state.loading.empty()},
-      {"running", state.running},
+      {"running", state.running || run_asked},
       {"truncation", ui::truncation_message(state)},
       {"roles_ready", state.roles_table() != nullptr},
       {"roles", roles_table},
@@ -352,6 +353,7 @@ int run_gui(AppOptions options) {
     desktop.end_frame();
     // An edited text runs once the frame is on screen: under a software renderer the frame's
     // drawing would otherwise take the cores from the run's first milliseconds.
+    const bool run_asked = app.text_changed;
     if (app.text_changed) {
       engine.run_text(app.text.text, app.run_options);
       app.text_changed = false;
@@ -382,7 +384,7 @@ int run_gui(AppOptions options) {
     if (dumper) {
       int x = 0, y = 0;
       desktop.window_position(x, y);
-      dumper->update(app.layout, x, y, layout_state(app), frame);
+      dumper->update(app.layout, x, y, layout_state(app, run_asked), frame);
     }
   }
   ui::install_layout_recorder(nullptr);

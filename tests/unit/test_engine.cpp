@@ -83,6 +83,34 @@ TEST(Engine, RunsTheTextDerivesTheViewAndComputesRollout) {
   for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], expected[i]) << i;
 }
 
+// Whoever reads the state between a request and its trace (the frame, --dump-layout, a typing
+// benchmark) sees it running, never the old text's trace as if it were the new one's.
+TEST(Engine, ARunIsRunningFromItsRequestUntilItsTraceIsOut) {
+  Engine engine({});
+  engine.open(kGpt2);
+  engine.run_text(kText, {});
+  ASSERT_TRUE(wait_for(engine, [](const EngineState& s) { return s.raw && !s.running; }));
+  const std::string texts[] = {"The bank by the river", "The bank by the river was",
+                               "A different text altogether, longer than the others."};
+  for (const std::string& text : texts) {
+    const auto want = direct_run(text);
+    engine.run_text(text, {});
+    const auto state = engine.state();
+    if (!state->running) {
+      EXPECT_EQ(state->raw.trace->tokens(), want->tokens()) << "not running, but the old trace";
+    }
+    const auto done = wait_for(engine, [](const EngineState& s) { return !s.running; });
+    ASSERT_TRUE(done) << "still running after a minute";
+    EXPECT_EQ(done->raw.trace->tokens(), want->tokens()) << text;
+  }
+  // No model runs while imported attention is shown: nothing waits for one.
+  const auto imported = direct_run("Imported.");
+  engine.show_imported(imported, "imported.npy");
+  ASSERT_TRUE(wait_for(engine, [](const EngineState& s) { return s.imported; }));
+  engine.run_text("Typed while the file is shown.", {});
+  EXPECT_FALSE(engine.state()->running);
+}
+
 TEST(Engine, TheProbeFillsTheRoleTableWithTheCommandLinesScores) {
   Engine engine({});
   engine.open(kGpt2);
