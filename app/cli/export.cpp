@@ -265,7 +265,7 @@ int run_export(const Args& args) {
   if (!text.ok()) return fail(text.error().message, kExitBadInput);
   // Figures need the font; a missing one fails here, before the model is loaded.
   std::optional<Font> font;
-  if (request.format == ExportFormat::kPng || request.format == ExportFormat::kSvg) {
+  if (is_figure_format(request.format)) {
     Result<Font> loaded = Font::load_default();
     if (!loaded.ok()) return fail(loaded.error().message, kExitBadInput);
     font = std::move(*loaded);
