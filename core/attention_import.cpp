@@ -10,6 +10,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "core/json_read.h"
 #include "core/npy.h"
 #include "core/safetensors.h"
 
@@ -161,43 +162,31 @@ Result<std::vector<Token>> tokens_from_metadata(const SafetensorsFile& file) {
   auto it = file.metadata().find("tokens");
   if (it == file.metadata().end())
     return file_error(file.path(), "has no tokens in its metadata; pass a tokens file (--tokens)");
-  json document = json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded())
-    return file_error(file.path(), "the \"tokens\" metadata is not valid JSON");
-  return tokens_from_json(document, file.path().string() + " (metadata)");
+  const std::string origin = file.path().string() + " (metadata \"tokens\")";
+  auto document = parse_json_bounded(it->second, origin);
+  if (!document) return document.error();
+  return tokens_from_json(*document, origin);
 }
 
-// Reads a JSON file of at most max_bytes. With skip_attention, the top-level "attention" value
-// (the tensor in attnviz's JSON export) is parsed but not kept, so reading only the tokens of a
-// large export stays small.
-Result<json> read_json_file(const fs::path& path, uint64_t max_bytes, bool skip_attention,
-                            const std::string& what) {
-  std::error_code ec;
-  const uint64_t size = fs::file_size(path, ec);
-  if (ec) return file_error(path, "cannot read the " + what + " (" + ec.message() + ")");
-  if (size > max_bytes)
-    return file_error(path, "the " + what + " is " + std::to_string(size >> 20) + " MiB; at most " +
-                                std::to_string(max_bytes >> 20) + " MiB of JSON is read");
-  std::ifstream in(path, std::ios::binary);
-  std::string text(size, '\0');
-  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size)))
-    return file_error(path, "cannot read the " + what);
-  const json::parser_callback_t keep = [skip_attention](int depth, json::parse_event_t event,
-                                                        json& parsed) {
-    return !(skip_attention && depth == 1 && event == json::parse_event_t::key &&
-             parsed == "attention");
-  };
-  try {
-    return json::parse(text, keep);
-  } catch (const json::exception& error) {
-    return file_error(path, std::string("is not valid JSON (") + error.what() + ")");
-  }
+// Reads a JSON file of at most max_bytes (depth bounded by json_read). With skip_attention, the
+// top-level "attention" value (the tensor in attnviz's JSON export) is parsed but not kept, so
+// reading only the tokens of a large export stays small.
+Result<json> read_json_file(const fs::path& path, uint64_t max_bytes, bool skip_attention) {
+  JsonReadOptions options;
+  if (skip_attention)
+    options.keep = [](int depth, json::parse_event_t event, json& parsed) {
+      return !(depth == 1 && event == json::parse_event_t::key && parsed == "attention");
+    };
+  return read_json_file_bounded(path, max_bytes, options);
 }
 
 // Flattens nested lists of numbers (depth 2 to 4) into values, checking that they are
-// rectangular; the shape comes from the first element at each depth.
-Status flatten_nested(const json& nested, const std::string& origin, std::vector<uint64_t>& shape,
-                      std::vector<float>& values) {
+// rectangular; the shape comes from the first element at each depth. The size that shape
+// promises is checked against `text_bytes`, the JSON text it came from (every value takes at
+// least two bytes, a digit and a separator), before anything is reserved: "[[[[0,0,…],0,…"
+// of 3 KB promises 400^4 values.
+Status flatten_nested(const json& nested, uint64_t text_bytes, const std::string& origin,
+                      std::vector<uint64_t>& shape, std::vector<float>& values) {
   shape.clear();
   for (const json* level = &nested; level->is_array(); level = &level->front()) {
     shape.push_back(level->size());
@@ -208,7 +197,13 @@ Status flatten_nested(const json& nested, const std::string& origin, std::vector
                       ": \"attention\" must be nested lists of shape (L, H, T, T), "
                       "(H, T, T) or (T, T)");
   uint64_t elements = 1;
-  for (uint64_t dim : shape) elements *= dim;  // each dim <= the file's size: no overflow
+  for (uint64_t dim : shape) {
+    if (__builtin_mul_overflow(elements, dim, &elements) || elements > text_bytes / 2 + 1)
+      return make_error(origin + ": \"attention\" of shape " + shape_text(shape) +
+                        " promises more values than its " + std::to_string(text_bytes) +
+                        " bytes of JSON can hold; the lists are not rectangular or the file is "
+                        "damaged");
+  }
   values.clear();
   values.reserve(elements);
   // Walks the lists depth-first; any list of the wrong length or non-number is an error.
@@ -241,7 +236,7 @@ Status flatten_nested(const json& nested, const std::string& origin, std::vector
 }  // namespace
 
 Result<std::vector<Token>> load_tokens_json(const fs::path& path) {
-  auto document = read_json_file(path, kMaxTokensFileBytes, /*skip_attention=*/true, "tokens file");
+  auto document = read_json_file(path, kMaxTokensFileBytes, /*skip_attention=*/true);
   if (!document) return document.error();
   return tokens_from_json(*document, path.string());
 }
@@ -338,8 +333,7 @@ Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& atte
     shape = info.shape;
     values = std::move(data).value();
   } else if (extension == ".json") {
-    auto document = read_json_file(attention, kMaxAttentionJsonBytes, /*skip_attention=*/false,
-                                   "attention file");
+    auto document = read_json_file(attention, kMaxAttentionJsonBytes, /*skip_attention=*/false);
     if (!document) return document.error();
     const json* nested = &*document;
     if (document->is_object()) {
@@ -354,7 +348,9 @@ Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& atte
       }
     }
     if (!tokens) return file_error(attention, "holds no tokens; pass a tokens file");
-    auto flat = flatten_nested(*nested, origin, shape, values);
+    std::error_code ec;
+    const uint64_t text_bytes = fs::file_size(attention, ec);
+    auto flat = flatten_nested(*nested, ec ? 0 : text_bytes, origin, shape, values);
     if (!flat) return flat.error();
     auto shape_ok = check_shape(shape, tokens->size(), origin, limits);
     if (!shape_ok) return shape_ok.error();

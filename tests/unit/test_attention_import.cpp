@@ -173,10 +173,11 @@ TEST_F(ImportTest, RejectsBadAttention) {
 }
 
 TEST_F(ImportTest, RejectsBadTokens) {
-  expect_error("causal_lhtt.npy", "tokens_broken.json", "is not valid JSON");
+  expect_error("causal_lhtt.npy", "tokens_broken.json", "not valid JSON");
   expect_error("causal_lhtt.npy", "tokens_number.json", "token 1 is neither a string");
   expect_error("causal_lhtt.npy", "tokens_bad_span.json", "start <= end");
-  expect_error("causal_lhtt.npy", "no_such_tokens.json", "cannot read the tokens file");
+  expect_error("causal_lhtt.npy", "no_such_tokens.json",
+               "no_such_tokens.json: cannot read the file");
 }
 
 TEST_F(ImportTest, JsonNestedListsAndExports) {
