@@ -16,6 +16,10 @@
 namespace attnviz {
 
 // Real configs and tokenizers nest 6-8 levels; imported attention nests 5.
+//
+// Parsing is one linear pass (nlohmann's SAX parser building the value here). nlohmann's own
+// callback parser is not used: its end_object() scans the parent for a discarded value, which
+// makes a list of n objects cost O(n^2) (1,000,000 tokens {"text": …}: minutes).
 inline constexpr int kMaxJsonDepth = 64;
 
 // The deepest nesting of objects and arrays in `text` (strings and escapes skipped), by one
@@ -28,9 +32,13 @@ struct JsonReadOptions {
   // A key repeated within one object is an error ("has the key 'w' twice in one object")
   // instead of nlohmann's silent last-one-wins; for formats where a repeat hides an attack.
   bool reject_duplicate_keys = false;
-  // Optional filter with nlohmann's callback contract (return false to drop a value), e.g. to
-  // skip a large member that is not needed. Called after the checks above.
-  nlohmann::json::parser_callback_t keep;
+  // A member of the top-level object that is checked for syntax but not kept (e.g. the large
+  // "attention" of an export when only its "tokens" are wanted); empty: keep everything.
+  std::string skip_top_level_member;
+  // At most this many values (numbers, strings, lists, objects…) are built, skipped ones not
+  // counted; 0: no limit beyond the file's size. Bounds the memory of a file that is mostly a
+  // member to skip, or far longer than its reader can use.
+  uint64_t max_values = 0;
 };
 
 // Parses `text`, refusing nesting deeper than max_depth and malformed JSON with a message that

@@ -19,6 +19,8 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicBytes = 6;
 // numpy itself refuses headers over 10,000 bytes unless told otherwise; a real one is < 200.
 constexpr uint64_t kMaxHeaderBytes = 1 << 20;
+// A tuple (the shape) holds at most NPY_MAXDIMS of numpy 2 (32 before) items.
+constexpr size_t kMaxDimensions = 64;
 
 // A value of the header dict: the subset of Python literals numpy writes.
 struct PyValue {
@@ -103,6 +105,8 @@ class HeaderParser {
       while (true) {
         skip_space();
         if (eat(close)) break;
+        if (value.items.size() == kMaxDimensions)
+          return fail("more than " + std::to_string(kMaxDimensions) + " items in a tuple");
         auto item = parse_value(depth + 1);
         if (!item) return item.error();
         value.items.push_back(std::move(item).value());

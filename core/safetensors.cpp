@@ -32,6 +32,8 @@ constexpr uint64_t kHeaderLengthBytes = 8;
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference reader's MAX_HEADER_SIZE
 constexpr uint64_t kMaxIndexBytes = 100'000'000;
 constexpr int kMaxHeaderJsonDepth = 16;  // the schemas nest 3 deep; deeper is an attack or garbage
+// numpy's limit (NPY_MAXDIMS in numpy 2); the reference reader has none, but no tensor has more.
+constexpr size_t kMaxDimensions = 64;
 
 struct DTypeEntry {
   DType dtype;
@@ -83,9 +85,14 @@ bool checked_multiply(uint64_t a, uint64_t b, uint64_t* out) {
   return !__builtin_mul_overflow(a, b, out);
 }
 
+// "[2, 3]"; a shape of more than 8 dimensions is cut ("[1, 1, …, 1] (70 dimensions)") so that
+// a message stays short whatever the file says.
 std::string shape_text(const std::vector<uint64_t>& shape) {
   std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size() && i < 8; ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() > 8)
+    return text + ", \xE2\x80\xA6] (" + std::to_string(shape.size()) + " dimensions)";
   return text + "]";
 }
 
@@ -183,6 +190,11 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
     if (shape == entry.end()) return tensor_error(path, name, "missing field \"shape\"");
     if (!shape->is_array())
       return tensor_error(path, name, "field \"shape\" is not an array of sizes");
+    if (shape->size() > kMaxDimensions)
+      return tensor_error(path, name,
+                          "field \"shape\" has " + std::to_string(shape->size()) +
+                              " dimensions, more than the limit of " +
+                              std::to_string(kMaxDimensions));
     for (const json& size : *shape) {
       if (!is_unsigned_integer(size))
         return tensor_error(
