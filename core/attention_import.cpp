@@ -36,7 +36,7 @@ JsonReadOptions tokens_json_options(const ImportLimits& limits) {
 }
 
 Error file_error(const fs::path& path, const std::string& problem) {
-  return make_error(path.string() + ": " + problem);
+  return make_error(escape_invalid_utf8(path.string()) + ": " + problem);
 }
 
 // Texts that tokenizers add rather than read from the input.
@@ -173,7 +173,7 @@ Result<std::vector<Token>> tokens_from_metadata(const SafetensorsFile& file,
   auto it = file.metadata().find("tokens");
   if (it == file.metadata().end())
     return file_error(file.path(), "has no tokens in its metadata; pass a tokens file (--tokens)");
-  const std::string origin = file.path().string() + " (metadata \"tokens\")";
+  const std::string origin = escape_invalid_utf8(file.path().string()) + " (metadata \"tokens\")";
   auto document = parse_json_bounded(it->second, origin, tokens_json_options(limits));
   if (!document) return document.error();
   return tokens_from_json(*document, origin);
@@ -335,7 +335,7 @@ Status read_attention_json(const fs::path& path, const std::string& origin,
 Result<std::vector<Token>> load_tokens_json(const fs::path& path, const ImportLimits& limits) {
   auto document = read_tokens_document(path, kMaxTokensFileBytes, limits);
   if (!document) return document.error();
-  return tokens_from_json(*document, path.string());
+  return tokens_from_json(*document, escape_invalid_utf8(path.string()));
 }
 
 Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> tokens,
@@ -385,7 +385,7 @@ Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> toke
 Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& attention,
                                                             const fs::path& tokens_json,
                                                             const ImportLimits& limits) {
-  const std::string origin = attention.string();
+  const std::string origin = escape_invalid_utf8(attention.string());
   std::string extension = attention.extension().string();
   for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <system_error>
 
+#include "core/json_read.h"    // escape_invalid_utf8
 #include "core/safetensors.h"  // half_to_float
 
 namespace attnviz {
@@ -202,7 +203,7 @@ Result<NpyInfo> parse_npy_header_dict(std::string_view header, const std::string
 }
 
 Result<NpyInfo> read_npy_info(const std::filesystem::path& path) {
-  const std::string origin = path.string();
+  const std::string origin = escape_invalid_utf8(path.string());
   std::error_code ec;
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec) return make_error(origin + ": cannot read the file (" + ec.message() + ")");
@@ -249,7 +250,7 @@ Result<NpyInfo> read_npy_info(const std::filesystem::path& path) {
 }
 
 Result<std::vector<float>> read_npy_floats(const std::filesystem::path& path, const NpyInfo& info) {
-  const std::string origin = path.string();
+  const std::string origin = escape_invalid_utf8(path.string());
   std::error_code ec;
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec || file_size != info.data_offset + info.elements * info.item_bytes)

@@ -73,11 +73,12 @@ std::string in_quotes(std::string_view text) {
 }
 
 Error file_error(const fs::path& path, const std::string& problem) {
-  return make_error(path.string() + ": " + problem);
+  return make_error(escape_invalid_utf8(path.string()) + ": " + problem);
 }
 
 Error tensor_error(const fs::path& path, std::string_view tensor, const std::string& problem) {
-  return make_error(path.string() + ": tensor " + in_quotes(tensor) + ": " + problem);
+  return make_error(escape_invalid_utf8(path.string()) + ": tensor " + in_quotes(tensor) + ": " +
+                    problem);
 }
 
 // a * b, or false when it does not fit in 64 bits.
@@ -155,7 +156,7 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
   if (size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos)
     return file_error(path, "the header is not valid UTF-8 (byte " + std::to_string(bad) +
                                 " of the header); the file is damaged or not a safetensors file");
-  auto parsed = parse_json_strict(text, path.string() + " (header)");
+  auto parsed = parse_json_strict(text, escape_invalid_utf8(path.string()) + " (header)");
   if (!parsed) return parsed.error();
   const json& header = parsed.value();
   if (!header.is_object()) return file_error(path, "the header is not a JSON object of tensors");
@@ -497,7 +498,7 @@ Result<TensorStore> TensorStore::open_folder(const fs::path& folder) {
   if (!text) return text.error();
   if (invalid_utf8_offset(text.value()) != std::string_view::npos)
     return file_error(index_path, "the index is not valid UTF-8");
-  auto parsed = parse_json_strict(text.value(), index_path.string());
+  auto parsed = parse_json_strict(text.value(), escape_invalid_utf8(index_path.string()));
   if (!parsed) return parsed.error();
   const json& index = parsed.value();
   const auto weight_map = index.is_object() ? index.find("weight_map") : index.end();
@@ -623,7 +624,8 @@ Status write_safetensors(const fs::path& path, std::span<const TensorToWrite> te
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out)
-      return file_error(path, "cannot create a file in " + path.parent_path().string() +
+      return file_error(path, "cannot create a file in " +
+                                  escape_invalid_utf8(path.parent_path().string()) +
                                   " (does the folder exist, and may it be written?)");
     std::array<char, kHeaderLengthBytes> length{};
     for (size_t i = 0; i < kHeaderLengthBytes; ++i)

@@ -62,8 +62,9 @@ for name in "${harnesses[@]}"; do
   rm -rf "tests/fuzz/corpus/$name"
   mv "$merged" "tests/fuzz/corpus/$name"
 
-  execs="$(grep -ao 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')"
-  last="$(grep -aoE '#[0-9]+ +(DONE|pulse|REDUCE|NEW|INITED) +cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)"
+  execs="$(grep -ao 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)"
+  last="$(grep -aoE '#[0-9]+[[:space:]]+(DONE|pulse|REDUCE|NEW|INITED)[[:space:]]+cov: [0-9]+ ft: [0-9]+' \
+    "$log" | tail -1 || true)"
   cov="$(echo "$last" | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+)/\1/')"
   ft="$(echo "$last" | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+)/\2/')"
   corpus="$(ls "tests/fuzz/corpus/$name" | wc -l)"

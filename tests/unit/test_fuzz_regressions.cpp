@@ -21,6 +21,7 @@
 #include "core/json_read.h"
 #include "core/model_config.h"
 #include "core/model_discovery.h"
+#include "core/npy.h"
 #include "core/safetensors.h"
 #include "core/tokenizer_loader.h"
 
@@ -177,6 +178,13 @@ TEST(FuzzRegressions, NonUtf8NamesAreEscaped) {
   const DiscoveredModel model = classify_model_folder(scratch.path() / "\xFF\xFEmodel");
   EXPECT_EQ(model.name, "\\xFF\\xFEmodel");
   EXPECT_EQ(model.path.filename().string(), "\xFF\xFEmodel");
+
+  // Messages name such files escaped, so that they are valid UTF-8 wherever they are shown.
+  const fs::path weights = scratch.write("\xFF.safetensors", "short");
+  EXPECT_ERROR_MENTIONS(SafetensorsFile::open(weights), "\\xFF.safetensors: the file is 5 bytes");
+  const fs::path npy = scratch.write("\xFF.npy", "short");
+  EXPECT_ERROR_MENTIONS(read_npy_info(npy), "\\xFF.npy: not a .npy file");
+  EXPECT_ERROR_MENTIONS(load_attention_file(scratch.path() / "\xFF.json", {}), "\\xFF.json");
 }
 
 // ---- findings in code owned elsewhere: routed to their owners, disabled until fixed ----
