@@ -109,17 +109,24 @@ def shard_index_seeds():
 
 # ---- config.json ----
 
-def config_seeds(fixtures):
-    configs = {"gpt2_tiny": os.path.join(DATA, "gpt2-tiny", "model", "config.json"),
-               "bert_tiny": os.path.join(DATA, "bert-tiny", "model", "config.json"),
-               "builtin": os.path.join(HERE, "..", "..", "assets", "model", "config.json")}
+def model_files(file_name, fixtures, extra=None):
+    """{name: path} of `file_name` in the test data's two models, `extra`, and each of the shared
+    modern fixtures that has one."""
+    files = {"gpt2": os.path.join(DATA, "gpt2-tiny", "model", file_name),
+             "bert": os.path.join(DATA, "bert-tiny", "model", file_name)}
+    files.update(extra or {})
     modern = os.path.join(fixtures, "modern") if fixtures else None
     if modern and os.path.isdir(modern):
         for family in sorted(os.listdir(modern)):
-            path = os.path.join(modern, family, "model", "config.json")
+            path = os.path.join(modern, family, "model", file_name)
             if os.path.exists(path):
-                configs[family] = path
-    for name, path in configs.items():
+                files[family] = path
+    return files
+
+
+def config_seeds(fixtures):
+    builtin = os.path.join(HERE, "..", "..", "assets", "model", "config.json")
+    for name, path in model_files("config.json", fixtures, {"builtin": builtin}).items():
         with open(path, "rb") as f:
             put("fuzz_model_config", name, f.read())
     base = {"model_type": "gpt2", "vocab_size": 50257, "n_positions": 1024, "n_embd": 768,
@@ -178,15 +185,7 @@ def trimmed_tokenizer_json(path, keep=120):
 
 
 def tokenizer_seeds(fixtures):
-    tokenizer_files = {"gpt2": os.path.join(DATA, "gpt2-tiny", "model", "tokenizer.json"),
-                       "bert": os.path.join(DATA, "bert-tiny", "model", "tokenizer.json")}
-    modern = os.path.join(fixtures, "modern") if fixtures else None
-    if modern and os.path.isdir(modern):
-        for family in sorted(os.listdir(modern)):
-            path = os.path.join(modern, family, "model", "tokenizer.json")
-            if os.path.exists(path):
-                tokenizer_files[family] = path
-    for name, path in tokenizer_files.items():
+    for name, path in model_files("tokenizer.json", fixtures).items():
         text = trimmed_tokenizer_json(path)
         config = os.path.join(os.path.dirname(path), "tokenizer_config.json")
         seed = text.encode()
