@@ -210,6 +210,36 @@ assert "symbolic link loop" in reasons.get("loop", ""), reasons
 assert "symbolic link loop" in reasons.get("org/name", ""), reasons
 EOF
 
+# ---- out of memory: the exception boundary in main (and view-data's own) ----
+# Under a shrinking address-space limit an allocation fails somewhere; whatever the subcommand
+# was doing, it must end with a message and exit code 1, never an abort (134). 127 is the
+# dynamic loader refusing to start the binary at all under the smallest limits.
+$PY -c "
+import json, sys
+t = 1500
+row = '[' + ','.join(['0'] * t) + ']'
+open(sys.argv[1], 'w').write('[' + ','.join([row] * t) + ']')
+json.dump(['a'] * t, open(sys.argv[2], 'w'))" "$imports/big.json" "$imports/tokens_big.json"
+for command in export view-data; do
+  caught=0
+  for limit_mb in 30 40 50 60 70 80 100 120; do
+    checked=$((checked + 1))
+    if [ "$command" = export ]; then
+      args=(export --text "The bank by the river was eroding." --out "$SCRATCH/oom.png")
+    else
+      args=(view-data --attention "$imports/big.json" --tokens "$imports/tokens_big.json" --out "$SCRATCH/oom.npy")
+    fi
+    rc=0
+    (ulimit -v $((limit_mb * 1024)); exec "$BIN" "${args[@]}") >"$SCRATCH/oom.out" 2>"$SCRATCH/oom.err" || rc=$?
+    case "$rc" in
+      0 | 127) ;;
+      1) grep -q "not enough memory" "$SCRATCH/oom.err" && caught=1 ;;
+      *) fail "$command under a ${limit_mb} MB limit: exit code $rc: $(head -c 300 "$SCRATCH/oom.err")" ;;
+    esac
+  done
+  [ "$caught" = 1 ] || fail "$command: no address-space limit from 30 to 120 MB made it report running out of memory"
+done
+
 echo "$checked runs checked"
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
