@@ -3,13 +3,15 @@
 # (default 1800), then keeps what they found that adds coverage:
 #
 #   bash tools/fuzz.sh [SECONDS] [HARNESS...]     e.g. bash tools/fuzz.sh 120 fuzz_npy
+#   bash tools/fuzz.sh 0                           only minimize the corpus again
 #
 # - builds the harnesses with clang in build-fuzz (-DATTNVIZ_FUZZ=ON) when needed;
 # - runs each over its seeds (tests/fuzz/seeds/NAME) and corpus (tests/fuzz/corpus/NAME) with
 #   its dictionary, new inputs going to a scratch folder (tests/fuzz/run_harness.sh long);
 # - merges the scratch inputs into tests/fuzz/corpus/NAME, minimized: libFuzzer's -merge=1 keeps
-#   the smallest set of inputs that reaches all the coverage of seeds + corpus + new inputs, and
-#   the corpus is that set minus the seeds (commit it when it grew);
+#   a small set of inputs that reaches every edge that seeds + corpus + new inputs reach
+#   (-use_counters=0: edges, not hit counts, so the committed corpus stays a few hundred small
+#   files a harness), and the corpus is that set minus the seeds (commit it when it grew);
 # - prints, per harness, executions, coverage (cov = edges, ft = features), corpus size and any
 #   finding (crash-*, leak-*, timeout-*, oom-* files, kept under build-fuzz/fuzz-runs/NAME/).
 #
@@ -45,15 +47,19 @@ for name in "${harnesses[@]}"; do
   log="$runs/$name.log"
   echo "fuzz: $name for $seconds s (log: $log)"
   status=0
-  nice -n 19 bash tests/fuzz/run_harness.sh long "$harness" "$seconds" "$runs" >"$log" 2>&1 ||
-    status=$?
+  if [ "$seconds" -gt 0 ]; then
+    nice -n 19 bash tests/fuzz/run_harness.sh long "$harness" "$seconds" "$runs" >"$log" 2>&1 ||
+      status=$?
+  else
+    rm -rf "$runs/$name" && mkdir -p "$runs/$name/new" && : >"$log"
+  fi
 
   # Minimized merge: start from the seeds, add whatever of corpus + new inputs adds coverage.
   merged="$runs/$name.merged"
   rm -rf "$merged"
   mkdir -p "$merged" "tests/fuzz/corpus/$name"
   [ -d "tests/fuzz/seeds/$name" ] && cp "tests/fuzz/seeds/$name"/* "$merged"/ 2>/dev/null || true
-  nice -n 19 "$harness" -merge=1 -max_len=65536 -timeout=10 -malloc_limit_mb=256 \
+  nice -n 19 "$harness" -merge=1 -use_counters=0 -max_len=65536 -timeout=10 -malloc_limit_mb=256 \
     -rss_limit_mb=2048 "$merged" "tests/fuzz/corpus/$name" "$runs/$name/new" \
     >"$runs/$name.merge.log" 2>&1 || echo "fuzz: $name: merge failed (see $runs/$name.merge.log)"
   if [ -d "tests/fuzz/seeds/$name" ]; then
@@ -71,6 +77,10 @@ for name in "${harnesses[@]}"; do
   findings="$(ls "$runs/$name" 2>/dev/null | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | tr '\n' ' ' || true)"
   [ -z "$findings" ] && findings="none"
   [ "$status" -ne 0 ] && findings="$findings (exit $status)"
+  if [ "$seconds" -eq 0 ]; then
+    summary+=("$(printf '%-24s corpus minimized: %s entries beyond the seeds' "$name" "$corpus")")
+    continue
+  fi
   summary+=("$(printf '%-24s %8ss %12s execs  cov %6s  ft %7s  corpus +%-5s findings: %s' \
     "$name" "$seconds" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$corpus" "$findings")")
 done

@@ -16,8 +16,9 @@ changes. Its settings and exports go to a scratch folder. A clean exit (the File
 can be clicked) restarts the app and counts as a restart, not a failure; so does a text cut
 below 512 tokens by the Examples menu or by deleting (the soak is meant to run on a long text).
 
-"RSS levels off" means: after the first quarter of the run (start-up, first traces, caches),
-the peak RSS of the last half is at most 15 % + 64 MiB above the peak of the half before it.
+"RSS levels off" means, for each app process that ran at least 40 % of the run: after its
+first quarter (start-up, first traces, caches), the peak RSS of its last half is at most
+15 % + 64 MiB above the peak of the half before it.
 """
 import argparse
 import json
@@ -93,7 +94,7 @@ class Soak:
         self.out = args.out
         self.text = long_text()
         self.layout_path = os.path.join(self.out, "layout.json")
-        self.samples = []  # (seconds since start, RSS MiB)
+        self.samples = []  # (seconds since start, RSS MiB, process number: restarts so far)
         self.actions = 0
         self.restarts = 0
         self.process = None
@@ -260,7 +261,7 @@ class Soak:
             if now - last_sample >= 1.0:
                 rss = rss_mib(self.process.pid)
                 if rss is not None:
-                    self.samples.append((round(now, 1), round(rss, 1)))
+                    self.samples.append((round(now, 1), round(rss, 1), self.restarts))
                 last_sample = now
                 if self.actions % 50 == 0:
                     self.focus()
@@ -300,22 +301,33 @@ class Soak:
             self.fail(f"the app exited with code {code} at the end")
 
     def levels_off(self):
-        """None when RSS levels off, else why not."""
-        warm = [(t, r) for t, r in self.samples if t >= self.args.seconds * 0.25]
-        if len(warm) < 8:
-            return None if self.restarts else f"only {len(warm)} RSS samples after warm-up"
-        half = len(warm) // 2
-        before = max(r for _, r in warm[:half])
-        after = max(r for _, r in warm[half:])
-        if after > before * 1.15 + 64:
-            return (f"RSS does not level off: peak {before:.0f} MiB in the third quarter, "
-                    f"{after:.0f} MiB in the last")
+        """None when RSS levels off, else why not. Judged per process (a restart starts again
+        from a small RSS), for each process that ran at least 40 % of the run: after its first
+        quarter, the peak of the last half against the peak of the half before it."""
+        judged = 0
+        for process in sorted({p for _, _, p in self.samples}):
+            samples = [(t, r) for t, r, p in self.samples if p == process]
+            begin, end = samples[0][0], samples[-1][0]
+            if end - begin < 0.4 * self.args.seconds:
+                continue
+            warm = [(t, r) for t, r in samples if t >= begin + 0.25 * (end - begin)]
+            if len(warm) < 8:
+                continue
+            judged += 1
+            half = len(warm) // 2
+            before = max(r for _, r in warm[:half])
+            after = max(r for _, r in warm[half:])
+            if after > before * 1.15 + 64:
+                return (f"RSS does not level off (process {process}): peak {before:.0f} MiB in the "
+                        f"third quarter of its life, {after:.0f} MiB in the last")
+        if judged == 0:
+            print("  RSS not judged: no process ran for 40 % of the run with 8 samples")
         return None
 
     def summary(self):
         if not self.samples:
             return "not sampled"
-        values = [r for _, r in self.samples]
+        values = [r for _, r, _ in self.samples]
         tenth = max(1, len(values) // 10)
         marks = " ".join(f"{max(values[i:i + tenth]):.0f}" for i in range(0, len(values), tenth))
         return (f"start {values[0]:.0f} MiB, peak {max(values):.0f} MiB, end {values[-1]:.0f} MiB "

@@ -217,5 +217,17 @@ TEST(FuzzRegressions, DISABLED_WordPieceIdOf16777215) {
   EXPECT_LT(peak_rss_kb() - before, 64 * 1024) << "kB of peak memory for a 3.5 KB file";
 }
 
+// Found by fuzz_bpe_files running at 36 executions/s (owner: the "tokenizers" helper,
+// core/bpe_tokenizer.cpp BpeTokenizer::create): a 24-byte vocab.json {"a": 0, "b": 16777215}
+// makes two tables of 16,777,216 entries before anything else is checked: `attnviz tokenize`
+// peaks at 1.19 GB and takes 20 s to refuse the file. Same fix as the WordPiece case.
+TEST(FuzzRegressions, DISABLED_BpeVocabIdOf16777215) {
+  reset_peak_rss();
+  const long before = peak_rss_kb();
+  auto tokenizer = load_tokenizer(regression("bpe-id-16777215"), TokenizerKind::kByteLevelBpe);
+  (void)tokenizer;
+  EXPECT_LT(peak_rss_kb() - before, 64 * 1024) << "kB of peak memory for a 24-byte vocab.json";
+}
+
 }  // namespace
 }  // namespace attnviz
