@@ -67,7 +67,7 @@ case "$action" in
     # for the life of the process; LeakSanitizer is told to ignore those libraries only.
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
        LSAN_OPTIONS="suppressions=$here/tests/e2e/lsan_gui.supp:print_suppressions=0" \
-       ctest --output-on-failure -R '^e2e_test_gui_soak$')
+       ATTNVIZ_SOAK_SELF_TEST=0 ctest --output-on-failure -R '^e2e_test_gui_soak$')
     if command -v clang++ >/dev/null; then
       echo "setup: libFuzzer harnesses, a fixed number of executions each (tests/fuzz)"
       CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -281,9 +281,10 @@ class Soak:
     def quit_cleanly(self):
         """Ctrl+Q, so that a sanitizer build runs its exit checks (LeakSanitizer) too."""
         self.focus()
-        xdotool("key", "Escape", "Escape", "ctrl+q")
+        if self.window() is not None:
+            xdotool("key", "Escape", "Escape", "ctrl+q")
         try:
-            code = self.process.wait(timeout=30)
+            code = self.process.wait(timeout=30 if self.window() is not None else 1)
         except subprocess.TimeoutExpired:
             self.stop()
             code = 0
@@ -340,6 +341,54 @@ class Soak:
                        "rss_mib": self.samples}, f)
 
 
+# Stand-ins for the app, for --self-test: each writes a layout with a first trace, then crashes
+# or grows without end, so that the soak's own checks are seen to fail.
+CRASHING_APP = """#!/bin/sh
+echo '{"items": {}, "state": {"trace_ready": true, "tokens": 1024}}' > "$4"
+sleep 3
+kill -SEGV $$
+"""
+LEAKING_APP = """#!/usr/bin/python3
+import json, signal, sys, time
+json.dump({"items": {}, "state": {"trace_ready": True, "tokens": 1024}}, open(sys.argv[4], "w"))
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+kept = []
+while True:
+    kept.append(bytearray(b"x" * (8 << 20)))  # 8 MiB touched every 0.25 s, never freed
+    time.sleep(0.25)
+"""
+
+
+def self_test():
+    """The soak's checks, each seen to fail: a crash, RSS that keeps growing, a leak report
+    through attnviz; and seen to pass: a plateau, leaks in system libraries only."""
+    folder = tempfile.mkdtemp(prefix="attnviz_soak_selftest_")
+    failures = []
+    for name, script, seconds, expected in [("crash", CRASHING_APP, 8, "died with exit code -11"),
+                                            ("leak", LEAKING_APP, 16, "RSS does not level off")]:
+        stub = os.path.join(folder, name)
+        with open(stub, "w") as f:
+            f.write(script)
+        os.chmod(stub, 0o755)
+        result = subprocess.run([sys.executable, os.path.abspath(__file__), "--binary", stub,
+                                 "--seconds", str(seconds), "--out", os.path.join(folder, name + "_out")],
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode == 0 or expected not in result.stderr:
+            failures.append(f"{name}: expected a failure saying '{expected}', got exit "
+                            f"{result.returncode}: {result.stderr[-500:]}")
+    leak = ("Direct leak of 64 byte(s) in 1 object(s) allocated from:\n"
+            "    #0 0x1 in malloc\n    #1 0x2 in attnviz::Worker::run() app/worker.cpp:9\n")
+    system = ("Indirect leak of 56 byte(s) in 1 object(s) allocated from:\n"
+              "    #0 0x1 in __interceptor_calloc\n    #1 0x7f84afd8edd3  (<unknown module>)\n")
+    if len(our_leaks("x\n" + leak + "\n" + system)) != 1:
+        failures.append("our_leaks does not tell attnviz's leaks from the system's")
+    shutil.rmtree(folder, ignore_errors=True)
+    if failures:
+        print("FAIL: soak self-test:\n  " + "\n  ".join(failures), file=sys.stderr)
+        sys.exit(1)
+    print("soak self-test: a crash, growing RSS and a leak through attnviz are each caught")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=600)
@@ -349,6 +398,8 @@ def main():
     parser.add_argument("--startup-timeout", type=float, default=120)
     parser.add_argument("--shots", type=float, default=0,
                         help="save a screenshot every this many seconds (0: none)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that the soak's checks fail on a crashing and a leaking stand-in")
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)
     for tool in ["xdotool"]:
@@ -360,6 +411,9 @@ def main():
         command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable,
                    os.path.abspath(__file__)] + sys.argv[1:]
         sys.exit(subprocess.call(command))
+    if args.self_test:
+        self_test()
+        return
     args.out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="attnviz_soak_"))
     print(f"soak: {args.binary}, {args.seconds:.0f} s, seed {args.seed}, scratch {args.out}")
     Soak(args).run()

@@ -15,5 +15,10 @@ for tool in xvfb-run xdotool; do
 done
 # The built-in model (1,024 positions) from beside the binary, whatever the caller's environment.
 unset ATTNVIZ_MODEL_DIR DISPLAY WAYLAND_DISPLAY
+# First the soak's own checks against stand-ins that crash and leak (about 25 s; skipped with
+# ATTNVIZ_SOAK_SELF_TEST=0, as the ASan run in tools/setup.sh does: it tests the script).
+if [ "${ATTNVIZ_SOAK_SELF_TEST:-1}" != 0 ]; then
+  timeout --kill-after=10 180 python3 "$here/../../tools/soak.py" --self-test
+fi
 exec timeout --kill-after=10 420 python3 "$here/../../tools/soak.py" --seconds "${ATTNVIZ_SOAK_SECONDS:-60}" \
   --binary "$binary" --seed "${ATTNVIZ_SOAK_SEED:-1}" --out "$(realpath "$scratch")" --shots 30
