@@ -487,6 +487,15 @@ Result<TensorStore> TensorStore::open_folder(const fs::path& folder) {
                       "model.safetensors or model.safetensors.index.json)");
   const fs::path single = folder / "model.safetensors";
   const fs::path index_path = folder / "model.safetensors.index.json";
+  // A name that is there but cannot be followed (a link loop, no permission) is named as such,
+  // not reported as missing.
+  for (const fs::path& path : {single, index_path}) {
+    (void)fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return file_error(path, ec == std::errc::too_many_symbolic_link_levels
+                                  ? "is a symbolic link loop; link it to the real file"
+                                  : "cannot be read (" + ec.message() + ")");
+  }
   if (fs::exists(single, ec)) return open_file(single);  // Hugging Face prefers it too
   if (!fs::exists(index_path, ec))
     return file_error(folder,

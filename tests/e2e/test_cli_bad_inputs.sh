@@ -240,6 +240,12 @@ for command in export view-data; do
   [ "$caught" = 1 ] || fail "$command: no address-space limit from 30 to 120 MB made it report running out of memory"
 done
 
+# A link loop is named as one, not reported as a missing file.
+grep -q "config.json.*Too many levels of symbolic links\|config.json.*symbolic link loop" \
+  "$SCRATCH/tokenize_config_loop.err" || fail "a config.json link loop is not named: $(cat "$SCRATCH/tokenize_config_loop.err")"
+grep -q "model.safetensors: is a symbolic link loop" "$SCRATCH/export_weights_loop.err" ||
+  fail "a model.safetensors link loop is not named: $(cat "$SCRATCH/export_weights_loop.err")"
+
 echo "$checked runs checked"
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
