@@ -8,9 +8,11 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -30,10 +32,28 @@ inline fs::path test_data() {
   return fs::path(ATTNVIZ_TEST_DATA);
 }
 
+// Removes the scratch folders of harness processes that are gone: libFuzzer ends some runs
+// with _Exit (a crash, -merge), which skips the atexit cleanup below.
+inline void remove_stale_scratch() {
+  std::error_code ec;
+  for (fs::directory_iterator it(fs::temp_directory_path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::string prefix = "attnviz_fuzz_";
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
+}
+
 // A fresh folder under the temp directory for this process (libFuzzer's -fork and -jobs run
 // separate processes), removed at exit.
 inline const fs::path& scratch() {
   static const fs::path path = [] {
+    remove_stale_scratch();
     const fs::path made =
         fs::temp_directory_path() / ("attnviz_fuzz_" + std::to_string(::getpid()) + "_" +
                                      std::to_string(reinterpret_cast<uintptr_t>(&made) & 0xFFFF));
