@@ -1,6 +1,8 @@
 // attnviz entry point: the desktop app by default, or a command-line subcommand.
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -39,10 +41,8 @@ const char* kUsage =
     "App automation (tests, benchmarks): --dump-layout FILE, --frame-stats FILE,\n"
     "--exit-after-frames N, --exit-after-seconds S, --time-to-first-frame, --log-runs.\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> words(argv + 1, argv + argc);
+// Runs the subcommand or the app that `words` name; the exit code.
+int dispatch(const std::vector<std::string>& words) {
   if (!words.empty() && (words[0] == "--help" || words[0] == "-h" || words[0] == "help")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -61,4 +61,27 @@ int main(int argc, char** argv) {
     return 2;
   }
   return attnviz::run_desktop_app(words);
+}
+
+}  // namespace
+
+// The one exception boundary of the executable: readers return errors as values, but an
+// exception that escapes anyway (a library's type_error, bad_alloc) is reported with the command
+// it ended, and the exit code is 1 (bad input), never an abort.
+int main(int argc, char** argv) {
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  const std::string command = words.empty() || words[0].rfind("--", 0) == 0 ? "" : words[0];
+  const std::string prefix = command.empty() ? "attnviz: " : "attnviz " + command + ": ";
+  try {
+    return dispatch(words);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "%snot enough memory for this input (std::bad_alloc); nothing was written\n",
+                 prefix.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%sunexpected error: %s\n", prefix.c_str(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%sunexpected error of an unknown kind\n", prefix.c_str());
+  }
+  return 1;
 }

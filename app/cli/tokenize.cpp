@@ -7,6 +7,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "core/json_read.h"
 #include "core/model.h"
 #include "core/model_config.h"
 #include "core/tokenizer_loader.h"
@@ -60,8 +61,10 @@ std::string json_listing(const std::string& model_name, const std::vector<Token>
                     {"end", t.end},
                     {"special", t.special}});
   }
-  const nlohmann::json root = {{"model", model_name}, {"tokens", list}};
-  return root.dump() + "\n";
+  // A folder name with bytes that are not UTF-8 is written escaped ("\\xFF"); token texts are
+  // UTF-8 already, and anything that is not is replaced by U+FFFD rather than thrown.
+  const nlohmann::json root = {{"model", escape_invalid_utf8(model_name)}, {"tokens", list}};
+  return root.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 int fail(const std::string& message, int code) {

@@ -4,6 +4,7 @@
 // trip of the import.
 #include <cstdio>
 #include <filesystem>
+#include <new>
 #include <string>
 #include <system_error>
 
@@ -48,7 +49,16 @@ int run_view_data(const Args& words) {
   std::string extension = out.extension().string();
   for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
-  auto trace = load_attention_file(attention, tokens);
+  // The loader checks every size against the file and ImportLimits before allocating; a
+  // std::bad_alloc can still come from a machine that lacks the memory those limits allow.
+  Result<std::shared_ptr<AttentionTrace>> trace = make_error("");
+  try {
+    trace = load_attention_file(attention, tokens);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "attnviz view-data: %s: not enough memory to load this attention\n",
+                 attention.c_str());
+    return 1;
+  }
   if (!trace) {
     std::fprintf(stderr, "attnviz view-data: %s\n", trace.error().message.c_str());
     return 1;
