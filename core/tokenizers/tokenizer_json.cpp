@@ -485,7 +485,7 @@ Result<StringMap<int32_t>> read_vocab_object(const json& vocab, const std::strin
 }
 
 std::string display_path(const fs::path& path) {
-  return unicode::display_bytes(path.string());
+  return escape_invalid_utf8(path.string());
 }
 
 Result<std::unique_ptr<HfTokenizer>> load_tokenizer_json(const fs::path& path,

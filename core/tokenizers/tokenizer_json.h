@@ -53,7 +53,8 @@ Result<std::unique_ptr<HfTokenizer>> load_tokenizer_json(const std::filesystem::
 // tables by its largest id); two tokens with one id are refused.
 Result<StringMap<int32_t>> read_vocab_object(const nlohmann::json& vocab, const std::string& where);
 
-// A path for a message: its bytes, with any that are not UTF-8 shown as <0xNN>.
+// A path for a message: escape_invalid_utf8 of its bytes ("\\xFF"), as every reader of core/
+// names files.
 std::string display_path(const std::filesystem::path& path);
 
 }  // namespace attnviz
