@@ -1,5 +1,6 @@
 #include "core/tokenizers/bpe_model.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <queue>
@@ -202,6 +203,18 @@ int32_t BpeModel::symbol_id(std::string_view unit, bool first, bool last) const 
 void BpeModel::initial_symbols(std::string_view piece, Merged& symbols) const {
   // A pending unk token, fused over consecutive unknown characters when fuse_unk.
   std::optional<PieceToken> unk;
+  // HF keeps a pending unk pending across byte-fallback symbols (a character whose bytes all
+  // have <0xNN> tokens, in a vocabulary that lacks some): the unk then comes after them in the
+  // ids, as in HF, and its span starts where they end so that spans stay in order.
+  auto flush_unk = [&] {
+    if (!unk) return;
+    if (!symbols.empty() && symbols.back().end > unk->begin) {
+      unk->begin = symbols.back().end;
+      unk->end = std::max(unk->end, unk->begin);
+    }
+    symbols.push_back(*unk);
+    unk.reset();
+  };
   auto unit_end = [&](size_t pos) {
     return options_.byte_level ? pos + 1 : pos + unicode::decode_one(piece, pos).length;
   };
@@ -210,8 +223,7 @@ void BpeModel::initial_symbols(std::string_view piece, Merged& symbols) const {
     const std::string_view unit = piece.substr(pos, end - pos);
     const int32_t id = symbol_id(unit, pos == 0, end == piece.size());
     if (id >= 0) {
-      if (unk) symbols.push_back(*unk);
-      unk.reset();
+      flush_unk();
       symbols.push_back({id, uint32_t(pos), uint32_t(end)});
       pos = end;
       continue;
@@ -246,13 +258,13 @@ void BpeModel::initial_symbols(std::string_view piece, Merged& symbols) const {
       if (unk && options_.fuse_unk) {
         unk->end = uint32_t(end);
       } else {
-        if (unk) symbols.push_back(*unk);
+        flush_unk();
         unk = PieceToken{unk_id_, uint32_t(pos), uint32_t(end)};
       }
     }
     pos = end;  // no unk token: the character is dropped
   }
-  if (unk) symbols.push_back(*unk);
+  flush_unk();
 }
 
 BpeModel::Merged BpeModel::merge(std::string_view piece) const {

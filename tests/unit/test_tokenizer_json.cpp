@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -422,6 +423,26 @@ TEST_F(EditedTokenizer, IdsAreBounded) {
       << error();
   std::ofstream(dir_ / "config.json") << R"({"model_type": "qwen3", "vocab_size": 2560})";
   EXPECT_TRUE(load().ok());
+}
+
+// HF keeps a pending unk pending across byte-fallback pieces (models/bpe/model.rs): in a
+// vocabulary that lacks <0xE2>, "☃ж☃" is <0xD0> <0xB6> then one fused unk. The ids follow HF;
+// the unk's span starts after the bytes so that spans stay in order (found by replaying the
+// fuzz_tokenizer_json seeds of the Phi-3 and Llama 2 styles, trimmed to a few byte tokens).
+TEST_F(EditedTokenizer, AnUnkKeptPendingAcrossByteFallbackKeepsSpansInOrder) {
+  write("spm", [](json& t) { t["model"]["vocab"].erase("<0xE2>"); });
+  auto tokenizer = load();
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+  const std::string text = "\xE2\x98\x83\xD0\xB6\xE2\x98\x83";  // ☃ж☃
+  auto tokens = tokenizer.value()->encode(text);
+  ASSERT_TRUE(tokens.ok());
+  std::vector<std::array<size_t, 3>> got;  // id, start, end
+  for (const Token& t : tokens.value()) got.push_back({size_t(t.id), t.start, t.end});
+  // <s>; the prepended ▁; the bytes of ж; one unk for both snowmen, after the bytes as in HF,
+  // spanning what is left after them (the second snowman).
+  const std::vector<std::array<size_t, 3>> expected = {
+      {1, 0, 0}, {2000, 0, 0}, {3 + 0xD0, 3, 4}, {3 + 0xB6, 4, 5}, {0, 5, 8}};
+  EXPECT_EQ(got, expected);
 }
 
 }  // namespace
