@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <system_error>
 
+#include "core/json_read.h"
+#include "core/tokenizers/bpe_model.h"
+#include "core/tokenizers/tokenizer_json.h"
+#include "core/tokenizers/wordpiece_model.h"
 #include "core/unicode.h"
 
 namespace attnviz {
@@ -14,468 +16,279 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Tokenizer files of public models stay under ~20 MB; this only stops a wrong file from
-// eating memory.
-constexpr uintmax_t kMaxTokenizerFileBytes = uintmax_t(1) << 30;
-constexpr int64_t kMaxVocabularyId = (1 << 24) - 1;
-
-std::string name_of(const fs::path& path) {
-  return path.string();
-}
-
-Result<std::string> read_file(const fs::path& path) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) return make_error(name_of(path) + ": missing file");
-  if (fs::is_directory(status)) return make_error(name_of(path) + " is a folder, expected a file");
-  const uintmax_t size = fs::file_size(path, ec);
-  if (ec) return make_error(name_of(path) + ": cannot read the file size: " + ec.message());
-  if (size > kMaxTokenizerFileBytes) {
-    return make_error(name_of(path) + ": " + std::to_string(size) +
-                      " bytes is too large for a tokenizer file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(name_of(path) + ": cannot open the file for reading");
-  std::string text(static_cast<size_t>(size), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  if (in.gcount() != static_cast<std::streamsize>(size)) {
-    return make_error(name_of(path) + ": could not read the whole file");
-  }
-  return text;
-}
-
-Result<json> read_json(const fs::path& path) {
-  Result<std::string> text = read_file(path);
-  if (!text.ok()) return text.error();
-  try {
-    return json::parse(text.value());
-  } catch (const json::exception& e) {
-    return make_error(name_of(path) + ": bad JSON: " + e.what());
-  }
-}
+// vocab.json, merges.txt and vocab.txt of public models stay under a few MB; this only stops
+// a wrong file from eating memory.
+constexpr uint64_t kMaxVocabFileBytes = uint64_t(256) << 20;
+constexpr uint64_t kMaxConfigJsonBytes = uint64_t(16) << 20;
 
 bool has_file(const fs::path& path) {
   std::error_code ec;
   return fs::is_regular_file(path, ec);
 }
 
-// A JSON string, or an HF AddedToken object {"content": ...}; nullopt otherwise.
-std::optional<std::string> token_name(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_object() && value.contains("content") && value["content"].is_string()) {
-    return value["content"].get<std::string>();
+Result<std::string> read_text_file(const fs::path& path) {
+  const std::string name = display_path(path);
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) return make_error(name + ": missing file");
+  if (fs::is_directory(status)) return make_error(name + " is a folder, expected a file");
+  const uintmax_t size = fs::file_size(path, ec);
+  if (ec) return make_error(name + ": cannot read the file size: " + ec.message());
+  if (size > kMaxVocabFileBytes) {
+    return make_error(name + ": " + std::to_string(size) + " bytes is more than the " +
+                      std::to_string(kMaxVocabFileBytes) + " attnviz reads for a vocabulary");
   }
-  return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(name + ": cannot open the file for reading");
+  std::string text(static_cast<size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  if (in.gcount() != static_cast<std::streamsize>(size)) {
+    return make_error(name + ": could not read the whole file");
+  }
+  if (Status valid = unicode::validate_utf8(text); !valid.ok()) {
+    return make_error(name + ": " + valid.error().message);
+  }
+  return text;
 }
 
-// Reads a {token: id} object (vocab.json, tokenizer.json's model.vocab).
-Result<std::unordered_map<std::string, int32_t>> parse_vocab_object(const json& vocab,
-                                                                    const std::string& where) {
-  if (!vocab.is_object()) return make_error(where + " is not a JSON object of token -> id");
-  std::unordered_map<std::string, int32_t> result;
-  result.reserve(vocab.size());
-  for (const auto& [token, id] : vocab.items()) {
-    if (!id.is_number_integer()) {
-      return make_error(where + ": the id of token '" + token + "' is not an integer");
-    }
-    const int64_t value = id.get<int64_t>();
-    if (value < 0 || value > kMaxVocabularyId) {
-      return make_error(where + ": vocab id out of range: token '" + token + "' has id " +
-                        std::to_string(value) + " (ids must be from 0 to " +
-                        std::to_string(kMaxVocabularyId) + ")");
-    }
-    result.emplace(token, static_cast<int32_t>(value));
-  }
-  return result;
-}
-
-Result<std::vector<AddedToken>> parse_added_tokens(const json& root, const std::string& source) {
-  std::vector<AddedToken> added;
-  if (!root.contains("added_tokens") || root["added_tokens"].is_null()) return added;
-  const json& list = root["added_tokens"];
-  if (!list.is_array()) return make_error(source + ": added_tokens is not a list");
-  for (size_t k = 0; k < list.size(); ++k) {
-    const json& entry = list[k];
-    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_number_integer() ||
-        !entry.contains("content") || !entry["content"].is_string()) {
-      return make_error(source + ": added_tokens[" + std::to_string(k) +
-                        "] needs an integer id and a string content");
-    }
-    AddedToken token;
-    token.id = static_cast<int32_t>(
-        std::clamp<int64_t>(entry["id"].get<int64_t>(), -1, kMaxVocabularyId + 1));
-    token.content = entry["content"].get<std::string>();
-    token.special = entry.value("special", true);
-    added.push_back(std::move(token));
-  }
-  return added;
-}
-
-// The "A B" of a legacy merge string: exactly two non-empty parts around one space.
-bool split_merge(std::string_view line, std::pair<std::string, std::string>& merge) {
-  const size_t space = line.find(' ');
-  if (space == std::string_view::npos || space == 0 || space + 1 >= line.size() ||
-      line.find(' ', space + 1) != std::string_view::npos) {
-    return false;
-  }
-  merge = {std::string(line.substr(0, space)), std::string(line.substr(space + 1))};
-  return true;
-}
-
-// Bools of tokenizer_config.json (transformers' slow-tokenizer settings).
-Result<WordPieceOptions> read_tokenizer_config_unchecked(const fs::path& path,
-                                                         WordPieceOptions options) {
-  Result<json> root = read_json(path);
-  if (!root.ok()) return root.error();
-  if (!root->is_object()) return make_error(name_of(path) + " is not a JSON object");
-  const json& config = root.value();
-  auto read_bool = [&](const char* key, bool& out) -> Status {
-    if (!config.contains(key) || config[key].is_null()) return Ok{};
-    if (!config[key].is_boolean()) {
-      return make_error(name_of(path) + ": " + key + " must be true or false");
-    }
-    out = config[key].get<bool>();
-    return Ok{};
-  };
-  if (Status s = read_bool("do_lower_case", options.lower_case); !s.ok()) return s.error();
-  if (Status s = read_bool("tokenize_chinese_chars", options.handle_chinese_chars); !s.ok()) {
-    return s.error();
-  }
-  if (config.contains("strip_accents") && !config["strip_accents"].is_null()) {
-    bool strip = false;
-    if (Status s = read_bool("strip_accents", strip); !s.ok()) return s.error();
-    options.strip_accents = strip;
-  }
-  for (auto [key, field] :
-       {std::pair{"unk_token", &options.unk_token}, std::pair{"cls_token", &options.cls_token},
-        std::pair{"sep_token", &options.sep_token}}) {
-    if (config.contains(key)) {
-      if (auto name = token_name(config[key])) *field = *name;
-    }
-  }
-  return options;
-}
-
-// Results of the concrete loaders as the Tokenizer interface.
-template <class T>
-Result<std::unique_ptr<Tokenizer>> as_tokenizer(Result<std::unique_ptr<T>> loaded) {
-  if (!loaded.ok()) return loaded.error();
-  return std::unique_ptr<Tokenizer>(std::move(loaded).value());
-}
-
-// nlohmann's accessors throw on a value of the wrong type ("lowercase": "yes"); a file of an
-// unexpected shape is the user's problem to fix, reported as an Error, never a crash.
-template <class Body>
-auto catching_json_errors(const fs::path& path, Body body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const json::exception& e) {
-    return make_error(name_of(path) + ": unexpected content: " + e.what());
-  }
-}
-
-Status require_type(const json& object, const char* expected, const std::string& where) {
-  if (object.contains("type") && object["type"] != expected) {
-    const std::string found =
-        object["type"].is_string() ? object["type"].get<std::string>() : object["type"].dump();
-    return make_error(where + " has type '" + found + "', expected '" + expected + "'");
+// Calls visit(line, number) for each line of a text file, without its line break (the last
+// line may lack one); stops at the first Error visit returns.
+template <class Visit>
+Status for_each_line(std::string_view text, Visit visit) {
+  size_t number = 1;
+  for (size_t start = 0; start < text.size(); ++number) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (Status s = visit(line, number); !s.ok()) return s;
+    start = end + 1;
   }
   return Ok{};
 }
 
-}  // namespace
-
-Result<std::unique_ptr<BpeTokenizer>> load_bpe_vocab_merges(const fs::path& vocab_json,
-                                                            const fs::path& merges_txt) {
-  BpeModelData data;
-  {
-    Result<json> vocab = read_json(vocab_json);
-    if (!vocab.ok()) return vocab.error();
-    auto parsed = parse_vocab_object(vocab.value(), name_of(vocab_json));
-    if (!parsed.ok()) return parsed.error();
-    data.vocab = std::move(parsed.value());
-  }
-  Result<std::string> merges = read_file(merges_txt);
-  if (!merges.ok()) return merges.error();
-  if (Status valid = unicode::validate_utf8(merges.value()); !valid.ok()) {
-    return make_error(name_of(merges_txt) + ": " + valid.error().message);
-  }
-  std::istringstream lines(merges.value());
-  std::string line;
-  for (int line_number = 1; std::getline(lines, line); ++line_number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line.rfind("#version", 0) == 0) continue;
-    std::pair<std::string, std::string> merge;
-    if (!split_merge(line, merge)) {
-      return make_error(name_of(merges_txt) + ": merge line malformed at line " +
-                        std::to_string(line_number) + ": expected two tokens separated by one " +
-                        "space, got '" + line + "'");
-    }
-    data.merges.push_back(std::move(merge));
-    data.merge_lines.push_back(line_number);
-  }
-  // GPT-2's end-of-text marker is a special token that HF matches in the text.
-  if (auto it = data.vocab.find("<|endoftext|>"); it != data.vocab.end()) {
-    data.added_tokens.push_back({"<|endoftext|>", it->second, true});
-  }
-  return BpeTokenizer::create(std::move(data), name_of(vocab_json) + " + " + name_of(merges_txt));
+size_t count_lines(std::string_view text) {
+  return size_t(std::count(text.begin(), text.end(), '\n')) + 1;
 }
 
-namespace {
-
-Result<std::unique_ptr<BpeTokenizer>> bpe_tokenizer_json_unchecked(const fs::path& tokenizer_json) {
-  const std::string source = name_of(tokenizer_json);
-  Result<json> root = read_json(tokenizer_json);
-  if (!root.ok()) return root.error();
-  if (!root->is_object() || !root->contains("model") || !(*root)["model"].is_object()) {
-    return make_error(source + ": no \"model\" object; not a Hugging Face tokenizer.json");
-  }
-  const json& model = (*root)["model"];
-  if (Status s = require_type(model, "BPE", source + ": model"); !s.ok()) return s.error();
-  for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
-    if (model.contains(key) && model[key].is_string() && !model[key].get<std::string>().empty()) {
-      return make_error(source + ": model." + key + " is set; attnviz reads GPT-2 style " +
-                        "byte-level BPE only");
+// The vocabulary size config.json gives (or its text_config for multimodal checkpoints), to
+// bound the tokenizer's ids; nullopt when the folder has no readable config.json.
+std::optional<int64_t> config_vocab_size(const fs::path& model_folder) {
+  const fs::path config = model_folder / "config.json";
+  if (!has_file(config)) return std::nullopt;
+  auto parsed = read_json_file_bounded(config, kMaxConfigJsonBytes);
+  if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
+  for (const json* object :
+       {&parsed.value(), parsed->contains("text_config") ? &(*parsed)["text_config"] : nullptr}) {
+    if (object && object->is_object() && object->contains("vocab_size") &&
+        (*object)["vocab_size"].is_number_integer()) {
+      return (*object)["vocab_size"].get<int64_t>();
     }
   }
-  if (root->contains("normalizer") && !(*root)["normalizer"].is_null()) {
-    return make_error(source + ": has a normalizer; GPT-2's byte-level BPE has none, and " +
-                      "attnviz does not apply one");
-  }
-  if (!root->contains("pre_tokenizer") || !(*root)["pre_tokenizer"].is_object() ||
-      (*root)["pre_tokenizer"].value("type", "") != "ByteLevel") {
-    return make_error(source + ": pre_tokenizer is not ByteLevel; attnviz reads GPT-2 style " +
-                      "byte-level BPE only");
-  }
-  const json& pre = (*root)["pre_tokenizer"];
-  if (pre.value("add_prefix_space", false) || !pre.value("use_regex", true)) {
-    return make_error(source + ": ByteLevel with add_prefix_space or without use_regex is " +
-                      "not supported (GPT-2 uses add_prefix_space false, use_regex true)");
-  }
+  return std::nullopt;
+}
 
-  BpeModelData data;
-  if (!model.contains("vocab")) return make_error(source + ": model has no vocab");
-  auto vocab = parse_vocab_object(model["vocab"], source + ": model.vocab");
+Result<std::unique_ptr<Tokenizer>> checked_against_config(
+    Result<std::unique_ptr<HfTokenizer>> loaded, const fs::path& model_folder,
+    const std::string& files) {
+  if (!loaded.ok()) return loaded.error();
+  const std::optional<int64_t> limit = config_vocab_size(model_folder);
+  if (limit && (*loaded)->vocab_size() > *limit) {
+    return make_error(files + ": the tokenizer has " + std::to_string((*loaded)->vocab_size()) +
+                      " ids (up to " + std::to_string((*loaded)->vocab_size() - 1) + ") but " +
+                      display_path(model_folder / "config.json") + " says vocab_size " +
+                      std::to_string(*limit) + "; the tokenizer does not belong to this model");
+  }
+  return std::unique_ptr<Tokenizer>(std::move(loaded).value());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HfTokenizer>> load_bpe_vocab_merges(const fs::path& vocab_json,
+                                                           const fs::path& merges_txt) {
+  const std::string files = display_path(vocab_json) + " + " + display_path(merges_txt);
+  auto parsed = read_json_file_bounded(vocab_json, kMaxVocabFileBytes);
+  if (!parsed.ok()) {
+    std::error_code ec;
+    if (!fs::exists(vocab_json, ec)) return make_error(display_path(vocab_json) + ": missing file");
+    return make_error(unicode::display_bytes(parsed.error().message));
+  }
+  auto vocab = read_vocab_object(parsed.value(), display_path(vocab_json));
   if (!vocab.ok()) return vocab.error();
-  data.vocab = std::move(vocab.value());
-  if (!model.contains("merges") || !model["merges"].is_array()) {
-    return make_error(source + ": model.merges is missing or not a list");
-  }
-  const json& merges = model["merges"];
-  data.merges.reserve(merges.size());
-  for (size_t k = 0; k < merges.size(); ++k) {
-    const json& entry = merges[k];
-    std::pair<std::string, std::string> merge;
-    bool ok = false;
-    if (entry.is_string()) {
-      ok = split_merge(entry.get<std::string>(), merge);
-    } else if (entry.is_array() && entry.size() == 2 && entry[0].is_string() &&
-               entry[1].is_string()) {
-      merge = {entry[0].get<std::string>(), entry[1].get<std::string>()};
-      ok = !merge.first.empty() && !merge.second.empty();
-    }
-    if (!ok) {
-      return make_error(source + ": model.merges[" + std::to_string(k) + "] is malformed: " +
-                        "expected [\"A\", \"B\"] or \"A B\", got " + entry.dump());
-    }
-    data.merges.push_back(std::move(merge));
-  }
-  data.ignore_merges = model.value("ignore_merges", false);
-  auto added = parse_added_tokens(root.value(), source);
-  if (!added.ok()) return added.error();
-  data.added_tokens = std::move(added.value());
-  return BpeTokenizer::create(std::move(data), source);
-}
-
-}  // namespace
-
-Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_vocab_txt(
-    const fs::path& vocab_txt, const WordPieceOptions& options) {
-  Result<std::string> text = read_file(vocab_txt);
+  auto text = read_text_file(merges_txt);
   if (!text.ok()) return text.error();
-  std::vector<std::string> id_to_token;
-  std::istringstream lines(text.value());
-  std::string line;
-  while (std::getline(lines, line)) {
-    // Trailing whitespace (a CR from Windows) is not part of the token, as in HF's reader.
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
-      line.pop_back();
-    }
-    if (Status valid = unicode::validate_utf8(line); !valid.ok()) {
-      return make_error(name_of(vocab_txt) + ": line " + std::to_string(id_to_token.size() + 1) +
-                        ": " + valid.error().message);
-    }
-    id_to_token.push_back(line);
-    if (id_to_token.size() > size_t(kMaxVocabularyId) + 1) {
-      return make_error(name_of(vocab_txt) + ": more than " + std::to_string(kMaxVocabularyId + 1) +
-                        " lines; not a vocabulary");
-    }
+  const size_t lines = count_lines(text.value());
+  if (lines > kMaxMergesPerEntry * vocab->size() + 1024) {
+    return make_error(display_path(merges_txt) + ": " + std::to_string(lines) + " lines for a " +
+                      "vocabulary of " + std::to_string(vocab->size()) + " entries; a BPE " +
+                      "tokenizer has a few merges per entry, this file is damaged");
   }
-  // transformers' BertTokenizer treats its special tokens as added tokens matched in the text.
-  std::vector<AddedToken> added;
-  for (const std::string& name : {options.unk_token, options.cls_token, options.sep_token,
-                                  std::string("[PAD]"), std::string("[MASK]")}) {
-    for (size_t id = 0; id < id_to_token.size(); ++id) {
-      if (id_to_token[id] == name) {
-        added.push_back({name, static_cast<int32_t>(id), true});
-        break;
-      }
-    }
-  }
-  return WordPieceTokenizer::create(std::move(id_to_token), std::move(added), options,
-                                    name_of(vocab_txt));
-}
-
-namespace {
-
-Result<std::unique_ptr<WordPieceTokenizer>> wordpiece_tokenizer_json_unchecked(
-    const fs::path& tokenizer_json, const WordPieceOptions& defaults) {
-  const std::string source = name_of(tokenizer_json);
-  Result<json> root = read_json(tokenizer_json);
-  if (!root.ok()) return root.error();
-  if (!root->is_object() || !root->contains("model") || !(*root)["model"].is_object()) {
-    return make_error(source + ": no \"model\" object; not a Hugging Face tokenizer.json");
-  }
-  const json& model = (*root)["model"];
-  if (Status s = require_type(model, "WordPiece", source + ": model"); !s.ok()) return s.error();
-  WordPieceOptions options = defaults;
-  if (auto unk = model.contains("unk_token") ? token_name(model["unk_token"]) : std::nullopt) {
-    options.unk_token = *unk;
-  }
-  if (model.contains("continuing_subword_prefix") &&
-      model["continuing_subword_prefix"].is_string()) {
-    options.continuing_prefix = model["continuing_subword_prefix"].get<std::string>();
-  }
-  if (model.contains("max_input_chars_per_word")) {
-    if (!model["max_input_chars_per_word"].is_number_integer() ||
-        model["max_input_chars_per_word"].get<int64_t>() < 1) {
-      return make_error(source + ": model.max_input_chars_per_word must be a positive integer");
-    }
-    options.max_input_chars_per_word = static_cast<int>(
-        std::min<int64_t>(model["max_input_chars_per_word"].get<int64_t>(), 1 << 30));
-  }
-
-  if (root->contains("normalizer") && !(*root)["normalizer"].is_null()) {
-    const json& normalizer = (*root)["normalizer"];
-    if (!normalizer.is_object() || normalizer.value("type", "") != "BertNormalizer") {
-      return make_error(source + ": normalizer " + normalizer.dump().substr(0, 80) +
-                        " is not supported; attnviz applies BertNormalizer");
-    }
-    options.lower_case = normalizer.value("lowercase", options.lower_case);
-    options.clean_text = normalizer.value("clean_text", options.clean_text);
-    options.handle_chinese_chars =
-        normalizer.value("handle_chinese_chars", options.handle_chinese_chars);
-    if (normalizer.contains("strip_accents") && normalizer["strip_accents"].is_boolean()) {
-      options.strip_accents = normalizer["strip_accents"].get<bool>();
-    } else {
-      options.strip_accents.reset();
-    }
-  }
-  if (root->contains("pre_tokenizer") && !(*root)["pre_tokenizer"].is_null() &&
-      (*root)["pre_tokenizer"].value("type", "") != "BertPreTokenizer") {
-    return make_error(source + ": pre_tokenizer " + (*root)["pre_tokenizer"].dump().substr(0, 80) +
-                      " is not supported; attnviz applies BertPreTokenizer");
-  }
-  if (root->contains("post_processor") && (*root)["post_processor"].is_object()) {
-    const json& post = (*root)["post_processor"];
-    if (post.value("type", "") == "BertProcessing") {
-      for (auto [key, field] :
-           {std::pair{"cls", &options.cls_token}, std::pair{"sep", &options.sep_token}}) {
-        if (post.contains(key) && post[key].is_array() && !post[key].empty() &&
-            post[key][0].is_string()) {
-          *field = post[key][0].get<std::string>();
+  std::vector<BpeMerge> merges;
+  std::vector<uint32_t> line_numbers;
+  merges.reserve(lines);
+  line_numbers.reserve(lines);
+  Status parsed_lines =
+      for_each_line(text.value(), [&](std::string_view line, size_t number) -> Status {
+        if (line.empty() || line.starts_with("#version")) return Ok{};
+        const size_t space = line.find(' ');
+        if (space == std::string_view::npos ||
+            line.find(' ', space + 1) != std::string_view::npos) {
+          return make_error(display_path(merges_txt) + ": merge line malformed at line " +
+                            std::to_string(number) +
+                            ": expected two tokens separated by one space, " + "got '" +
+                            unicode::display_bytes(line.substr(0, 200)) + "'");
         }
-      }
-    } else if (post.value("type", "") == "TemplateProcessing" && post.contains("single") &&
-               post["single"].is_array()) {
-      // single = [{SpecialToken: {id: "[CLS]"}}, {Sequence: ...}, {SpecialToken: {id: "[SEP]"}}]
-      std::vector<std::string> specials;
-      for (const json& piece : post["single"]) {
-        if (piece.is_object() && piece.contains("SpecialToken") &&
-            piece["SpecialToken"].contains("id") && piece["SpecialToken"]["id"].is_string()) {
-          specials.push_back(piece["SpecialToken"]["id"].get<std::string>());
-        }
-      }
-      if (specials.size() == 2) {
-        options.cls_token = specials[0];
-        options.sep_token = specials[1];
-      }
+        merges.push_back({line.substr(0, space), line.substr(space + 1)});
+        line_numbers.push_back(uint32_t(number));
+        return Ok{};
+      });
+  if (!parsed_lines.ok()) return parsed_lines.error();
+
+  TokenizerPipeline pipeline;
+  auto gpt2_regex = TextPattern::regex(std::string(kGpt2Pattern));
+  if (!gpt2_regex.ok()) return gpt2_regex.error();
+  PreTokenizerStep byte_level;
+  byte_level.kind = PreTokenizerStep::Kind::kByteLevel;
+  byte_level.pattern = std::make_shared<const TextPattern>(std::move(gpt2_regex).value());
+  pipeline.pre_tokenizer.steps.push_back(byte_level);
+  const std::optional<int32_t> end_of_text = [&]() -> std::optional<int32_t> {
+    auto it = vocab->find(std::string_view("<|endoftext|>"));
+    return it == vocab->end() ? std::nullopt : std::optional<int32_t>(it->second);
+  }();
+  BpeOptions options;
+  options.byte_level = true;
+  auto model = BpeModel::create(std::move(vocab).value(), merges, options, [&](size_t rank) {
+    return display_path(merges_txt) + ": line " + std::to_string(line_numbers[rank]);
+  });
+  if (!model.ok()) return model.error();
+  pipeline.model = std::move(model).value();
+  pipeline.byte_level = true;
+  // GPT2Tokenizer's special token, matched in the text; it is also BOS, EOS and unk.
+  if (end_of_text) {
+    AddedTokenSpec token;
+    token.content = "<|endoftext|>";
+    token.id = *end_of_text;
+    pipeline.added_tokens.push_back(token);
+    pipeline.special_ids = {*end_of_text, *end_of_text, -1, *end_of_text};
+  }
+  return HfTokenizer::create(std::move(pipeline), files);
+}
+
+Result<std::unique_ptr<HfTokenizer>> load_wordpiece_vocab_txt(const fs::path& vocab_txt,
+                                                              const WordPieceOptions& options) {
+  const std::string name = display_path(vocab_txt);
+  auto text = read_text_file(vocab_txt);
+  if (!text.ok()) return text.error();
+  // HF's WordPiece::read_file: the line number is the id, trailing whitespace is dropped, and
+  // a repeated token keeps its last line.
+  if (count_lines(text.value()) > kMaxVocabularyEntries) {
+    return make_error(name + ": more than " + std::to_string(kMaxVocabularyEntries) +
+                      " lines, more than attnviz reads for a vocabulary");
+  }
+  StringMap<int32_t> vocab;
+  (void)for_each_line(text.value(), [&](std::string_view line, size_t number) -> Status {
+    while (!line.empty()) {
+      size_t start = line.size() - 1;
+      while (start > 0 && (static_cast<unsigned char>(line[start]) & 0xC0) == 0x80) --start;
+      if (!unicode::is_whitespace(unicode::decode_one(line, start).code_point)) break;
+      line = line.substr(0, start);
+    }
+    vocab[std::string(line)] = int32_t(number - 1);
+    return Ok{};
+  });
+  auto id_of = [&](const std::string& token) -> std::optional<int32_t> {
+    auto it = vocab.find(token);
+    return it == vocab.end() ? std::nullopt : std::optional<int32_t>(it->second);
+  };
+  TokenizerPipeline pipeline;
+  // transformers' BertTokenizer special tokens, matched in the raw text.
+  for (const std::string& special : {options.unk_token, options.sep_token, std::string("[PAD]"),
+                                     options.cls_token, std::string("[MASK]")}) {
+    if (auto id = id_of(special)) {
+      AddedTokenSpec token;
+      token.content = special;
+      token.id = *id;
+      pipeline.added_tokens.push_back(token);
     }
   }
-
-  if (!model.contains("vocab")) return make_error(source + ": model has no vocab");
-  auto vocab = parse_vocab_object(model["vocab"], source + ": model.vocab");
-  if (!vocab.ok()) return vocab.error();
-  int32_t max_id = -1;
-  for (const auto& [token, id] : vocab.value()) max_id = std::max(max_id, id);
-  std::vector<std::string> id_to_token(static_cast<size_t>(max_id + 1));
-  std::vector<bool> seen(id_to_token.size(), false);
-  for (const auto& [token, id] : vocab.value()) {
-    if (seen[id]) {
-      return make_error(source + ": model.vocab: duplicate vocab id " + std::to_string(id) +
-                        " for tokens '" + id_to_token[id] + "' and '" + token + "'");
+  for (const std::string* required : {&options.unk_token, &options.cls_token, &options.sep_token}) {
+    if (!id_of(*required)) {
+      return make_error(name + ": the vocabulary has no '" + unicode::display_bytes(*required) +
+                        "' token, which BERT needs");
     }
-    seen[id] = true;
-    id_to_token[id] = token;
   }
-  auto added = parse_added_tokens(root.value(), source);
-  if (!added.ok()) return added.error();
-  return WordPieceTokenizer::create(std::move(id_to_token), std::move(added.value()), options,
-                                    source);
+  pipeline.prefix_ids = {*id_of(options.cls_token)};
+  pipeline.suffix_ids = {*id_of(options.sep_token)};
+  pipeline.special_ids = {-1, -1, id_of("[PAD]").value_or(-1), *id_of(options.unk_token)};
+  NormalizerStep bert;
+  bert.kind = NormalizerStep::Kind::kBert;
+  bert.bert_lowercase = options.lower_case;
+  bert.bert_strip_accents = options.strip_accents.value_or(options.lower_case);
+  bert.bert_handle_chinese_chars = options.handle_chinese_chars;
+  pipeline.normalizer.steps.push_back(bert);
+  PreTokenizerStep bert_split;
+  bert_split.kind = PreTokenizerStep::Kind::kBert;
+  pipeline.pre_tokenizer.steps.push_back(bert_split);
+  WordPieceModelOptions model_options;
+  model_options.unk_token = options.unk_token;
+  auto model = WordPieceModel::create(std::move(vocab), model_options);
+  if (!model.ok()) return make_error(name + ": " + model.error().message);
+  pipeline.model = std::move(model).value();
+  pipeline.show_vocabulary_text = true;
+  pipeline.wordpiece_prefix = model_options.continuing_subword_prefix;
+  return HfTokenizer::create(std::move(pipeline), name);
 }
 
-Result<WordPieceOptions> read_tokenizer_config(const fs::path& path, WordPieceOptions options) {
-  return catching_json_errors(path, [&] { return read_tokenizer_config_unchecked(path, options); });
-}
-
-}  // namespace
-
-Result<std::unique_ptr<BpeTokenizer>> load_bpe_tokenizer_json(const fs::path& tokenizer_json) {
-  return catching_json_errors(tokenizer_json,
-                              [&] { return bpe_tokenizer_json_unchecked(tokenizer_json); });
-}
-
-Result<std::unique_ptr<WordPieceTokenizer>> load_wordpiece_tokenizer_json(
-    const fs::path& tokenizer_json, const WordPieceOptions& defaults) {
-  return catching_json_errors(
-      tokenizer_json, [&] { return wordpiece_tokenizer_json_unchecked(tokenizer_json, defaults); });
+Result<std::unique_ptr<HfTokenizer>> load_tokenizer_json_file(const fs::path& tokenizer_json) {
+  return load_tokenizer_json(tokenizer_json, TokenizerConfig{});
 }
 
 Result<std::unique_ptr<Tokenizer>> load_tokenizer(const fs::path& model_folder,
                                                   TokenizerKind kind) {
   std::error_code ec;
   if (!fs::is_directory(model_folder, ec)) {
-    return make_error(name_of(model_folder) + ": not a folder (expected a model folder with " +
-                      "config.json and tokenizer files)");
+    return make_error(display_path(model_folder) + ": not a folder (expected a model folder " +
+                      "with config.json and tokenizer files)");
   }
   const fs::path tokenizer_json = model_folder / "tokenizer.json";
-  if (kind == TokenizerKind::kTokenizerJson && !has_file(tokenizer_json))
-    return make_error(name_of(tokenizer_json) + ": missing; this model family's tokenizer is read " +
-                      "from tokenizer.json");
-  if (kind != TokenizerKind::kWordPiece) {
-    if (has_file(tokenizer_json)) return as_tokenizer(load_bpe_tokenizer_json(tokenizer_json));
+  if (has_file(tokenizer_json)) {
+    auto config = read_tokenizer_config(model_folder);
+    if (!config.ok()) return config.error();
+    return checked_against_config(load_tokenizer_json(tokenizer_json, config.value()), model_folder,
+                                  display_path(tokenizer_json));
+  }
+  if (kind == TokenizerKind::kTokenizerJson) {
+    return make_error(display_path(tokenizer_json) + ": missing; this model family's " +
+                      "tokenizer is read from tokenizer.json");
+  }
+  if (kind == TokenizerKind::kByteLevelBpe) {
     const fs::path vocab_json = model_folder / "vocab.json";
     const fs::path merges_txt = model_folder / "merges.txt";
     if (has_file(vocab_json) || has_file(merges_txt)) {
-      return as_tokenizer(load_bpe_vocab_merges(vocab_json, merges_txt));
+      return checked_against_config(load_bpe_vocab_merges(vocab_json, merges_txt), model_folder,
+                                    display_path(vocab_json));
     }
-    return make_error(name_of(model_folder) + ": no GPT-2 tokenizer: expected tokenizer.json " +
-                      "or vocab.json + merges.txt");
+    return make_error(display_path(model_folder) + ": no GPT-2 tokenizer: expected " +
+                      "tokenizer.json or vocab.json + merges.txt");
   }
-
-  WordPieceOptions options;  // BERT lower-cases unless told otherwise
-  const fs::path tokenizer_config = model_folder / "tokenizer_config.json";
-  if (has_file(tokenizer_config)) {
-    auto read = read_tokenizer_config(tokenizer_config, options);
-    if (!read.ok()) return read.error();
-    options = read.value();
-  }
-  if (has_file(tokenizer_json))
-    return as_tokenizer(load_wordpiece_tokenizer_json(tokenizer_json, options));
   const fs::path vocab_txt = model_folder / "vocab.txt";
-  if (has_file(vocab_txt)) return as_tokenizer(load_wordpiece_vocab_txt(vocab_txt, options));
-  return make_error(name_of(model_folder) + ": no BERT tokenizer: expected tokenizer.json or " +
-                    "vocab.txt");
+  if (!has_file(vocab_txt)) {
+    return make_error(display_path(model_folder) + ": no BERT tokenizer: expected " +
+                      "tokenizer.json or vocab.txt");
+  }
+  auto config = read_tokenizer_config(model_folder);
+  if (!config.ok()) return config.error();
+  WordPieceOptions options;  // BERT lower-cases unless told otherwise
+  options.lower_case = config->do_lower_case.value_or(true);
+  options.strip_accents = config->strip_accents;
+  options.handle_chinese_chars = config->tokenize_chinese_chars.value_or(true);
+  for (auto [name, field] : {std::pair{&config->unk_token, &options.unk_token},
+                             std::pair{&config->cls_token, &options.cls_token},
+                             std::pair{&config->sep_token, &options.sep_token}}) {
+    if (*name) *field = **name;
+  }
+  return checked_against_config(load_wordpiece_vocab_txt(vocab_txt, options), model_folder,
+                                display_path(vocab_txt));
 }
 
 }  // namespace attnviz

@@ -109,6 +109,28 @@ std::string replace_invalid_utf8(std::string_view bytes) {
   return out;
 }
 
+std::string display_bytes(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(bytes.size());
+  for (size_t pos = 0; pos < bytes.size();) {
+    const DecodeStep step = decode_one(bytes, pos);
+    if (step.valid) {
+      out.append(bytes.substr(pos, step.length));
+    } else {
+      for (size_t k = 0; k < step.length; ++k) {
+        const auto byte = static_cast<unsigned char>(bytes[pos + k]);
+        out += "<0x";
+        out.push_back(kHex[byte >> 4]);
+        out.push_back(kHex[byte & 15]);
+        out.push_back('>');
+      }
+    }
+    pos += step.length;
+  }
+  return out;
+}
+
 void append_utf8(std::string& out, char32_t c) {
   assert(c <= 0x10FFFF && "append_utf8: not a code point");
   if (c < 0x80) {
@@ -155,6 +177,10 @@ bool is_other(char32_t c) {
 
 bool is_nonspacing_mark(char32_t c) {
   return (category_mask(c) & U_GC_MN_MASK) != 0;
+}
+
+bool is_mark(char32_t c) {
+  return (category_mask(c) & U_GC_M_MASK) != 0;
 }
 
 bool is_whitespace(char32_t c) {

@@ -43,6 +43,10 @@ Status validate_utf8(std::string_view text);
 // Any bytes to valid UTF-8: each invalid maximal subpart becomes U+FFFD.
 std::string replace_invalid_utf8(std::string_view bytes);
 
+// Any bytes to valid UTF-8 for display: whole characters as they are, every byte of an invalid
+// or incomplete sequence as "<0xNN>" (a byte-fallback or byte-level piece of a character).
+std::string display_bytes(std::string_view bytes);
+
 void append_utf8(std::string& out, char32_t code_point);
 std::string to_utf8(std::u32string_view code_points);
 
@@ -52,6 +56,7 @@ bool is_number(char32_t c);           // \p{N}: Nd Nl No
 bool is_punctuation(char32_t c);      // \p{P}: Pc Pd Ps Pe Pi Pf Po
 bool is_other(char32_t c);            // \p{C}: Cc Cf Cs Co Cn
 bool is_nonspacing_mark(char32_t c);  // Mn
+bool is_mark(char32_t c);             // \p{M}: Mn Mc Me
 // The White_Space property: what \s means in Oniguruma (HF tokenizers' regex engine) and
 // Rust's char::is_whitespace: U+0009..000D, U+0020, U+0085, U+00A0, U+1680, U+2000..200A,
 // U+2028, U+2029, U+202F, U+205F, U+3000.

@@ -11,6 +11,7 @@
 #include "core/model.h"
 #include "core/model_config.h"
 #include "core/tokenizer_loader.h"
+#include "core/tokenizers/tokenizer_json.h"
 
 namespace attnviz {
 namespace {
@@ -55,11 +56,15 @@ std::string plain_listing(const std::vector<Token>& tokens) {
 std::string json_listing(const std::string& model_name, const std::vector<Token>& tokens) {
   nlohmann::json list = nlohmann::json::array();
   for (const Token& t : tokens) {
-    list.push_back({{"id", t.id},
-                    {"text", t.text},
-                    {"start", t.start},
-                    {"end", t.end},
-                    {"special", t.special}});
+    nlohmann::json token = {
+        {"id", t.id}, {"text", t.text}, {"start", t.start}, {"end", t.end}, {"special", t.special}};
+    // A token holding some bytes of a character: the span of the whole character.
+    if (t.partial) {
+      token["partial"] = true;
+      token["char_start"] = t.char_start;
+      token["char_end"] = t.char_end;
+    }
+    list.push_back(std::move(token));
   }
   // A folder name with bytes that are not UTF-8 is written escaped ("\\xFF"); token texts are
   // UTF-8 already, and anything that is not is replaced by U+FFFD rather than thrown.
@@ -88,7 +93,7 @@ int run_tokenize(const Args& args) {
       cli.value("model") ? std::filesystem::path(*cli.value("model")) : builtin_model_folder();
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec)) {
-    return fail("model folder '" + folder.string() + "' does not exist or is not a folder", 1);
+    return fail("model folder '" + display_path(folder) + "' does not exist or is not a folder", 1);
   }
   auto config = load_model_config(folder / "config.json");
   if (!config.ok()) return fail(config.error().message, 1);

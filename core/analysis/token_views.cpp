@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "core/unicode.h"
+
 namespace attnviz {
 namespace {
 
@@ -29,10 +31,15 @@ bool starts_word(std::span<const Token> tokens, size_t i, WordRule rule) {
   if (token.special || previous.special) return true;
   // Imported tokens may have no spans (all 0); only a real gap counts.
   if (token.start > previous.end) return true;
+  // A piece of a character another token began (byte fallback, byte-level BPE) continues it.
+  if (token.partial && token.char_start < previous.end) return false;
   if (rule == WordRule::kWordPiece) return token.text.rfind("##", 0) != 0;
-  if (token.text.empty()) return false;
-  const auto first = static_cast<unsigned char>(token.text[0]);
-  return is_space(first) || is_ascii_punctuation(first) || punctuation_only(previous.text);
+  // A piece of a character shows "<0xNN>"; its bytes say what it holds.
+  const std::string& text = token.partial ? token.bytes : token.text;
+  if (text.empty()) return false;
+  const auto first = static_cast<unsigned char>(text[0]);
+  return is_space(first) || is_ascii_punctuation(first) ||
+         punctuation_only(previous.partial ? previous.bytes : previous.text);
 }
 
 void write_dense_head(std::span<const float> map, AttentionTrace& trace, int layer, int head) {
@@ -64,8 +71,10 @@ std::vector<WordGroup> group_words(std::span<const Token> tokens, WordRule rule)
     const std::string& text = tokens[i].text;
     const bool continuation = rule == WordRule::kWordPiece && word.first != static_cast<int>(i) &&
                               text.rfind("##", 0) == 0;
-    word.text += continuation ? text.substr(2) : text;
+    word.text += continuation ? text.substr(2) : tokens[i].partial ? tokens[i].bytes : text;
   }
+  // Pieces of one character are joined above; what no token completes shows as <0xNN>.
+  for (WordGroup& word : words) word.text = unicode::display_bytes(word.text);
   return words;
 }
 

@@ -10,8 +10,9 @@
 #include <set>
 #include <sstream>
 
-#include "core/bpe_tokenizer.h"
 #include "core/tokenizer_loader.h"
+#include "core/tokenizers/bpe_model.h"
+#include "core/tokenizers/pattern.h"
 #include "core/unicode.h"
 
 namespace attnviz {
@@ -70,7 +71,8 @@ std::string compare_ids(const ReferenceLine& line, const std::vector<int32_t>& a
 }
 
 // BPE tokens tile the text: consecutive, non-empty, covering every byte, each token's display
-// text being exactly its bytes (U+FFFD where a character is split between tokens).
+// text being exactly its bytes (those of a character split between tokens as <0xNN>), and a
+// token holding part of a character says which characters.
 std::string check_spans(std::string_view text, const std::vector<Token>& tokens) {
   size_t expected_start = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -79,11 +81,17 @@ std::string check_spans(std::string_view text, const std::vector<Token>& tokens)
       return "token " + std::to_string(i) + " has span [" + std::to_string(t.start) + ", " +
              std::to_string(t.end) + "), expected to start at " + std::to_string(expected_start);
     }
-    const std::string bytes_shown =
-        unicode::replace_invalid_utf8(text.substr(t.start, t.end - t.start));
+    const std::string bytes = std::string(text.substr(t.start, t.end - t.start));
+    const std::string bytes_shown = unicode::display_bytes(bytes);
     if (t.text != bytes_shown) {
       return "token " + std::to_string(i) + " text " + json(t.text).dump() +
              " but its bytes show " + json(bytes_shown).dump();
+    }
+    const bool whole = unicode::validate_utf8(bytes).ok();
+    if (t.partial == whole || (t.partial && (t.char_start > t.start || t.char_end < t.end))) {
+      return "token " + std::to_string(i) + " " + json(t.text).dump() + " partial " +
+             std::to_string(t.partial) + " with characters [" + std::to_string(t.char_start) +
+             ", " + std::to_string(t.char_end) + ")";
     }
     expected_start = t.end;
   }
@@ -118,7 +126,7 @@ TEST(BpeTokenizer, VocabAndMergesMatchHuggingFaceOnEveryReferenceLine) {
 }
 
 TEST(BpeTokenizer, TokenizerJsonMatchesHuggingFaceOnEveryReferenceLine) {
-  auto tokenizer = load_bpe_tokenizer_json(kModel / "tokenizer.json");
+  auto tokenizer = load_tokenizer_json_file(kModel / "tokenizer.json");
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
   EXPECT_EQ(tokenizer.value()->vocab_size(), 50257);
   check_reference(*tokenizer.value(), "tokenizer.json");
@@ -159,7 +167,7 @@ TEST(BpeTokenizer, TokenizerJsonWithLegacyMergeStrings) {
   const fs::path dir = scratch_folder("attnviz_test_bpe_legacy");
   fs::create_directories(dir);
   std::ofstream(dir / "tokenizer.json") << root.dump();
-  auto tokenizer = load_bpe_tokenizer_json(dir / "tokenizer.json");
+  auto tokenizer = load_tokenizer_json_file(dir / "tokenizer.json");
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
   const std::vector<ReferenceLine> lines = load_reference();
   for (size_t i = 0; i < lines.size(); i += 37) {
@@ -186,10 +194,14 @@ TEST(BpeTokenizer, ByteTable) {
 }
 
 std::vector<std::string> pieces(std::string_view text) {
+  auto pattern = TextPattern::regex(std::string(kGpt2Pattern));
+  EXPECT_TRUE(pattern.ok());
+  EXPECT_EQ(pattern->engine(), TextPattern::Engine::kGpt2Scanner);
+  std::vector<TextRange> matches;
+  pattern->find_all(text, matches);
   std::vector<std::string> out;
-  for (ByteSpan span : gpt2_pretokenize(text)) {
-    out.emplace_back(text.substr(span.start, span.end - span.start));
-  }
+  for (TextRange range : matches)
+    out.emplace_back(text.substr(range.begin, range.end - range.begin));
   return out;
 }
 
@@ -245,9 +257,9 @@ TEST(BpeTokenizer, EmptyTextAndDecode) {
   auto empty = tokenizer.value()->encode("");
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty.value().empty());
-  // 0xE6 alone is a partial UTF-8 sequence: decoded as U+FFFD.
+  // 0xE6 alone is a partial UTF-8 sequence: shown as its byte, decoded as U+FFFD.
   const int32_t e6 = 162;  // "æ" in the byte table = byte 0xE6
-  EXPECT_EQ(tokenizer.value()->token_text(e6), "\uFFFD");
+  EXPECT_EQ(tokenizer.value()->token_text(e6), "<0xE6>");
   EXPECT_EQ(tokenizer.value()->decode(std::vector<int32_t>{e6, 40}), "\uFFFDI");
   EXPECT_EQ(tokenizer.value()->token_text(220), " ");
   EXPECT_EQ(tokenizer.value()->decode(std::vector<int32_t>{-1}), "\uFFFD");
@@ -311,42 +323,70 @@ TEST_F(BpeLoaderErrors, MergeOutsideVocabulary) {
 TEST_F(BpeLoaderErrors, BadVocabJson) {
   write("merges.txt", "#version: 0.2\n");
   write("vocab.json", "{\"a\": 0, ");
-  EXPECT_NE(load_error().find("vocab.json: bad JSON"), std::string::npos) << load_error();
+  EXPECT_NE(load_error().find("vocab.json: not valid JSON"), std::string::npos) << load_error();
   write("vocab.json", "{\"a\": 0, \"b\": 0}");
   EXPECT_NE(load_error().find("duplicate vocab id 0"), std::string::npos) << load_error();
   write("vocab.json", "{\"a\": -4}");
-  EXPECT_NE(load_error().find("vocab id out of range: token 'a' has id -4"), std::string::npos)
+  EXPECT_NE(load_error().find("token 'a' has id -4; ids must be integers from 0 to 257"),
+            std::string::npos)
       << load_error();
   write("vocab.json", "{\"a\": \"zero\"}");
-  EXPECT_NE(load_error().find("not an integer"), std::string::npos) << load_error();
+  EXPECT_NE(load_error().find("ids must be integers"), std::string::npos) << load_error();
+  // An id far beyond the entries would size tables by it (a 3.5 KB file asking for 16M rows).
+  write("vocab.json", "{\"a\": 16777215}");
+  EXPECT_NE(load_error().find("has id 16777215"), std::string::npos) << load_error();
+  // As in HF, a byte the vocabulary cannot spell (no unk token) is dropped, not an error.
   write("vocab.json", "{\"a\": 0}");
-  EXPECT_NE(load_error().find("no token for byte 0x00"), std::string::npos) << load_error();
+  auto partial = load_bpe_vocab_merges(dir_ / "vocab.json", dir_ / "merges.txt");
+  ASSERT_TRUE(partial.ok()) << partial.error().message;
+  auto tokens = partial.value()->encode("ab");
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ(tokens.value()[0], (Token{0, "a", 0, 1, false}));
 }
 
-TEST_F(BpeLoaderErrors, TokenizerJsonOfAnotherKind) {
-  write("tokenizer.json", R"({"model": {"type": "WordPiece", "vocab": {}}})");
-  auto loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
-  ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.error().message.find("expected 'BPE'"), std::string::npos)
-      << loaded.error().message;
-  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
-                             "pre_tokenizer": ["ByteLevel"]})");
-  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
-  ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.error().message.find("pre_tokenizer is not ByteLevel"), std::string::npos)
-      << loaded.error().message;
-  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": [],
-                             "ignore_merges": "no"}, "pre_tokenizer": {"type": "ByteLevel"}})");
-  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
-  ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.error().message.find("unexpected content"), std::string::npos)
-      << loaded.error().message;
-  write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": [["a"]]},
-                             "pre_tokenizer": {"type": "ByteLevel"}})");
-  loaded = load_bpe_tokenizer_json(dir_ / "tokenizer.json");
-  ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.error().message.find("model.merges[0] is malformed"), std::string::npos)
-      << loaded.error().message;
+// Sizes from a file are bounded before anything is built from them: far more merge lines than
+// a vocabulary can use (a 10-million-line merges.txt is refused in about a second, measured by
+// hand), JSON nested past 64 levels.
+TEST_F(BpeLoaderErrors, SizesAreBoundedBeforeAllocation) {
+  write("vocab.json", R"({"\u0120": 0, "t": 1, "\u0120t": 2})");
+  std::string lines = "#version: 0.2\n";
+  for (int i = 0; i < 2000; ++i) lines += "\u0120 t\n";
+  write("merges.txt", lines);
+  EXPECT_NE(load_error().find("merges.txt: 2002 lines for a vocabulary of 3 entries"),
+            std::string::npos)
+      << load_error();
+  write("merges.txt", "#version: 0.2\n\u0120 t\n");
+  EXPECT_EQ(load_error(), "(loaded)");
+  write("tokenizer.json", std::string(100, '[') + std::string(100, ']'));
+  auto nested = load_tokenizer_json_file(dir_ / "tokenizer.json");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.error().message.find("nested more than 64 levels"), std::string::npos)
+      << nested.error().message;
+}
+
+TEST_F(BpeLoaderErrors, TokenizerJsonFieldsNamed) {
+  auto error_of = [&](const std::string& content) {
+    write("tokenizer.json", content);
+    auto loaded = load_tokenizer_json_file(dir_ / "tokenizer.json");
+    return loaded.ok() ? std::string("(loaded)") : loaded.error().message;
+  };
+  std::string error = error_of(R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
+                                   "pre_tokenizer": ["ByteLevel"]})");
+  EXPECT_NE(error.find("tokenizer.json: pre_tokenizer must be an object"), std::string::npos)
+      << error;
+  error = error_of(R"({"model": {"type": "BPE", "vocab": {}, "merges": [],
+                       "ignore_merges": "no"}, "pre_tokenizer": {"type": "ByteLevel"}})");
+  EXPECT_NE(error.find("tokenizer.json: model.ignore_merges must be true or false"),
+            std::string::npos)
+      << error;
+  error = error_of(R"({"model": {"type": "BPE", "vocab": {}, "merges": [["a"]]},
+                       "pre_tokenizer": {"type": "ByteLevel"}})");
+  EXPECT_NE(error.find("model.merges[0] is malformed"), std::string::npos) << error;
+  error = error_of(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "b"]]}})");
+  EXPECT_NE(error.find("model.merges[0]: merge 'a b' uses 'b', which is not in the vocabulary"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace

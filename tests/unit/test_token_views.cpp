@@ -53,6 +53,27 @@ TEST(GroupWords, Gpt2LeadingSpacesAndPunctuation) {
   EXPECT_EQ(words[3].end, 5);
 }
 
+// Byte pieces of a character (byte fallback <0xC3><0xA9> for "é") continue the word they are
+// in, and the word's text puts the character back together.
+TEST(GroupWords, PiecesOfACharacterStayInTheirWord) {
+  std::vector<Token> tokens = contiguous_tokens({"caf", "<0xC3>", "<0xA9>", " ok", "<0xE2>"});
+  auto piece = [&](size_t i, std::string bytes, size_t start, size_t end, size_t char_end) {
+    tokens[i].start = start;
+    tokens[i].end = end;
+    tokens[i].partial = true;
+    tokens[i].bytes = std::move(bytes);
+    tokens[i].char_start = start - (tokens[i].bytes == "\xA9" ? 1 : 0);
+    tokens[i].char_end = char_end;
+  };
+  piece(1, "\xC3", 3, 4, 5);
+  piece(2, "\xA9", 4, 5, 5);
+  tokens[3].start = 5;
+  tokens[3].end = 8;
+  piece(4, "\xE2", 8, 9, 11);  // the text was cut after the first byte of "€"
+  auto words = group_words(tokens, WordRule::kLeadingSpace);
+  EXPECT_EQ(word_texts(words), (std::vector<std::string>{"caf\u00E9", " ok<0xE2>"}));
+}
+
 TEST(GroupWords, BertWordPieceAndSpecialTokens) {
   // "[CLS] the bank ##s , river [SEP]" over the text "the banks, river".
   std::vector<Token> tokens = {{101, "[CLS]", 0, 0, true},  {1996, "the", 0, 3, false},

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "core/tokenizer_loader.h"
-#include "core/wordpiece_tokenizer.h"
+#include "core/tokenizers/normalizers.h"
 
 namespace attnviz {
 namespace {
@@ -109,9 +109,11 @@ void check_reference(const Tokenizer& tokenizer, const std::string& loader) {
 }
 
 TEST(WordPieceTokenizer, TokenizerJsonMatchesHuggingFaceOnEveryReferenceLine) {
-  auto tokenizer = load_wordpiece_tokenizer_json(kModel / "tokenizer.json", WordPieceOptions{});
+  auto tokenizer = load_tokenizer_json_file(kModel / "tokenizer.json");
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
-  EXPECT_TRUE(tokenizer.value()->options().lower_case);
+  const auto& normalizer = tokenizer.value()->pipeline().normalizer;
+  ASSERT_EQ(normalizer.steps.size(), 1u);
+  EXPECT_TRUE(normalizer.steps[0].bert_lowercase);
   EXPECT_EQ(tokenizer.value()->vocab_size(), 30522);
   check_reference(*tokenizer.value(), "tokenizer.json");
 }
@@ -124,13 +126,19 @@ TEST(WordPieceTokenizer, VocabTxtMatchesHuggingFaceOnEveryReferenceLine) {
 
 // A small vocabulary with sub-word pieces, to test what the fixture's vocab (which has no
 // "##" entries) cannot.
-std::unique_ptr<WordPieceTokenizer> small_tokenizer(WordPieceOptions options = {}) {
-  std::vector<std::string> vocab = {"[PAD]", "[UNK]",  "[CLS]",    "[SEP]",    "[MASK]", "un",
-                                    "##aff", "##able", "cafe",     "naive",    "!",      ",",
-                                    "東",    "\u1112", "##\u1161", "##\u11AB", "hello",  "Hello",
-                                    "i",     "##un",   "##u"};
-  auto tokenizer = WordPieceTokenizer::create(vocab, {{"[MASK]", 4, true}, {"[CLS]", 2, true}},
-                                              options, "small vocab");
+std::unique_ptr<HfTokenizer> small_tokenizer(WordPieceOptions options = {}) {
+  const std::vector<std::string> vocab = {
+      "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un",     "##aff",    "##able",
+      "cafe",  "naive", "!",     ",",     "東",     "\u1112", "##\u1161", "##\u11AB",
+      "hello", "Hello", "i",     "##un",  "##u",    "$"};
+  const fs::path dir = scratch_folder("attnviz_test_wordpiece_small");
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "vocab.txt");
+    for (const std::string& token : vocab) out << token << "\n";
+  }
+  auto tokenizer = load_wordpiece_vocab_txt(dir / "vocab.txt", options);
+  fs::remove_all(dir);
   EXPECT_TRUE(tokenizer.ok()) << tokenizer.error().message;
   return std::move(tokenizer).value();
 }
@@ -236,6 +244,25 @@ TEST(WordPieceTokenizer, LongWordsAndEmptyText) {
   EXPECT_EQ(tokens.value()[1].end, 101u);
 }
 
+// A 1 MB vocabulary line loads, and the longest-match search does not grow with it: a word
+// the long entry begins still splits in time bounded by its own length.
+TEST(WordPieceTokenizer, LongEntriesAndLongWords) {
+  const fs::path dir = scratch_folder("attnviz_test_wordpiece_long");
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "vocab.txt");
+    out << "[PAD]\n[UNK]\n[CLS]\n[SEP]\na\n##a\n" << std::string(1 << 20, 'a') << "b\n";
+  }
+  WordPieceOptions options;
+  auto tokenizer = load_wordpiece_vocab_txt(dir / "vocab.txt", options);
+  fs::remove_all(dir);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+  auto tokens = tokenizer.value()->encode(std::string(90, 'a'));
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 92u);  // [CLS] a ##a x 89 [SEP]
+  EXPECT_EQ(tokens.value()[2].text, "##a");
+}
+
 TEST(WordPieceTokenizer, InvalidUtf8NamesTheByte) {
   auto tokenizer = small_tokenizer();
   auto result = tokenizer->encode("hello wo\xF0\x9F\x98");
@@ -244,16 +271,22 @@ TEST(WordPieceTokenizer, InvalidUtf8NamesTheByte) {
 }
 
 TEST(WordPieceTokenizer, PunctuationAndCleaning) {
-  EXPECT_TRUE(is_bert_punctuation(U'$'));  // ASCII 36: a symbol, but BERT splits it
-  EXPECT_TRUE(is_bert_punctuation(U'`'));
-  EXPECT_TRUE(is_bert_punctuation(U'\u2014'));   // em dash, Pd
-  EXPECT_TRUE(is_bert_punctuation(U'\u00BF'));   // ¿, Po
-  EXPECT_FALSE(is_bert_punctuation(U'\u00A9'));  // ©, So
-  EXPECT_FALSE(is_bert_punctuation(U'a'));
-  EXPECT_TRUE(is_cjk_ideograph(U'\u4E00'));
-  EXPECT_TRUE(is_cjk_ideograph(U'\U00020000'));
-  EXPECT_FALSE(is_cjk_ideograph(U'\u3042'));  // hiragana is not in the ranges
+  EXPECT_TRUE(is_bert_chinese_char(U'\u4E00'));
+  EXPECT_TRUE(is_bert_chinese_char(U'\U00020000'));
+  EXPECT_FALSE(is_bert_chinese_char(U'\u3042'));  // hiragana is not in the ranges
+  // HF tokenizers' range (normalizers/bert.rs) starts at 2B920, transformers' Python at 2B820.
+  EXPECT_FALSE(is_bert_chinese_char(U'\U0002B820'));
+  EXPECT_TRUE(is_bert_chinese_char(U'\U0002B920'));
   auto tokenizer = small_tokenizer();
+  // ASCII symbols ($ is not Unicode punctuation) and Unicode P* split words; So does not.
+  expect_tokens(*tokenizer, "hello$hello\u2014\u00A9",
+                {{"[CLS]", 0, 0},
+                 {"hello", 0, 5},
+                 {"$", 5, 6},
+                 {"hello", 6, 11},
+                 {"[UNK]", 11, 14},
+                 {"[UNK]", 14, 16},
+                 {"[SEP]", 16, 16}});
   // NUL, U+FFFD and controls vanish; a no-break space separates words.
   expect_tokens(*tokenizer, std::string("hel\0lo\uFFFD\u00A0hello", 16),
                 {{"[CLS]", 0, 0}, {"hello", 0, 6}, {"hello", 11, 16}, {"[SEP]", 16, 16}});
@@ -299,7 +332,7 @@ TEST(WordPieceTokenizer, LoaderErrors) {
 
   std::ofstream(dir / "tokenizer.json")
       << R"({"model": {"type": "WordPiece", "vocab": {"a": 0, "b": 0}}})";
-  auto duplicate = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
+  auto duplicate = load_tokenizer_json_file(dir / "tokenizer.json");
   ASSERT_FALSE(duplicate.ok());
   EXPECT_NE(duplicate.error().message.find("duplicate vocab id 0"), std::string::npos)
       << duplicate.error().message;
@@ -307,15 +340,24 @@ TEST(WordPieceTokenizer, LoaderErrors) {
   std::ofstream(dir / "tokenizer.json")
       << R"({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}},
              "normalizer": {"type": "BertNormalizer", "lowercase": "yes"}})";
-  auto wrong_type = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
+  auto wrong_type = load_tokenizer_json_file(dir / "tokenizer.json");
   ASSERT_FALSE(wrong_type.ok());
-  EXPECT_NE(wrong_type.error().message.find("tokenizer.json: unexpected content"),
-            std::string::npos)
+  EXPECT_NE(
+      wrong_type.error().message.find("tokenizer.json: normalizer.lowercase must be true or false"),
+      std::string::npos)
       << wrong_type.error().message;
+  // One id far beyond the entries would size a table by it (16M rows for a 3 KB file).
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 16777215}}})";
+  auto huge = load_tokenizer_json_file(dir / "tokenizer.json");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find("token 'a' has id 16777215; ids must be integers from 0 to"),
+            std::string::npos)
+      << huge.error().message;
   std::ofstream(dir / "tokenizer.json") << R"({"model": )";
-  auto bad_json = load_wordpiece_tokenizer_json(dir / "tokenizer.json", WordPieceOptions{});
+  auto bad_json = load_tokenizer_json_file(dir / "tokenizer.json");
   ASSERT_FALSE(bad_json.ok());
-  EXPECT_NE(bad_json.error().message.find("tokenizer.json: bad JSON"), std::string::npos);
+  EXPECT_NE(bad_json.error().message.find("tokenizer.json: not valid JSON"), std::string::npos);
   fs::remove_all(dir);
 }
 
