@@ -15,34 +15,12 @@
 #include <memory>
 #include <string>
 
-#include "core/gpt2_model.h"
+#include "core/models/architecture.h"
+#include "core/transformer_model.h"
 #include "core/ops.h"
 
 namespace attnviz {
 namespace {
-
-// Token texts are "#id": predictions need a tokenizer, the benchmark needs no files.
-class IdTokenizer final : public Tokenizer {
- public:
-  explicit IdTokenizer(int32_t vocab) : vocab_(vocab) {}
-  Result<std::vector<Token>> encode(std::string_view) const override {
-    return make_error("IdTokenizer cannot encode text");
-  }
-  std::string decode(std::span<const int32_t> ids) const override {
-    std::string out;
-    for (int32_t id : ids) out += token_text(id);
-    return out;
-  }
-  std::string token_text(int32_t id) const override {
-    std::string text = "#";
-    text += std::to_string(id);
-    return text;
-  }
-  int32_t vocab_size() const override { return vocab_; }
-
- private:
-  int32_t vocab_;
-};
 
 ModelConfig gpt2_small() {
   ModelConfig config;
@@ -55,12 +33,16 @@ ModelConfig gpt2_small() {
   config.heads = 12;
   config.inner = 3072;
   config.layer_norm_epsilon = 1e-5f;
+  config.kv_heads = 12;
+  config.head_width = 64;
+  config.qkv_bias = config.output_bias = config.mlp_bias = true;
+  config.layer_kinds.assign(config.layers, LayerKind::kGlobal);
   return config;
 }
 
-Gpt2Model& model() {
-  static std::unique_ptr<Gpt2Model> instance =
-      Gpt2Model::random(gpt2_small(), 7, std::make_unique<IdTokenizer>(50257));
+TransformerModel& model() {
+  static std::unique_ptr<TransformerModel> instance =
+      TransformerModel::random(gpt2_small(), 7, ids_only_tokenizer(50257, "benchmark"));
   return *instance;
 }
 
@@ -148,7 +130,7 @@ BENCHMARK(BM_GemmPeak)
     ->Unit(benchmark::kMillisecond);
 
 void BM_Forward(benchmark::State& state) {
-  Gpt2Model& gpt2 = model();
+  TransformerModel& gpt2 = model();
   const int t = state.range(0);
   const auto input = tokens(t);
   RunOptions options;              // defaults: keep Q/K/V, top-10 predictions
@@ -176,7 +158,7 @@ BENCHMARK(BM_Forward)
 // Appending one token to a 255-token run: positions 0..254 come from the previous trace.
 // Second argument: next-token predictions per position (10 in the app, 0 = attention only).
 void BM_AppendOneToken(benchmark::State& state) {
-  Gpt2Model& gpt2 = model();
+  TransformerModel& gpt2 = model();
   const int t = state.range(0);
   RunOptions options;
   options.top_predictions = static_cast<int>(state.range(1));

@@ -50,8 +50,8 @@ std::vector<Token> first(const std::vector<Token>& tokens, size_t n) {
 // other products than in a full run (fewer than 16 rows take ops.cpp's streaming kernels; a
 // query block of another size takes other GEMM kernels), which sum in another order: results
 // agree to a few float ulps, amplified by the fixture's deliberately large weights, not bit for
-// bit. Measured on the fixture: attention <= 1.2e-6, values <= 5.5e-6 relative.
-constexpr double kAttentionTolerance = 2e-6;
+// bit. Measured on the fixture: attention <= 2.5e-6, values <= 5.5e-6 relative.
+constexpr double kAttentionTolerance = 5e-6;
 constexpr double kValueTolerance = 1e-5;
 
 struct TraceDiff {
@@ -211,7 +211,6 @@ TEST_F(Incremental, DeferredPredictionsCompleteToAFullRun) {
   EXPECT_EQ(pending->timings.reused_positions, 30);
   ASSERT_TRUE(pending->predictions_pending());
   EXPECT_EQ(pending->pending_from, 30);
-  EXPECT_EQ(pending->pending_hidden.size(), 3u * gpt2_->config().width);
   EXPECT_FALSE(pending->predictions[29].empty());  // the reused prefix keeps its predictions
   EXPECT_TRUE(pending->predictions[30].empty());
 
@@ -221,7 +220,10 @@ TEST_F(Incremental, DeferredPredictionsCompleteToAFullRun) {
 
   auto completed = gpt2_->complete_predictions(pending);
   ASSERT_TRUE(completed && !completed->predictions_pending());
-  EXPECT_TRUE(completed->pending_hidden.empty());
+  // The pending hidden states live beside the model: a trace it did not make is not completed.
+  auto other = Model::load(test::fixture("gpt2-tiny") / "model");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ((*other)->complete_predictions(pending), pending);
   EXPECT_EQ(completed->row(0, 0, 32).data(), pending->row(0, 0, 32).data()) << "storage is shared";
   EXPECT_EQ(completed->qkv(1).data(), pending->qkv(1).data());
   auto full = test::run_ok(*gpt2_, first(text, 33), {});
