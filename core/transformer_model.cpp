@@ -58,6 +58,17 @@ ModelCard TransformerModel::card() const {
   return model_card(config_, weights_.parameters, type_name(weights_.stored_type));
 }
 
+std::vector<float> TransformerModel::next_token_logits(std::span<const float> final_hidden) const {
+  if (!weights_.lm_head || final_hidden.size() != static_cast<size_t>(config_.width)) return {};
+  const WeightTensor& head = *weights_.lm_head;
+  std::vector<float> logits(config_.vocab_size);
+  dense(logits.data(), final_hidden.data(), 1,
+        DenseWeights{head.data(), nullptr, config_.width, config_.vocab_size, true, head.type});
+  if (config_.final_softcap > 0.0f)
+    softcap_in_place(logits.data(), logits.size(), config_.final_softcap);
+  return logits;
+}
+
 bool TransformerModel::produced(const AttentionTrace* trace) const {
   if (!trace) return false;
   for (const auto& weak : history_) {

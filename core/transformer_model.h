@@ -30,6 +30,9 @@ class TransformerModel final : public Model {
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
   ModelCard card() const override;
   const ModelWeights& weights() const { return weights_; }
+  // The LM head's logits (V) of one final hidden state (C), soft-capped as the family does; empty
+  // for models without an LM head. The same products the predictions use.
+  std::vector<float> next_token_logits(std::span<const float> final_hidden) const;
 
   Result<std::shared_ptr<const AttentionTrace>> run(std::span<const Token> tokens,
                                                     const RunOptions& options,

@@ -25,8 +25,9 @@ inline std::filesystem::path fixture(const std::string& name) {
 }
 
 // Loads a fixture model once per test program (loading the GPT-2 vocabulary takes a moment).
-inline std::shared_ptr<Model> fixture_model(const std::string& name) {
-  auto loaded = Model::load(fixture(name) / "model");
+inline std::shared_ptr<Model> fixture_model(const std::string& name,
+                                            const LoadOptions& options = {}) {
+  auto loaded = Model::load(fixture(name) / "model", options);
   EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.error().message);
   return loaded.ok() ? *loaded : nullptr;
 }
