@@ -19,6 +19,7 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri
   libgtest-dev libbenchmark-dev fonts-dejavu-core
   xvfb xauth xdotool imagemagick python3 python3-numpy python3-pil python3-xlib
+  python3-torch
 )
 
 install_missing() {
