@@ -256,5 +256,43 @@ TEST_F(Incremental, AChainOfAppendsStaysExact) {
   EXPECT_LT(copied, reused / 8);
 }
 
+// The cache on the modern families: grouped-query keys, sliding windows (the window moves with
+// the appended rows), soft-caps, q/k norms, per-head fused q/k/v; and Phi-3's longrope, whose
+// tables change for every position once the text passes original_max_position_embeddings, so a
+// text that crosses it reuses nothing.
+TEST_F(Incremental, ModernFamiliesAppendAsAFullRun) {
+  LoadOptions no_tokenizer;
+  no_tokenizer.require_tokenizer = false;
+  RunOptions options;
+  options.keep_hidden_states = true;
+  for (const char* name : {"llama3-tiny", "mistral-tiny", "gemma2-tiny", "gemma3-tiny",
+                           "qwen3-tiny", "gpt-neox-tiny"}) {
+    SCOPED_TRACE(name);
+    auto model = test::fixture_model(std::string("modern/") + name, no_tokenizer);
+    ASSERT_TRUE(model);
+    const std::vector<Token> text = long_text(std::string("modern/") + name);
+    auto previous = test::run_ok(*model, first(text, 70), options);
+    auto incremental = test::run_ok(*model, first(text, 75), options, previous.get());
+    auto full = test::run_ok(*model, first(text, 75), options);
+    ASSERT_TRUE(previous && incremental && full);
+    EXPECT_EQ(incremental->timings.reused_positions, 70);
+    expect_equal_traces(*incremental, *full, std::string(name) + ", append 5");
+  }
+  auto phi3 = test::fixture_model("modern/phi3-tiny", no_tokenizer);
+  ASSERT_TRUE(phi3);
+  const std::vector<Token> text = long_text("modern/phi3-tiny");
+  auto short_run = test::run_ok(*phi3, first(text, 30), options);
+  auto still_short = test::run_ok(*phi3, first(text, 32), options, short_run.get());
+  EXPECT_EQ(still_short->timings.reused_positions, 30) << "short factors up to 32 tokens";
+  expect_equal_traces(*still_short, *test::run_ok(*phi3, first(text, 32), options),
+                      "phi3 within the short factors");
+  auto crossed = test::run_ok(*phi3, first(text, 34), options, still_short.get());
+  EXPECT_EQ(crossed->timings.reused_positions, 0) << "33 tokens and more: long factors everywhere";
+  expect_equal_traces(*crossed, *test::run_ok(*phi3, first(text, 34), options),
+                      "phi3 across the longrope switch");
+  auto long_run = test::run_ok(*phi3, first(text, 40), options, crossed.get());
+  EXPECT_EQ(long_run->timings.reused_positions, 34);
+}
+
 }  // namespace
 }  // namespace attnviz
