@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/attention_math.h"
+#include "core/big_memory.h"
 #include "core/tokenizer.h"
 
 namespace attnviz {
@@ -87,25 +88,9 @@ struct HeadDetail {
   }
 };
 
-// A vector allocator that leaves new floats unwritten: the forward pass writes every value of
-// its traces, and zeroing 50 MB first costs more than a millisecond per run.
-template <class T>
-struct UninitializedAllocator : std::allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
-  };
-  template <class U>
-  void construct(U* where) noexcept {
-    ::new (static_cast<void*>(where)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* where, Args&&... args) {
-    ::new (static_cast<void*>(where)) U(std::forward<Args>(args)...);
-  }
-};
-
-using TraceFloats = std::vector<float, UninitializedAllocator<float>>;
+// Floats left unwritten on allocation (the forward pass writes every value of its traces), big
+// blocks on huge pages (core/big_memory.h).
+using TraceFloats = std::vector<float, BigAllocator<float>>;
 
 // One block of a trace's storage; copies of a trace share it.
 struct TraceBuffer {

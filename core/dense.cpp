@@ -1,9 +1,9 @@
 // dense() and dense_accumulate() of core/ops.h: y (T, out) (+)= x (T, in) · W + b for weights
 // stored as F32, F16 or BF16, (out, in) or (in, out).
 //
-// Many rows: F32 weights go straight to Eigen's blocked GEMM; 16-bit weights are widened a
-// panel of outputs at a time (a few hundred KB, in cache) and the panel multiplied by Eigen, one
-// panel per task across the threads, so a model never holds its weights as float32.
+// Many rows: panels of outputs, one per task across the threads, each multiplied by Eigen's
+// blocked GEMM on its own thread; 16-bit weights are widened a panel at a time (about 1 MB, in
+// cache), so a model never holds its weights as float32.
 // Few rows (an appended token): the product is bound by reading the weights, so these kernels
 // stream every weight once, widening on the fly, from every core.
 //
@@ -31,61 +31,63 @@ using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
 // Below this many rows a product is bound by reading the weights.
 constexpr int kFewRows = 16;
-// Floats of a widened panel: 256 KB, so it stays in L2 while Eigen multiplies it.
-constexpr size_t kPanelFloats = 64 * 1024;
+// Floats of a panel: 1 MB, about an L2 cache, so a widened panel stays there while Eigen packs
+// and multiplies it.
+constexpr size_t kPanelFloats = 256 * 1024;
 
 const uint8_t* bytes_of(const void* p) {
   return static_cast<const uint8_t*>(p);
 }
 
-// y (T, out) (+)= x (T, in) · W + b through Eigen's blocked GEMM (F32 weights).
-void dense_many_rows_f32(float* out, const float* in, int rows, const DenseWeights& w,
-                         bool accumulate) {
-  MatrixMap y(out, rows, w.out);
-  ConstMatrixMap x(in, rows, w.in);
-  const float* weight = static_cast<const float*>(w.weight);
-  if (w.out_major) {
-    ConstMatrixMap matrix(weight, w.out, w.in);  // (out, in)
-    if (accumulate)
-      y.noalias() += x * matrix.transpose();
-    else
-      y.noalias() = x * matrix.transpose();
-  } else {
-    ConstMatrixMap matrix(weight, w.in, w.out);  // (in, out)
-    if (accumulate)
-      y.noalias() += x * matrix;
-    else
-      y.noalias() = x * matrix;
-  }
-  if (w.bias) y.rowwise() += Eigen::Map<const RowVector>(w.bias, w.out);
-}
-
-// 16-bit weights, many rows: panels of N outputs widened and multiplied, one per task.
-void dense_many_rows_widened(float* out, const float* in, int rows, const DenseWeights& w,
-                             bool accumulate) {
-  const int panel = std::clamp(static_cast<int>(kPanelFloats / w.in) / 16 * 16, 16, 1024);
+// Many rows: panels of N outputs, one per task across the threads, each multiplied by Eigen's
+// GEMM on its thread (no barrier inside a product, which a busy machine makes expensive). F32
+// panels are the weights themselves; 16-bit ones are widened first, a few hundred KB at a time.
+void dense_many_rows(float* out, const float* in, int rows, const DenseWeights& w,
+                     bool accumulate) {
+  // At most kPanelFloats, and at least four panels per thread when the output allows, so the
+  // threads finish together.
+  const int largest = std::clamp(static_cast<int>(kPanelFloats / w.in) / 16 * 16, 16, 1024);
+  const int even = (w.out + 4 * max_threads() - 1) / (4 * max_threads());
+  const int panel = std::clamp((even + 15) / 16 * 16, 16, largest);
   const int panels = (w.out + panel - 1) / panel;
   const size_t bytes = weight_type_bytes(w.type);
+  const bool wide = w.type == WeightType::kF32;
   ConstMatrixMap x(in, rows, w.in);
 #pragma omp parallel for schedule(dynamic, 1) if (panels > 1)
   for (int p = 0; p < panels; ++p) {
     thread_local std::vector<float> widened;  // (N, in) or (in, N)
     const int first = p * panel, count = std::min(panel, w.out - first);
-    widened.resize(static_cast<size_t>(count) * w.in);
     StridedMap y(out + first, rows, count, Eigen::OuterStride<>(w.out));
     if (w.out_major) {
-      widen(widened.data(), bytes_of(w.weight) + static_cast<size_t>(first) * w.in * bytes,
-            static_cast<size_t>(count) * w.in, w.type);
-      ConstMatrixMap matrix(widened.data(), count, w.in);  // (N, in)
+      const float* rows_of_w;
+      if (wide) {
+        rows_of_w = static_cast<const float*>(w.weight) + static_cast<size_t>(first) * w.in;
+      } else {
+        widened.resize(static_cast<size_t>(count) * w.in);
+        widen(widened.data(), bytes_of(w.weight) + static_cast<size_t>(first) * w.in * bytes,
+              static_cast<size_t>(count) * w.in, w.type);
+        rows_of_w = widened.data();
+      }
+      ConstMatrixMap matrix(rows_of_w, count, w.in);  // (N, in)
       if (accumulate)
         y.noalias() += x * matrix.transpose();
       else
         y.noalias() = x * matrix.transpose();
     } else {
-      for (int i = 0; i < w.in; ++i)
-        widen(widened.data() + static_cast<size_t>(i) * count,
-              bytes_of(w.weight) + (static_cast<size_t>(i) * w.out + first) * bytes, count, w.type);
-      ConstMatrixMap matrix(widened.data(), w.in, count);  // (in, N)
+      const float* columns;
+      size_t stride = static_cast<size_t>(w.out);
+      if (wide) {
+        columns = static_cast<const float*>(w.weight) + first;
+      } else {
+        widened.resize(static_cast<size_t>(count) * w.in);
+        for (int i = 0; i < w.in; ++i)
+          widen(widened.data() + static_cast<size_t>(i) * count,
+                bytes_of(w.weight) + (static_cast<size_t>(i) * w.out + first) * bytes, count,
+                w.type);
+        columns = widened.data();
+        stride = static_cast<size_t>(count);
+      }
+      ConstStridedMap matrix(columns, w.in, count, Eigen::OuterStride<>(stride));  // (in, N)
       if (accumulate)
         y.noalias() += x * matrix;
       else
@@ -219,10 +221,7 @@ void dense_product(float* out, const float* in, int rows, const DenseWeights& w,
   assert(w.weight && w.in > 0 && w.out > 0 && rows >= 0 && "dense: bad weights");
   if (rows == 0) return;
   if (rows >= kFewRows) {
-    if (w.type == WeightType::kF32)
-      dense_many_rows_f32(out, in, rows, w, accumulate);
-    else
-      dense_many_rows_widened(out, in, rows, w, accumulate);
+    dense_many_rows(out, in, rows, w, accumulate);
   } else if (w.out_major) {
     few_rows_out_major(out, in, rows, w, accumulate);
   } else {

@@ -241,14 +241,13 @@ void ForwardPass::embed_tokens(float* out) {
 }
 
 void ForwardPass::add_positions(float* out, const WeightTensor& table) {
-  const size_t c = width(), row_bytes = c * weight_type_bytes(table.type);
-  std::vector<float> position(c);
-  for (int r = 0; r < rows(); ++r) {
-    const size_t where = static_cast<size_t>(plan_.first + r);
-    widen(position.data(), static_cast<const uint8_t*>(table.data()) + where * row_bytes, c,
-          table.type);
-    add_in_place(out + r * c, position.data(), c);
-  }
+  // Rows p..T−1 of the table are contiguous: widen them at once into a free (N, C) buffer.
+  const size_t c = width(), n = static_cast<size_t>(rows()) * c;
+  const size_t row_bytes = c * weight_type_bytes(table.type);
+  float* positions = scratch_.mlp.data();
+  widen(positions, static_cast<const uint8_t*>(table.data()) + plan_.first * row_bytes, n,
+        table.type);
+  add_in_place(out, positions, n);
 }
 
 }  // namespace attnviz

@@ -136,7 +136,7 @@ class ForwardPass {
   void add(float* x, const float* branch);
   // Embedding rows: out (N, C) = the stored table's rows of the tokens' ids (widened).
   void embed_tokens(float* out);
-  // out (N, C) += rows p..T−1 of a positional table (learned positions).
+  // out (N, C) += rows p..T−1 of a positional table (learned positions). Uses mlp_branch().
   void add_positions(float* out, const WeightTensor& table);
 
  private:

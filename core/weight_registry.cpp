@@ -110,8 +110,7 @@ struct Random {
 };
 
 WeightTensor encode(const std::vector<float>& values, Shape shape, WeightType type) {
-  WeightTensor tensor{type, std::move(shape), {}};
-  tensor.bytes.resize(values.size() * weight_type_bytes(type));
+  WeightTensor tensor{type, std::move(shape), ByteBuffer(values.size() * weight_type_bytes(type))};
   if (type == WeightType::kF32) {
     std::memcpy(tensor.bytes.data(), values.data(), tensor.bytes.size());
     return tensor;
@@ -132,27 +131,33 @@ std::vector<float> widened(const WeightTensor& tensor) {
 
 // Concatenates tensors' rows (all (rows_i, cols), the same type) into one.
 WeightTensor concatenate_rows(std::vector<const WeightTensor*> parts) {
-  WeightTensor out{parts[0]->type, parts[0]->shape, {}};
-  out.shape[0] = 0;
+  Shape shape = parts[0]->shape;
+  size_t bytes = 0;
+  shape[0] = 0;
   for (const WeightTensor* part : parts) {
-    out.shape[0] += part->shape[0];
-    out.bytes.insert(out.bytes.end(), part->bytes.begin(), part->bytes.end());
+    shape[0] += part->shape[0];
+    bytes += part->bytes.size();
+  }
+  WeightTensor out{parts[0]->type, std::move(shape), ByteBuffer(bytes)};
+  uint8_t* to = out.bytes.data();
+  for (const WeightTensor* part : parts) {
+    std::memcpy(to, part->bytes.data(), part->bytes.size());
+    to += part->bytes.size();
   }
   return out;
 }
 
-// Rows regrouped from GPT-NeoX's per-head [q_h | k_h | v_h] (view(T, H, 3·D)) to [Q | K | V].
+// Rows regrouped from GPT-NeoX's per-head [q_h | k_h | v_h] (view(T, H, 3·D)) to [Q | K | V]:
+// `out` and `rows` hold 3·H·D rows of row_size elements.
 template <class Element>
-std::vector<Element> regroup_per_head(const Element* rows, size_t row_size, int heads, int d) {
-  std::vector<Element> out(static_cast<size_t>(3) * heads * d * row_size);
+void regroup_per_head(Element* out, const Element* rows, size_t row_size, int heads, int d) {
   for (int h = 0; h < heads; ++h)
     for (int part = 0; part < 3; ++part)
       for (int i = 0; i < d; ++i) {
         const size_t from = (static_cast<size_t>(h) * 3 * d + part * d + i) * row_size;
         const size_t to = (static_cast<size_t>(part) * heads * d + h * d + i) * row_size;
-        std::copy_n(rows + from, row_size, out.data() + to);
+        std::copy_n(rows + from, row_size, out + to);
       }
-  return out;
 }
 
 }  // namespace
@@ -290,10 +295,12 @@ Result<RawWeights> read_weights(const TensorStore& store, const ModelConfig& con
 
   RawWeights raw;
   for (size_t i = 0; i < specs.size(); ++i) {
-    auto bytes = entries[i]->file->read_bytes(*entries[i]->info);
-    if (!bytes.ok()) return bytes.error();
-    raw.emplace(specs[i].name, WeightTensor{weight_type(entries[i]->info->dtype), specs[i].shape,
-                                            std::move(bytes).value()});
+    const TensorInfo& info = *entries[i]->info;
+    WeightTensor tensor{weight_type(info.dtype), specs[i].shape, ByteBuffer(info.end - info.begin)};
+    Status read = entries[i]->file->read_bytes(
+        info, std::span<uint8_t>(tensor.bytes.data(), tensor.bytes.size()));
+    if (!read) return read.error();
+    raw.emplace(specs[i].name, std::move(tensor));
   }
   return raw;
 }
@@ -414,14 +421,14 @@ ModelWeights bind_weights(RawWeights raw, const ModelConfig& config) {
       case QkvLayout::kFusedPerHead: {
         WeightTensor* stored = find(TensorRole::kQkv, layer);
         const size_t element = weight_type_bytes(stored->type);
-        WeightTensor regrouped{stored->type, stored->shape, {}};
-        regrouped.bytes =
-            regroup_per_head(stored->bytes.data(), c * element, config.heads, config.head_width);
+        WeightTensor regrouped{stored->type, stored->shape, ByteBuffer(stored->bytes.size())};
+        regroup_per_head(regrouped.bytes.data(), stored->bytes.data(), c * element, config.heads,
+                         config.head_width);
         const float* b = nullptr;
         if (config.qkv_bias) {
           const std::vector<float> stored_bias = widened(*find(TensorRole::kQkv, layer, ".bias"));
-          const std::vector<float> values =
-              regroup_per_head(stored_bias.data(), 1, config.heads, config.head_width);
+          std::vector<float> values(stored_bias.size());
+          regroup_per_head(values.data(), stored_bias.data(), 1, config.heads, config.head_width);
           b = static_cast<const float*>(
               keep(qkv_key + ".bias", encode(values, {values.size()}, WeightType::kF32))->data());
         }

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/big_memory.h"
 #include "core/model_config.h"
 #include "core/models/architecture.h"
 #include "core/ops.h"
@@ -46,7 +47,7 @@ std::string canonical_weight_name(std::string_view stored, const ArchitectureRow
 struct WeightTensor {
   WeightType type = WeightType::kF32;
   std::vector<uint64_t> shape;
-  std::vector<uint8_t> bytes;  // little-endian, row-major
+  ByteBuffer bytes;  // little-endian, row-major; big ones on huge pages
   uint64_t elements() const;
   const void* data() const { return bytes.data(); }
 };

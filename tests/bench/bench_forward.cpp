@@ -16,8 +16,8 @@
 #include <string>
 
 #include "core/models/architecture.h"
-#include "core/transformer_model.h"
 #include "core/ops.h"
+#include "core/transformer_model.h"
 
 namespace attnviz {
 namespace {
@@ -126,6 +126,38 @@ void BM_GemmPeak(benchmark::State& state) {
 BENCHMARK(BM_GemmPeak)
     ->Args({1024, 768, 3072})
     ->Args({2048, 2048, 2048})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// One dense layer of the Qwen2.5-0.5B shape (rows 512 or 1: a full run or an appended token),
+// weights (out, in) stored as F32 (0) or BF16 (1): the cost of widening 16-bit weights.
+void BM_Dense(benchmark::State& state) {
+  const int rows = state.range(0), in = state.range(1), out = state.range(2);
+  const bool bf16 = state.range(3) != 0;
+  std::vector<float> x(static_cast<size_t>(rows) * in, 0.5f), y(static_cast<size_t>(rows) * out);
+  std::vector<float> w32(static_cast<size_t>(in) * out, 0.25f);
+  std::vector<uint16_t> w16(w32.size(), 0x3E80);  // 0.25 in bfloat16
+  const DenseWeights weights{bf16 ? static_cast<const void*>(w16.data()) : w32.data(),
+                             nullptr,
+                             in,
+                             out,
+                             /*out_major=*/true,
+                             bf16 ? WeightType::kBF16 : WeightType::kF32};
+  for (auto _ : state) {
+    dense(y.data(), x.data(), rows, weights);
+    benchmark::DoNotOptimize(y.data());
+  }
+  report_rate(state, 2.0 * rows * in * out);
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(in) * out * (bf16 ? 2 : 4) / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Dense)
+    ->Args({512, 896, 4864, 0})
+    ->Args({512, 896, 4864, 1})
+    ->Args({512, 4864, 896, 0})
+    ->Args({512, 4864, 896, 1})
+    ->Args({1, 896, 4864, 0})
+    ->Args({1, 896, 4864, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -449,7 +449,7 @@ BASE = {"hidden_size": 128, "intermediate_size": 256, "num_hidden_layers": 3,
         "tie_word_embeddings": False, "rope_theta": 10000.0}
 CASES = {
     "llama-yarn": ("llama", "BF16", [300], {
-        "qk_scale": 1.5,
+        "qk_scale": 1.35,
         "attention_bias": True, "mlp_bias": True,
         "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 256}}),
     "llama-dynamic": ("llama", "F32", [200], {
