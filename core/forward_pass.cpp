@@ -1,8 +1,11 @@
 #include "core/forward_pass.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/ops.h"
@@ -106,14 +109,37 @@ int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bo
   return p;
 }
 
-int threads_for_work(double weight_bytes, double multiply_adds) {
+double load_average() {
+  // Read at most once a second: a keystroke's run must not wait on /proc.
+  static std::atomic<int64_t> read_at{-1};
+  static std::atomic<double> load{0.0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (read_at.exchange(now) != now) {
+    double value = 0.0;
+    if (std::FILE* file = std::fopen("/proc/loadavg", "r")) {
+      if (std::fscanf(file, "%lf", &value) != 1) value = 0.0;
+      std::fclose(file);
+    }
+    load = value;
+  }
+  return load;
+}
+
+int threads_for_work(double weight_bytes, double multiply_adds, int rows) {
   // One thread for small runs (below ~5 ms of one core) of small models: on a machine doing
   // other work every parallel region can wait a scheduler slice for a descheduled helper
   // thread, which made 4 ms runs of the built-in model take 100-300 ms on two threads. Big
-  // models keep every core even for one appended token: it is bound by reading the weights,
-  // and two cores read them faster.
+  // models keep every core, even for one appended token (bound by reading the weights, which
+  // two cores do faster), unless the machine's cores are all taken: then an appended token's
+  // hundred short parallel products each wait for a descheduled thread (Qwen2.5-0.5B at
+  // T = 256 under a load of 7 on 2 cores: 540-1060 ms on two threads, 50-65 ms on one).
   constexpr double kWorkPerThread = 200e6, kBigWeights = 64e6;
-  return multiply_adds >= kWorkPerThread || weight_bytes >= kBigWeights ? kStartThreads : 1;
+  constexpr int kFewRows = 16;
+  if (multiply_adds < kWorkPerThread && weight_bytes < kBigWeights) return 1;
+  if (rows < kFewRows && load_average() >= kStartThreads) return 1;
+  return kStartThreads;
 }
 
 ThreadLimit::ThreadLimit(int threads) {

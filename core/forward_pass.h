@@ -92,8 +92,12 @@ int rope_variant(const ModelConfig& config, int tokens);
 int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bool causal,
                     const AttentionTrace* previous, bool same_rope);
 
-// OpenMP threads worth using for this many multiply-adds of a model of `weight_bytes`.
-int threads_for_work(double weight_bytes, double multiply_adds);
+// The machine's 1-minute load average (/proc/loadavg), 0 when unknown.
+double load_average();
+
+// OpenMP threads worth using for this many multiply-adds over `rows` rows of a model of
+// `weight_bytes` (see ThreadLimit).
+int threads_for_work(double weight_bytes, double multiply_adds, int rows);
 
 // The layers' RoPE tables of a run (global, and Gemma 3's local ones), kept by the model.
 struct RopeTables {

@@ -104,7 +104,7 @@ RunPlan TransformerModel::plan_run(std::span<const Token> tokens, const RunOptio
   const double per_row_layer = c * (q + 2 * kv) + q * c + mlp + 2.0 * plan.tokens * q;
   const double lm_head = row_.lm_head ? static_cast<double>(config_.vocab_size) * c : 0.0;
   const double work = plan.rows() * (config_.layers * per_row_layer + lm_head);
-  plan.threads = threads_for_work(static_cast<double>(weights_.stored_bytes), work);
+  plan.threads = threads_for_work(static_cast<double>(weights_.stored_bytes), work, plan.rows());
   return plan;
 }
 
@@ -230,7 +230,7 @@ std::shared_ptr<const AttentionTrace> TransformerModel::complete_predictions(
   const int first = trace->pending_from, rows = trace->tokens_count() - first;
   const ThreadLimit thread_limit(
       threads_for_work(static_cast<double>(weights_.stored_bytes),
-                       static_cast<double>(rows) * config_.vocab_size * config_.width));
+                       static_cast<double>(rows) * config_.vocab_size * config_.width, rows));
   predict_next_tokens(trace->predictions, first, entry->final_hidden.data(), rows,
                       *weights_.lm_head, config_, *tokenizer_, trace->options.top_predictions);
   trace->pending_from = -1;

@@ -7,8 +7,9 @@ output_attentions=True: the (H, T, T) weights of every layer materialized, softm
 
 --head all adds the LM head over every position and the top-10 of each row's softmax (what
 attnviz computes for its predictions); none stops at the final norm. Prints one line per run and
-the median and best in milliseconds. Run it in the same minutes as bench_forward: on a shared
-machine the load changes from minute to minute.
+the median and best in milliseconds, wall time and the process's CPU time (all threads). Run it
+in the same minutes as bench_checkpoints: on a shared machine the load changes from minute to
+minute.
 """
 
 import argparse
@@ -169,21 +170,23 @@ def main():
     vocab = cfg["vocab_size"]
     ids = [(i * 7919 + 13) % vocab for i in range(args.tokens)]
     forward = gpt2_forward if cfg["model_type"] == "gpt2" else decoder_forward
-    times = []
+    times, cpu_times = [], []
     with torch.no_grad():
         for run in range(args.runs + 1):  # the first run warms up
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             final, attentions, embedding = forward(cfg, w, torch.tensor(ids))
             if args.head == "all":
                 logits = final @ embedding.T
                 F.softmax(logits, dim=-1).topk(10, dim=-1)
             elapsed = (time.perf_counter() - start) * 1000
+            cpu = (time.process_time() - cpu_start) * 1000
             if run > 0:
                 times.append(elapsed)
-                print(f"run {run}: {elapsed:.0f} ms", flush=True)
+                cpu_times.append(cpu)
+                print(f"run {run}: {elapsed:.0f} ms wall, {cpu:.0f} ms CPU", flush=True)
     print(f"torch {torch.__version__} threads {torch.get_num_threads()} {cfg['model_type']} "
-          f"T={args.tokens} head={args.head}: median {statistics.median(times):.0f} ms, "
-          f"best {min(times):.0f} ms")
+          f"T={args.tokens} head={args.head}: median {statistics.median(times):.0f} ms wall "
+          f"(best {min(times):.0f}), median {statistics.median(cpu_times):.0f} ms CPU (all threads)")
 
 
 if __name__ == "__main__":

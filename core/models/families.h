@@ -6,6 +6,7 @@
 #include "core/forward_pass.h"
 #include "core/model_config.h"
 #include "core/models/config_fields.h"
+#include "core/models/decoder_config.h"
 
 namespace attnviz {
 
@@ -25,6 +26,14 @@ Status read_qwen_windows(const ConfigFields& fields, ModelConfig& config);  // Q
 Status read_gemma_attention(const ConfigFields& fields, ModelConfig& config,
                             std::optional<double> attn_softcap,
                             std::optional<double> final_softcap);  // Gemma 2 and 3
+
+// Gemma 2 and 3's shared config defaults (hidden 2304, 26 layers of 8 query / 4 kv heads of 256,
+// tied, gelu_pytorch_tanh through hidden_activation); each sets its vocabulary and context.
+DecoderDefaults gemma_defaults();
+
+// Recipe parts several families share.
+void embed_tokens_only(ForwardPass& pass);          // embed_tokens[id] (Llama's)
+void pre_norm_layer(ForwardPass& pass, int layer);  // x += attn(norm1(x)); x += mlp(norm2(x))
 
 extern const FamilyRecipe kGpt2Recipe;     // learned positions, pre-norm
 extern const FamilyRecipe kBertRecipe;     // embedding norm, post-norm

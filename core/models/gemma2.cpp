@@ -37,19 +37,24 @@ Status read_gemma_attention(const ConfigFields& fields, ModelConfig& config,
   return Ok{};
 }
 
-Status read_gemma2_config(const ConfigFields& fields, ModelConfig& config) {
-  DecoderDefaults defaults;  // Gemma2Config()
-  defaults.vocab_size = 256000;
+DecoderDefaults gemma_defaults() {
+  DecoderDefaults defaults;
   defaults.hidden_size = 2304;
   defaults.intermediate_size = 9216;
   defaults.layers = 26;
   defaults.heads = 8;
   defaults.kv_heads = 4;
   defaults.head_dim = 256;
-  defaults.max_positions = 8192;
   defaults.tie_word_embeddings = true;
-  defaults.activation_field = "hidden_activation";  // Gemma2MLP uses ACT2FN[hidden_activation]
+  defaults.activation_field = "hidden_activation";  // Gemma's MLP: ACT2FN[hidden_activation]
   defaults.activation = "gelu_pytorch_tanh";
+  return defaults;
+}
+
+Status read_gemma2_config(const ConfigFields& fields, ModelConfig& config) {
+  DecoderDefaults defaults = gemma_defaults();  // Gemma2Config()
+  defaults.vocab_size = 256000;
+  defaults.max_positions = 8192;
   if (Status read = read_decoder_fields(fields, config, defaults); !read) return read;
   if (Status read = read_gemma_attention(fields, config, 50.0, 30.0); !read) return read;
   config.rotary = true;

@@ -11,18 +11,9 @@
 namespace attnviz {
 
 Status read_gemma3_config(const ConfigFields& fields, ModelConfig& config) {
-  DecoderDefaults defaults;  // Gemma3TextConfig()
+  DecoderDefaults defaults = gemma_defaults();  // Gemma3TextConfig()
   defaults.vocab_size = 262208;
-  defaults.hidden_size = 2304;
-  defaults.intermediate_size = 9216;
-  defaults.layers = 26;
-  defaults.heads = 8;
-  defaults.kv_heads = 4;
-  defaults.head_dim = 256;
   defaults.max_positions = 131072;
-  defaults.tie_word_embeddings = true;
-  defaults.activation_field = "hidden_activation";
-  defaults.activation = "gelu_pytorch_tanh";
   if (Status read = read_decoder_fields(fields, config, defaults); !read) return read;
   if (Status read = read_gemma_attention(fields, config, std::nullopt, std::nullopt); !read)
     return read;

@@ -50,22 +50,8 @@ void embed(ForwardPass& pass) {
   pass.add_positions(x, *pass.weights().position_embedding);  // + wpe[position]
 }
 
-void layer(ForwardPass& pass, int index) {
-  const LayerWeights& w = pass.layer(index);
-  float* x = pass.residual();
-  float* normed = pass.normed();
-  float* attention = pass.attention_branch();
-  float* mlp = pass.mlp_branch();
-  pass.norm(normed, x, w.attention_norm);         // ln_1
-  pass.self_attention(attention, normed, index);  // c_proj(attention(c_attn(·)))
-  pass.add(x, attention);
-  pass.norm(normed, x, w.mlp_norm);  // ln_2
-  pass.mlp(mlp, normed, index);      // mlp.c_proj(gelu_new(mlp.c_fc(·)))
-  pass.add(x, mlp);
-}
-
 }  // namespace
 
-const FamilyRecipe kGpt2Recipe{embed, layer};
+const FamilyRecipe kGpt2Recipe{embed, pre_norm_layer};  // ln_1, attn, ln_2, mlp
 
 }  // namespace attnviz

@@ -42,11 +42,9 @@ Status read_gpt_neox_config(const ConfigFields& fields, ModelConfig& config) {
 
 namespace {
 
-void embed(ForwardPass& pass) {
-  pass.embed_tokens(pass.residual());  // embed_in[id]
-}
-
 void layer(ForwardPass& pass, int index) {
+  // Without use_parallel_residual: attn_output + hidden_states, then the MLP on its norm.
+  if (!pass.config().parallel_residual) return pre_norm_layer(pass, index);
   const LayerWeights& w = pass.layer(index);
   float* x = pass.residual();  // (N, C)
   float* normed = pass.normed();
@@ -54,21 +52,14 @@ void layer(ForwardPass& pass, int index) {
   float* mlp = pass.mlp_branch();
   pass.norm(normed, x, w.attention_norm);         // input_layernorm
   pass.self_attention(attention, normed, index);  // dense(attention(query_key_value(·)))
-  if (pass.config().parallel_residual) {
-    pass.norm(normed, x, w.mlp_norm);  // post_attention_layernorm of the input
-    pass.mlp(mlp, normed, index);      // dense_4h_to_h(gelu(dense_h_to_4h(·)))
-    pass.add(mlp, attention);          // mlp_output + attn_output + hidden_states
-    pass.add(x, mlp);
-  } else {
-    pass.add(x, attention);  // attn_output + hidden_states
-    pass.norm(normed, x, w.mlp_norm);
-    pass.mlp(mlp, normed, index);
-    pass.add(x, mlp);
-  }
+  pass.norm(normed, x, w.mlp_norm);               // post_attention_layernorm of the input
+  pass.mlp(mlp, normed, index);                   // dense_4h_to_h(gelu(dense_h_to_4h(·)))
+  pass.add(mlp, attention);                       // mlp_output + attn_output + hidden_states
+  pass.add(x, mlp);
 }
 
 }  // namespace
 
-const FamilyRecipe kGptNeoxRecipe{embed, layer};
+const FamilyRecipe kGptNeoxRecipe{embed_tokens_only, layer};  // embed_in[id]
 
 }  // namespace attnviz

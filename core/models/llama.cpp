@@ -1,6 +1,7 @@
 // Llama (transformers models/llama/modeling_llama.py and configuration_llama.py): RMSNorm,
 // RoPE with every rope_scaling type, grouped-query attention, SwiGLU, tied or untied head.
-// Its pre-norm decoder layer is also Mistral's, Qwen 2's, Qwen 3's and Phi-3's.
+// Its pre-norm decoder layer is also GPT-2's, Mistral's, Qwen 2's, Qwen 3's and Phi-3's, and
+// GPT-NeoX's without parallel residual.
 #include "core/models/decoder_config.h"
 #include "core/models/families.h"
 #include "core/models/rope.h"
@@ -21,28 +22,24 @@ Status read_llama_config(const ConfigFields& fields, ModelConfig& config) {
   return Ok{};
 }
 
-namespace {
-
-void embed(ForwardPass& pass) {
+void embed_tokens_only(ForwardPass& pass) {
   pass.embed_tokens(pass.residual());  // embed_tokens[id]
 }
 
-void layer(ForwardPass& pass, int index) {
+void pre_norm_layer(ForwardPass& pass, int index) {
   const LayerWeights& w = pass.layer(index);
   float* x = pass.residual();  // (N, C)
   float* normed = pass.normed();
   float* attention = pass.attention_branch();
   float* mlp = pass.mlp_branch();
-  pass.norm(normed, x, w.attention_norm);         // input_layernorm
+  pass.norm(normed, x, w.attention_norm);         // input_layernorm (GPT-2: ln_1)
   pass.self_attention(attention, normed, index);  // o_proj(attention(rope(q, k), v))
   pass.add(x, attention);
-  pass.norm(normed, x, w.mlp_norm);  // post_attention_layernorm
+  pass.norm(normed, x, w.mlp_norm);  // post_attention_layernorm (GPT-2: ln_2)
   pass.mlp(mlp, normed, index);      // down_proj(act(gate_proj(·)) · up_proj(·))
   pass.add(x, mlp);
 }
 
-}  // namespace
-
-const FamilyRecipe kLlamaRecipe{embed, layer};
+const FamilyRecipe kLlamaRecipe{embed_tokens_only, pre_norm_layer};
 
 }  // namespace attnviz

@@ -10,6 +10,7 @@
 //                              attention, Q/K/V and hidden states only, as an export needs)
 //   Append/<model>/T/top       one token appended to a T − 1 token run (the prefix cache)
 //   TopK/<model>               the LM head and top-10 of one row (typing's predictions)
+// Time is wall time; CPU is the whole process's (every thread), less sensitive to a busy machine.
 // Counters: peak_rss_MB = VmHWM of the process so far (run one model per process for the
 // memory figure), file_MB = the checkpoint, attention_MB = the trace's stored weights.
 //
@@ -134,12 +135,14 @@ void register_benchmarks() {
     benchmark::RegisterBenchmark((std::string("Forward/") + name).c_str(), forward, name)
         ->Args({512, 0})
         ->Args({512, 10})
+        ->MeasureProcessCPUTime()
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond)
         ->MinTime(2.0);
     benchmark::RegisterBenchmark((std::string("Append/") + name).c_str(), append, name)
         ->Args({256, 0})
         ->Args({256, 10})
+        ->MeasureProcessCPUTime()
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((std::string("TopK/") + name).c_str(), top_k, name)

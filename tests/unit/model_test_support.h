@@ -132,6 +132,17 @@ inline Worst hidden_difference(const std::vector<float>& a, const std::vector<fl
   return worst;
 }
 
+// A GoogleTest parameter name from a fixture or case name ("llama3-tiny" → "llama3_tiny").
+struct DashesToUnderscores {
+  template <class Info>
+  std::string operator()(const Info& info) const {
+    std::string name = info.param;
+    for (char& c : name)
+      if (c == '-' || c == '.') c = '_';
+    return name;
+  }
+};
+
 inline std::shared_ptr<const AttentionTrace> run_ok(Model& model, const std::vector<Token>& tokens,
                                                     const RunOptions& options,
                                                     const AttentionTrace* previous = nullptr) {

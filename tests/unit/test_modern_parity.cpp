@@ -172,11 +172,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ModernParity,
                          ::testing::Values("llama3-tiny", "llama-linear-tiny", "mistral-tiny",
                                            "qwen2-tiny", "qwen3-tiny", "gemma2-tiny", "gemma3-tiny",
                                            "phi3-tiny", "gpt-neox-tiny"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         test::DashesToUnderscores());
 
 }  // namespace
 }  // namespace attnviz

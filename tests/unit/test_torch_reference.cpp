@@ -107,11 +107,7 @@ TEST_P(TorchReference, AttnvizAgrees) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, TorchReference, ::testing::ValuesIn(kCases),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         test::DashesToUnderscores());
 
 }  // namespace
 }  // namespace attnviz
