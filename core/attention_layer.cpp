@@ -113,7 +113,7 @@ struct TopK {
 };
 
 // A row's softmax normalizer over the vocabulary, merged panel by panel (online softmax).
-struct Normalizer {
+struct RowNormalizer {
   float max = -std::numeric_limits<float>::infinity();
   double sum = 0.0;  // Σ exp(logit − max)
   void add(float panel_max, double panel_sum) {
@@ -142,7 +142,7 @@ void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int 
   const size_t row_bytes = static_cast<size_t>(c) * weight_type_bytes(head.type);
   // Per thread: each row's running top-k and normalizer.
   std::vector<std::vector<TopK>> tops(threads, std::vector<TopK>(rows));
-  std::vector<std::vector<Normalizer>> normalizers(threads, std::vector<Normalizer>(rows));
+  std::vector<std::vector<RowNormalizer>> normalizers(threads, std::vector<RowNormalizer>(rows));
   const bool few_rows = rows < 16;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
@@ -184,7 +184,7 @@ void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int 
     }
   }
   for (int r = 0; r < rows; ++r) {
-    Normalizer total;
+    RowNormalizer total;
     TopK best;
     for (int thread = 0; thread < threads; ++thread) {
       if (normalizers[thread][r].sum > 0.0)

@@ -335,6 +335,36 @@ INSTANTIATE_TEST_SUITE_P(
                       AttentionCase{200, 2, 1, 24, 199, true, 0, 0.0f}   // one appended token
                       ));
 
+// Which keys a query sees: causal, causal with transformers' window (i − W < j ≤ i), and a
+// bidirectional window (|i − j| < W).
+TEST(ScoreRule, VisibleKeys) {
+  ScoreRule causal;
+  EXPECT_TRUE(causal.visible(5, 0));
+  EXPECT_TRUE(causal.visible(5, 5));
+  EXPECT_FALSE(causal.visible(5, 6));
+  ScoreRule window;
+  window.window = 3;
+  EXPECT_EQ(window.first_key(5), 3);
+  EXPECT_EQ(window.last_key(5, 10), 5);
+  EXPECT_FALSE(window.visible(5, 2));  // 5 − 3 < 2 fails: outside the window
+  EXPECT_TRUE(window.visible(5, 3));
+  EXPECT_EQ(window.first_key(1), 0);
+  ScoreRule open;
+  open.causal = false;
+  open.window = 3;
+  EXPECT_EQ(open.first_key(5), 3);
+  EXPECT_EQ(open.last_key(5, 10), 7);
+  EXPECT_EQ(open.last_key(9, 10), 9);
+  EXPECT_TRUE(open.visible(5, 7));
+  EXPECT_FALSE(open.visible(5, 8));
+  for (int q = 0; q < 10; ++q)
+    for (int k = 0; k < 10; ++k) {
+      const bool in_range = k >= window.first_key(q) && k <= window.last_key(q, 10);
+      EXPECT_EQ(window.visible(q, k), in_range) << q << " " << k;
+      EXPECT_EQ(open.visible(q, k), k >= open.first_key(q) && k <= open.last_key(q, 10));
+    }
+}
+
 // score_keys is q·k as a sequential fused multiply-add: one key at a time gives the same bits as
 // the vectorized row, wherever the row starts.
 TEST(AttentionMath, ScoresDoNotDependOnTheirNeighbours) {
