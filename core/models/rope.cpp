@@ -247,7 +247,7 @@ Result<RopeConfig> read_rope_config(const ConfigFields& fields, const RopeFieldN
 
 std::string describe_rope(const RopeConfig& rope) {
   char text[160];
-  std::snprintf(text, sizeof text, "RoPE base %g", rope.theta);
+  std::snprintf(text, sizeof text, "RoPE base %.10g", rope.theta);
   std::string out = text;
   switch (rope.type) {
     case Type::kDefault:

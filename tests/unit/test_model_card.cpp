@@ -24,7 +24,7 @@ TEST(ModelCard, DescribesEachFamily) {
   EXPECT_EQ(card.head_dim, 16);
   EXPECT_EQ(card.context_length, 512);
   EXPECT_EQ(card.precision, "BF16");
-  EXPECT_EQ(card.positions, "RoPE base 1e+06, linear scaling x8");
+  EXPECT_EQ(card.positions, "RoPE base 1000000, linear scaling x8");
   EXPECT_EQ(card.local_positions, "RoPE base 10000");
   EXPECT_EQ(card.windows, (std::vector<int>{8, 8, 8, 8, 8, 0}));
   EXPECT_EQ(describe_windows(card.windows), "window 8 on layers 0-4; global on 5");
