@@ -1,10 +1,12 @@
 // attnviz entry point: the desktop app by default, or a command-line subcommand.
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
-#include "app/commands.h"
+#include "app/cli/commands.h"
 
 namespace {
 
@@ -13,15 +15,16 @@ const char* kUsage =
     "\n"
     "usage:\n"
     "  attnviz [--model DIR] [--text TEXT] [--layer L] [--pin I] [--tab arcs|heatmap|grid]\n"
-    "          the desktop app (built-in model by default)\n"
+    "          [--view VIEW.json]   the desktop app (built-in model by default)\n"
     "  attnviz view --attention FILE [--tokens TOKENS.json]\n"
     "          attention computed elsewhere (.npy/.safetensors, (L,H,T,T), (H,T,T) or (T,T))\n"
     "  attnviz tokenize [--model DIR] --text TEXT [--json]\n"
     "  attnviz export [--model DIR] (--text TEXT | --text-file FILE) --out FILE\n"
     "                 [--format png|svg|json|npy] [--layer L] [--head H | --grid] [--token I]\n"
-    "                 [--aggregate one|mean|max|layer-mean|rollout] [--merge-words]\n"
-    "                 [--hide-first] [--hide-special] [--scale 1|2|4] [--theme light|dark]\n"
-    "                 [--timings]\n"
+    "                 [--aggregate single|multi|mean|max|all-layers|rollout] [--heads H,H]\n"
+    "                 [--min-weight W] [--top-k K] [--columns] [--view VIEW.json]\n"
+    "                 [--merge-words] [--hide-first] [--hide-special] [--scale 1|2|4]\n"
+    "                 [--theme light|dark] [--timings]\n"
     "  attnviz heads [--model DIR] [--text TEXT | --probe induction] [--repeat R] [--seed S]\n"
     "                [--exclude-first-token] [--exclude-current-token] [--json]\n"
     "  attnviz models [--dir DIR] [--json]     models in the Hugging Face cache, supported or not\n"
@@ -38,10 +41,8 @@ const char* kUsage =
     "App automation (tests, benchmarks): --dump-layout FILE, --frame-stats FILE,\n"
     "--exit-after-frames N, --exit-after-seconds S, --time-to-first-frame, --log-runs.\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> words(argv + 1, argv + argc);
+// Runs the subcommand or the app that `words` name; the exit code.
+int dispatch(const std::vector<std::string>& words) {
   if (!words.empty() && (words[0] == "--help" || words[0] == "-h" || words[0] == "help")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -60,4 +61,27 @@ int main(int argc, char** argv) {
     return 2;
   }
   return attnviz::run_desktop_app(words);
+}
+
+}  // namespace
+
+// The one exception boundary of the executable: readers return errors as values, but an
+// exception that escapes anyway (a library's type_error, bad_alloc) is reported with the command
+// it ended, and the exit code is 1 (bad input), never an abort.
+int main(int argc, char** argv) {
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  const std::string command = words.empty() || words[0].rfind("--", 0) == 0 ? "" : words[0];
+  const std::string prefix = command.empty() ? "attnviz: " : "attnviz " + command + ": ";
+  try {
+    return dispatch(words);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "%snot enough memory for this input (std::bad_alloc); nothing was written\n",
+                 prefix.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%sunexpected error: %s\n", prefix.c_str(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%sunexpected error of an unknown kind\n", prefix.c_str());
+  }
+  return 1;
 }

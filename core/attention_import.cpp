@@ -10,6 +10,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "core/json_read.h"
 #include "core/npy.h"
 #include "core/safetensors.h"
 
@@ -24,8 +25,18 @@ constexpr uint64_t kMaxTokensFileBytes = uint64_t{256} << 20;
 constexpr uint64_t kMaxAttentionJsonBytes = uint64_t{512} << 20;
 constexpr float kMaxWeight = 1.0f + 1e-3f;
 
+// How tokens JSON is read: an export's "attention" beside the tokens is skipped, and at most 16
+// values a token are built (an object of id, text, start, end, special), so a file far longer
+// than max_tokens tokens is refused before it costs memory.
+JsonReadOptions tokens_json_options(const ImportLimits& limits) {
+  JsonReadOptions options;
+  options.skip_top_level_member = "attention";
+  options.max_values = limits.max_tokens * 16 + 16;
+  return options;
+}
+
 Error file_error(const fs::path& path, const std::string& problem) {
-  return make_error(path.string() + ": " + problem);
+  return make_error(escape_invalid_utf8(path.string()) + ": " + problem);
 }
 
 // Texts that tokenizers add rather than read from the input.
@@ -157,93 +168,174 @@ Status check_shape(std::span<const uint64_t> shape, size_t token_count, const st
   return Ok{};
 }
 
-Result<std::vector<Token>> tokens_from_metadata(const SafetensorsFile& file) {
+Result<std::vector<Token>> tokens_from_metadata(const SafetensorsFile& file,
+                                                const ImportLimits& limits) {
   auto it = file.metadata().find("tokens");
   if (it == file.metadata().end())
     return file_error(file.path(), "has no tokens in its metadata; pass a tokens file (--tokens)");
-  json document = json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded())
-    return file_error(file.path(), "the \"tokens\" metadata is not valid JSON");
-  return tokens_from_json(document, file.path().string() + " (metadata)");
+  const std::string origin = escape_invalid_utf8(file.path().string()) + " (metadata \"tokens\")";
+  auto document = parse_json_bounded(it->second, origin, tokens_json_options(limits));
+  if (!document) return document.error();
+  return tokens_from_json(*document, origin);
 }
 
-// Reads a JSON file of at most max_bytes. With skip_attention, the top-level "attention" value
-// (the tensor in attnviz's JSON export) is parsed but not kept, so reading only the tokens of a
-// large export stays small.
-Result<json> read_json_file(const fs::path& path, uint64_t max_bytes, bool skip_attention,
-                            const std::string& what) {
+// Reads the tokens of a JSON file of at most max_bytes (depth bounded by json_read): the top-level
+// "attention" member (the tensor in attnviz's JSON export) is checked but never built.
+Result<json> read_tokens_document(const fs::path& path, uint64_t max_bytes,
+                                  const ImportLimits& limits) {
+  return read_json_file_bounded(path, max_bytes, tokens_json_options(limits));
+}
+
+// Streams the nested lists of a JSON attention file into floats without building a JSON value
+// (nlohmann's SAX events; a DOM costs ~16 bytes a number, this 4): the top-level list, or the
+// top-level object's "attention" member, everything else skipped. The shape is (L, H, T, T),
+// (H, T, T) or (T, T): the depth of the first number gives the rank, the first list to close at
+// each depth its length, and every other list and number must agree. At most max_values numbers.
+class AttentionJsonReader {
+ public:
+  using string_t = json::string_t;
+
+  explicit AttentionJsonReader(uint64_t max_values) : max_values_(max_values) {}
+
+  bool null() { return not_a_number(); }
+  bool boolean(bool) { return not_a_number(); }
+  bool string(string_t&) { return not_a_number(); }
+  bool binary(json::binary_t&) { return not_a_number(); }
+  bool number_integer(json::number_integer_t value) { return number(static_cast<double>(value)); }
+  bool number_unsigned(json::number_unsigned_t value) { return number(static_cast<double>(value)); }
+  bool number_float(json::number_float_t value, const string_t&) { return number(value); }
+
+  bool start_object(std::size_t) {
+    if (!counts_.empty()) return fail("\"attention\" holds something other than numbers");
+    if (depth_ == 0) root_is_object_ = true;
+    ++depth_;
+    return true;
+  }
+  bool end_object() {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& key) {
+    next_is_attention_ = root_is_object_ && depth_ == 1 && key == "attention";
+    return true;
+  }
+  bool start_array(std::size_t) {
+    ++depth_;
+    if (counts_.empty()) {
+      const bool begins = (depth_ == 1 && !root_is_object_) || (depth_ == 2 && next_is_attention_);
+      next_is_attention_ = false;
+      if (!begins) return true;  // a list elsewhere (the tokens): not ours
+      if (found_) return fail("has \"attention\" twice");
+      found_ = true;
+    } else {
+      ++counts_.back();
+      if (counts_.size() >= kMaxRank || (rank_ != 0 && counts_.size() >= rank_))
+        return fail(kShapeProblem);
+    }
+    counts_.push_back(0);
+    return true;
+  }
+  bool end_array() {
+    --depth_;
+    if (counts_.empty()) return true;
+    const size_t level = counts_.size() - 1;
+    if (shape_.size() <= level) shape_.resize(level + 1, kUnknown);
+    if (shape_[level] == kUnknown) {
+      shape_[level] = counts_.back();
+    } else if (shape_[level] != counts_.back()) {
+      return fail("\"attention\" is not rectangular (a list at depth " + std::to_string(level) +
+                  " should hold " + std::to_string(shape_[level]) + " entries)");
+    }
+    counts_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& error) {
+    return fail(std::string("is not valid JSON (") + error.what() + ")");
+  }
+
+  // After a successful parse: the shape, or why there is none.
+  Result<std::vector<uint64_t>> shape() const {
+    if (!found_) return make_error("the JSON object has no \"attention\"");
+    if (rank_ < 2 || shape_.size() < rank_) return make_error(kShapeProblem);
+    return std::vector<uint64_t>(shape_.begin(), shape_.begin() + rank_);
+  }
+  std::vector<float>& values() { return values_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  static constexpr size_t kMaxRank = 4;
+  static constexpr uint64_t kUnknown = UINT64_MAX;
+  static constexpr const char* kShapeProblem =
+      "\"attention\" must be nested lists of shape (L, H, T, T), (H, T, T) or (T, T)";
+
+  bool fail(std::string problem) {
+    problem_ = std::move(problem);
+    return false;
+  }
+  bool not_a_number() {
+    return counts_.empty() ? true : fail("\"attention\" holds something other than numbers");
+  }
+  bool number(double value) {
+    if (counts_.empty()) return true;  // a number elsewhere (a token id)
+    if (rank_ == 0) rank_ = counts_.size();
+    if (counts_.size() != rank_)
+      return fail("\"attention\" is not rectangular (numbers at depths " +
+                  std::to_string(rank_ - 1) + " and " + std::to_string(counts_.size() - 1) + ")");
+    if (values_.size() >= max_values_)
+      return fail("\"attention\" holds more than " + std::to_string(max_values_) +
+                  " values, more than attnviz imports");
+    ++counts_.back();
+    // Out of float range becomes infinity, which the weight check then reports.
+    values_.push_back(std::abs(value) > 3.4e38 ? INFINITY : static_cast<float>(value));
+    return true;
+  }
+
+  const uint64_t max_values_;
+  int depth_ = 0;  // open objects and lists
+  bool root_is_object_ = false;
+  bool next_is_attention_ = false;
+  bool found_ = false;
+  std::vector<uint64_t> counts_;  // entries so far in each open list of the attention
+  std::vector<uint64_t> shape_;   // the length of each depth, once a list of it closed
+  size_t rank_ = 0;               // depth of the numbers + 1, once one was seen
+  std::vector<float> values_;
+  std::string problem_;
+};
+
+// Reads the attention of a JSON file: shape and values (C order).
+Status read_attention_json(const fs::path& path, const std::string& origin,
+                           const ImportLimits& limits, std::vector<uint64_t>& shape,
+                           std::vector<float>& values) {
   std::error_code ec;
   const uint64_t size = fs::file_size(path, ec);
-  if (ec) return file_error(path, "cannot read the " + what + " (" + ec.message() + ")");
-  if (size > max_bytes)
-    return file_error(path, "the " + what + " is " + std::to_string(size >> 20) + " MiB; at most " +
-                                std::to_string(max_bytes >> 20) + " MiB of JSON is read");
+  if (ec) return file_error(path, "cannot read the file (" + ec.message() + ")");
+  if (size > kMaxAttentionJsonBytes)
+    return file_error(path, "the file is " + std::to_string(size >> 20) + " MiB; at most " +
+                                std::to_string(kMaxAttentionJsonBytes >> 20) +
+                                " MiB of JSON is read (save larger attention as .npy)");
   std::ifstream in(path, std::ios::binary);
-  std::string text(size, '\0');
-  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size)))
-    return file_error(path, "cannot read the " + what);
-  const json::parser_callback_t keep = [skip_attention](int depth, json::parse_event_t event,
-                                                        json& parsed) {
-    return !(skip_attention && depth == 1 && event == json::parse_event_t::key &&
-             parsed == "attention");
-  };
+  if (!in) return file_error(path, "cannot open the file");
+  AttentionJsonReader reader(limits.max_bytes / sizeof(float));
+  bool parsed = false;
   try {
-    return json::parse(text, keep);
+    parsed = json::sax_parse(in, &reader);
   } catch (const json::exception& error) {
-    return file_error(path, std::string("is not valid JSON (") + error.what() + ")");
+    return make_error(origin + ": is not valid JSON (" + error.what() + ")");
   }
-}
-
-// Flattens nested lists of numbers (depth 2 to 4) into values, checking that they are
-// rectangular; the shape comes from the first element at each depth.
-Status flatten_nested(const json& nested, const std::string& origin, std::vector<uint64_t>& shape,
-                      std::vector<float>& values) {
-  shape.clear();
-  for (const json* level = &nested; level->is_array(); level = &level->front()) {
-    shape.push_back(level->size());
-    if (level->empty() || shape.size() > 4) break;
-  }
-  if (shape.size() < 2 || shape.size() > 4)
-    return make_error(origin +
-                      ": \"attention\" must be nested lists of shape (L, H, T, T), "
-                      "(H, T, T) or (T, T)");
-  uint64_t elements = 1;
-  for (uint64_t dim : shape) elements *= dim;  // each dim <= the file's size: no overflow
-  values.clear();
-  values.reserve(elements);
-  // Walks the lists depth-first; any list of the wrong length or non-number is an error.
-  std::vector<std::pair<const json*, size_t>> stack = {{&nested, 0}};
-  while (!stack.empty()) {
-    auto& [node, next] = stack.back();
-    const size_t depth = stack.size() - 1;
-    if (next == 0 && (!node->is_array() || node->size() != shape[depth]))
-      return make_error(origin + ": \"attention\" is not rectangular (a list at depth " +
-                        std::to_string(depth) + " should hold " + std::to_string(shape[depth]) +
-                        " entries)");
-    if (next == node->size()) {
-      stack.pop_back();
-      continue;
-    }
-    const json& child = (*node)[next++];
-    if (depth + 1 < shape.size()) {
-      stack.push_back({&child, 0});
-    } else if (child.is_number()) {
-      // Out of float range becomes infinity, which the weight check then reports.
-      const double value = child.get<double>();
-      values.push_back(std::abs(value) > 3.4e38 ? INFINITY : static_cast<float>(value));
-    } else {
-      return make_error(origin + ": \"attention\" holds something other than numbers");
-    }
-  }
+  if (!parsed) return make_error(origin + ": " + reader.problem());
+  auto found = reader.shape();
+  if (!found) return make_error(origin + ": " + found.error().message);
+  shape = std::move(found).value();
+  values = std::move(reader.values());
   return Ok{};
 }
 
 }  // namespace
 
-Result<std::vector<Token>> load_tokens_json(const fs::path& path) {
-  auto document = read_json_file(path, kMaxTokensFileBytes, /*skip_attention=*/true, "tokens file");
+Result<std::vector<Token>> load_tokens_json(const fs::path& path, const ImportLimits& limits) {
+  auto document = read_tokens_document(path, kMaxTokensFileBytes, limits);
   if (!document) return document.error();
-  return tokens_from_json(*document, path.string());
+  return tokens_from_json(*document, escape_invalid_utf8(path.string()));
 }
 
 Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> tokens,
@@ -293,13 +385,13 @@ Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> toke
 Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& attention,
                                                             const fs::path& tokens_json,
                                                             const ImportLimits& limits) {
-  const std::string origin = attention.string();
+  const std::string origin = escape_invalid_utf8(attention.string());
   std::string extension = attention.extension().string();
   for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
   std::optional<std::vector<Token>> tokens;
   if (!tokens_json.empty()) {
-    auto loaded = load_tokens_json(tokens_json);
+    auto loaded = load_tokens_json(tokens_json, limits);
     if (!loaded) return loaded.error();
     tokens = std::move(loaded).value();
   }
@@ -327,7 +419,7 @@ Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& atte
                                        std::string(dtype_name(info.dtype)) +
                                        "; attention must be F32, F16 or BF16");
     if (!tokens) {
-      auto from_metadata = tokens_from_metadata(*file);
+      auto from_metadata = tokens_from_metadata(*file, limits);
       if (!from_metadata) return from_metadata.error();
       tokens = std::move(from_metadata).value();
     }
@@ -338,24 +430,21 @@ Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& atte
     shape = info.shape;
     values = std::move(data).value();
   } else if (extension == ".json") {
-    auto document = read_json_file(attention, kMaxAttentionJsonBytes, /*skip_attention=*/false,
-                                   "attention file");
-    if (!document) return document.error();
-    const json* nested = &*document;
-    if (document->is_object()) {
-      auto it = document->find("attention");
-      if (it == document->end())
-        return file_error(attention, "the JSON object has no \"attention\"");
-      nested = &*it;
-      if (!tokens) {
-        auto inside = tokens_from_json(*document, origin);
-        if (!inside) return inside.error();
-        tokens = std::move(inside).value();
+    if (!tokens) {
+      // The tokens of attnviz's own export, beside its "attention" (a bare list has none).
+      char first = ' ';
+      std::ifstream peek(attention, std::ios::binary);
+      while (peek.get(first) && std::isspace(static_cast<unsigned char>(first))) {
       }
+      if (first != '{') return file_error(attention, "holds no tokens; pass a tokens file");
+      auto document = read_tokens_document(attention, kMaxAttentionJsonBytes, limits);
+      if (!document) return document.error();
+      auto inside = tokens_from_json(*document, origin);
+      if (!inside) return inside.error();
+      tokens = std::move(inside).value();
     }
-    if (!tokens) return file_error(attention, "holds no tokens; pass a tokens file");
-    auto flat = flatten_nested(*nested, origin, shape, values);
-    if (!flat) return flat.error();
+    auto read = read_attention_json(attention, origin, limits, shape, values);
+    if (!read) return read.error();
     auto shape_ok = check_shape(shape, tokens->size(), origin, limits);
     if (!shape_ok) return shape_ok.error();
   } else {

@@ -32,7 +32,10 @@ struct ImportLimits {
 //   - start/end: used when every entry has both, else spans are laid out over the
 //     concatenated texts;
 //   - special: when absent, true for texts like "[CLS]", "<|endoftext|>", "<s>".
-Result<std::vector<Token>> load_tokens_json(const std::filesystem::path& path);
+// At most limits.max_tokens tokens' worth of JSON values are read (an export's "attention" is
+// skipped, not built).
+Result<std::vector<Token>> load_tokens_json(const std::filesystem::path& path,
+                                            const ImportLimits& limits = {});
 
 // Loads `attention` of shape (L, H, T, T), (H, T, T) or (T, T), rows = queries:
 //   .npy          float32 or float16 (numpy.save);

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <tuple>
 
+#include "core/json_read.h"
 #include "core/model_card.h"
 #include "core/models/architecture.h"
 
@@ -38,15 +39,70 @@ std::string env(const char* name) {
   return value ? value : "";
 }
 
-// Sorted subfolder names of a folder; none when it cannot be read.
-std::vector<fs::path> subfolders(const fs::path& folder) {
+DiscoveredModel skipped(const fs::path& path, std::string reason) {
+  DiscoveredModel model;
+  model.name = escape_invalid_utf8(path.filename().string());
+  model.path = path;
+  model.reason = std::move(reason);
+  return model;
+}
+
+// Why a folder entry cannot be followed ("a symbolic link loop", "cannot be read: Permission
+// denied"), or empty when it is a folder that can be listed. Broken links and files are not
+// folders and give "not a folder".
+std::string unreadable_folder_reason(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec == std::errc::too_many_symbolic_link_levels) return "is a symbolic link loop; skipped";
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return "cannot be read (" + ec.message() + "); skipped";
+  if (!fs::is_directory(status)) return "not a folder";
+  fs::directory_iterator probe(path, ec);
+  if (ec) return "cannot be listed (" + ec.message() + "); skipped";
+  return {};
+}
+
+// The subfolders of a folder, sorted. An entry that is a link loop or a folder that cannot be
+// listed goes to `problems` (a row saying why it was skipped); files and broken links are
+// left out quietly. A folder that cannot be opened at all gives nothing.
+std::vector<fs::path> subfolders(const fs::path& folder, std::vector<DiscoveredModel>* problems) {
   std::vector<fs::path> out;
   std::error_code ec;
   fs::directory_iterator it(folder, ec), end;
-  for (; !ec && it != end; it.increment(ec))
-    if (is_dir(it->path())) out.push_back(it->path());
+  if (ec) return out;  // the caller says why when it matters (unreadable_folder_reason)
+  for (; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    const std::string reason = unreadable_folder_reason(path);
+    if (reason.empty())
+      out.push_back(path);
+    else if (reason != "not a folder" && problems)
+      problems->push_back(
+          skipped(path, escape_invalid_utf8(path.filename().string()) + " " + reason));
+  }
+  if (ec && problems)
+    problems->push_back(skipped(folder, "the folder " + escape_invalid_utf8(folder.string()) +
+                                            " could not be read to the end (" + ec.message() +
+                                            ")"));
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// "ORG/NAME" of a hub cache folder "models--ORG--NAME" (huggingface_hub replaces "/" with
+// "--"), shown escaped; empty for anything else (datasets--, spaces--, .locks).
+std::string repo_id(const fs::path& repo) {
+  const std::string folder_name = repo.filename().string();
+  const std::string prefix = "models--";
+  if (folder_name.rfind(prefix, 0) != 0) return {};
+  std::string name;
+  for (size_t i = prefix.size(); i < folder_name.size(); ++i) {
+    if (folder_name.compare(i, 2, "--") == 0) {
+      name += '/';
+      ++i;
+    } else {
+      name += folder_name[i];
+    }
+  }
+  return escape_invalid_utf8(name);
 }
 
 DiscoveredModel unsupported(DiscoveredModel model, std::string reason) {
@@ -69,27 +125,36 @@ fs::path default_hub_cache() {
 
 DiscoveredModel classify_model_folder(const fs::path& folder) {
   DiscoveredModel model;
-  model.name = folder.filename().string();
+  model.name = escape_invalid_utf8(folder.filename().string());
   model.path = folder;
   const fs::path config = folder / "config.json";
-  if (!is_file(config))
+  if (!is_file(config)) {
+    std::error_code ec;
+    (void)fs::status(config, ec);
+    if (ec == std::errc::too_many_symbolic_link_levels)
+      return unsupported(model, "config.json is a symbolic link loop");
     return unsupported(model, is_broken_link(config)
                                   ? "config.json was not downloaded (broken link)"
                                   : "no config.json");
+  }
   std::error_code ec;
   const uintmax_t size = fs::file_size(config, ec);
-  if (ec || size > kMaxConfigBytes) return unsupported(model, "config.json cannot be read");
+  if (ec) return unsupported(model, "config.json cannot be read (" + ec.message() + ")");
+  if (size > kMaxConfigBytes)
+    return unsupported(model, "config.json is " + std::to_string(size) + " bytes, more than the " +
+                                  std::to_string(kMaxConfigBytes) + " a config may have");
   std::ifstream in(config, std::ios::binary);
   std::string text(size, '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(size)))
+  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size)))
     return unsupported(model, "config.json cannot be read");
-  const nlohmann::json document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded() || !document.is_object())
-    return unsupported(model, "config.json is not a valid JSON object");
+  auto parsed = parse_json_bounded(text, "config.json");
+  if (!parsed) return unsupported(model, parsed.error().message);
+  const nlohmann::json& document = parsed.value();
+  if (!document.is_object()) return unsupported(model, "config.json is not a JSON object");
   auto type = document.find("model_type");
   if (type == document.end() || !type->is_string())
     return unsupported(model, "config.json has no model_type");
-  model.model_type = type->get<std::string>();
+  model.model_type = escape_invalid_utf8(type->get<std::string>());
   const ArchitectureRow* row =
       find_architecture(model.model_type == "gemma3" ? "gemma3_text" : model.model_type);
   if (!row)
@@ -137,26 +202,29 @@ DiscoveredModel classify_model_folder(const fs::path& folder) {
 
 std::vector<DiscoveredModel> scan_hub_cache(const fs::path& hub) {
   std::vector<DiscoveredModel> models;
-  for (const fs::path& repo : subfolders(hub)) {
-    const std::string folder_name = repo.filename().string();
-    const std::string prefix = "models--";
-    if (folder_name.rfind(prefix, 0) != 0) continue;  // datasets--, spaces--, .locks
-    // huggingface_hub names the folder "models--" + repo_id with "/" replaced by "--".
-    std::string name;
-    for (size_t i = prefix.size(); i < folder_name.size(); ++i) {
-      if (folder_name.compare(i, 2, "--") == 0) {
-        name += '/';
-        ++i;
-      } else {
-        name += folder_name[i];
-      }
-    }
-    for (const fs::path& snapshot : subfolders(repo / "snapshots")) {
+  std::vector<DiscoveredModel> repo_problems;
+  for (const fs::path& repo : subfolders(hub, &repo_problems)) {
+    const std::string name = repo_id(repo);
+    if (name.empty()) continue;  // datasets--, spaces--, .locks
+    std::vector<DiscoveredModel> problems;
+    const fs::path snapshots = repo / "snapshots";
+    if (std::string reason = unreadable_folder_reason(snapshots);
+        !reason.empty() && reason != "not a folder")
+      problems.push_back(skipped(snapshots, "snapshots " + reason));
+    for (const fs::path& snapshot : subfolders(snapshots, &problems)) {
       DiscoveredModel model = classify_model_folder(snapshot);
       model.name = name;
-      model.revision = snapshot.filename().string();
+      model.revision = escape_invalid_utf8(snapshot.filename().string());
       models.push_back(std::move(model));
     }
+    for (DiscoveredModel& problem : problems) {
+      problem.name = name;
+      models.push_back(std::move(problem));
+    }
+  }
+  for (DiscoveredModel& problem : repo_problems) {  // a models--* entry that is a link loop
+    problem.name = repo_id(problem.path);
+    if (!problem.name.empty()) models.push_back(std::move(problem));
   }
   return models;
 }
@@ -174,8 +242,11 @@ std::vector<DiscoveredModel> discover_models(std::span<const fs::path> extra_fol
       continue;
     }
     add(scan_hub_cache(folder));
-    for (const fs::path& child : subfolders(folder))
+    std::vector<DiscoveredModel> problems;
+    for (const fs::path& child : subfolders(folder, &problems))
       if (is_file(child / "config.json")) models.push_back(classify_model_folder(child));
+    for (DiscoveredModel& problem : problems)  // models--* ones came from scan_hub_cache
+      if (repo_id(problem.path).empty()) models.push_back(std::move(problem));
   }
   std::sort(models.begin(), models.end(), [](const DiscoveredModel& a, const DiscoveredModel& b) {
     return std::tie(a.name, a.revision, a.path) < std::tie(b.name, b.revision, b.path);

@@ -38,7 +38,10 @@ DiscoveredModel classify_model_folder(const std::filesystem::path& folder);
 
 // Every model under the hub cache and the extra folders, sorted by name then revision. An extra
 // folder may be a hub cache itself (models--* inside), a model folder (config.json inside), or a
-// folder of model folders. Missing or unreadable folders are skipped, never an error.
+// folder of model folders. Missing folders give nothing and are never an error; an entry that
+// is a symbolic link loop or a folder that cannot be listed is skipped with an unsupported row
+// whose reason says so. Names and revisions with bytes that are not UTF-8 are shown escaped
+// ("\xFF"); `path` keeps the real bytes.
 std::vector<DiscoveredModel> discover_models(
     std::span<const std::filesystem::path> extra_folders = {});
 

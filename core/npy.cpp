@@ -10,6 +10,7 @@
 #include <optional>
 #include <system_error>
 
+#include "core/json_read.h"    // escape_invalid_utf8
 #include "core/safetensors.h"  // half_to_float
 
 namespace attnviz {
@@ -19,6 +20,8 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicBytes = 6;
 // numpy itself refuses headers over 10,000 bytes unless told otherwise; a real one is < 200.
 constexpr uint64_t kMaxHeaderBytes = 1 << 20;
+// A tuple (the shape) holds at most NPY_MAXDIMS of numpy 2 (32 before) items.
+constexpr size_t kMaxDimensions = 64;
 
 // A value of the header dict: the subset of Python literals numpy writes.
 struct PyValue {
@@ -103,6 +106,8 @@ class HeaderParser {
       while (true) {
         skip_space();
         if (eat(close)) break;
+        if (value.items.size() == kMaxDimensions)
+          return fail("more than " + std::to_string(kMaxDimensions) + " items in a tuple");
         auto item = parse_value(depth + 1);
         if (!item) return item.error();
         value.items.push_back(std::move(item).value());
@@ -198,7 +203,7 @@ Result<NpyInfo> parse_npy_header_dict(std::string_view header, const std::string
 }
 
 Result<NpyInfo> read_npy_info(const std::filesystem::path& path) {
-  const std::string origin = path.string();
+  const std::string origin = escape_invalid_utf8(path.string());
   std::error_code ec;
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec) return make_error(origin + ": cannot read the file (" + ec.message() + ")");
@@ -245,7 +250,7 @@ Result<NpyInfo> read_npy_info(const std::filesystem::path& path) {
 }
 
 Result<std::vector<float>> read_npy_floats(const std::filesystem::path& path, const NpyInfo& info) {
-  const std::string origin = path.string();
+  const std::string origin = escape_invalid_utf8(path.string());
   std::error_code ec;
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec || file_size != info.data_offset + info.elements * info.item_bytes)

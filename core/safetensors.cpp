@@ -16,6 +16,8 @@
 #include <set>
 #include <tuple>
 
+#include "core/json_read.h"
+
 namespace attnviz {
 
 static_assert(std::endian::native == std::endian::little,
@@ -29,7 +31,9 @@ namespace {
 constexpr uint64_t kHeaderLengthBytes = 8;
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference reader's MAX_HEADER_SIZE
 constexpr uint64_t kMaxIndexBytes = 100'000'000;
-constexpr int kMaxJsonDepth = 16;  // the schemas here nest 3 deep; deeper is an attack or garbage
+constexpr int kMaxHeaderJsonDepth = 16;  // the schemas nest 3 deep; deeper is an attack or garbage
+// numpy's limit (NPY_MAXDIMS in numpy 2); the reference reader has none, but no tensor has more.
+constexpr size_t kMaxDimensions = 64;
 
 struct DTypeEntry {
   DType dtype;
@@ -69,11 +73,12 @@ std::string in_quotes(std::string_view text) {
 }
 
 Error file_error(const fs::path& path, const std::string& problem) {
-  return make_error(path.string() + ": " + problem);
+  return make_error(escape_invalid_utf8(path.string()) + ": " + problem);
 }
 
 Error tensor_error(const fs::path& path, std::string_view tensor, const std::string& problem) {
-  return make_error(path.string() + ": tensor " + in_quotes(tensor) + ": " + problem);
+  return make_error(escape_invalid_utf8(path.string()) + ": tensor " + in_quotes(tensor) + ": " +
+                    problem);
 }
 
 // a * b, or false when it does not fit in 64 bits.
@@ -81,9 +86,14 @@ bool checked_multiply(uint64_t a, uint64_t b, uint64_t* out) {
   return !__builtin_mul_overflow(a, b, out);
 }
 
+// "[2, 3]"; a shape of more than 8 dimensions is cut ("[1, 1, …, 1] (70 dimensions)") so that
+// a message stays short whatever the file says.
 std::string shape_text(const std::vector<uint64_t>& shape) {
   std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size() && i < 8; ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() > 8)
+    return text + ", \xE2\x80\xA6] (" + std::to_string(shape.size()) + " dimensions)";
   return text + "]";
 }
 
@@ -122,35 +132,13 @@ size_t invalid_utf8_offset(std::string_view text) {
   return std::string_view::npos;
 }
 
-// Parses JSON text, rejecting a key repeated within one object (nlohmann keeps the last one
-// silently) and absurd nesting. Problems come back as a plain sentence without the file name.
-struct JsonProblem {
-  std::string message;
-};
-
-Result<json> parse_json_strict(std::string_view text) {
-  std::vector<std::set<std::string>> open_objects;  // keys seen in each enclosing object
-  const json::parser_callback_t watch = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) {
-      if (depth >= kMaxJsonDepth)
-        throw JsonProblem{"nests deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
-      if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty()) {
-      const auto& key = parsed.get_ref<const std::string&>();
-      if (!open_objects.back().insert(key).second)
-        throw JsonProblem{"has the key " + in_quotes(key) + " twice in one object"};
-    }
-    return true;
-  };
-  try {
-    return json::parse(text.begin(), text.end(), watch);
-  } catch (const JsonProblem& problem) {
-    return make_error(problem.message);
-  } catch (const json::exception& e) {
-    return make_error(std::string("is not valid JSON (") + e.what() + ")");
-  }
+// Parses a header or an index: bounded depth, and a key repeated within one object is an error
+// (nlohmann keeps the last one silently; the reference then reports "a gap", hiding the cause).
+Result<json> parse_json_strict(std::string_view text, const std::string& source) {
+  JsonReadOptions options;
+  options.max_depth = kMaxHeaderJsonDepth;
+  options.reject_duplicate_keys = true;
+  return parse_json_bounded(text, source, options);
 }
 
 // A JSON number that is a non-negative integer (not 1.0, not -1, not 1e3).
@@ -168,8 +156,8 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
   if (size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos)
     return file_error(path, "the header is not valid UTF-8 (byte " + std::to_string(bad) +
                                 " of the header); the file is damaged or not a safetensors file");
-  auto parsed = parse_json_strict(text);
-  if (!parsed) return file_error(path, "the header " + parsed.error().message);
+  auto parsed = parse_json_strict(text, escape_invalid_utf8(path.string()) + " (header)");
+  if (!parsed) return parsed.error();
   const json& header = parsed.value();
   if (!header.is_object()) return file_error(path, "the header is not a JSON object of tensors");
 
@@ -203,10 +191,16 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
     if (shape == entry.end()) return tensor_error(path, name, "missing field \"shape\"");
     if (!shape->is_array())
       return tensor_error(path, name, "field \"shape\" is not an array of sizes");
+    if (shape->size() > kMaxDimensions)
+      return tensor_error(path, name,
+                          "field \"shape\" has " + std::to_string(shape->size()) +
+                              " dimensions, more than the limit of " +
+                              std::to_string(kMaxDimensions));
     for (const json& size : *shape) {
       if (!is_unsigned_integer(size))
         return tensor_error(
-            path, name, "field \"shape\" holds " + size.dump() + ", not a non-negative integer");
+            path, name,
+            "field \"shape\" holds " + json_excerpt(size) + ", not a non-negative integer");
       info.shape.push_back(size.get<uint64_t>());
     }
 
@@ -216,9 +210,9 @@ Result<ParsedHeader> parse_header(const fs::path& path, std::string_view text) {
       return tensor_error(path, name, "field \"data_offsets\" is not a pair [BEGIN, END]");
     for (const json& offset : *offsets)
       if (!is_unsigned_integer(offset))
-        return tensor_error(
-            path, name,
-            "field \"data_offsets\" holds " + offset.dump() + ", not a non-negative integer");
+        return tensor_error(path, name,
+                            "field \"data_offsets\" holds " + json_excerpt(offset) +
+                                ", not a non-negative integer");
     info.begin = (*offsets)[0].get<uint64_t>();
     info.end = (*offsets)[1].get<uint64_t>();
     result.tensors.push_back(std::move(info));
@@ -501,6 +495,15 @@ Result<TensorStore> TensorStore::open_folder(const fs::path& folder) {
                       "model.safetensors or model.safetensors.index.json)");
   const fs::path single = folder / "model.safetensors";
   const fs::path index_path = folder / "model.safetensors.index.json";
+  // A name that is there but cannot be followed (a link loop, no permission) is named as such,
+  // not reported as missing.
+  for (const fs::path& path : {single, index_path}) {
+    (void)fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return file_error(path, ec == std::errc::too_many_symbolic_link_levels
+                                  ? "is a symbolic link loop; link it to the real file"
+                                  : "cannot be read (" + ec.message() + ")");
+  }
   if (fs::exists(single, ec)) return open_file(single);  // Hugging Face prefers it too
   if (!fs::exists(index_path, ec))
     return file_error(folder,
@@ -512,8 +515,8 @@ Result<TensorStore> TensorStore::open_folder(const fs::path& folder) {
   if (!text) return text.error();
   if (invalid_utf8_offset(text.value()) != std::string_view::npos)
     return file_error(index_path, "the index is not valid UTF-8");
-  auto parsed = parse_json_strict(text.value());
-  if (!parsed) return file_error(index_path, "the index " + parsed.error().message);
+  auto parsed = parse_json_strict(text.value(), escape_invalid_utf8(index_path.string()));
+  if (!parsed) return parsed.error();
   const json& index = parsed.value();
   const auto weight_map = index.is_object() ? index.find("weight_map") : index.end();
   if (!index.is_object() || weight_map == index.end() || !weight_map->is_object())
@@ -638,7 +641,8 @@ Status write_safetensors(const fs::path& path, std::span<const TensorToWrite> te
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out)
-      return file_error(path, "cannot create a file in " + path.parent_path().string() +
+      return file_error(path, "cannot create a file in " +
+                                  escape_invalid_utf8(path.parent_path().string()) +
                                   " (does the folder exist, and may it be written?)");
     std::array<char, kHeaderLengthBytes> length{};
     for (size_t i = 0; i < kHeaderLengthBytes; ++i)

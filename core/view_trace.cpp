@@ -144,6 +144,16 @@ std::shared_ptr<AttentionTrace> aggregate_trace(const AttentionTrace& source,
   return result;
 }
 
+std::vector<float> whole_model_map(std::shared_ptr<const AttentionTrace> raw,
+                                   TraceViewOptions options, AggregateMode mode) {
+  if (!raw || raw->tokens_count() == 0 || raw->layers() == 0 || raw->heads() == 0) return {};
+  AggregateChoice choice;
+  choice.mode = mode;
+  options.aggregate = choice;
+  const DerivedTrace view = derive_trace(std::move(raw), options);
+  return AttentionReader(*view.trace).head_map(0, 0);  // (T', T')
+}
+
 std::string describe_aggregate(const AggregateChoice& choice) {
   auto head_list = [&choice]() {
     std::string list;

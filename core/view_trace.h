@@ -74,6 +74,13 @@ DerivedTrace derive_trace(std::shared_ptr<const AttentionTrace> source,
 std::shared_ptr<AttentionTrace> aggregate_trace(const AttentionTrace& source,
                                                 const AggregateChoice& choice);
 
+// The (T', T') map of a whole-model aggregate (mean of all layers, rollout) over the tokens of
+// the view `options` makes (words, hidden tokens): rollout runs on the raw tokens and is then
+// hidden and merged like a head. O(L·T³) for rollout; the app's engine computes it once per
+// trace and mode.
+std::vector<float> whole_model_map(std::shared_ptr<const AttentionTrace> raw,
+                                   TraceViewOptions options, AggregateMode mode);
+
 // "mean of layer 2", "max of layer 0 heads 1,3", "rollout", "mean of all heads", "L1 H3".
 std::string describe_aggregate(const AggregateChoice& choice);
 

@@ -4,7 +4,9 @@
 // texel holds the largest weight of a (u_block x u_block) group of cells. When a pixel covers
 // several texels (a long text fitted to the panel), it shows their largest weight, so thin
 // patterns such as a previous-token diagonal stay visible. Keys after the query (causal mask)
-// are drawn as masked: a dark hatch, or a flat grey for thumbnails.
+// are drawn in the mask colour; the hatch over them is part of the picture's geometry
+// (core/view/map_scene.cpp). core/view/map_picture.cpp's paint_map is this rule on the CPU,
+// and `attnviz selftest-gl` checks that the two agree.
 uniform sampler2D u_values;      // R32F atlas, texel (x = key, y = query)
 uniform sampler2D u_colormap;    // 256 x 1 RGBA8 lookup table (viridis), read by entry
 uniform vec2 u_atlas_texels;     // atlas size in texels (x, y)
@@ -14,10 +16,8 @@ uniform int u_block;             // cells per texel side (1 = full resolution)
 uniform int u_causal;            // 1: hide keys after the query
 uniform float u_value_max;       // value shown at the top of the colour map
 uniform float u_gamma;           // 1 linear, 0.5 square-root contrast for faint weights
-uniform int u_hatch;             // 1: hatch masked cells, 0: flat colour
 uniform vec4 u_background;       // outside the map
 uniform vec4 u_mask_colour;      // masked cells
-uniform vec4 u_hatch_colour;     // hatch lines over masked cells
 in vec2 v_cell;
 out vec4 frag_colour;
 
@@ -53,8 +53,7 @@ void main() {
     }
   }
   if (value < 0.0) {
-    bool line = u_hatch != 0 && mod(gl_FragCoord.x + gl_FragCoord.y, 7.0) < 1.5;
-    frag_colour = line ? u_hatch_colour : u_mask_colour;
+    frag_colour = u_mask_colour;
     return;
   }
   float t = clamp(value / max(u_value_max, 1e-20), 0.0, 1.0);

@@ -28,6 +28,9 @@ def main():
     with open(text_file, encoding="utf-8") as f:
         text = f.read()
     work = tempfile.mkdtemp(prefix="attnviz-typing-")
+    # The app runs in a scratch folder: a relative model folder is made absolute here.
+    if os.path.isdir(model):
+        model = os.path.abspath(model)
     app = gui.App(os.path.abspath(binary), ["--model", model, "--text", text],
                   os.path.join(work, "layout.json"), work,
                   env={"XDG_CONFIG_HOME": os.path.join(work, "config")})
@@ -41,6 +44,9 @@ def main():
             before = app.layout()["state"]
             gui.click(box[2] - 20, box[3] - 12)
             gui.run(["xdotool", "key", "ctrl+End"])
+            # Ctrl+End and the word in one frame would read as Ctrl held for the word (the
+            # window replays quick taps with their modifiers, see DesktopWindow::begin_frame).
+            time.sleep(0.15)
             gui.run(["xdotool", "type", "--delay", "0", word])
             expected = before["text"] + word
             # The completed trace: predictions_ms is set once the LM head has run.

@@ -5,7 +5,9 @@
 #
 #   bash tools/setup.sh start [attnviz arguments...]   build (Release) and start the app
 #   bash tools/setup.sh test                            build and run every test through CTest,
-#                                                       then the core tests under ASan + UBSan
+#                                                       then the unit tests and the GUI soak
+#                                                       under ASan + UBSan, then each libFuzzer
+#                                                       harness's smoke run (clang)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +21,7 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri
   libgtest-dev libbenchmark-dev fonts-dejavu-core
   xvfb xauth xdotool imagemagick python3 python3-numpy python3-pil python3-xlib
-  python3-torch
+  python3-torch clang libclang-rt-dev
 )
 
 install_missing() {
@@ -56,11 +58,25 @@ case "$action" in
     build build
     # CTest prints its own closing summary line ("100% tests passed, 0 tests failed out of N").
     (cd build && ctest --output-on-failure -j "$jobs")
-    echo "setup: core tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-    build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNVIZ_SANITIZE=ON -DATTNVIZ_GUI=OFF \
+    echo "setup: unit tests and the GUI soak under AddressSanitizer + UndefinedBehaviorSanitizer"
+    build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNVIZ_SANITIZE=ON -DATTNVIZ_GUI=ON \
       -DATTNVIZ_NATIVE=OFF -DATTNVIZ_BENCHMARKS=OFF
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
        ctest --output-on-failure -L unit -j "$jobs")
+    # The 60 s monkey soak against the ASan app. Mesa, X11 and fontconfig keep allocations
+    # for the life of the process; LeakSanitizer is told to ignore those libraries only.
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+       LSAN_OPTIONS="suppressions=$here/tests/e2e/lsan_gui.supp:print_suppressions=0" \
+       ATTNVIZ_SOAK_SELF_TEST=0 ctest --output-on-failure -R '^e2e_test_gui_soak$')
+    if command -v clang++ >/dev/null; then
+      echo "setup: libFuzzer harnesses, a fixed number of executions each (tests/fuzz)"
+      CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DATTNVIZ_FUZZ=ON -DATTNVIZ_GUI=OFF -DATTNVIZ_NATIVE=OFF -DATTNVIZ_BENCHMARKS=OFF >/dev/null
+      cmake --build build-fuzz -j "$jobs" --target fuzzers
+      (cd build-fuzz && ctest --output-on-failure -L fuzz -j "$jobs")
+    else
+      echo "setup: clang++ missing: the libFuzzer smoke runs are skipped"
+    fi
     ;;
   *)
     echo "usage: bash tools/setup.sh start|test" >&2

@@ -10,23 +10,16 @@
 
 namespace attnviz::ui {
 
-TraceFingerprint fingerprint(const AttentionTrace& trace) {
-  TraceFingerprint print;
-  print.address = &trace;
-  print.tokens = trace.tokens_count();
-  print.layers = trace.layers();
-  print.heads = trace.heads();
-  print.forward_ms = trace.timings.forward_ms;
-  if (print.tokens > 0 && print.layers > 0 && print.heads > 0) {
-    // A handful of weights spread over layers, heads and the last query row.
-    const int last = print.tokens - 1;
-    for (int i = 0; i < 8; ++i) {
-      const int layer = (i * 5) % print.layers, head = (i * 7) % print.heads;
-      const int key = (i * 131) % trace.row_length(last);
-      print.sample += trace.weight(layer, head, last, key) * static_cast<float>(i + 1);
-    }
-  }
-  return print;
+MapKey map_key(uint64_t trace_id, const ViewSpec& spec, bool whole_map_ready) {
+  MapKey key;
+  key.trace_id = trace_id;
+  key.mode = spec.head_mode;
+  const HeadModeInfo& mode = head_mode_info(spec.head_mode);
+  if (!mode.whole_model) key.layer = spec.layer;
+  if (spec.head_mode == HeadMode::kSingleHead) key.head = spec.head;
+  if (mode.uses_enabled_heads) key.heads = spec.enabled_heads;
+  key.whole_map_ready = mode.whole_model && whole_map_ready;
+  return key;
 }
 
 void GridAtlas::uv(int layer, int head, float out_uv0[2], float out_uv1[2]) const {
@@ -45,8 +38,8 @@ struct HeatmapRenderer::Pass {
   const GlTexture* values = nullptr;
   int tile_texels = 1;
   int block = 1;
-  Vec2f cell_min, cell_max;  // cell window across the whole target
-  HeatmapStyle style;
+  MapWindow window;  // texel window across the whole target
+  MapStyle style;
 };
 
 HeatmapRenderer::HeatmapRenderer() = default;
@@ -69,8 +62,12 @@ bool HeatmapRenderer::ready() {
     return false;
   }
   program_ = std::move(*program);
-  const std::vector<uint8_t> lut = viridis_rgba_lut();
-  colormap_.upload_rgba8(256, 1, lut, /*nearest=*/true);  // same entries as the exporters
+  // The colour registry's viridis, entry for entry (the shader picks the nearest entry).
+  const std::array<uint8_t, 768>& table = viridis_table_rgb8();
+  std::vector<uint8_t> lut(256 * 4, 255);
+  for (int i = 0; i < 256; ++i)
+    for (int c = 0; c < 3; ++c) lut[i * 4 + c] = table[i * 3 + c];
+  colormap_.upload_rgba8(256, 1, lut, /*nearest=*/true);
   glGenVertexArrays(1, &vertex_array_);  // core profile draws need one, even without buffers
   if (std::string gl_error = gl_error_text(); !gl_error.empty()) {
     error_ = "heatmap renderer setup: " + gl_error;
@@ -80,6 +77,9 @@ bool HeatmapRenderer::ready() {
 }
 
 Status HeatmapRenderer::draw(const Pass& pass) {
+  auto colour = [](Rgba c) {
+    return std::array<float, 4>{c.r / 255.0f, c.g / 255.0f, c.b / 255.0f, c.a / 255.0f};
+  };
   GlStateGuard guard;
   glBindFramebuffer(GL_FRAMEBUFFER, pass.target->framebuffer());
   glViewport(0, 0, pass.target->width(), pass.target->height());
@@ -92,24 +92,24 @@ Status HeatmapRenderer::draw(const Pass& pass) {
   glBindTexture(GL_TEXTURE_2D, pass.values->id());
   glActiveTexture(GL_TEXTURE1);
   glBindTexture(GL_TEXTURE_2D, colormap_.id());
+  const MapWindow& w = pass.window;
   glUniform1i(program_.uniform("u_values"), 0);
   glUniform1i(program_.uniform("u_colormap"), 1);
-  glUniform2f(program_.uniform("u_cell_min"), pass.cell_min.x, pass.cell_min.y);
-  glUniform2f(program_.uniform("u_cell_max"), pass.cell_max.x, pass.cell_max.y);
+  glUniform2f(program_.uniform("u_cell_min"), w.x0, w.y0);
+  glUniform2f(program_.uniform("u_cell_max"), w.x1, w.y1);
   glUniform2f(program_.uniform("u_atlas_texels"), static_cast<float>(pass.values->width()),
               static_cast<float>(pass.values->height()));
   glUniform2f(program_.uniform("u_texels_per_pixel"),
-              (pass.cell_max.x - pass.cell_min.x) / static_cast<float>(pass.target->width()),
-              (pass.cell_max.y - pass.cell_min.y) / static_cast<float>(pass.target->height()));
+              (w.x1 - w.x0) / static_cast<float>(pass.target->width()),
+              (w.y1 - w.y0) / static_cast<float>(pass.target->height()));
   glUniform1i(program_.uniform("u_tile_texels"), pass.tile_texels);
   glUniform1i(program_.uniform("u_block"), pass.block);
   glUniform1i(program_.uniform("u_causal"), pass.style.causal ? 1 : 0);
   glUniform1f(program_.uniform("u_value_max"), pass.style.value_max);
   glUniform1f(program_.uniform("u_gamma"), pass.style.gamma);
-  glUniform1i(program_.uniform("u_hatch"), pass.style.hatch ? 1 : 0);
-  glUniform4f(program_.uniform("u_background"), 0.0f, 0.0f, 0.0f, 0.0f);
-  glUniform4f(program_.uniform("u_mask_colour"), 0.16f, 0.16f, 0.18f, 1.0f);
-  glUniform4f(program_.uniform("u_hatch_colour"), 0.27f, 0.27f, 0.30f, 1.0f);
+  const auto outside = colour(pass.style.outside), masked = colour(pass.style.masked);
+  glUniform4f(program_.uniform("u_background"), outside[0], outside[1], outside[2], outside[3]);
+  glUniform4f(program_.uniform("u_mask_colour"), masked[0], masked[1], masked[2], masked[3]);
   glBindVertexArray(vertex_array_);
   glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
   if (std::string gl_error = gl_error_text(); !gl_error.empty())
@@ -117,14 +117,13 @@ Status HeatmapRenderer::draw(const Pass& pass) {
   return Ok{};
 }
 
-const SelectedMap& HeatmapRenderer::selected_map(const AttentionTrace& trace,
-                                                 const MapRequest& request) {
-  const TraceFingerprint print = fingerprint(trace);
-  if (print == map_trace_ && request == map_.request && map_.version != 0) return map_;
-  map_trace_ = print;
-  map_.request = request;
-  map_.tokens = trace.tokens_count();
-  build_map(trace, request, map_.values);
+const SelectedMap& HeatmapRenderer::selected_map(
+    const MapKey& key, int tokens, const std::function<std::vector<float>()>& compute) {
+  if (key == map_.key && map_.version != 0) return map_;
+  map_.key = key;
+  map_.tokens = tokens;
+  map_.values = compute();
+  assert(map_.values.size() == static_cast<size_t>(tokens) * tokens && "the map must be (T, T)");
   map_.max_value = map_max(map_.values);
   ++map_.version;
   view_valid_ = false;
@@ -132,29 +131,12 @@ const SelectedMap& HeatmapRenderer::selected_map(const AttentionTrace& trace,
   return map_;
 }
 
-bool HeatmapRenderer::has_map(const AttentionTrace& trace, const MapRequest& request) const {
-  return map_.version != 0 && request == map_.request && fingerprint(trace) == map_trace_;
-}
-
-void HeatmapRenderer::provide_map(const AttentionTrace& trace, const MapRequest& request,
-                                  std::vector<float> values) {
-  [[maybe_unused]] const size_t tokens = static_cast<size_t>(trace.tokens_count());
-  assert(values.size() == tokens * tokens && "provide_map: the map must be (T, T)");
-  map_trace_ = fingerprint(trace);
-  map_.request = request;
-  map_.tokens = trace.tokens_count();
-  map_.values = std::move(values);
-  map_.max_value = map_max(map_.values);
-  ++map_.version;
-  view_valid_ = false;
-  if (map_.tokens > 0 && ready()) map_texture_.upload_r32f(map_.tokens, map_.tokens, map_.values);
-}
-
-void* HeatmapRenderer::render_view(const HeatmapTransform& transform, int pixel_width,
-                                   int pixel_height, const HeatmapStyle& style) {
+void* HeatmapRenderer::render_view(const MapWindow& window, int pixel_width, int pixel_height,
+                                   const MapStyle& style) {
   if (!ready() || map_.tokens == 0 || pixel_width <= 0 || pixel_height <= 0) return nullptr;
-  const Vec2f low = transform.visible_min(), high = transform.visible_max();
-  const ViewKey key{map_.version, low.x, low.y, high.x, high.y, pixel_width, pixel_height, style};
+  const ViewKey key{map_.version, window.x0,    window.y0,     window.x1,
+                    window.y1,    pixel_width,  pixel_height,  style.value_max,
+                    style.gamma,  style.masked, style.outside, style.causal};
   if (view_valid_ && key == view_key_) return view_target_.texture().imgui_id();
   if (Status resized = view_target_.resize(pixel_width, pixel_height); !resized) {
     error_ = resized.error().message;
@@ -164,8 +146,7 @@ void* HeatmapRenderer::render_view(const HeatmapTransform& transform, int pixel_
   pass.target = &view_target_;
   pass.values = &map_texture_;
   pass.tile_texels = map_.tokens;
-  pass.cell_min = low;
-  pass.cell_max = high;
+  pass.window = window;
   pass.style = style;
   if (Status drawn = draw(pass); !drawn) {
     error_ = drawn.error().message;
@@ -176,25 +157,32 @@ void* HeatmapRenderer::render_view(const HeatmapTransform& transform, int pixel_
   return view_target_.texture().imgui_id();
 }
 
-const GridAtlas& HeatmapRenderer::grid_atlas(const AttentionTrace& trace,
-                                             const GridSettings& settings, int tile_pixels) {
-  const TraceFingerprint print = fingerprint(trace);
-  tile_pixels = std::clamp(tile_pixels, 8, 512);
+const GridAtlas& HeatmapRenderer::grid_atlas(uint64_t trace_id, const AttentionReader& reader,
+                                             bool per_head_contrast, int tile_pixels,
+                                             const MapStyle& style) {
+  tile_pixels = std::clamp(tile_pixels, 8, 1024);
   const bool values_current =
-      print == grid_trace_ && settings.per_head_contrast == grid_per_head_ && atlas_.heads > 0;
-  if (values_current && tile_pixels == atlas_tile_pixels_ && atlas_.texture) return atlas_;
-  if (!ready() || trace.layers() == 0 || trace.heads() == 0 || trace.tokens_count() == 0) {
+      trace_id == grid_trace_ && per_head_contrast == grid_per_head_ && atlas_.heads > 0;
+  const bool style_current = style.masked == atlas_style_.masked &&
+                             style.outside == atlas_style_.outside &&
+                             style.causal == atlas_style_.causal;
+  if (values_current && style_current && tile_pixels == atlas_tile_pixels_ && atlas_.texture)
+    return atlas_;
+  if (!ready() || reader.layers() == 0 || reader.heads() == 0 || reader.tokens_count() == 0) {
     atlas_ = GridAtlas{};
     return atlas_;
   }
   if (!values_current) {
-    grid_trace_ = print;
-    grid_per_head_ = settings.per_head_contrast;
-    upload_atlas_values(trace, settings.per_head_contrast);
+    grid_trace_ = trace_id;
+    grid_per_head_ = per_head_contrast;
+    atlas_.values = attnviz::grid_atlas(reader, per_head_contrast, kGridMaxTexels, atlas_.head_max);
+    atlas_.layers = reader.layers();
+    atlas_.heads = reader.heads();
+    atlas_values_.upload_r32f(atlas_.values.width, atlas_.values.height, atlas_.values.values);
     preview_layer_ = preview_head_ = -1;
   }
   atlas_.texture = nullptr;
-  const int n = atlas_.thumbnail.texels;
+  atlas_style_ = style;
   if (Status resized =
           atlas_target_.resize(atlas_.heads * tile_pixels, atlas_.layers * tile_pixels);
       !resized) {
@@ -204,12 +192,11 @@ const GridAtlas& HeatmapRenderer::grid_atlas(const AttentionTrace& trace,
   Pass pass;
   pass.target = &atlas_target_;
   pass.values = &atlas_values_;
-  pass.tile_texels = n;
-  pass.block = atlas_.thumbnail.block;
-  pass.cell_min = {0.0f, 0.0f};
-  pass.cell_max = {static_cast<float>(atlas_.heads * n), static_cast<float>(atlas_.layers * n)};
-  pass.style.causal = atlas_causal_;
-  pass.style.hatch = false;
+  pass.tile_texels = atlas_.values.tile_texels;
+  pass.block = atlas_.values.block;
+  pass.window = {0.0f, 0.0f, static_cast<float>(atlas_.values.width),
+                 static_cast<float>(atlas_.values.height)};
+  pass.style = style;
   if (Status drawn = draw(pass); !drawn) {
     error_ = drawn.error().message;
     return atlas_;
@@ -218,35 +205,6 @@ const GridAtlas& HeatmapRenderer::grid_atlas(const AttentionTrace& trace,
   atlas_.tile_pixels = tile_pixels;
   atlas_.texture = atlas_target_.texture().imgui_id();
   return atlas_;
-}
-
-void HeatmapRenderer::upload_atlas_values(const AttentionTrace& trace, bool per_head_contrast) {
-  // (L * n, H * n) texels: tile (layer, head) at rows layer*n, columns head*n.
-  const int layers = trace.layers(), heads = trace.heads();
-  const Thumbnail layout = thumbnail_layout(trace.tokens_count(), 128);
-  const int n = layout.texels;
-  const int atlas_width = heads * n, atlas_height = layers * n;
-  std::vector<float> atlas(static_cast<size_t>(atlas_width) * atlas_height, 0.0f);
-  scratch_.resize(static_cast<size_t>(n) * n);
-  atlas_.head_max.assign(static_cast<size_t>(layers) * heads, 0.0f);
-  for (int l = 0; l < layers; ++l) {
-    for (int h = 0; h < heads; ++h) {
-      downsample_max(trace, l, h, layout, 1.0f, scratch_);
-      const float head_max = map_max(scratch_);
-      atlas_.head_max[static_cast<size_t>(l) * heads + h] = head_max;
-      const float divide = per_head_contrast && head_max > 0.0f ? head_max : 1.0f;
-      for (int r = 0; r < n; ++r) {
-        float* dst = atlas.data() + static_cast<size_t>(l * n + r) * atlas_width + h * n;
-        const float* src = scratch_.data() + static_cast<size_t>(r) * n;
-        for (int c = 0; c < n; ++c) dst[c] = src[c] / divide;
-      }
-    }
-  }
-  atlas_values_.upload_r32f(atlas_width, atlas_height, atlas);
-  atlas_.layers = layers;
-  atlas_.heads = heads;
-  atlas_.thumbnail = layout;
-  atlas_causal_ = trace.causal();
 }
 
 void* HeatmapRenderer::render_grid_preview(int layer, int head, int pixels) {
@@ -259,16 +217,13 @@ void* HeatmapRenderer::render_grid_preview(int layer, int head, int pixels) {
     error_ = resized.error().message;
     return nullptr;
   }
-  const float n = static_cast<float>(atlas_.thumbnail.texels);
   Pass pass;
   pass.target = &preview_target_;
   pass.values = &atlas_values_;
-  pass.tile_texels = atlas_.thumbnail.texels;
-  pass.block = atlas_.thumbnail.block;
-  pass.cell_min = {head * n, layer * n};
-  pass.cell_max = {(head + 1) * n, (layer + 1) * n};
-  pass.style.causal = atlas_causal_;
-  pass.style.hatch = false;
+  pass.tile_texels = atlas_.values.tile_texels;
+  pass.block = atlas_.values.block;
+  pass.window = tile_window(atlas_.values, layer, head);
+  pass.style = atlas_style_;
   if (Status drawn = draw(pass); !drawn) {
     error_ = drawn.error().message;
     return nullptr;
@@ -278,19 +233,20 @@ void* HeatmapRenderer::render_grid_preview(int layer, int head, int pixels) {
   return preview_target_.texture().imgui_id();
 }
 
-Status HeatmapRenderer::render_map_to(GlRenderTarget& target, int cells,
-                                      std::span<const float> values, const HeatmapStyle& style) {
+Status HeatmapRenderer::render_to(GlRenderTarget& target, const MapAtlas& atlas,
+                                  const MapWindow& window, const MapStyle& style) {
   if (!ready()) return make_error(error_);
-  if (cells <= 0 || values.size() < static_cast<size_t>(cells) * cells)
-    return make_error("render_map_to: the map has fewer than cells*cells values");
+  if (atlas.width <= 0 || atlas.height <= 0 ||
+      atlas.values.size() < static_cast<size_t>(atlas.width) * atlas.height)
+    return make_error("render_to: the atlas has fewer values than its size");
   GlTexture texture;
-  texture.upload_r32f(cells, cells, values);
+  texture.upload_r32f(atlas.width, atlas.height, atlas.values);
   Pass pass;
   pass.target = &target;
   pass.values = &texture;
-  pass.tile_texels = cells;
-  pass.cell_min = {0.0f, 0.0f};
-  pass.cell_max = {static_cast<float>(cells), static_cast<float>(cells)};
+  pass.tile_texels = atlas.tile_texels;
+  pass.block = atlas.block;
+  pass.window = window;
   pass.style = style;
   return draw(pass);
 }

@@ -1,37 +1,43 @@
-// The arcs view: tokens on lines that wrap; the pinned (or hovered) token sends an arc to every
-// key it attends to, width and opacity by weight, one colour per head in multi-head mode; or
-// two columns (queries left, keys right) with every visible query's arcs, for long texts.
-// Thresholds and top-k per query (ViewState) keep long texts readable and fast.
+// The arcs view: the picture of core/view/arcs_scene.h (tokens on lines that wrap, or two
+// columns; arcs from the active query, width and opacity by weight, one colour per head in the
+// multi-head mode), painted on screen with scrolling, hover previews and tooltips; a toolbar for
+// the layout, the min weight and top-k. Input becomes actions.
 #pragma once
 
 #include <optional>
+#include <span>
 #include <vector>
 
-#include "core/attention_trace.h"
-#include "ui/app_state.h"
-#include "ui/layout_recorder.h"
-#include "ui/view_state.h"
+#include "core/view/arcs_scene.h"
+#include "core/view/attention_reader.h"
+#include "core/view/view_spec.h"
+#include "ui/actions.h"
+#include "ui/ui_state.h"
 
 namespace attnviz::ui {
 
-// Per-frame scratch and layout caches of the arcs view, owned by the app.
-struct ArcsCache {
-  FlowCache flow;
-  ReceivedCache received;
-  std::vector<float> row;   // (T) weights of one query
-  std::vector<float> heat;  // (T) chip heat
-  std::optional<int> columns_scrolled_to;  // the pin the two-column view last scrolled to
-};
-
-struct ArcsPanelContext {
-  ViewState* view = nullptr;
-  ArcsCache* cache = nullptr;
-  LayoutRecorder* recorder = nullptr;
-  std::optional<int>* hover_candidate = nullptr;  // see TextPanelContext
+struct ArcsPanelInput {
+  const AttentionReader* reader = nullptr;
+  const ViewSpec* spec = nullptr;
+  const Pointer* pointer = nullptr;
+  std::span<const float> whole_map;  // the whole-model map of the mode (empty: not ready)
+  const ChipLabels* labels = nullptr;
+  std::span<const float> received;  // (T) attention received, tints chips without a query
+  const Font* font = nullptr;
   float ui_scale = 1.0f;
 };
 
-// Draws into the current window (the centre window's "Arcs" tab).
-void draw_arcs_view(const AttentionTrace& trace, const ArcsPanelContext& context);
+struct ArcsPanelState {
+  ScrollState scroll;                      // the line view's scroll to a new pin
+  std::optional<int> columns_scrolled_to;  // the pin the two-column view last scrolled to
+};
+
+// What the view's picture measured this frame (logical pixels): the size an export takes.
+struct PictureSize {
+  float width = 0.0f, height = 0.0f;
+};
+
+// Draws into the current window (the centre's "Arcs" tab).
+PictureSize draw_arcs_view(const ArcsPanelInput& input, ArcsPanelState& state, Actions& out);
 
 }  // namespace attnviz::ui

@@ -4,28 +4,13 @@
 #include <cstdio>
 #include <numeric>
 
+#include <imgui.h>
+
+#include "core/view/map_scene.h"
+#include "ui/imgui_colors.h"
+#include "ui/layout_hook.h"
+
 namespace attnviz::ui {
-
-const HeadRoleTable& head_roles_for(const AttentionTrace& trace, HeadRolesCache& cache) {
-  const TraceFingerprint print = fingerprint(trace);
-  if (!cache.valid || !(cache.trace == print)) {
-    cache.table = compute_head_roles(trace);
-    cache.trace = print;
-    cache.valid = true;
-  }
-  return cache.table;
-}
-
-ImU32 role_colour(const std::string& label) {
-  if (label == "prev") return IM_COL32(110, 180, 255, 255);
-  if (label == "dup") return IM_COL32(240, 130, 200, 255);
-  if (label == "induction") return IM_COL32(255, 170, 60, 255);
-  if (label == "first") return IM_COL32(170, 170, 180, 255);
-  if (label == "self") return IM_COL32(150, 220, 150, 255);
-  if (label == "local") return IM_COL32(120, 210, 210, 255);
-  if (label == "broad") return IM_COL32(200, 190, 130, 255);
-  return IM_COL32(150, 150, 160, 255);  // mixed
-}
 
 namespace {
 
@@ -66,10 +51,9 @@ double sort_key(const HeadRole& role, int column) {
 }
 
 // Rebuilds the row order when the sort spec or the trace changed.
-void update_order(const HeadRoleTable& roles, const TraceFingerprint& print,
-                  HeadRolesPanelState& state) {
+void update_order(const HeadRoleTable& roles, uint64_t print, HeadRolesPanelState& state) {
   const size_t count = roles.roles.size();
-  bool dirty = state.order.size() != count || !(state.sorted_trace == print);
+  bool dirty = state.order.size() != count || state.sorted_trace != print;
   if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
     if (specs->SpecsCount > 0) {
       state.sort_column = specs->Specs[0].ColumnIndex;
@@ -106,20 +90,32 @@ void score_cell(double value) {
 
 }  // namespace
 
-void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& roles,
-                              ViewState& view, HeadRolesPanelState& state,
-                              const std::function<void()>& load_probe,
-                              const std::function<void()>& show_probe) {
-  if (roles.roles.empty()) {
-    ImGui::TextDisabled("No heads to describe yet.");
+void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& state,
+                           Actions& out) {
+  if (!ImGui::Begin("Head roles")) {
+    ImGui::End();
     return;
   }
-  ImGui::BeginDisabled(!load_probe);
-  if (ImGui::Button("Load induction probe") && load_probe) load_probe();
+  if (!in.roles) {
+    ImGui::TextDisabled("computing the head roles\xE2\x80\xA6");
+    ImGui::End();
+    return;
+  }
+  const HeadRoleTable& roles = *in.roles;
+  const ViewSpec& view = *in.spec;
+  if (roles.roles.empty()) {
+    ImGui::TextDisabled("No heads to describe yet.");
+    ImGui::End();
+    return;
+  }
+  ImGui::BeginDisabled(!in.can_probe);
+  if (ImGui::Button("Load induction probe")) out.push_back(action::LoadProbe{});
+  name_item("load_probe");
   ImGui::EndDisabled();
   ImGui::SameLine();
-  ImGui::BeginDisabled(!show_probe);
-  if (ImGui::Button("Show probe text") && show_probe) show_probe();
+  ImGui::BeginDisabled(!in.can_probe || !in.probe_ready);
+  if (ImGui::Button("Show probe text")) out.push_back(action::ShowProbeText{});
+  name_item("show_probe_text");
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
     ImGui::SetTooltip("Put the probe's tokens in the text box: pin a token of the second copy to see "
@@ -153,7 +149,7 @@ void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& 
     ImGui::TableSetupColumn("entropy");
     ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
-    update_order(roles, fingerprint(trace), state);
+    update_order(roles, in.trace_id, state);
 
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(state.order.size()));
@@ -165,11 +161,8 @@ void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& 
         const bool selected = role.layer == view.layer && role.head == view.head;
         char id[32];
         std::snprintf(id, sizeof id, "%d##role%d", role.layer, state.order[row]);
-        if (ImGui::Selectable(id, selected, ImGuiSelectableFlags_SpanAllColumns)) {
-          view.layer = role.layer;
-          view.head = role.head;
-          view.head_mode = HeadMode::kSingleHead;
-        }
+        if (ImGui::Selectable(id, selected, ImGuiSelectableFlags_SpanAllColumns))
+          out.push_back(action::SelectHead{role.layer, role.head});
         ImGui::TableNextColumn();
         ImGui::Text("%d", role.head);
         ImGui::TableNextColumn();
@@ -185,20 +178,14 @@ void draw_head_roles_contents(const AttentionTrace& trace, const HeadRoleTable& 
         ImGui::TableNextColumn();
         ImGui::Text("%.2f", role.mean_entropy);
         ImGui::TableNextColumn();
-        ImGui::PushStyleColor(ImGuiCol_Text, role_colour(role.label));
-        ImGui::TextUnformatted(role.label.c_str());
-        ImGui::PopStyleColor();
+        ImGui::TextColored(to_imvec4(role_color(role.label, view.theme)), "%s", role.label.c_str());
       }
     }
     ImGui::EndTable();
   }
-}
-
-void draw_head_roles_panel(const AttentionTrace& trace, const HeadRoleTable& roles, ViewState& view,
-                           HeadRolesPanelState& state, const std::function<void()>& load_probe,
-                           const std::function<void()>& show_probe) {
-  if (ImGui::Begin("Head roles"))
-    draw_head_roles_contents(trace, roles, view, state, load_probe, show_probe);
+  if (in.probe_ready)
+    ImGui::TextDisabled("induction: the probe's score (first token + %d random tokens, twice)",
+                        in.probe_repeat);
   ImGui::End();
 }
 

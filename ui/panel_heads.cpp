@@ -5,17 +5,17 @@
 #include <algorithm>
 #include <string>
 
-#include "ui/palette.h"
-#include "ui/view_weights.h"
+#include "ui/imgui_colors.h"
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
-void step_layer(ViewState& view, int layers, int delta) {
+void step_layer(ViewSpec& view, int layers, int delta) {
   if (layers <= 0) return;
   view.layer = std::clamp(view.layer + delta, 0, layers - 1);
 }
 
-void click_head(ViewState& view, int head, int heads) {
+void click_head(ViewSpec& view, int head, int heads) {
   if (head < 0 || head >= heads) return;
   if (static_cast<int>(view.enabled_heads.size()) != heads) view.enabled_heads.assign(heads, 1);
   if (view.head_mode == HeadMode::kSingleHead) {
@@ -26,20 +26,15 @@ void click_head(ViewState& view, int head, int heads) {
   view.head = head;
 }
 
-void solo_head(ViewState& view, int head, int heads) {
+void solo_head(ViewSpec& view, int head, int heads) {
   if (head < 0 || head >= heads) return;
   view.enabled_heads.assign(heads, 0);
   view.enabled_heads[head] = 1;
   view.head = head;
 }
 
-void cycle_head_mode(ViewState& view) {
-  switch (view.head_mode) {
-    case HeadMode::kSingleHead: view.head_mode = HeadMode::kMultiHead; break;
-    case HeadMode::kMultiHead: view.head_mode = HeadMode::kMeanOfHeads; break;
-    case HeadMode::kMeanOfHeads: view.head_mode = HeadMode::kMaxOfHeads; break;
-    default: view.head_mode = HeadMode::kSingleHead; break;
-  }
+void cycle_head_mode(ViewSpec& view) {
+  view.head_mode = next_head_mode(view.head_mode);
 }
 
 std::string short_role_label(const std::string& label) {
@@ -58,47 +53,46 @@ const HeadRole* role_of(const HeadRoleTable* roles, int layer, int head) {
   return &roles->at(layer, head);
 }
 
-void record_item(LayoutRecorder& recorder, std::string name) {
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  recorder.record(std::move(name), {a.x, a.y, b.x, b.y});
-}
-
-void draw_layer_selector(ViewState& view, const HeadsPanelContext& context) {
+void draw_layer_selector(const ViewSpec& view, const HeadsPanelInput& context, Actions& out) {
   ImGui::AlignTextToFramePadding();
   ImGui::Text("Layer");
   ImGui::SameLine();
-  if (ImGui::ArrowButton("##layer_down", ImGuiDir_Left)) step_layer(view, context.layers, -1);
-  record_item(*context.recorder, "layer_down");
+  if (ImGui::ArrowButton("##layer_down", ImGuiDir_Left)) out.push_back(action::StepLayer{-1});
+  name_item("layer_down");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x - 40 * context.ui_scale));
   int layer = view.layer;
-  if (ImGui::SliderInt("##layer", &layer, 0, std::max(0, context.layers - 1), "layer %d"))
-    view.layer = std::clamp(layer, 0, std::max(0, context.layers - 1));
+  if (ImGui::SliderInt("##layer", &layer, 0, std::max(0, context.layers - 1), "layer %d")) {
+    ViewSpec edited = view;
+    edited.layer = std::clamp(layer, 0, std::max(0, context.layers - 1));
+    out.push_back(action::SetView{edited});
+  }
   ImGui::SameLine();
-  if (ImGui::ArrowButton("##layer_up", ImGuiDir_Right)) step_layer(view, context.layers, +1);
-  record_item(*context.recorder, "layer_up");
+  if (ImGui::ArrowButton("##layer_up", ImGuiDir_Right)) out.push_back(action::StepLayer{+1});
+  name_item("layer_up");
 }
 
-void draw_mode_selector(ViewState& view, const HeadsPanelContext& context) {
-  struct Choice {
-    HeadMode mode;
-    const char* label;
-    const char* name;
-  };
-  const Choice choices[] = {{HeadMode::kSingleHead, "Single", "mode_single"},
-                            {HeadMode::kMultiHead, "Multi", "mode_multi"},
-                            {HeadMode::kMeanOfHeads, "Mean", "mode_mean"},
-                            {HeadMode::kMaxOfHeads, "Max", "mode_max"},
-                            {HeadMode::kMeanAllLayers, "All layers", "mode_all_layers"}};
-  for (const Choice& choice : choices) {
-    if (choice.mode != HeadMode::kSingleHead) ImGui::SameLine();
-    if (ImGui::RadioButton(choice.label, view.head_mode == choice.mode)) view.head_mode = choice.mode;
-    record_item(*context.recorder, choice.name);
+void draw_mode_selector(const ViewSpec& view, Actions& out) {
+  // One radio per mode, wrapping to a second line when the column is narrow.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
+  bool first = true;
+  for (const HeadModeInfo& mode : head_modes()) {
+    const float width = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x +
+                        ImGui::CalcTextSize(mode.label).x;
+    if (!first) {
+      ImGui::SameLine();
+      if (ImGui::GetCursorScreenPos().x + width > right) ImGui::NewLine();
+    }
+    first = false;
+    if (ImGui::RadioButton(mode.label, view.head_mode == mode.mode))
+      out.push_back(action::SetHeadMode{mode.mode});
+    name_item(std::string("mode_") + mode.key);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", mode.description);
   }
 }
 
-void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
-  const bool light = view.theme == Theme::kLight;
+void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Actions& out) {
   const float size = ImGui::GetFrameHeight() * 1.25f;
   // With roles, each toggle is a little wider and taller: the number above, the role below.
   const bool with_roles = role_of(context.roles, view.layer, 0) != nullptr;
@@ -115,18 +109,18 @@ void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
   for (int h = 0; h < context.heads; ++h) {
     if (h % per_row != 0) ImGui::SameLine();
     const bool on = single ? h == view.head : view.head_enabled(h);
-    Rgba color = head_color(h, context.heads, light);
-    Rgba fill = on ? color : mix(color, light ? Rgba{0.9f, 0.9f, 0.9f, 1} : Rgba{0.15f, 0.15f, 0.17f, 1}, 0.8f);
+    const Rgba color = head_color(h, context.heads, view.theme);
+    const Rgba fill = on ? color : mix(color, theme_colors(view.theme).chip, 0.8f);
     ImGui::PushID(h);
-    ImGui::PushStyleColor(ImGuiCol_Button, ImVec4{fill.r, fill.g, fill.b, 1});
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4{color.r, color.g, color.b, 0.85f});
-    ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4{color.r, color.g, color.b, 1});
-    const float luminance = 0.299f * fill.r + 0.587f * fill.g + 0.114f * fill.b;
-    ImGui::PushStyleColor(ImGuiCol_Text, luminance > 0.5f ? ImVec4{0.05f, 0.05f, 0.05f, 1}
-                                                          : ImVec4{0.95f, 0.95f, 0.95f, 1});
+    ImGui::PushStyleColor(ImGuiCol_Button, to_imvec4(fill));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, to_imvec4(with_alpha(color, 0.85f)));
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, to_imvec4(color));
+    ImGui::PushStyleColor(ImGuiCol_Text, luminance(fill) > 0.5f ? ImVec4{0.05f, 0.05f, 0.05f, 1}
+                                                                : ImVec4{0.95f, 0.95f, 0.95f, 1});
     const std::string label = std::to_string(h);
     const HeadRole* role = role_of(context.roles, view.layer, h);
-    if (ImGui::Button(role ? "##head" : label.c_str(), {width, height})) click_head(view, h, context.heads);
+    if (ImGui::Button(role ? "##head" : label.c_str(), {width, height}))
+      out.push_back(action::ClickHead{h});
     if (role) {
       // Number and role centred in the button, in the button's text colour.
       const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -141,7 +135,7 @@ void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
     }
     if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
       // The first click of the double-click toggled it; solo wins.
-      solo_head(view, h, context.heads);
+      out.push_back(action::SoloHead{h});
     }
     if (on && view.head == h && !single) {  // the focused head: a ring
       const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -163,14 +157,14 @@ void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
       }
       ImGui::EndTooltip();
     }
-    record_item(*context.recorder, "head." + std::to_string(h));
+    name_item("head." + std::to_string(h));
     ImGui::PopID();
   }
-  if (ImGui::SmallButton("all")) view.enabled_heads.assign(context.heads, 1);
-  record_item(*context.recorder, "heads_all");
+  if (ImGui::SmallButton("all")) out.push_back(action::SetAllHeads{true});
+  name_item("heads_all");
   ImGui::SameLine();
-  if (ImGui::SmallButton("none")) view.enabled_heads.assign(context.heads, 0);
-  record_item(*context.recorder, "heads_none");
+  if (ImGui::SmallButton("none")) out.push_back(action::SetAllHeads{false});
+  name_item("heads_none");
   ImGui::SameLine();
   int enabled = 0;
   for (int h = 0; h < context.heads; ++h) enabled += view.head_enabled(h);
@@ -179,7 +173,8 @@ void draw_head_toggles(ViewState& view, const HeadsPanelContext& context) {
 
 }  // namespace
 
-void draw_heads_panel(ViewState& view, const HeadsPanelContext& context) {
+void draw_heads_panel(const HeadsPanelInput& context, Actions& out) {
+  const ViewSpec& view = *context.spec;
   if (!ImGui::Begin("Layers & heads", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
     ImGui::End();
     return;
@@ -189,9 +184,9 @@ void draw_heads_panel(ViewState& view, const HeadsPanelContext& context) {
     ImGui::End();
     return;
   }
-  draw_layer_selector(view, context);
-  draw_mode_selector(view, context);
-  draw_head_toggles(view, context);
+  draw_layer_selector(view, context, out);
+  draw_mode_selector(view, out);
+  draw_head_toggles(view, context, out);
   ImGui::End();
 }
 

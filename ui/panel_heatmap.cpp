@@ -7,190 +7,117 @@
 #include <cstdio>
 #include <string>
 
-#include "ui/draw_helpers.h"
-#include "ui/heatmap_math.h"
+#include "core/view/map_scene.h"
+#include "core/view/view_weights.h"
+#include "ui/figure_painter.h"
+#include "ui/imgui_colors.h"
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
 namespace {
 
-constexpr float kColourBarWidth = 14.0f;
-constexpr float kColourBarGutter = 56.0f;  // room for the tick labels right of the bar
-constexpr size_t kLabelChars = 10;         // code points shown per axis label
-
-ImVec2 to_imvec(Vec2f v) {
-  return ImVec2(v.x, v.y);
-}
-Vec2f to_vec(ImVec2 v) {
-  return {v.x, v.y};
-}
-
-// The panel's layout: label margins, the map rectangle and the colour bar beside it.
-struct Layout {
-  ImVec2 map_min, map_max;  // screen rectangle of the map
-  ImVec2 bar_min, bar_max;  // colour bar
-  float row_label_width = 0.0f;
-  float column_label_height = 0.0f;
-};
-
-// The widest axis label, so the margins are no wider than the tokens need.
-float widest_label(const AttentionTrace& trace) {
-  float widest = ImGui::CalcTextSize("0").x;
-  for (const Token& token : trace.tokens())
-    widest = std::max(widest, ImGui::CalcTextSize(token_label(token.text, kLabelChars).c_str()).x);
-  return widest;
-}
-
-Layout compute_layout(ImVec2 origin, ImVec2 available, float label_width) {
-  Layout layout;
-  layout.row_label_width = label_width > 0.0f ? label_width + 8.0f : 0.0f;
-  layout.column_label_height = label_width > 0.0f ? label_width + 8.0f : 0.0f;
-  layout.map_min = ImVec2(origin.x + layout.row_label_width, origin.y + layout.column_label_height);
-  layout.map_max = ImVec2(std::max(layout.map_min.x + 32.0f,
-                                   origin.x + available.x - kColourBarWidth - kColourBarGutter),
-                          std::max(layout.map_min.y + 32.0f, origin.y + available.y));
-  layout.bar_min = ImVec2(layout.map_max.x + 10.0f, layout.map_min.y);
-  layout.bar_max = ImVec2(layout.bar_min.x + kColourBarWidth, layout.map_max.y);
-  return layout;
-}
-
-void draw_toolbar(const AttentionTrace& trace, const SelectedMap& map, ViewState& view,
-                  HeatmapPanelSettings& settings) {
-  ImGui::TextUnformatted(map_title(map.request, trace.heads()).c_str());
+void draw_toolbar(const HeatmapPanelInput& in, const SelectedMap& map, Actions& out) {
+  const ViewSpec& spec = *in.spec;
+  ImGui::TextUnformatted(view_source_label(spec, in.reader->heads()).c_str());
   ImGui::SameLine();
   ImGui::TextDisabled("(%d tokens, max %.3f)", map.tokens, static_cast<double>(map.max_value));
+  ViewSpec edited = spec;
+  bool changed = false;
   ImGui::SameLine();
-  ImGui::Checkbox("0..max", &settings.scale_to_map_max);
+  changed |= ImGui::Checkbox("0..max", &edited.heatmap_to_max);
+  name_item("heatmap_to_max");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Colour map spans 0 to the largest weight of this map (off: 0 to 1)");
   ImGui::SameLine();
-  ImGui::Checkbox("sqrt", &settings.sqrt_contrast);
+  changed |= ImGui::Checkbox("sqrt", &edited.heatmap_sqrt);
+  name_item("heatmap_sqrt");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Square-root contrast: faint weights become visible");
   ImGui::SameLine();
-  ImGui::Checkbox("labels", &settings.show_labels);
+  changed |= ImGui::Checkbox("labels", &edited.heatmap_labels);
   ImGui::SameLine();
   if (ImGui::Button("Fit")) {
-    view.heatmap_zoom = 1.0f;
-    view.heatmap_pan_x = view.heatmap_pan_y = 0.0f;
+    edited.heatmap_zoom = 1.0f;
+    edited.heatmap_pan_x = edited.heatmap_pan_y = 0.0f;
+    changed = true;
   }
-  if (view.heatmap_zoom > 1.0f) {
+  if (spec.heatmap_zoom > 1.0f) {
     ImGui::SameLine();
-    ImGui::TextDisabled("zoom %.1fx", static_cast<double>(view.heatmap_zoom));
+    ImGui::TextDisabled("zoom %.1fx", static_cast<double>(spec.heatmap_zoom));
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("wheel: zoom around the cursor; drag: pan; right double-click: fit");
   }
+  if (changed) out.push_back(action::SetView{edited});
 }
 
-// Handles wheel zoom, drag pan and clicks on the map; returns the cell under the mouse.
-std::optional<Cell> handle_input(const HeatmapTransform& transform, const Layout& layout,
-                                 ViewState& view, HeatmapPanelSettings& settings) {
-  ImGui::SetCursorScreenPos(layout.map_min);
-  const ImVec2 size(layout.map_max.x - layout.map_min.x, layout.map_max.y - layout.map_min.y);
-  const bool released = ImGui::InvisibleButton("##heatmap_canvas", size);
+// Wheel zoom, drag pan and clicks on the map; returns the cell under the mouse. `transform`
+// is in screen pixels.
+std::optional<Cell> handle_input(const HeatmapTransform& transform, const Rect& map,
+                                 const ViewSpec& spec, HeatmapPanelState& state, Actions& out) {
+  ImGui::SetCursorScreenPos({map.x0, map.y0});
+  const bool released = ImGui::InvisibleButton("##heatmap_canvas", {map.width(), map.height()});
+  name_item("heatmap_map");
   const bool hovered = ImGui::IsItemHovered();
   const ImGuiIO& io = ImGui::GetIO();
+  ViewSpec edited = spec;
+  bool changed = false;
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 3.0f)) {
-    settings.dragging = true;
-    const Vec2f pan = pan_by_drag(transform, to_vec(io.MouseDelta));
-    view.heatmap_pan_x = pan.x;
-    view.heatmap_pan_y = pan.y;
+    state.dragging = true;
+    const Point pan = pan_by_drag(transform, {io.MouseDelta.x, io.MouseDelta.y});
+    edited.heatmap_pan_x = pan.x;
+    edited.heatmap_pan_y = pan.y;
+    changed = true;
   }
   const std::optional<Cell> cell =
-      hovered ? hit_test(transform, to_vec(io.MousePos)) : std::nullopt;
-  if (released && !settings.dragging && cell) view.pinned_token = cell->query;
-  if (!ImGui::IsItemActive()) settings.dragging = false;
+      hovered ? hit_test(transform, {io.MousePos.x, io.MousePos.y}) : std::nullopt;
+  if (released && !state.dragging && cell) {
+    edited.pinned_token = cell->query;
+    changed = true;
+  }
+  if (!ImGui::IsItemActive()) state.dragging = false;
   if (hovered && io.MouseWheel != 0.0f) {
-    const ZoomPan zoomed = zoom_around(transform, view.heatmap_zoom, to_vec(io.MousePos),
+    const ZoomPan zoomed = zoom_around(transform, spec.heatmap_zoom, {io.MousePos.x, io.MousePos.y},
                                        std::pow(1.25f, io.MouseWheel));
-    view.heatmap_zoom = zoomed.zoom;
-    view.heatmap_pan_x = zoomed.pan.x;
-    view.heatmap_pan_y = zoomed.pan.y;
+    edited.heatmap_zoom = zoomed.zoom;
+    edited.heatmap_pan_x = zoomed.pan.x;
+    edited.heatmap_pan_y = zoomed.pan.y;
+    changed = true;
   }
   if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Right)) {
-    view.heatmap_zoom = 1.0f;
-    view.heatmap_pan_x = view.heatmap_pan_y = 0.0f;
+    edited.heatmap_zoom = 1.0f;
+    edited.heatmap_pan_x = edited.heatmap_pan_y = 0.0f;
+    changed = true;
   }
+  if (changed) out.push_back(action::SetView{edited});
   return cell;
 }
 
-// Query labels left of the rows and key labels above the columns, thinned to fit. Only rows
-// and columns whose centre is on screen get a label; the clip rectangles reach half a line
-// past the map so the first and last labels are whole.
-void draw_axis_labels(ImDrawList* draw_list, const AttentionTrace& trace,
-                      const HeatmapTransform& transform, const Layout& layout,
-                      std::optional<int> pinned) {
-  const float line = ImGui::GetTextLineHeight();
-  const int stride = label_stride(transform.scale, line);
-  const int tokens = trace.tokens_count();
-  const Vec2f low = transform.visible_min(), high = transform.visible_max();
-  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
-  const ImU32 highlight = IM_COL32(255, 190, 60, 255);
-
-  const int first_row = std::max(0, static_cast<int>(std::floor(low.y)) / stride * stride);
-  const int last_row = std::min(tokens - 1, static_cast<int>(std::ceil(high.y)));
-  draw_list->PushClipRect(
-      ImVec2(layout.map_min.x - layout.row_label_width, layout.map_min.y - line * 0.5f),
-      ImVec2(layout.map_min.x, layout.map_max.y + line * 0.5f), true);
-  for (int q = first_row; q <= last_row; q += stride) {
-    const float centre = transform.screen_at({0.0f, q + 0.5f}).y;
-    if (centre < layout.map_min.y || centre > layout.map_max.y) continue;
-    const std::string label = token_label(trace.tokens()[q].text, kLabelChars);
-    const float width = ImGui::CalcTextSize(label.c_str()).x;
-    draw_list->AddText(ImVec2(layout.map_min.x - width - 4.0f, centre - line * 0.5f),
-                       pinned && *pinned == q ? highlight : text, label.c_str());
-  }
-  draw_list->PopClipRect();
-
-  const int first_column = std::max(0, static_cast<int>(std::floor(low.x)) / stride * stride);
-  const int last_column = std::min(tokens - 1, static_cast<int>(std::ceil(high.x)));
-  draw_list->PushClipRect(
-      ImVec2(layout.map_min.x - line * 0.5f, layout.map_min.y - layout.column_label_height),
-      ImVec2(layout.map_max.x + line * 0.5f, layout.map_min.y), true);
-  for (int k = first_column; k <= last_column; k += stride) {
-    const float centre = transform.screen_at({k + 0.5f, 0.0f}).x;
-    if (centre < layout.map_min.x || centre > layout.map_max.x) continue;
-    const std::string label = token_label(trace.tokens()[k].text, kLabelChars);
-    add_text_vertical(draw_list, ImVec2(centre + line * 0.5f, layout.map_min.y - 4.0f), text,
-                      label.c_str());
-  }
-  draw_list->PopClipRect();
-}
-
-// Outlines the pinned query row and the hovered cell (with its row and column).
-void draw_highlights(ImDrawList* draw_list, const HeatmapTransform& transform, const Layout& layout,
-                     std::optional<int> pinned, std::optional<Cell> hovered) {
+// The hovered cell with its row and column (screen only: not part of the picture).
+void draw_hover(ImDrawList* draw_list, const HeatmapTransform& transform, const Rect& map,
+                Cell hovered) {
   const float cells = static_cast<float>(transform.cells);
-  draw_list->PushClipRect(layout.map_min, layout.map_max, true);
-  if (pinned) {
-    const ImVec2 a = to_imvec(transform.screen_at({0.0f, static_cast<float>(*pinned)}));
-    const ImVec2 b = to_imvec(transform.screen_at({cells, *pinned + 1.0f}));
-    draw_list->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1),
-                       IM_COL32(255, 190, 60, 255), 0.0f, 0, 2.0f);
-  }
-  if (hovered) {
-    const ImU32 faint = IM_COL32(255, 255, 255, 40);
-    const ImVec2 row_a = to_imvec(transform.screen_at({0.0f, static_cast<float>(hovered->query)}));
-    const ImVec2 row_b = to_imvec(transform.screen_at({cells, hovered->query + 1.0f}));
-    draw_list->AddRectFilled(row_a, row_b, faint);
-    const ImVec2 col_a = to_imvec(transform.screen_at({static_cast<float>(hovered->key), 0.0f}));
-    const ImVec2 col_b = to_imvec(transform.screen_at({hovered->key + 1.0f, cells}));
-    draw_list->AddRectFilled(col_a, col_b, faint);
-    const ImVec2 a = to_imvec(transform.screen_at(
-        {static_cast<float>(hovered->key), static_cast<float>(hovered->query)}));
-    const ImVec2 b = to_imvec(transform.screen_at({hovered->key + 1.0f, hovered->query + 1.0f}));
-    draw_list->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1),
-                       IM_COL32(255, 255, 255, 230), 0.0f, 0, 1.5f);
-  }
+  draw_list->PushClipRect({map.x0, map.y0}, {map.x1, map.y1}, true);
+  const ImU32 faint = IM_COL32(255, 255, 255, 40);
+  auto screen = [&](float x, float y) {
+    const Point p = transform.screen_at({x, y});
+    return ImVec2{p.x, p.y};
+  };
+  const float q = static_cast<float>(hovered.query), k = static_cast<float>(hovered.key);
+  draw_list->AddRectFilled(screen(0.0f, q), screen(cells, q + 1), faint);
+  draw_list->AddRectFilled(screen(k, 0.0f), screen(k + 1, cells), faint);
+  const ImVec2 a = screen(k, q), b = screen(k + 1, q + 1);
+  draw_list->AddRect({a.x - 1, a.y - 1}, {b.x + 1, b.y + 1}, IM_COL32(255, 255, 255, 230), 0.0f, 0,
+                     1.5f);
   draw_list->PopClipRect();
 }
 
-void draw_tooltip(const AttentionTrace& trace, const SelectedMap& map, Cell cell) {
-  const auto& tokens = trace.tokens();
+void draw_tooltip(const AttentionReader& reader, const SelectedMap& map, Cell cell) {
+  const auto& tokens = reader.tokens();
   const std::string query = token_label(tokens[cell.query].text, 24);
   const std::string key = token_label(tokens[cell.key].text, 24);
   ImGui::BeginTooltip();
-  if (trace.causal() && cell.key > cell.query) {
+  if (cell.key >= reader.visible_keys(cell.query)) {
     ImGui::Text("\"%s\" (%d) -> \"%s\" (%d): masked", query.c_str(), cell.query, key.c_str(),
                 cell.key);
     ImGui::TextDisabled("causal mask: a token never sees keys after it");
@@ -204,79 +131,84 @@ void draw_tooltip(const AttentionTrace& trace, const SelectedMap& map, Cell cell
 
 }  // namespace
 
-void draw_heatmap_contents(const AttentionTrace& trace, ViewState& view,
-                           HeatmapRenderer& renderer) {
-  const int tokens = trace.tokens_count();
-  if (tokens == 0 || trace.layers() == 0 || trace.heads() == 0) {
-    ImGui::TextDisabled("No attention yet: type some text.");
-    return;
+PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& renderer,
+                               HeatmapPanelState& state, Actions& out) {
+  PictureSize size;
+  if (!ImGui::Begin("Heatmap", nullptr, ImGuiWindowFlags_NoScrollWithMouse)) {
+    ImGui::End();
+    return size;
   }
-  if (!renderer.ready()) {
+  const AttentionReader& reader = *in.reader;
+  const ViewSpec& spec = *in.spec;
+  const int tokens = reader.tokens_count();
+  const bool whole_model = head_mode_info(spec.head_mode).whole_model;
+  if (tokens == 0 || reader.layers() == 0 || reader.heads() == 0) {
+    ImGui::TextDisabled("No attention yet: type some text.");
+  } else if (!renderer.ready()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The heatmap cannot be drawn: %s", renderer.error().c_str());
     ImGui::PopStyleColor();
-    return;
-  }
-  HeatmapPanelSettings& settings = renderer.panel;
-  const MapRequest request = map_request_for(view);
-  const bool waiting = settings.map_pending && !renderer.has_map(trace, request);
-  if (waiting && (renderer.last_map().version == 0 || renderer.last_map().tokens != tokens)) {
-    ImGui::TextDisabled("computing %s\xE2\x80\xA6", map_title(request, trace.heads()).c_str());
-    return;
-  }
-  const SelectedMap& map = waiting ? renderer.last_map() : renderer.selected_map(trace, request);
-  draw_toolbar(trace, map, view, settings);
-  if (waiting) {
-    ImGui::SameLine();
-    ImGui::TextDisabled("(computing %s\xE2\x80\xA6)", map_title(request, trace.heads()).c_str());
-  }
-
-  const ImVec2 origin = ImGui::GetCursorScreenPos();
-  const Layout layout = compute_layout(origin, ImGui::GetContentRegionAvail(),
-                                       settings.show_labels ? widest_label(trace) : 0.0f);
-  const Vec2f map_size = {layout.map_max.x - layout.map_min.x, layout.map_max.y - layout.map_min.y};
-  HeatmapTransform transform =
-      make_transform(to_vec(layout.map_min), map_size, tokens, view.heatmap_zoom,
-                     {view.heatmap_pan_x, view.heatmap_pan_y});
-  const std::optional<Cell> hovered = handle_input(transform, layout, view, settings);
-  // Input may have zoomed or panned: draw with the new transform this very frame.
-  transform = make_transform(to_vec(layout.map_min), map_size, tokens, view.heatmap_zoom,
-                             {view.heatmap_pan_x, view.heatmap_pan_y});
-  view.heatmap_pan_x = transform.pan.x;
-  view.heatmap_pan_y = transform.pan.y;
-  if (hovered) {
-    view.hovered_key = hovered->key;
-    settings.set_hovered_key = true;
-  } else if (settings.set_hovered_key) {
-    view.hovered_key.reset();
-    settings.set_hovered_key = false;
-  }
-
-  HeatmapStyle style;
-  style.value_max = settings.scale_to_map_max && map.max_value > 0.0f ? map.max_value : 1.0f;
-  style.gamma = settings.sqrt_contrast ? 0.5f : 1.0f;
-  style.causal = trace.causal();
-  const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
-  void* texture = renderer.render_view(transform, static_cast<int>(map_size.x * scale.x + 0.5f),
-                                       static_cast<int>(map_size.y * scale.y + 0.5f), style);
-  ImDrawList* draw_list = ImGui::GetWindowDrawList();
-  if (texture == nullptr) {
-    ImGui::SetCursorScreenPos(layout.map_min);
-    ImGui::TextWrapped("The heatmap cannot be drawn: %s", renderer.error().c_str());
+  } else if (whole_model && in.whole_map.empty()) {
+    ImGui::TextDisabled("computing the %s\xE2\x80\xA6", head_mode_info(spec.head_mode).description);
   } else {
-    draw_list->AddImage(texture, layout.map_min, layout.map_max, ImVec2(0, 1), ImVec2(1, 0));
-  }
-  draw_highlights(draw_list, transform, layout, view.pinned_token, hovered);
-  if (settings.show_labels)
-    draw_axis_labels(draw_list, trace, transform, layout, view.pinned_token);
-  draw_colour_bar(draw_list, layout.bar_min, layout.bar_max, style.value_max, style.gamma);
-  if (hovered && !settings.dragging) draw_tooltip(trace, map, *hovered);
-}
+    const SelectedMap& map =
+        renderer.selected_map(map_key(in.trace_id, spec, !in.whole_map.empty()), tokens, [&] {
+          std::vector<float> values;
+          view_map(reader, spec, in.whole_map, values);
+          return values;
+        });
+    draw_toolbar(in, map, out);
+    const float s = in.ui_scale;
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    size = {std::floor(avail.x / s), std::floor(avail.y / s)};
+    HeatmapSceneInput scene_input;
+    scene_input.reader = &reader;
+    scene_input.spec = &spec;
+    scene_input.map_max = map.max_value;
+    scene_input.font = in.font;
+    scene_input.text_height = ImGui::GetFontSize() / s;
+    scene_input.width = size.width;
+    scene_input.height = size.height;
+    const HeatmapScene scene = build_heatmap_scene(scene_input);
+    const FigurePainter painter{ImGui::GetWindowDrawList(), origin, s, in.font};
+    const Rect map_rect = painter.to_screen_rect(scene.map_rect);
+    // The transform in screen pixels, for the mouse.
+    const HeatmapTransform screen_transform =
+        make_transform({map_rect.x0, map_rect.y0}, {map_rect.width(), map_rect.height()}, tokens,
+                       spec.heatmap_zoom, {spec.heatmap_pan_x, spec.heatmap_pan_y});
+    const std::optional<Cell> hovered = handle_input(screen_transform, map_rect, spec, state, out);
+    if (hovered) {
+      out.push_back(action::HoverKey{hovered->key});
+      state.set_hovered_key = true;
+    } else if (state.set_hovered_key) {
+      out.push_back(action::HoverKey{std::nullopt});
+      state.set_hovered_key = false;
+    }
+    name_rect("heatmap_picture",
+              painter.to_screen_rect(Rect{0, 0, scene.figure.width, scene.figure.height}));
 
-void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer) {
-  if (ImGui::Begin("Heatmap", nullptr, ImGuiWindowFlags_NoScrollWithMouse))
-    draw_heatmap_contents(trace, view, renderer);
+    ImDrawList* draw_list = ImGui::GetWindowDrawList();
+    painter.paint(scene.figure, 0, scene.map_layer);
+    const ImVec2 framebuffer = ImGui::GetIO().DisplayFramebufferScale;
+    void* texture = renderer.render_view(
+        scene.window, static_cast<int>(map_rect.width() * framebuffer.x + 0.5f),
+        static_cast<int>(map_rect.height() * framebuffer.y + 0.5f), scene.style);
+    if (texture == nullptr) {
+      ImGui::SetCursorScreenPos({map_rect.x0, map_rect.y0});
+      ImGui::TextWrapped("The heatmap cannot be drawn: %s", renderer.error().c_str());
+    } else {
+      draw_list->AddImage(texture, {map_rect.x0, map_rect.y0}, {map_rect.x1, map_rect.y1},
+                          ImVec2(0, 1), ImVec2(1, 0));
+    }
+    draw_list->PushClipRect({origin.x, origin.y}, {origin.x + avail.x, origin.y + avail.y}, true);
+    painter.paint(scene.figure, scene.map_layer, scene.figure.shapes.size());
+    draw_list->PopClipRect();
+    if (hovered) draw_hover(draw_list, screen_transform, map_rect, *hovered);
+    if (hovered && !state.dragging) draw_tooltip(reader, map, *hovered);
+  }
   ImGui::End();
+  return size;
 }
 
 }  // namespace attnviz::ui

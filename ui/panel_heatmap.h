@@ -1,19 +1,34 @@
-// The heatmap panel: the selected head's (T, T) attention map (or the aggregate the head mode
-// asks for), drawn on the GPU by HeatmapRenderer, with token labels on both axes, a colour
-// bar, a hover tooltip "query -> key: weight", zoom (wheel, around the cursor) and pan (drag)
-// for long texts. A click on a row pins that query token (view.pinned_token, shared with the
-// arcs view); hovering a cell sets view.hovered_key (the inspector follows it).
+// The heatmap panel: the picture of core/view/map_scene.h (the view's (T, T) map with token
+// labels, the hatch over masked cells, the pinned row and the colour bar), its map drawn by the
+// GPU (HeatmapRenderer) by the same rule as the figures; wheel zoom, drag to pan, a click pins
+// the row's query, hovering names the key. Input becomes actions.
 #pragma once
 
-#include "core/attention_trace.h"
+#include <span>
+
+#include "core/view/attention_reader.h"
+#include "core/view/view_spec.h"
+#include "ui/actions.h"
 #include "ui/heatmap_renderer.h"
-#include "ui/view_state.h"
+#include "ui/panel_arcs.h"
 
 namespace attnviz::ui {
 
-// Draws the "Heatmap" window; returns early when it is collapsed.
-void draw_heatmap_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer);
-// The same inside the current window (a tab of the app's centre view), filling what is left.
-void draw_heatmap_contents(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer);
+struct HeatmapPanelInput {
+  const AttentionReader* reader = nullptr;
+  uint64_t trace_id = 0;
+  const ViewSpec* spec = nullptr;
+  std::span<const float> whole_map;
+  const Font* font = nullptr;
+  float ui_scale = 1.0f;
+};
+
+struct HeatmapPanelState {
+  bool dragging = false;         // a pan drag started on the map (not a click)
+  bool set_hovered_key = false;  // this panel named the hovered key (and clears it on leaving)
+};
+
+PictureSize draw_heatmap_panel(const HeatmapPanelInput& input, HeatmapRenderer& renderer,
+                               HeatmapPanelState& state, Actions& out);
 
 }  // namespace attnviz::ui

@@ -8,8 +8,10 @@
 #include <limits>
 #include <string>
 
+#include "core/view/attention_reader.h"
+#include "core/view/map_geometry.h"
 #include "ui/draw_helpers.h"
-#include "ui/heatmap_math.h"
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
@@ -24,11 +26,14 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
   const float* q = detail.queries.data() + static_cast<size_t>(query) * d;
   const float* k = detail.keys.data() + static_cast<size_t>(key) * d;
   for (int i = 0; i < d; ++i) result.dot += q[i] * k[i];
-  result.masked = key >= trace.row_length(query);
+  const AttentionReader reader(trace);
+  result.masked = key >= reader.visible_keys(query);
   result.score =
       result.masked ? -std::numeric_limits<float>::infinity() : result.dot * detail.score_scale;
-  result.weight = trace.weight(detail.layer, detail.head, query, key);
-  const auto row = trace.row(detail.layer, detail.head, query);
+  result.weight = reader.weight(detail.layer, detail.head, query, key);
+  std::vector<float> weights(static_cast<size_t>(t));  // (T)
+  reader.row(detail.layer, detail.head, query, weights);
+  const std::span<const float> row(weights.data(), static_cast<size_t>(reader.visible_keys(query)));
   result.entropy = entropy(row);
   result.max_entropy = std::log(static_cast<float>(row.size()));
   // Raw dot products of the row (-inf stays -inf where masked), then both scalings.
@@ -205,7 +210,7 @@ void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
 }
 
 // Which query the inspector explains: the pinned token, else the last one.
-int inspected_query(const AttentionTrace& trace, const ViewState& view) {
+int inspected_query(const AttentionTrace& trace, const ViewSpec& view) {
   if (view.pinned_token && *view.pinned_token < trace.tokens_count()) return *view.pinned_token;
   return trace.tokens_count() - 1;
 }
@@ -216,17 +221,22 @@ int argmax(std::span<const float> row) {
 
 }  // namespace
 
-bool draw_inspector_contents(const AttentionTrace& trace, ViewState& view, InspectorState& state,
-                             RunOptions& options) {
+void draw_inspector_contents(const InspectorInput& in, InspectorState& state, Actions& out) {
+  const AttentionTrace& trace = *in.trace;
+  const ViewSpec& view = *in.spec;
   if (trace.tokens_count() == 0 || trace.layers() == 0 || trace.heads() == 0) {
     ImGui::TextDisabled("No attention yet: type some text.");
-    return false;
+    return;
   }
   const int layer = std::clamp(view.layer, 0, trace.layers() - 1);
   const int head = std::clamp(view.head, 0, trace.heads() - 1);
   const int query = inspected_query(trace, view);
-  const auto row = trace.row(layer, head, query);
-  if (view.hovered_key && *view.hovered_key < trace.tokens_count()) state.key = view.hovered_key;
+  const AttentionReader reader(trace);
+  std::vector<float> weights(static_cast<size_t>(trace.tokens_count()));  // (T)
+  reader.row(layer, head, query, weights);
+  const std::span<const float> row(weights.data(), static_cast<size_t>(reader.visible_keys(query)));
+  if (in.pointer->hovered_key && *in.pointer->hovered_key < trace.tokens_count())
+    state.key = in.pointer->hovered_key;
   if (!state.key || *state.key >= trace.tokens_count()) state.key = argmax(row);
   const int key = *state.key;
 
@@ -245,11 +255,10 @@ bool draw_inspector_contents(const AttentionTrace& trace, ViewState& view, Inspe
         "This attention was imported: it has no queries, keys or values, so only "
         "the weights are shown.");
   } else {
-    const TraceFingerprint print = fingerprint(trace);
-    if (!state.has_detail || !(state.detail_trace == print) || state.detail_layer != layer ||
+    if (!state.has_detail || state.detail_trace != in.trace_id || state.detail_layer != layer ||
         state.detail_head != head) {
       state.detail = trace.head_detail(layer, head);  // O(T²·D), once per head
-      state.detail_trace = print;
+      state.detail_trace = in.trace_id;
       state.detail_layer = layer;
       state.detail_head = head;
       state.has_detail = true;
@@ -277,16 +286,13 @@ bool draw_inspector_contents(const AttentionTrace& trace, ViewState& view, Inspe
               row.size(), std::log(static_cast<double>(row.size())));
 
   if (!trace.options.causal_mask) state.model_causal = trace.causal();
-  const bool changed = draw_what_ifs(state.model_causal, options);
-  return changed;
+  RunOptions options = *in.options;
+  if (draw_what_ifs(state.model_causal, options)) out.push_back(action::SetRunOptions{options});
 }
 
-bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
-                          RunOptions& options) {
-  bool changed = false;
-  if (ImGui::Begin("Inspector")) changed = draw_inspector_contents(trace, view, state, options);
+void draw_inspector_panel(const InspectorInput& input, InspectorState& state, Actions& out) {
+  if (ImGui::Begin("Inspector")) draw_inspector_contents(input, state, out);
   ImGui::End();
-  return changed;
 }
 
 }  // namespace attnviz::ui

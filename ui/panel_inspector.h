@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/attention_trace.h"
-#include "ui/heatmap_renderer.h"
-#include "ui/view_state.h"
+#include "core/view/view_spec.h"
+#include "ui/actions.h"
 
 namespace attnviz::ui {
 
@@ -38,7 +38,7 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
 
 // The inspector's own state: the cached head detail and the key being explained.
 struct InspectorState {
-  TraceFingerprint detail_trace;
+  uint64_t detail_trace = 0;
   int detail_layer = -1, detail_head = -1;
   bool has_detail = false;
   HeadDetail detail;          // (T, D) q, k, v and (T, T) scores of the selected head
@@ -47,13 +47,15 @@ struct InspectorState {
   bool model_causal = true;   // the model's own mask, learnt from a trace run without what-ifs
 };
 
-// Draws the "Inspector" window; returns early when it is collapsed. `options` holds the
-// RunOptions the app runs with: when the person changes a what-if (or resets), they are
-// edited in place and the function returns true so the app re-runs the model.
-// The same inside the current window.
-bool draw_inspector_contents(const AttentionTrace& trace, ViewState& view, InspectorState& state,
-                             RunOptions& options);
-bool draw_inspector_panel(const AttentionTrace& trace, ViewState& view, InspectorState& state,
-                          RunOptions& options);
+struct InspectorInput {
+  const AttentionTrace* trace = nullptr;  // the raw trace on screen (its Q and K)
+  uint64_t trace_id = 0;
+  const ViewSpec* spec = nullptr;
+  const Pointer* pointer = nullptr;
+  const RunOptions* options = nullptr;  // what the app runs with: the what-ifs
+};
+
+// Draws the "Inspector" window; a changed what-if (or a reset) becomes SetRunOptions.
+void draw_inspector_panel(const InspectorInput& input, InspectorState& state, Actions& out);
 
 }  // namespace attnviz::ui

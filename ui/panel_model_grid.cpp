@@ -6,7 +6,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include "ui/panel_head_roles.h"
+#include "core/view/map_scene.h"
+#include "ui/figure_painter.h"
+#include "ui/imgui_colors.h"
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
@@ -20,7 +23,7 @@ const HeadRole* role_at(const HeadRoleTable* roles, int layer, int head) {
 }
 
 void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadRoleTable* roles,
-                  int layer, int head) {
+                  Theme theme, int layer, int head) {
   const float scale = ImGui::GetIO().DisplayFramebufferScale.x;
   void* preview =
       renderer.render_grid_preview(layer, head, static_cast<int>(kPreviewPixels * scale + 0.5f));
@@ -28,9 +31,7 @@ void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadR
   ImGui::Text("layer %d \xC2\xB7 head %d", layer, head);
   if (const HeadRole* role = role_at(roles, layer, head)) {
     ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Text, role_colour(role->label));
-    ImGui::TextUnformatted(role->label.c_str());
-    ImGui::PopStyleColor();
+    ImGui::TextColored(to_imvec4(role_color(role->label, theme)), "%s", role->label.c_str());
   }
   if (preview != nullptr)
     ImGui::Image(preview, ImVec2(kPreviewPixels, kPreviewPixels), ImVec2(0, 1), ImVec2(1, 0));
@@ -47,100 +48,104 @@ void draw_preview(HeatmapRenderer& renderer, const GridAtlas& atlas, const HeadR
 
 }  // namespace
 
-void draw_model_grid_contents(const AttentionTrace& trace, ViewState& view,
-                              HeatmapRenderer& renderer, const HeadRoleTable* roles) {
-  if (trace.tokens_count() == 0 || trace.layers() == 0 || trace.heads() == 0) {
-    ImGui::TextDisabled("No attention yet: type some text.");
+std::vector<std::string> role_labels(const HeadRoleTable* roles, int layers, int heads) {
+  std::vector<std::string> labels;
+  if (!roles || roles->layers != layers || roles->heads != heads ||
+      roles->roles.size() != static_cast<size_t>(layers) * heads)
+    return labels;
+  for (const HeadRole& role : roles->roles) labels.push_back(role.label);
+  return labels;
+}
+
+void draw_model_grid_panel(const GridPanelInput& in, HeatmapRenderer& renderer, Actions& out) {
+  if (!ImGui::Begin("Model grid")) {
+    ImGui::End();
     return;
   }
-  GridSettings& settings = renderer.grid;
-  const float framebuffer_scale = ImGui::GetIO().DisplayFramebufferScale.x;
-  const GridAtlas& atlas = renderer.grid_atlas(
-      trace, settings, static_cast<int>(settings.thumbnail_pixels * framebuffer_scale + 0.5f));
+  const AttentionReader& reader = *in.reader;
+  const ViewSpec& spec = *in.spec;
+  if (reader.tokens_count() == 0 || reader.layers() == 0 || reader.heads() == 0) {
+    ImGui::TextDisabled("No attention yet: type some text.");
+    ImGui::End();
+    return;
+  }
+  const ThemeColors& colors = theme_colors(spec.theme);
+  ViewSpec edited = spec;
+  bool changed = ImGui::Checkbox("per-head contrast", &edited.grid_per_head_contrast);
+  name_item("grid_per_head_contrast");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Each thumbnail spans 0 to its own largest weight (off: 0 to 1)");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(140.0f * in.ui_scale);
+  changed |= ImGui::SliderFloat("size", &edited.grid_tile, 32.0f, 200.0f, "%.0f px");
+  edited.grid_tile = std::round(edited.grid_tile);
+  if (changed) out.push_back(action::SetView{edited});
+
+  const std::vector<std::string> roles = role_labels(in.roles, reader.layers(), reader.heads());
+  MapStyle style;
+  style.causal = reader.causal();
+  style.masked = colors.masked;
+  style.outside = colors.background;
+  const float s = in.ui_scale;
+  const float framebuffer = ImGui::GetIO().DisplayFramebufferScale.x;
+  GridSceneInput scene_input;
+  scene_input.layers = reader.layers();
+  scene_input.heads = reader.heads();
+  scene_input.spec = &spec;
+  scene_input.tile_texels = thumbnail_layout(reader.tokens_count(), kGridMaxTexels).texels;
+  scene_input.causal = reader.causal();
+  scene_input.roles = roles;
+  scene_input.font = in.font;
+  scene_input.text_height = ImGui::GetFontSize() / s;
+  const GridScene scene = build_grid_scene(scene_input);
+  const GridAtlas& atlas =
+      renderer.grid_atlas(in.trace_id, reader, spec.grid_per_head_contrast,
+                          static_cast<int>(scene.tile * s * framebuffer + 0.5f), style);
   if (atlas.texture == nullptr) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The grid cannot be drawn: %s", renderer.error().c_str());
     ImGui::PopStyleColor();
+    ImGui::End();
     return;
   }
-  ImGui::Checkbox("per-head contrast", &settings.per_head_contrast);
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Each thumbnail spans 0 to its own largest weight (off: 0 to 1)");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(140.0f);
-  ImGui::SliderFloat("size", &settings.thumbnail_pixels, 32.0f, 200.0f, "%.0f px");
-  settings.thumbnail_pixels = std::round(settings.thumbnail_pixels);
-  if (atlas.thumbnail.block > 1) {
+  if (atlas.values.block > 1) {
     ImGui::SameLine();
-    ImGui::TextDisabled("(each pixel: max of %dx%d cells)", atlas.thumbnail.block,
-                        atlas.thumbnail.block);
+    ImGui::TextDisabled("(each pixel: max of %dx%d cells)", atlas.values.block, atlas.values.block);
   }
-
-  const float side = settings.thumbnail_pixels;
-  const float line = ImGui::GetTextLineHeight();
-  const float label_height = roles != nullptr ? line + 2.0f : 0.0f;
-  const float gap = 6.0f;
-  const float row_label_width = ImGui::CalcTextSize("L00").x + 8.0f;
-  const ImVec2 cell(side + gap, side + label_height + gap);
 
   ImGui::BeginChild("##grid_scroll", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
-  ImDrawList* draw_list = ImGui::GetWindowDrawList();
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
-  const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-  char label[32];
-  for (int h = 0; h < atlas.heads; ++h) {  // column headers
-    std::snprintf(label, sizeof label, "H%d", h);
-    const float width = ImGui::CalcTextSize(label).x;
-    draw_list->AddText(
-        ImVec2(origin.x + row_label_width + h * cell.x + (side - width) * 0.5f, origin.y),
-        h == view.head ? text : dim, label);
-  }
-  const ImVec2 grid_origin(origin.x + row_label_width, origin.y + line + 4.0f);
+  const FigurePainter painter{ImGui::GetWindowDrawList(), origin, s, in.font};
+  ImDrawList* draw_list = ImGui::GetWindowDrawList();
+  name_rect("grid_picture",
+            painter.to_screen_rect(Rect{0, 0, scene.figure.width, scene.figure.height}));
   std::optional<std::pair<int, int>> hovered;
-  for (int l = 0; l < atlas.layers; ++l) {
-    const float y = grid_origin.y + l * cell.y;
-    std::snprintf(label, sizeof label, "L%d", l);
-    draw_list->AddText(ImVec2(origin.x, y + (side - line) * 0.5f), l == view.layer ? text : dim,
-                       label);
-    for (int h = 0; h < atlas.heads; ++h) {
-      const ImVec2 a(grid_origin.x + h * cell.x, y);
-      const ImVec2 b(a.x + side, a.y + side);
-      float uv0[2], uv1[2];
-      atlas.uv(l, h, uv0, uv1);
-      draw_list->AddImage(atlas.texture, a, b, ImVec2(uv0[0], uv0[1]), ImVec2(uv1[0], uv1[1]));
-      ImGui::SetCursorScreenPos(a);
-      ImGui::PushID(l * atlas.heads + h);
-      if (ImGui::InvisibleButton("##thumb", ImVec2(side, side + label_height))) {
-        view.layer = l;
-        view.head = h;
-        view.head_mode = HeadMode::kSingleHead;
-      }
-      if (ImGui::IsItemHovered()) hovered = {l, h};
-      ImGui::PopID();
-      const bool selected = l == view.layer && h == view.head;
-      if (selected || (hovered && hovered->first == l && hovered->second == h))
-        draw_list->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(b.x + 2, b.y + 2),
-                           selected ? IM_COL32(255, 190, 60, 255) : IM_COL32(255, 255, 255, 160),
-                           0.0f, 0, 2.0f);
-      if (const HeadRole* role = role_at(roles, l, h)) {
-        const ImVec2 size = ImGui::CalcTextSize(role->label.c_str());
-        draw_list->AddText(ImVec2(a.x + (side - size.x) * 0.5f, b.y + 1.0f),
-                           role_colour(role->label), role->label.c_str());
-      }
-    }
+  for (const GridTile& tile : scene.tiles) {
+    const Rect rect = painter.to_screen_rect(tile.rect);
+    float uv0[2], uv1[2];
+    atlas.uv(tile.layer, tile.head, uv0, uv1);
+    draw_list->AddImage(atlas.texture, {rect.x0, rect.y0}, {rect.x1, rect.y1}, {uv0[0], uv0[1]},
+                        {uv1[0], uv1[1]});
+    ImGui::SetCursorScreenPos({rect.x0, rect.y0});
+    ImGui::PushID(tile.layer * atlas.heads + tile.head);
+    if (ImGui::InvisibleButton("##thumb", {rect.width(), rect.height()}))
+      out.push_back(action::SelectHead{tile.layer, tile.head});
+    name_item("tile." + std::to_string(tile.layer) + "." + std::to_string(tile.head));
+    if (ImGui::IsItemHovered()) hovered = {tile.layer, tile.head};
+    ImGui::PopID();
+  }
+  painter.paint(scene.figure);
+  if (hovered) {
+    const Rect rect =
+        painter.to_screen_rect(scene.tiles[hovered->first * atlas.heads + hovered->second].rect);
+    draw_list->AddRect({rect.x0 - 2, rect.y0 - 2}, {rect.x1 + 2, rect.y1 + 2},
+                       IM_COL32(255, 255, 255, 160), 0.0f, 0, 2.0f);
   }
   // Reserve the grid's area so the child window scrolls over all of it.
-  ImGui::SetCursorScreenPos(
-      ImVec2(grid_origin.x + atlas.heads * cell.x, grid_origin.y + atlas.layers * cell.y));
+  ImGui::SetCursorScreenPos(painter.to_screen({scene.figure.width, scene.figure.height}));
   ImGui::Dummy(ImVec2(1, 1));
-  if (hovered) draw_preview(renderer, atlas, roles, hovered->first, hovered->second);
+  if (hovered) draw_preview(renderer, atlas, in.roles, spec.theme, hovered->first, hovered->second);
   ImGui::EndChild();
-}
-
-void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer,
-                           const HeadRoleTable* roles) {
-  if (ImGui::Begin("Model grid")) draw_model_grid_contents(trace, view, renderer, roles);
   ImGui::End();
 }
 

@@ -1,23 +1,35 @@
-// The model grid: every head at a glance, layers as rows and heads as columns, each a small
-// heatmap from HeatmapRenderer's atlas (one texture, so the whole grid is one batch) with its
-// role label under it. A click selects that layer and head; hovering shows a bigger preview.
+// The model grid: every head at a glance, layers as rows and heads as columns, the picture of
+// core/view/map_scene.h (tiles, labels, role labels, the selected head) with each tile coloured
+// by the GPU from one atlas (so the whole grid is one batch). A click selects that layer and
+// head alone; hovering shows a bigger preview.
 //
 // Legend: L layers, H heads, T tokens.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "core/analysis/head_roles.h"
-#include "core/attention_trace.h"
+#include "core/view/attention_reader.h"
+#include "core/view/font.h"
+#include "core/view/view_spec.h"
+#include "ui/actions.h"
 #include "ui/heatmap_renderer.h"
-#include "ui/view_state.h"
 
 namespace attnviz::ui {
 
-// Draws the "Model grid" window; returns early when it is collapsed. `roles` may be null (no
-// labels under the thumbnails).
-// The same inside the current window (e.g. a tab).
-void draw_model_grid_contents(const AttentionTrace& trace, ViewState& view,
-                              HeatmapRenderer& renderer, const HeadRoleTable* roles);
-void draw_model_grid_panel(const AttentionTrace& trace, ViewState& view, HeatmapRenderer& renderer,
-                           const HeadRoleTable* roles);
+struct GridPanelInput {
+  const AttentionReader* reader = nullptr;
+  uint64_t trace_id = 0;
+  const ViewSpec* spec = nullptr;
+  const HeadRoleTable* roles = nullptr;  // null: no labels under the tiles
+  const Font* font = nullptr;
+  float ui_scale = 1.0f;
+};
+
+// (L, H) role labels of a table that fits the trace; empty otherwise.
+std::vector<std::string> role_labels(const HeadRoleTable* roles, int layers, int heads);
+
+void draw_model_grid_panel(const GridPanelInput& input, HeatmapRenderer& renderer, Actions& out);
 
 }  // namespace attnviz::ui

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include "ui/layout_hook.h"
+
 namespace attnviz::ui {
 namespace {
 
@@ -44,9 +46,8 @@ void rescan_models(ModelPickerState& state, const std::vector<std::string>& extr
   state.scanned = true;
 }
 
-std::optional<std::string> draw_model_picker(ModelPickerState& state,
-                                             const ModelPickerContext& context) {
-  if (!state.open) return std::nullopt;
+void draw_model_picker(ModelPickerState& state, const ModelPickerContext& context, Actions& out) {
+  if (!state.open) return;
   const std::vector<std::string> extra =
       context.extra_folders ? *context.extra_folders : std::vector<std::string>{};
   if (!state.scanned) rescan_models(state, extra);
@@ -56,7 +57,7 @@ std::optional<std::string> draw_model_picker(ModelPickerState& state,
   ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing, {0.5f, 0.5f});
   if (!ImGui::Begin("Models on this computer", &state.open)) {
     ImGui::End();
-    return std::nullopt;
+    return;
   }
   ImGui::TextDisabled("Hugging Face cache: %s",
                       state.hub_folder.empty() ? "(no home folder)" : state.hub_folder.c_str());
@@ -101,10 +102,7 @@ std::optional<std::string> draw_model_picker(ModelPickerState& state,
         if (ImGui::Selectable(label.c_str(), loaded, ImGuiSelectableFlags_SpanAllColumns))
           chosen = model.path.string();
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\nclick to load", model.path.c_str());
-        if (context.recorder) {
-          const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
-          context.recorder->record("picker_model." + model.name, {min.x, min.y, max.x, max.y});
-        }
+        name_item("picker_model." + model.name);
       } else {
         ImGui::TextDisabled("%s", label.c_str());
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", model.path.c_str());
@@ -124,8 +122,10 @@ std::optional<std::string> draw_model_picker(ModelPickerState& state,
     ImGui::EndTable();
   }
   ImGui::End();
-  if (chosen) state.open = false;
-  return chosen;
+  if (chosen) {
+    state.open = false;
+    out.push_back(action::Open{*chosen});
+  }
 }
 
 }  // namespace attnviz::ui

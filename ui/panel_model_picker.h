@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/model_discovery.h"
-#include "ui/layout_recorder.h"
+#include "ui/actions.h"
 
 namespace attnviz::ui {
 
@@ -24,15 +24,13 @@ struct ModelPickerState {
 struct ModelPickerContext {
   const std::vector<std::string>* extra_folders = nullptr;  // recent model folders, say
   std::string loaded_folder;                                // highlighted as "loaded"
-  LayoutRecorder* recorder = nullptr;
 };
 
 // Scans the hub cache and the extra folders now (reads config.json of each model folder).
 void rescan_models(ModelPickerState& state, const std::vector<std::string>& extra_folders);
 
-// Draws the picker window while state.open; returns a folder to load when the person clicked a
-// supported model this frame.
-std::optional<std::string> draw_model_picker(ModelPickerState& state,
-                                             const ModelPickerContext& context);
+// Draws the picker window while state.open; a click on a supported model pushes Open and
+// closes the picker.
+void draw_model_picker(ModelPickerState& state, const ModelPickerContext& context, Actions& out);
 
 }  // namespace attnviz::ui

@@ -3,8 +3,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include <filesystem>
-#include <system_error>
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
@@ -16,60 +15,54 @@ std::string describe_model(const ModelConfig& config) {
   return text;
 }
 
-std::optional<std::string> draw_models_panel(ModelState& model, const ModelsPanelContext& context) {
+void draw_models_panel(const ModelsPanelInput& in, std::string& path_input, Actions& out) {
   if (!ImGui::Begin("Model", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
     ImGui::End();
-    return std::nullopt;
+    return;
   }
-  std::optional<std::string> request;
-  if (model.imported) {
-    ImGui::TextWrapped("Imported attention: %s", model.imported_source.c_str());
+  const EngineState& state = *in.state;
+  if (state.imported) {
+    ImGui::TextWrapped("Imported attention: %s", state.imported_source.c_str());
     ImGui::TextDisabled("no model: the inspector and re-runs are off");
-  } else if (model.loaded) {
-    std::error_code ec;
-    const bool builtin = std::filesystem::equivalent(model.folder, context.builtin_folder, ec);
-    const std::string name = model.config.name.empty() ? model.folder.filename().string() : model.config.name;
-    if (builtin) {
-      ImGui::Text("Built-in model");
-    } else {
-      ImGui::Text("%s", name.c_str());
-    }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", model.folder.c_str());
-    ImGui::TextDisabled("%s", describe_model(model.config).c_str());
-  } else if (model.loading_folder.empty()) {
+  } else if (state.model) {
+    ImGui::TextUnformatted(state.model->display_name.c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", state.model->folder.c_str());
+    ImGui::TextDisabled("%s", describe_model(state.model->config).c_str());
+  } else if (state.loading.empty()) {
     ImGui::TextDisabled("no model loaded");
   }
-  if (!model.loading_folder.empty()) {
-    ImGui::TextColored({0.5f, 0.75f, 1, 1}, "loading %s\xE2\x80\xA6", model.loading_folder.c_str());
-  }
-  if (!model.error.empty()) {
+  if (!state.loading.empty())
+    ImGui::TextColored({0.5f, 0.75f, 1, 1}, "loading %s\xE2\x80\xA6", state.loading.c_str());
+  if (!state.open_error.empty()) {
     ImGui::PushTextWrapPos(0);
-    ImGui::TextColored({0.95f, 0.35f, 0.3f, 1}, "%s", model.error.c_str());
+    ImGui::TextColored({0.95f, 0.35f, 0.3f, 1}, "%s", state.open_error.c_str());
     ImGui::PopTextWrapPos();
-    if (model.loaded) ImGui::TextDisabled("the previous model stays loaded");
+    if (state.model || state.imported) ImGui::TextDisabled("what was on screen stays");
   }
-  if (!model.imported || context.can_open) {
-    ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 4);
-    const bool entered = ImGui::InputTextWithHint("##model_path", "model folder, or attention .npy/.safetensors (or drop it here)",
-                                                  &model.path_input, ImGuiInputTextFlags_EnterReturnsTrue);
-    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    context.recorder->record("model_path", {a.x, a.y, b.x, b.y});
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 4);
+  const bool entered = ImGui::InputTextWithHint(
+      "##model_path", "model folder, or attention .npy/.safetensors (or drop it here)", &path_input,
+      ImGuiInputTextFlags_EnterReturnsTrue);
+  name_item("model_path");
+  ImGui::SameLine();
+  if ((ImGui::Button("Open") || entered) && !path_input.empty())
+    out.push_back(action::Open{path_input});
+  if (ImGui::SmallButton("Built-in model")) out.push_back(action::OpenBuiltinModel{});
+  name_item("builtin_model");
+  if (in.recent_models && !in.recent_models->empty()) {
     ImGui::SameLine();
-    if ((ImGui::Button("Open") || entered) && !model.path_input.empty()) request = model.path_input;
-    if (ImGui::SmallButton("Built-in model")) request = context.builtin_folder;
-    if (context.recent_models && !context.recent_models->empty()) {
-      ImGui::SameLine();
-      ImGui::SetNextItemWidth(-1);
-      if (ImGui::BeginCombo("##recent", "Recent models")) {
-        for (const std::string& folder : *context.recent_models) {
-          if (ImGui::Selectable(folder.c_str())) request = folder;
-        }
-        ImGui::EndCombo();
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::BeginCombo("##recent", "Recent models")) {
+      for (size_t i = 0; i < in.recent_models->size(); ++i) {
+        const std::string& folder = (*in.recent_models)[i];
+        if (ImGui::Selectable(folder.c_str())) out.push_back(action::Open{folder});
+        name_item("recent_model." + std::to_string(i));
       }
+      ImGui::EndCombo();
     }
+    name_item("recent_models");
   }
   ImGui::End();
-  return request;
 }
 
 }  // namespace attnviz::ui

@@ -1,26 +1,23 @@
 // The model panel: what is loaded (architecture, sizes, causal or bidirectional), a folder
 // path to type, the built-in model and the recent models one click away, the load in progress,
-// and the error of a failed load (the previous model stays).
+// and the error of a failed open (what was on screen stays). Opening becomes an action.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "ui/app_state.h"
-#include "ui/layout_recorder.h"
+#include "app/engine/engine_state.h"
+#include "ui/actions.h"
 
 namespace attnviz::ui {
 
-struct ModelsPanelContext {
+struct ModelsPanelInput {
+  const EngineState* state = nullptr;
   const std::vector<std::string>* recent_models = nullptr;
-  std::string builtin_folder;
-  LayoutRecorder* recorder = nullptr;
-  bool can_open = true;  // false in `attnviz view`, where no model can be loaded
 };
 
-// Returns a folder to load when the person asked for one this frame.
-std::optional<std::string> draw_models_panel(ModelState& model, const ModelsPanelContext& context);
+// `path_input` is the folder box's buffer.
+void draw_models_panel(const ModelsPanelInput& input, std::string& path_input, Actions& out);
 
 // "GPT-2 · 2 layers × 4 heads · width 32 · causal (decoder)".
 std::string describe_model(const ModelConfig& config);

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "ui/heatmap_math.h"
+#include "core/view/map_geometry.h"
 
 namespace attnviz::ui {
 
-void draw_predictions_contents(const AttentionTrace& trace, const ViewState& view,
-                               const std::function<void(const std::string&)>& append_text) {
+namespace {
+
+void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view, bool can_append,
+                               Actions& out) {
   const int tokens = trace.tokens_count();
   if (trace.predictions.empty() || tokens == 0) {
     ImGui::TextWrapped(
@@ -51,16 +53,18 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewState& vie
     const bool chosen = ImGui::Selectable(label, false, 0, ImVec2(0, 0));
     const bool entered =
         ImGui::IsItemFocused() && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false);
-    if (ImGui::IsItemHovered() && append_text)
+    if (ImGui::IsItemHovered() && can_append)
       ImGui::SetTooltip("append \"%s\" to the text", token_label(prediction.text, 32).c_str());
-    if ((chosen || entered) && append_text) append_text(prediction.text);
+    if ((chosen || entered) && can_append) out.push_back(action::AppendText{prediction.text});
     ImGui::PopID();
   }
 }
 
-void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
-                            const std::function<void(const std::string&)>& append_text) {
-  if (ImGui::Begin("Predictions")) draw_predictions_contents(trace, view, append_text);
+}  // namespace
+
+void draw_predictions_panel(const AttentionTrace& trace, const ViewSpec& spec, bool can_append,
+                            Actions& out) {
+  if (ImGui::Begin("Predictions")) draw_predictions_contents(trace, spec, can_append, out);
   ImGui::End();
 }
 

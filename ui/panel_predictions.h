@@ -1,22 +1,18 @@
 // The predictions panel: the model's top next-token predictions after the pinned position
 // (or the last token), with probability bars. Choosing one (click, or Enter on the focused
-// row) calls back with its text so the app appends it to the text box.
+// row) pushes AppendText, so the app appends it to the text box and runs it.
 #pragma once
 
-#include <functional>
 #include <string>
 
 #include "core/attention_trace.h"
-#include "ui/view_state.h"
+#include "core/view/view_spec.h"
+#include "ui/actions.h"
 
 namespace attnviz::ui {
 
-// Draws the "Predictions" window; returns early when it is collapsed. `append_text` may be
-// empty (rows are then only shown).
-// The same inside the current window.
-void draw_predictions_contents(const AttentionTrace& trace, const ViewState& view,
-                               const std::function<void(const std::string&)>& append_text);
-void draw_predictions_panel(const AttentionTrace& trace, const ViewState& view,
-                            const std::function<void(const std::string&)>& append_text);
+// `trace` is the view on screen; `can_append`: a model runs the text (not imported attention).
+void draw_predictions_panel(const AttentionTrace& trace, const ViewSpec& spec, bool can_append,
+                            Actions& out);
 
 }  // namespace attnviz::ui

@@ -4,29 +4,18 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
 
-#include "ui/chips.h"
-#include "ui/selection.h"
-#include "ui/view_weights.h"
+#include "core/view/view_weights.h"
+#include "ui/figure_painter.h"
+#include "ui/imgui_colors.h"
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
 namespace {
-
-void update_received(ReceivedCache& cache, const AttentionTrace& trace, const ViewState& view) {
-  std::vector<char> heads = view.enabled_heads;
-  if (view.head_mode == HeadMode::kSingleHead) heads.assign(1, static_cast<char>(view.head));
-  if (cache.trace == &trace && cache.layer == view.layer && cache.heads == heads) return;
-  cache.trace = &trace;
-  cache.layer = view.layer;
-  cache.heads = heads;
-  cache.received.resize(trace.tokens_count());
-  received_attention(trace, view, cache.received);
-  cache.max_received = 0.0f;
-  for (float v : cache.received) cache.max_received = std::max(cache.max_received, v);
-}
 
 // Short button label of an example text.
 std::string example_label(const std::string& text) {
@@ -37,114 +26,127 @@ std::string example_label(const std::string& text) {
   return text.substr(0, cut) + "\xE2\x80\xA6";
 }
 
-void draw_examples(TextState& text, bool read_only) {
-  if (text.examples.empty() || read_only) return;
+void draw_examples(const TextState& text, Actions& out) {
+  if (text.examples.empty()) return;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
   if (ImGui::BeginCombo("##examples", "Example texts", ImGuiComboFlags_HeightLarge)) {
     for (size_t i = 0; i < text.examples.size(); ++i) {
       ImGui::PushID(static_cast<int>(i));
       const bool titled = i < text.example_titles.size() && !text.example_titles[i].empty();
       const std::string label = titled ? text.example_titles[i] : example_label(text.examples[i]);
-      if (ImGui::Selectable(label.c_str(), text.text == text.examples[i])) {
-        text.text = text.examples[i];
-        text.changed = true;
-      }
-      if (ImGui::IsItemHovered() && (titled || text.examples[i].size() > 34)) {
+      if (ImGui::Selectable(label.c_str(), text.text == text.examples[i]))
+        out.push_back(action::SetText{text.examples[i]});
+      if (ImGui::IsItemHovered() && (titled || text.examples[i].size() > 34))
         ImGui::SetTooltip("%s", text.examples[i].c_str());
-      }
       ImGui::PopID();
     }
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  if (ImGui::Button("Clear")) {
-    text.text.clear();
-    text.changed = true;
-  }
+  if (ImGui::Button("Clear")) out.push_back(action::SetText{""});
 }
 
-void draw_status(const TextState& text, const AttentionTrace* trace) {
-  if (text.running && text.running_ms > 100.0) {
+void draw_status(const TextPanelInput& in) {
+  const EngineState& state = *in.state;
+  const ThemeColors& colors = theme_colors(in.spec->theme);
+  const double running_ms = state.running
+                                ? std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - state.run_started)
+                                      .count()
+                                : 0.0;
+  const AttentionTrace* raw = state.raw.trace.get();
+  if (state.running && running_ms > 100.0) {
     char overlay[48];
-    std::snprintf(overlay, sizeof overlay, "running %.0f%%", 100.0f * text.progress);
-    ImGui::ProgressBar(text.progress, {-1, 0}, overlay);
-  } else if (trace) {
-    ImGui::TextDisabled("%d tokens \xC2\xB7 %s \xC2\xB7 %.1f ms", trace->tokens_count(),
-                        trace->causal() ? "causal (decoder)" : "bidirectional (encoder)",
-                        trace->timings.forward_ms);
-    if (trace->timings.reused_positions > 0) {
+    std::snprintf(overlay, sizeof overlay, "running %.0f%%", 100.0f * in.progress);
+    ImGui::ProgressBar(in.progress, {-1, 0}, overlay);
+  } else if (raw) {
+    ImGui::TextDisabled("%d tokens \xC2\xB7 %s \xC2\xB7 %.1f ms", raw->tokens_count(),
+                        raw->causal() ? "causal (decoder)" : "bidirectional (encoder)",
+                        raw->timings.forward_ms);
+    if (raw->timings.reused_positions > 0) {
       ImGui::SameLine();
-      ImGui::TextDisabled("\xC2\xB7 %d cached", trace->timings.reused_positions);
+      ImGui::TextDisabled("\xC2\xB7 %d cached", raw->timings.reused_positions);
     }
   } else {
     ImGui::TextDisabled("waiting for the model\xE2\x80\xA6");
   }
-  if (text.truncated_from > 0) {
-    ImGui::TextColored({0.95f, 0.7f, 0.2f, 1}, "text cut to the model's %d positions (had %d tokens)",
-                       trace ? trace->tokens_count() : 0, text.truncated_from);
-  }
-  if (!text.run_error.empty()) {
+  if (const std::string cut = truncation_message(state); !cut.empty())
+    ImGui::TextColored(to_imvec4(colors.warning), "%s", cut.c_str());
+  if (!state.run_error.empty()) {
     ImGui::PushTextWrapPos(0);
-    ImGui::TextColored({0.95f, 0.35f, 0.3f, 1}, "%s", text.run_error.c_str());
+    ImGui::TextColored({0.95f, 0.35f, 0.3f, 1}, "%s", state.run_error.c_str());
     ImGui::PopTextWrapPos();
   }
 }
 
-void draw_chips(const AttentionTrace& trace, const TextPanelContext& context) {
-  ViewState& view = *context.view;
-  ChipStyle style;
-  style.height = ImGui::GetFontSize() + 6 * context.ui_scale;
-  style.padding_x = 5 * context.ui_scale;
-  style.light_theme = view.theme == Theme::kLight;
+void draw_chips(const TextPanelInput& in, TextPanelState& state, Actions& out) {
+  const AttentionReader& reader = *in.reader;
+  const ViewSpec& spec = *in.spec;
+  const float s = in.ui_scale;
   ImGui::BeginChild("chips", {0, 0}, false);
+  const float text_height = ImGui::GetFontSize() / s;
+  const ChipLook look = chip_look(in.font, text_height, text_height + 6.0f, 5.0f, spec.theme);
   FlowParams params;
-  params.line_width = std::max(50.0f, ImGui::GetContentRegionAvail().x);
-  params.chip_height = style.height;
-  params.gap_x = 3 * context.ui_scale;
-  params.line_gap = 4 * context.ui_scale;
-  update_flow_cache(*context.flow, trace, params, style);
-  const FlowLayout& layout = context.flow->layout;
-  scroll_to_pin(*context.flow, view.pinned_token, params.line_gap);
+  params.line_width = std::max(50.0f, ImGui::GetContentRegionAvail().x / s);
+  params.chip_height = look.height;
+  params.gap_x = 3.0f;
+  params.line_gap = 4.0f;
+  std::vector<float> widths(in.labels->widths);
+  for (float& w : widths) w += 2 * look.padding_x;
+  const FlowLayout layout = layout_flow(widths, params);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("chip_canvas", {params.line_width, std::max(1.0f, layout.height)});
+  const FigurePainter painter{ImGui::GetWindowDrawList(), origin, s, in.font};
+  ImGui::InvisibleButton("chip_canvas", {params.line_width * s, std::max(1.0f, layout.height * s)});
   const bool canvas_hovered = ImGui::IsItemHovered();
   const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
-
   std::optional<int> under_mouse;
-  if (canvas_hovered) {
-    const ImVec2 mouse = ImGui::GetMousePos();
-    under_mouse = hit_test(layout, {mouse.x - origin.x, mouse.y - origin.y});
-  }
-  const int tokens = trace.tokens_count();
-  if (clicked && under_mouse) apply_selection(view, {SelectionEventKind::kClick, *under_mouse}, tokens);
-  if (under_mouse) *context.hover_candidate = under_mouse;
+  if (canvas_hovered) under_mouse = hit_test(layout, painter.to_picture(ImGui::GetMousePos()));
+  if (clicked && under_mouse)
+    out.push_back(action::Select{{SelectionEventKind::kClick, *under_mouse}});
+  if (under_mouse) out.push_back(action::Select{{SelectionEventKind::kHover, *under_mouse}});
 
-  std::vector<float>& heat = *context.row_scratch;
-  chip_heat(trace, view, *context.received, heat);
-
-  // Only the lines inside the scrolled window are drawn and recorded.
-  const float scroll_top = ImGui::GetScrollY();
-  const float visible = ImGui::GetWindowHeight();
-  auto [first, last] = layout.tokens_in_band(scroll_top, scroll_top + visible);
-  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const std::optional<int> query = active_query(spec, *in.pointer);
+  std::vector<float> heat;
+  chip_heat(reader, spec, in.whole_map, query, in.received, heat);
+  // Only the lines inside the scrolled window are drawn and named.
+  const float scroll_top = ImGui::GetScrollY() / s;
+  auto [first, last] = layout.tokens_in_band(scroll_top, scroll_top + ImGui::GetWindowHeight() / s);
+  Figure chips;
   for (int i = first; i < last; ++i) {
-    const Rect box = layout.boxes[i].translated(origin.x, origin.y);
-    draw_chip(draw, box, context.flow->labels[i].c_str(), heat[i], view.pinned_token == i,
-              under_mouse == i || view.hovered_token == i, trace.tokens()[i].special, style);
-    context.recorder->record("chip." + std::to_string(i), box);
+    add_chip(chips, layout.boxes[i], in.labels->labels[i], heat[i], spec.pinned_token == i,
+             under_mouse == i || in.pointer->hovered_token == i, reader.tokens()[i].special, look);
+    name_rect("chip." + std::to_string(i), painter.to_screen_rect(layout.boxes[i]));
+  }
+  painter.paint(chips);
+  // A newly pinned token scrolls into view.
+  if (spec.pinned_token && *spec.pinned_token < reader.tokens_count() &&
+      *spec.pinned_token != state.scroll.scrolled_to) {
+    // The box in the child's scroll coordinates (the canvas starts at its top).
+    const Rect& box = layout.boxes[*spec.pinned_token];
+    const float top = ImGui::GetScrollY(), bottom = top + ImGui::GetWindowHeight();
+    if ((box.y0 * s >= top && box.y1 * s <= bottom) || ++state.scroll.attempts > 4) {
+      state.scroll.scrolled_to = *spec.pinned_token;
+      state.scroll.attempts = 0;
+    } else {
+      ImGui::SetScrollY(std::max(0.0f, (box.y0 - params.line_gap) * s));
+    }
+  } else if (!spec.pinned_token) {
+    state.scroll.scrolled_to = -1;
   }
   if (under_mouse) {
+    const Token& token = reader.tokens()[*under_mouse];
     ImGui::BeginTooltip();
-    token_tooltip_header(trace.tokens()[*under_mouse], *under_mouse);
-    if (auto query = view.active_query()) {
-      std::vector<float> weights(tokens);
-      ViewState combined = view;
-      if (!combines_heads(view.head_mode) && view.head_mode != HeadMode::kSingleHead)
-        combined.head_mode = HeadMode::kMeanOfHeads;
-      query_weights(trace, combined, *query, view.head, weights);
+    ImGui::Text("token %d: \"%s\"", *under_mouse, chip_label(token, 64).c_str());
+    ImGui::TextDisabled("id %d, bytes %zu..%zu%s", token.id, token.start, token.end,
+                        token.special ? ", special" : "");
+    if (query) {
+      std::vector<float> weights(reader.tokens_count());
+      ViewSpec combined = spec;
+      if (spec.head_mode == HeadMode::kMultiHead) combined.head_mode = HeadMode::kMeanOfHeads;
+      query_weights(reader, combined, in.whole_map, *query, spec.head, weights);
       ImGui::Text("attention from token %d: %.4f", *query, weights[*under_mouse]);
-    } else {
-      ImGui::Text("mean attention received: %.4f", context.received->received[*under_mouse]);
+    } else if (static_cast<int>(in.received.size()) > *under_mouse) {
+      ImGui::Text("mean attention received: %.4f", in.received[*under_mouse]);
     }
     ImGui::TextDisabled("click to pin \xC2\xB7 \xE2\x86\x90 \xE2\x86\x92 move \xC2\xB7 Esc clears");
     ImGui::EndTooltip();
@@ -154,39 +156,35 @@ void draw_chips(const AttentionTrace& trace, const TextPanelContext& context) {
 
 }  // namespace
 
-void chip_heat(const AttentionTrace& trace, const ViewState& view, ReceivedCache& received,
-               std::vector<float>& out) {
-  const int t = trace.tokens_count();
-  out.assign(t, 0.0f);
-  if (t == 0 || trace.layers() == 0) return;
-  if (auto query = view.active_query()) {
-    ViewState combined = view;
-    if (view.head_mode == HeadMode::kMultiHead) combined.head_mode = HeadMode::kMeanOfHeads;
-    query_weights(trace, combined, *query, view.head, out);
-  } else {
-    update_received(received, trace, view);
-    out = received.received;
-  }
-  const float peak = *std::max_element(out.begin(), out.end());
-  if (peak > 0.0f)
-    for (float& v : out) v /= peak;
+std::string truncation_message(const EngineState& state) {
+  if (!state.input.truncated() || state.imported) return "";
+  return "text cut to the model's " + std::to_string(state.input.max_positions) +
+         " positions (had " + std::to_string(state.input.had_tokens) + " tokens)";
 }
 
-void draw_text_panel(TextState& text, const TextPanelContext& context) {
-  text.changed = false;
+void draw_text_panel(TextState& text, TextPanelState& state, const TextPanelInput& in,
+                     Actions& out) {
   if (!ImGui::Begin("Text", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
     ImGui::End();
     return;
   }
-  draw_examples(text, context.read_only);
+  const bool imported = in.state->imported;
+  if (!imported) draw_examples(text, out);
   const float box_height = ImGui::GetTextLineHeight() * 5 + ImGui::GetStyle().FramePadding.y * 2;
-  ImGuiInputTextFlags flags = context.read_only ? ImGuiInputTextFlags_ReadOnly : 0;
-  if (ImGui::InputTextMultiline("##text", &text.text, {-1, box_height}, flags)) text.changed = true;
-  context.recorder->record("text_box", Rect{ImGui::GetItemRectMin().x, ImGui::GetItemRectMin().y,
-                                            ImGui::GetItemRectMax().x, ImGui::GetItemRectMax().y});
-  draw_status(text, context.trace);
+  if (imported) {
+    // The imported file's tokens, read only; the typed text returns with a model.
+    state.imported_text.clear();
+    if (in.state->raw)
+      for (const Token& token : in.state->raw.trace->tokens()) state.imported_text += token.text;
+    ImGui::InputTextMultiline("##text", &state.imported_text, {-1, box_height},
+                              ImGuiInputTextFlags_ReadOnly);
+  } else if (ImGui::InputTextMultiline("##text", &text.text, {-1, box_height})) {
+    out.push_back(action::SetText{text.text});
+  }
+  name_item("text_box");
+  draw_status(in);
   ImGui::Separator();
-  if (context.trace) draw_chips(*context.trace, context);
+  if (in.reader && in.labels) draw_chips(in, state, out);
   ImGui::End();
 }
 

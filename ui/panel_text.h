@@ -1,38 +1,43 @@
-// The text panel: a multi-line text box (every edit re-runs the model on the worker), example
+// The text panel: a multi-line text box (every edit runs the model on the engine), example
 // texts one click away, the run status, and the tokens as chips coloured by attention: by the
 // active query's weights when a token is pinned or hovered, else by the attention each token
-// receives in the current layer.
+// receives in the current layer. Edits, clicks and hovers become actions.
 #pragma once
 
-#include <optional>
-#include <vector>
+#include <span>
+#include <string>
 
-#include "core/attention_trace.h"
-#include "ui/app_state.h"
-#include "ui/layout_recorder.h"
-#include "ui/view_state.h"
+#include "app/engine/engine_state.h"
+#include "core/view/arcs_scene.h"
+#include "ui/actions.h"
+#include "ui/ui_state.h"
 
 namespace attnviz::ui {
 
-struct TextPanelContext {
-  const AttentionTrace* trace = nullptr;  // the newest finished trace, or none yet
-  ViewState* view = nullptr;
-  ReceivedCache* received = nullptr;
-  FlowCache* flow = nullptr;
-  LayoutRecorder* recorder = nullptr;
-  std::vector<float>* row_scratch = nullptr;  // (T) reused between frames
-  // Set to the token under the mouse; the main loop turns it into a hover event once every
-  // panel has drawn, so two panels showing tokens never fight over the preview.
-  std::optional<int>* hover_candidate = nullptr;
+struct TextPanelInput {
+  const EngineState* state = nullptr;       // run status, truncation, the imported file
+  const AttentionReader* reader = nullptr;  // the view trace on screen, or none yet
+  const ViewSpec* spec = nullptr;
+  const Pointer* pointer = nullptr;
+  std::span<const float> whole_map;
+  const ChipLabels* labels = nullptr;
+  std::span<const float> received;
+  const Font* font = nullptr;
+  float progress = 0.0f;  // of the run in progress
   float ui_scale = 1.0f;
-  bool read_only = false;  // `attnviz view`: imported attention, nothing to re-run
 };
 
-// Sets text.changed when the text was edited this frame.
-void draw_text_panel(TextState& text, const TextPanelContext& context);
+struct TextPanelState {
+  ScrollState scroll;
+  std::string imported_text;  // what the read-only box shows for an imported file
+};
 
-// Chip heat of every token for the current view (T), normalized so the largest is 1.
-void chip_heat(const AttentionTrace& trace, const ViewState& view, ReceivedCache& received,
-               std::vector<float>& out);
+// `text` is the text box's buffer; an edit pushes SetText.
+void draw_text_panel(TextState& text, TextPanelState& state, const TextPanelInput& input,
+                     Actions& out);
+
+// The run's status line under the text box: "text cut to the model's 1024 positions (had 1481
+// tokens)", empty when nothing was cut. What the app shows and its layout dump report.
+std::string truncation_message(const EngineState& state);
 
 }  // namespace attnviz::ui

@@ -3,10 +3,11 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <vector>
+
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 namespace {
@@ -43,27 +44,21 @@ struct AbsorbedScope {
   std::string label;
 };
 
-AbsorbedScope absorbed_scope(const AttentionTrace& trace, const ViewState& view) {
+AbsorbedScope absorbed_scope(const AttentionTrace& trace, const ViewSpec& view) {
   AbsorbedScope scope;
   const int layer = std::min(view.layer, trace.layers() - 1);
-  switch (view.head_mode) {
-    case HeadMode::kSingleHead:
-      scope.heads.emplace_back(layer, std::min(view.head, trace.heads() - 1));
-      scope.label = "layer " + std::to_string(layer) + " head " + std::to_string(view.head);
-      break;
-    case HeadMode::kMultiHead:
-    case HeadMode::kMeanOfHeads:
-    case HeadMode::kMaxOfHeads:
-      for (int h = 0; h < trace.heads(); ++h)
-        if (view.head_enabled(h)) scope.heads.emplace_back(layer, h);
-      scope.label = "layer " + std::to_string(layer) + ", enabled heads";
-      break;
-    case HeadMode::kMeanAllLayers:
-    case HeadMode::kRollout:
-      for (int l = 0; l < trace.layers(); ++l)
-        for (int h = 0; h < trace.heads(); ++h) scope.heads.emplace_back(l, h);
-      scope.label = "all layers and heads";
-      break;
+  const HeadModeInfo& mode = head_mode_info(view.head_mode);
+  if (mode.whole_model) {
+    for (int l = 0; l < trace.layers(); ++l)
+      for (int h = 0; h < trace.heads(); ++h) scope.heads.emplace_back(l, h);
+    scope.label = "all layers and heads";
+  } else if (!mode.uses_enabled_heads) {
+    scope.heads.emplace_back(layer, std::min(view.head, trace.heads() - 1));
+    scope.label = "layer " + std::to_string(layer) + " head " + std::to_string(view.head);
+  } else {
+    for (int h = 0; h < trace.heads(); ++h)
+      if (view.head_enabled(h)) scope.heads.emplace_back(layer, h);
+    scope.label = "layer " + std::to_string(layer) + ", enabled heads";
   }
   return scope;
 }
@@ -73,12 +68,6 @@ std::string hidden_label(const DerivedTrace& derived) {
   const bool first_hidden = derived.source_first.empty() || derived.source_first.front() != 0;
   if (derived.hidden_count == 1) return first_hidden ? "token 0" : "the hidden token";
   return "the " + std::to_string(derived.hidden_count) + " hidden tokens";
-}
-
-void record_item(const ViewOptionsContext& context, const char* name) {
-  if (!context.recorder) return;
-  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
-  context.recorder->record(name, {min.x, min.y, max.x, max.y});
 }
 
 std::string trimmed(const std::string& text) {
@@ -94,81 +83,16 @@ std::string percent(double share) {
 
 }  // namespace
 
-TraceViewOptions trace_view_options(const ViewState& view, const ViewOptionsState& state) {
-  TraceViewOptions options;
-  options.merge_words = view.merge_subwords;
-  options.hide_first = view.hide_first_token;
-  options.hide_special = state.hide_special;
-  return options;
+void follow_raw_tokens(const DerivedTrace& before, const DerivedTrace& after, ViewSpec& spec,
+                       Pointer& pointer) {
+  remap_token(spec.pinned_token, before, after);
+  remap_token(pointer.hovered_token, before, after);
+  remap_token(pointer.hovered_key, before, after);
 }
 
-namespace {
-
-// Makes `next` the view on screen. Only an option toggle (same raw trace) changes what an index
-// means; a new trace keeps the indices the person was looking at (the text panel handles edits).
-void apply_derived(ViewOptionsState& state, DerivedTrace next, const TraceViewOptions& options,
-                   ViewState& view) {
-  if (next.source == state.raw && state.derived.trace) {
-    remap_token(view.pinned_token, state.derived, next);
-    remap_token(view.hovered_token, state.derived, next);
-    remap_token(view.hovered_key, state.derived, next);
-  }
-  state.raw = next.source;
-  state.built_with = options;
-  state.derived = std::move(next);
-  const AttentionTrace& shown = *state.derived.trace;
-  view.clamp_to(shown.layers(), shown.heads(), shown.tokens_count());
-}
-
-// Weights a derived view reads: above this, it is built on a thread (about a second at
-// T = 1024 with 144 heads) while the previous view stays on screen.
-constexpr double kBackgroundWeights = 8.0e6;
-
-}  // namespace
-
-std::shared_ptr<const AttentionTrace> update_view_trace(ViewOptionsState& state,
-                                                        std::shared_ptr<const AttentionTrace> raw,
-                                                        ViewState& view) {
-  if (!raw) {
-    state.raw.reset();
-    state.derived = DerivedTrace{};
-    return nullptr;
-  }
-  const TraceViewOptions options = trace_view_options(view, state);
-  if (state.pending.valid() &&
-      state.pending.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-    DerivedTrace built = state.pending.get();
-    // A build for inputs that changed meanwhile is dropped; the newest starts below.
-    if (state.pending_raw == raw && state.pending_options == options)
-      apply_derived(state, std::move(built), options, view);
-  }
-  const bool current = raw == state.raw && options == state.built_with && state.derived.trace;
-  const bool in_flight =
-      state.pending.valid() && raw == state.pending_raw && options == state.pending_options;
-  if (current || in_flight) return state.derived.trace ? state.derived.trace : raw;
-
-  const double t = raw->tokens_count();
-  const bool large = options.any() && t * t * raw->layers() * raw->heads() > kBackgroundWeights;
-  if (!large) {
-    apply_derived(state, derive_trace(raw, options), options, view);
-    return state.derived.trace;
-  }
-  // Nothing on screen yet: the raw trace as an identity view until its view is ready, so the
-  // pin keeps its meaning.
-  if (!state.derived.trace) apply_derived(state, derive_trace(raw, {}), {}, view);
-  // One build at a time: the newest inputs start when the one in flight lands (polled per frame).
-  if (state.pending.valid()) return state.derived.trace;
-  state.pending_raw = raw;
-  state.pending_options = options;
-  state.pending =
-      std::async(std::launch::async, [raw, options] { return derive_trace(raw, options); });
-  return state.derived.trace;
-}
-
-std::string absorbed_summary(const DerivedTrace& derived, const ViewState& view) {
+std::string absorbed_summary(const DerivedTrace& derived, const ViewSpec& view) {
   if (derived.absorbed.empty() || !derived.trace || derived.trace->tokens_count() == 0) return "";
-  const AttentionTrace& trace = *derived.trace;
-  const AbsorbedScope scope = absorbed_scope(trace, view);
+  const AbsorbedScope scope = absorbed_scope(*derived.trace, view);
   if (scope.heads.empty()) return "";
   double sum = 0.0;
   for (auto [l, h] : scope.heads) sum += derived.mean_absorbed(l, h);
@@ -176,83 +100,80 @@ std::string absorbed_summary(const DerivedTrace& derived, const ViewState& view)
          " of attention on average (" + scope.label + ")";
 }
 
-bool draw_view_options_bar(ViewOptionsState& state, ViewState& view,
-                           const ViewOptionsContext& context) {
-  bool changed = false;
-  changed |= ImGui::Checkbox("Merge sub-words into words", &view.merge_subwords);
-  record_item(context, "view_merge_words");
+void draw_view_options_window(const ViewSpec& spec, const Pointer& pointer,
+                              const DerivedTrace* derived, Actions& out) {
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoScrollWithMouse;
+  if (!ImGui::Begin("##view_options", nullptr, flags)) {
+    ImGui::End();
+    return;
+  }
+  ViewSpec edited = spec;
+  bool changed = ImGui::Checkbox("Merge sub-words into words", &edited.merge_words);
+  name_item("view_merge_words");
   ImGui::SameLine();
-  changed |= ImGui::Checkbox("Hide first token", &view.hide_first_token);
-  record_item(context, "view_hide_first");
+  changed |= ImGui::Checkbox("Hide first token", &edited.hide_first);
+  name_item("view_hide_first");
   ImGui::SameLine();
-  changed |= ImGui::Checkbox("Hide special tokens", &state.hide_special);
-  record_item(context, "view_hide_special");
+  changed |= ImGui::Checkbox("Hide special tokens", &edited.hide_special);
+  name_item("view_hide_special");
+  if (changed) out.push_back(action::SetView{edited});
 
   // Below: where the hidden tokens' attention went, then what the view changed (on the same
   // line when it fits).
-  const DerivedTrace& derived = state.derived;
   bool line_started = false;
-  if (!derived.absorbed.empty() && derived.trace) {
-    ImGui::TextUnformatted(absorbed_summary(derived, view).c_str());
+  if (derived && !derived->absorbed.empty() && derived->trace) {
+    ImGui::TextUnformatted(absorbed_summary(*derived, spec).c_str());
     line_started = true;
-    if (auto query = view.active_query(); query && *query < derived.trace->tokens_count()) {
-      const AbsorbedScope scope = absorbed_scope(*derived.trace, view);
+    if (auto query = active_query(spec, pointer);
+        query && *query < derived->trace->tokens_count()) {
+      const AbsorbedScope scope = absorbed_scope(*derived->trace, spec);
       double sum = 0.0;
-      for (auto [l, h] : scope.heads) sum += derived.absorbed_share(l, h, *query);
+      for (auto [l, h] : scope.heads) sum += derived->absorbed_share(l, h, *query);
       if (!scope.heads.empty()) {
         ImGui::SameLine(0, 12);
         ImGui::Text("\xC2\xB7 from \xE2\x80\x9C%s\xE2\x80\x9D: %s",
-                    trimmed(derived.trace->tokens()[*query].text).c_str(),
+                    trimmed(derived->trace->tokens()[*query].text).c_str(),
                     percent(sum / scope.heads.size()).c_str());
       }
     }
   }
   // What the view changed: a tooltip of the absorbed line, or the second line itself when
   // nothing is hidden (the bar keeps to two lines).
-  if (derived.derived) {
-    const std::string note = "view: " + derived.description + " (words and kept tokens only)";
+  if (derived && derived->derived) {
+    const std::string note = "view: " + derived->description + " (words and kept tokens only)";
     if (line_started) {
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", note.c_str());
     } else {
       ImGui::TextDisabled("%s", note.c_str());
     }
   }
-  return changed;
-}
-
-bool draw_view_options_window(ViewOptionsState& state, ViewState& view,
-                              const ViewOptionsContext& context) {
-  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                 ImGuiWindowFlags_NoSavedSettings |
-                                 ImGuiWindowFlags_NoScrollWithMouse;
-  bool changed = false;
-  if (ImGui::Begin("##view_options", nullptr, flags))
-    changed = draw_view_options_bar(state, view, context);
   ImGui::End();
-  return changed;
 }
 
-void draw_inspector_needs_raw_tokens(ViewOptionsState& state, ViewState& view) {
+void draw_inspector_needs_raw_tokens(const ViewSpec& spec, const std::string& description,
+                                     Actions& out) {
   if (ImGui::Begin("Inspector", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
     ImGui::TextWrapped(
         "The inspector shows the arithmetic of one score (q \xC2\xB7 k, softmax) on the model's "
         "own tokens. The view now shows %s, which the model never computed as such.",
-        state.derived.description.c_str());
+        description.c_str());
     if (ImGui::Button("Show the raw tokens")) {
-      view.merge_subwords = false;
-      view.hide_first_token = false;
-      state.hide_special = false;
+      ViewSpec edited = spec;
+      edited.merge_words = edited.hide_first = edited.hide_special = false;
+      out.push_back(action::SetView{edited});
     }
   }
   ImGui::End();
 }
 
-bool draw_view_options_menu(ViewOptionsState& state, ViewState& view) {
-  bool changed = false;
-  changed |= ImGui::MenuItem("Merge sub-words into words", "W", &view.merge_subwords);
-  changed |= ImGui::MenuItem("Hide first token", nullptr, &view.hide_first_token);
-  changed |= ImGui::MenuItem("Hide special tokens", nullptr, &state.hide_special);
-  return changed;
+void draw_view_options_menu(const ViewSpec& spec, Actions& out) {
+  ViewSpec edited = spec;
+  bool changed = ImGui::MenuItem("Merge sub-words into words", "W", &edited.merge_words);
+  changed |= ImGui::MenuItem("Hide first token", nullptr, &edited.hide_first);
+  changed |= ImGui::MenuItem("Hide special tokens", nullptr, &edited.hide_special);
+  if (changed) out.push_back(action::SetView{edited});
 }
 
 }  // namespace attnviz::ui

@@ -4,9 +4,21 @@
 
 #include <optional>
 
-#include "ui/view_state.h"
+#include "core/view/view_spec.h"
 
 namespace attnviz::ui {
+
+// The transient part of what is shown: what the mouse is over (not in the ViewSpec, not
+// exported).
+struct Pointer {
+  std::optional<int> hovered_token;  // a token previewing its arcs
+  std::optional<int> hovered_key;    // the key under the mouse (inspector, tooltips)
+};
+
+// The query whose attention is shown: the hovered token previews, else the pinned one.
+inline std::optional<int> active_query(const ViewSpec& spec, const Pointer& pointer) {
+  return pointer.hovered_token ? pointer.hovered_token : spec.pinned_token;
+}
 
 struct Selection {
   std::optional<int> pinned;   // query pinned by a click
@@ -34,11 +46,11 @@ struct SelectionEvent {
 // are ignored rather than trusted, so a stale event after a shorter trace cannot pin garbage.
 Selection reduce_selection(const Selection& current, const SelectionEvent& event, int tokens);
 
-inline Selection selection_of(const ViewState& view) { return {view.pinned_token, view.hovered_token}; }
-inline void apply_selection(ViewState& view, const SelectionEvent& event, int tokens) {
-  const Selection next = reduce_selection(selection_of(view), event, tokens);
-  view.pinned_token = next.pinned;
-  view.hovered_token = next.hovered;
+inline void apply_selection(ViewSpec& spec, Pointer& pointer, const SelectionEvent& event,
+                            int tokens) {
+  const Selection next = reduce_selection({spec.pinned_token, pointer.hovered_token}, event, tokens);
+  spec.pinned_token = next.pinned;
+  pointer.hovered_token = next.hovered;
 }
 
 }  // namespace attnviz::ui

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "core/json_read.h"
+
 namespace attnviz::ui {
 
 namespace fs = std::filesystem;
@@ -24,26 +26,6 @@ std::optional<fs::path> config_folder() {
 namespace {
 
 const char* theme_name(Theme theme) { return theme == Theme::kLight ? "light" : "dark"; }
-
-const char* head_mode_name(HeadMode mode) {
-  switch (mode) {
-    case HeadMode::kSingleHead: return "single";
-    case HeadMode::kMultiHead: return "multi";
-    case HeadMode::kMeanOfHeads: return "mean";
-    case HeadMode::kMaxOfHeads: return "max";
-    case HeadMode::kMeanAllLayers: return "mean_all_layers";
-    case HeadMode::kRollout: return "rollout";
-  }
-  return "multi";
-}
-
-HeadMode head_mode_from(const std::string& name, HeadMode fallback) {
-  for (HeadMode mode : {HeadMode::kSingleHead, HeadMode::kMultiHead, HeadMode::kMeanOfHeads,
-                        HeadMode::kMaxOfHeads, HeadMode::kMeanAllLayers, HeadMode::kRollout}) {
-    if (name == head_mode_name(mode)) return mode;
-  }
-  return fallback;
-}
 
 // Reads a field if present and of the right type; anything else keeps the default, so a
 // settings file from another version still loads.
@@ -63,16 +45,15 @@ Result<Settings> load_settings(const fs::path& file) {
   Settings settings;
   std::error_code ec;
   if (!fs::exists(file, ec)) return settings;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return make_error("cannot read settings " + file.string() + "; using defaults");
-  std::stringstream text;
-  text << in.rdbuf();
-  json object = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  // Settings are small; anything bigger than this is not ours.
+  auto parsed = read_json_file_bounded(file, 1u << 20);
+  if (!parsed) return make_error("settings: " + parsed.error().message + "; using defaults");
+  const json& object = *parsed;
   if (!object.is_object()) {
     return make_error("settings " + file.string() +
                       " is not a JSON object; using defaults (delete the file to reset it)");
   }
-  std::string theme = theme_name(settings.theme), mode = head_mode_name(settings.head_mode);
+  std::string theme = theme_name(settings.theme), mode = head_mode_info(settings.head_mode).key;
   std::string layout = settings.arcs_layout == ArcsLayout::kTwoColumns ? "columns" : "line";
   read_field(object, "theme", theme);
   read_field(object, "window_width", settings.window_width);
@@ -90,7 +71,7 @@ Result<Settings> load_settings(const fs::path& file) {
   read_field(object, "right_column_fraction", settings.right_column_fraction);
 
   settings.theme = theme == "light" ? Theme::kLight : Theme::kDark;
-  settings.head_mode = head_mode_from(mode, settings.head_mode);
+  settings.head_mode = head_mode_from_key(mode).value_or(settings.head_mode);
   settings.arcs_layout = layout == "columns" ? ArcsLayout::kTwoColumns : ArcsLayout::kLine;
   settings.window_width = std::clamp(settings.window_width, 640, 16384);
   settings.window_height = std::clamp(settings.window_height, 480, 16384);
@@ -116,7 +97,7 @@ Status save_settings(const fs::path& file, const Settings& settings) {
       {"recent_models", settings.recent_models},
       {"export_folder", settings.export_folder},
       {"export_scale", settings.export_scale},
-      {"head_mode", head_mode_name(settings.head_mode)},
+      {"head_mode", head_mode_info(settings.head_mode).key},
       {"arcs_layout", settings.arcs_layout == ArcsLayout::kTwoColumns ? "columns" : "line"},
       {"arc_min_weight", settings.arc_min_weight},
       {"arc_top_k", settings.arc_top_k},

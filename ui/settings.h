@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "ui/view_state.h"
+#include "core/view/view_spec.h"
 
 namespace attnviz::ui {
 

@@ -11,11 +11,11 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-size_t map_size(const AttentionTrace& trace) {
+size_t map_size(const AttentionReader& trace) {
   return static_cast<size_t>(trace.tokens_count()) * trace.tokens_count();
 }
 
-void check_layer(const AttentionTrace& trace, int layer) {
+void check_layer(const AttentionReader& trace, int layer) {
   assert(layer >= 0 && layer < trace.layers() && "aggregate: layer out of range");
   (void)trace;
   (void)layer;
@@ -23,25 +23,24 @@ void check_layer(const AttentionTrace& trace, int layer) {
 
 // Adds one head into a (T, T) accumulator; only stored keys are touched.
 template <class Combine>
-void fold_head(const AttentionTrace& trace, int layer, int head, std::span<float> out,
+void fold_head(const AttentionReader& trace, int layer, int head, std::span<float> out,
                Combine combine) {
   const int t = trace.tokens_count();
   for (int q = 0; q < t; ++q) {
-    auto row = trace.row(layer, head, q);
     float* dst = out.data() + static_cast<size_t>(q) * t;
-    for (size_t k = 0; k < row.size(); ++k) dst[k] = combine(dst[k], row[k]);
+    trace.visit_row(layer, head, q, [&](std::span<const float> row) {
+      for (size_t k = 0; k < row.size(); ++k) dst[k] = combine(dst[k], row[k]);
+    });
   }
 }
 
 }  // namespace
 
-std::vector<float> head_map(const AttentionTrace& trace, int layer, int head) {
-  std::vector<float> out(map_size(trace));  // (T, T)
-  trace.copy_head(layer, head, out);
-  return out;
+std::vector<float> head_map(const AttentionReader& trace, int layer, int head) {
+  return trace.head_map(layer, head);  // (T, T)
 }
 
-std::vector<float> layer_mean(const AttentionTrace& trace, int layer, std::span<const int> heads) {
+std::vector<float> layer_mean(const AttentionReader& trace, int layer, std::span<const int> heads) {
   check_layer(trace, layer);
   std::vector<float> out(map_size(trace), 0.0f);  // (T, T)
   if (heads.empty()) return out;
@@ -51,7 +50,7 @@ std::vector<float> layer_mean(const AttentionTrace& trace, int layer, std::span<
   return out;
 }
 
-std::vector<float> layer_max(const AttentionTrace& trace, int layer, std::span<const int> heads) {
+std::vector<float> layer_max(const AttentionReader& trace, int layer, std::span<const int> heads) {
   check_layer(trace, layer);
   // Attention weights are >= 0, so 0 is the identity of max (and the value of masked keys).
   std::vector<float> out(map_size(trace), 0.0f);  // (T, T)
@@ -60,7 +59,7 @@ std::vector<float> layer_max(const AttentionTrace& trace, int layer, std::span<c
   return out;
 }
 
-std::vector<float> mean_all_heads(const AttentionTrace& trace) {
+std::vector<float> mean_all_heads(const AttentionReader& trace) {
   std::vector<float> out(map_size(trace), 0.0f);  // (T, T)
   const int count = trace.layers() * trace.heads();
   if (count == 0) return out;
@@ -72,7 +71,7 @@ std::vector<float> mean_all_heads(const AttentionTrace& trace) {
   return out;
 }
 
-std::vector<float> attention_rollout(const AttentionTrace& trace) {
+std::vector<float> attention_rollout(const AttentionReader& trace) {
   const int t = trace.tokens_count();
   // Products run in double: a long chain of renormalized matrices loses less that way.
   RowMatrix rollout = RowMatrix::Identity(t, t);  // (T, T)
@@ -98,7 +97,7 @@ std::vector<float> attention_rollout(const AttentionTrace& trace) {
   return out;
 }
 
-std::vector<float> aggregate(const AttentionTrace& trace, const AggregateChoice& choice) {
+std::vector<float> aggregate(const AttentionReader& trace, const AggregateChoice& choice) {
   switch (choice.mode) {
     case AggregateMode::kHead:
       return head_map(trace, choice.layer, choice.head);

@@ -8,25 +8,25 @@
 #include <span>
 #include <vector>
 
-#include "core/attention_trace.h"
+#include "core/view/attention_reader.h"
 
 namespace attnviz {
 
 // One head as a dense (T, T) map.
-std::vector<float> head_map(const AttentionTrace& trace, int layer, int head);
+std::vector<float> head_map(const AttentionReader& trace, int layer, int head);
 
 // Element-wise mean / max over the listed heads of one layer. An empty list gives all zeros
 // (nothing enabled = nothing drawn), not an error.
-std::vector<float> layer_mean(const AttentionTrace& trace, int layer, std::span<const int> heads);
-std::vector<float> layer_max(const AttentionTrace& trace, int layer, std::span<const int> heads);
+std::vector<float> layer_mean(const AttentionReader& trace, int layer, std::span<const int> heads);
+std::vector<float> layer_max(const AttentionReader& trace, int layer, std::span<const int> heads);
 
 // Mean over every layer and head.
-std::vector<float> mean_all_heads(const AttentionTrace& trace);
+std::vector<float> mean_all_heads(const AttentionReader& trace);
 
 // Attention rollout (Abnar & Zuidema 2020): A_l = mean over heads of layer l;
 // Â_l = A_l + I with each row renormalized to sum 1; R_1 = Â_1, R_l = Â_l · R_{l−1}; returns
 // R_L (R_L[i][j] = how much output i draws on input j). Rows of R_L sum to 1.
-std::vector<float> attention_rollout(const AttentionTrace& trace);
+std::vector<float> attention_rollout(const AttentionReader& trace);
 
 enum class AggregateMode { kHead, kLayerMean, kLayerMax, kAllMean, kRollout };
 
@@ -36,8 +36,9 @@ struct AggregateChoice {
   int layer = 0;
   int head = 0;
   std::vector<int> heads;
+  bool operator==(const AggregateChoice&) const = default;
 };
 
-std::vector<float> aggregate(const AttentionTrace& trace, const AggregateChoice& choice);
+std::vector<float> aggregate(const AttentionReader& trace, const AggregateChoice& choice);
 
 }  // namespace attnviz

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <cstdint>
 #include <string>
 
@@ -70,6 +71,40 @@ Result<AttentionDiff> diff_maps(std::span<const float> map_a, std::span<const To
       diff.difference[x * k + y] = map_b[pairs[x].second * tb + pairs[y].second] -
                                    map_a[pairs[x].first * ta + pairs[y].first];
   return diff;
+}
+
+std::vector<Token> alignment_tokens(std::span<const Token> tokens) {
+  std::vector<Token> normalized(tokens.begin(), tokens.end());
+  for (Token& token : normalized) {
+    std::string& text = token.text;
+    if (text.rfind("##", 0) == 0) text.erase(0, 2);
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    const size_t last = text.find_last_not_of(" \t\r\n");
+    text = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return normalized;
+}
+
+AggregateChoice choice_within(const AggregateChoice& wanted, int listed_heads, int layers,
+                              int heads, std::string* note) {
+  AggregateChoice choice = wanted;
+  choice.layer = std::clamp(wanted.layer, 0, std::max(0, layers - 1));
+  choice.head = std::clamp(wanted.head, 0, std::max(0, heads - 1));
+  const bool per_layer =
+      wanted.mode != AggregateMode::kAllMean && wanted.mode != AggregateMode::kRollout;
+  if (note && per_layer && (choice.layer != wanted.layer || choice.head != wanted.head)) {
+    *note = "the second model has " + std::to_string(layers) + " layers x " +
+            std::to_string(heads) + " heads: showing layer " + std::to_string(choice.layer) +
+            " head " + std::to_string(choice.head);
+  }
+  // Heads the first model has no toggle for (a second model with more heads) count as enabled.
+  choice.heads.clear();
+  for (int h = 0; h < heads; ++h) {
+    const bool listed = std::find(wanted.heads.begin(), wanted.heads.end(), h) != wanted.heads.end();
+    if (listed || h >= listed_heads) choice.heads.push_back(h);
+  }
+  return choice;
 }
 
 }  // namespace attnviz

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/analysis/aggregate.h"
 #include "core/result.h"
 #include "core/tokenizer.h"
 
@@ -37,5 +38,15 @@ struct AttentionDiff {
 // map_a is (T_a, T_a) over tokens_a, map_b is (T_b, T_b) over tokens_b.
 Result<AttentionDiff> diff_maps(std::span<const float> map_a, std::span<const Token> tokens_a,
                                 std::span<const float> map_b, std::span<const Token> tokens_b);
+
+// Token texts as two tokenizers may spell the same word (GPT-2's leading space, WordPiece's
+// "##", upper and lower case) made alike, so two models' maps of one text line up.
+std::vector<Token> alignment_tokens(std::span<const Token> tokens);
+
+// `wanted` (made for a model of `listed_heads` heads) as it exists in a model of `layers` x
+// `heads`: layer and head clamped, heads beyond the first model's enabled. `note` (optional)
+// says what had to change.
+AggregateChoice choice_within(const AggregateChoice& wanted, int listed_heads, int layers,
+                              int heads, std::string* note = nullptr);
 
 }  // namespace attnviz

@@ -1,6 +1,7 @@
 #include "core/export/exporter.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 #include <string>
@@ -14,29 +15,53 @@
 
 namespace attnviz {
 
+namespace {
+
+// One row per format: what the file extension and --format say, what the app's menu says.
+struct FormatInfo {
+  ExportFormat format;
+  const char* name;
+  const char* label;
+};
+constexpr std::array<FormatInfo, 4> kFormats = {{
+    {ExportFormat::kPng, "png", "PNG"},
+    {ExportFormat::kSvg, "svg", "SVG"},
+    {ExportFormat::kJson, "json", "JSON (tokens + weights)"},
+    {ExportFormat::kNpy, "npy", "NPY (L, H, T, T)"},
+}};
+
+const FormatInfo& info(ExportFormat format) {
+  for (const FormatInfo& row : kFormats)
+    if (row.format == format) return row;
+  return kFormats.front();
+}
+
+}  // namespace
+
+std::vector<ExportFormat> export_formats() {
+  std::vector<ExportFormat> formats;
+  for (const FormatInfo& row : kFormats) formats.push_back(row.format);
+  return formats;
+}
+
 const char* export_format_name(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kPng:
-      return "png";
-    case ExportFormat::kSvg:
-      return "svg";
-    case ExportFormat::kJson:
-      return "json";
-    case ExportFormat::kNpy:
-      return "npy";
-  }
-  return "?";
+  return info(format).name;
+}
+const char* export_format_label(ExportFormat format) {
+  return info(format).label;
 }
 
 Result<ExportFormat> parse_export_format(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (ExportFormat format :
-       {ExportFormat::kPng, ExportFormat::kSvg, ExportFormat::kJson, ExportFormat::kNpy}) {
-    if (lower == export_format_name(format)) return format;
+  std::string names;
+  for (const FormatInfo& row : kFormats) {
+    if (lower == row.name) return row.format;
+    names += names.empty() ? "" : (&row == &kFormats.back() ? " or " : ", ");
+    names += row.name;
   }
-  return make_error("unknown format '" + std::string(name) + "': use png, svg, json or npy");
+  return make_error("unknown format '" + std::string(name) + "': use " + names);
 }
 
 Result<ExportFormat> export_format_from_path(const std::filesystem::path& path) {
@@ -53,11 +78,18 @@ Result<ExportFormat> export_format_from_path(const std::filesystem::path& path) 
   return format;
 }
 
-Status export_trace(const AttentionTrace& trace, ExportFormat format, const FigureSpec& spec,
-                    const std::filesystem::path& path, const Font* font) {
+Status export_data(const AttentionTrace& trace, ExportFormat format,
+                   const std::filesystem::path& path) {
   if (format == ExportFormat::kJson) return write_attention_json(trace, path);
   if (format == ExportFormat::kNpy) return write_attention_npy(trace, path);
+  return make_error(std::string(export_format_name(format)) + " is a figure format, not data");
+}
 
+Status export_figure(const AttentionReader& reader, const ViewSpec& view,
+                     std::span<const float> whole_map, ExportFormat format, const FigureSpec& spec,
+                     const std::filesystem::path& path, const Font* font, Rect* picture) {
+  if (!is_figure_format(format))
+    return make_error(std::string(export_format_name(format)) + " is data, not a figure format");
   std::optional<Font> loaded;
   if (!font) {
     Result<Font> result = Font::load_default();
@@ -65,8 +97,13 @@ Status export_trace(const AttentionTrace& trace, ExportFormat format, const Figu
     loaded = std::move(result.value());
     font = &*loaded;
   }
-  Result<Figure> figure = build_figure(trace, spec, *font);
+  Rect where;
+  Result<Figure> figure = build_figure(reader, view, whole_map, spec, *font, &where);
   if (!figure.ok()) return figure.error();
+  if (picture) {
+    const float s = static_cast<float>(spec.scale);
+    *picture = {where.x0 * s, where.y0 * s, where.x1 * s, where.y1 * s};
+  }
   if (format == ExportFormat::kSvg) return write_file_atomic(path, render_svg(*figure, spec.scale));
   Result<Canvas> canvas = render_raster(*figure, *font, spec.scale);
   if (!canvas.ok()) return canvas.error();

@@ -1,77 +1,54 @@
-// Figure builders: one head's heatmap, the grid of all layers × heads, and the arcs from one
-// token (one head, or every head of a layer in its own colour). Each returns a Figure (a list of
-// primitives) that render_raster (PNG) and render_svg draw identically.
+// Figures of a view: the picture the screen shows, built by the same code (core/view:
+// arcs_scene.h, map_scene.h) from the same ViewSpec, with what a figure adds around it: a
+// title, a subtitle that says what is drawn and what is left out, a legend of the heads, a
+// colour bar. So a figure differs from the screen only in resolution and in what it adds.
+// render_raster (PNG) and render_svg draw a Figure alike.
 //
 // Legend: L layers, H heads, T tokens. Weights are post-softmax, rows = queries.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
-#include "core/attention_trace.h"
-#include "core/export/figure.h"
-#include "core/export/font.h"
 #include "core/result.h"
+#include "core/view/attention_reader.h"
+#include "core/view/figure.h"
+#include "core/view/font.h"
+#include "core/view/view_spec.h"
 
 namespace attnviz {
 
-enum class FigureKind {
-  kHeatmap,       // one head, (T, T) cells with token labels and a colour bar
-  kGrid,          // every layer × head as small heatmaps with one shared colour bar
-  kArcs,          // arcs from one token to the keys it attends to, one head
-  kArcsAllHeads,  // the same for every head of a layer, each head its own colour
-};
-
-enum class Theme { kLight, kDark };
-
+// What a figure adds to the view it draws.
 struct FigureSpec {
-  FigureKind kind = FigureKind::kHeatmap;
-  int layer = 0;
-  int head = 0;
-  int token = 0;  // the query of the arcs figures
-  int scale = 1;  // raster pixels per logical pixel: 1, 2 or 4
-  Theme theme = Theme::kLight;
-  std::string title;       // empty: "model · layer L · head H · text…"
+  int scale = 1;           // raster pixels per logical pixel: 1, 2 or 4
+  std::string title;       // empty: "model · what is drawn · the text or the query"
   std::string model_name;  // the model in the default title; empty: the trace's model_name
-  // kArcsAllHeads: the heads drawn (and in the legend), e.g. the heads enabled on screen;
-  // empty: every head of the layer.
-  std::vector<int> heads;
-  // Replaces "layer L · head H" / "layer L · all heads" in the default title, e.g. "mean of
-  // layer 2" when the trace drawn is an aggregate (core/view_trace.h aggregate_trace).
-  std::string source_label;
-  // Appended to the default title, e.g. the derived view on screen ("words, token 0 hidden").
+  // Appended to the default title: the derived view ("words, token 0 hidden"), a what-if.
   std::string view_note;
+  std::vector<std::string> roles;  // (L, H) role labels under the grid's tiles; empty: none
 };
 
-// Colours of a theme, shared by the figures (and usable by the GUI for the same look).
-struct Palette {
-  Rgba background, text, muted, frame;
-  Rgba masked, hatch;             // cells the causal mask hides
-  Rgba token_fill, token_stroke;  // token boxes of the arcs figures
-  Rgba selected_fill, selected_text;
-  Rgba arc;  // single-head arcs
-};
-Palette palette_for(Theme theme);
+// The line height of text in pictures, as the app draws it (ImGui's font size at scale 1).
+inline constexpr float kPictureTextHeight = 16.0f;
 
-// The colour of head `head` in multi-head views (categorical, distinct for the first 10).
-Rgba head_color(int head);
+// Layer, head, enabled heads and the pinned token (arcs) must lie in the trace, and a mode
+// that draws the enabled heads needs one; the Error names the valid range or the fix.
+Status validate_view(const AttentionReader& reader, const ViewSpec& view);
 
-// Layer, head, token and scale must lie in the trace; the Error names the valid range.
-Status validate_figure_spec(const AttentionTrace& trace, const FigureSpec& spec);
+// The figure of a view. `whole_map` is the (T, T) map of a whole-model head mode (mean of all
+// layers, rollout), required for those modes. `picture` (optional) receives where the view's
+// picture lies in the figure, in logical pixels.
+Result<Figure> build_figure(const AttentionReader& reader, const ViewSpec& view,
+                            std::span<const float> whole_map, const FigureSpec& spec,
+                            const Font& font, Rect* picture = nullptr);
 
-Result<Figure> build_figure(const AttentionTrace& trace, const FigureSpec& spec, const Font& font);
+// The default title: spec.title, else "model · layer 2 · heads 1, 2 · from token 5 “cat”".
+std::string figure_title(const AttentionReader& reader, const ViewSpec& view,
+                         const FigureSpec& spec);
 
-// An arc of the arcs figures: the key a query attends to and how much.
-struct ArcWeight {
-  int key = 0;
-  float weight = 0.0f;
-};
-constexpr float kArcThreshold = 0.01f;  // weaker arcs are not drawn
-constexpr int kMaxArcs = 64;            // at most this many, strongest first
-
-// Keys of `query` with weight >= threshold, strongest first, at most max_arcs (ties: lower key
-// first, so the choice is deterministic).
-std::vector<ArcWeight> select_arcs(const AttentionTrace& trace, int layer, int head, int query,
-                                   float threshold = kArcThreshold, int max_arcs = kMaxArcs);
+// The picture size `attnviz export` uses when no screen set one: arcs wrap at 960 pixels, a
+// heatmap's cells are at most 40 pixels and the map about 640 pixels.
+void set_default_picture_size(const AttentionReader& reader, const Font& font, ViewSpec& view);
 
 }  // namespace attnviz

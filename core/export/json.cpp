@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
+#include "core/view/attention_reader.h"
 
 namespace attnviz {
 namespace {
@@ -23,6 +24,7 @@ void append_float(std::string& out, float value) {
 }  // namespace
 
 std::string attention_json(const AttentionTrace& trace) {
+  const AttentionReader reader(trace);
   const int t = trace.tokens_count();
   nlohmann::ordered_json head;
   head["format"] = "attnviz-attention";
@@ -61,15 +63,17 @@ std::string attention_json(const AttentionTrace& trace) {
       out += h ? ",\n   [" : "\n   [";
       for (int q = 0; q < t; ++q) {
         out += q ? ",\n    [" : "\n    [";
-        const auto row = trace.row(l, h, q);  // keys 0..row_length-1; the rest are masked zeros
-        for (int k = 0; k < t; ++k) {
-          if (k) out += ',';
-          if (k < static_cast<int>(row.size())) {
-            append_float(out, row[k]);
-          } else {
-            out += '0';
+        // Keys 0..visible-1; the rest are masked zeros.
+        reader.visit_row(l, h, q, [&out, t](std::span<const float> row) {
+          for (int k = 0; k < t; ++k) {
+            if (k) out += ',';
+            if (k < static_cast<int>(row.size())) {
+              append_float(out, row[k]);
+            } else {
+              out += '0';
+            }
           }
-        }
+        });
         out += ']';
       }
       out += "]";

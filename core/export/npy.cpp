@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/atomic_file.h"
+#include "core/view/attention_reader.h"
 
 namespace attnviz {
 
@@ -27,6 +28,7 @@ std::string npy_header_f32(std::span<const int64_t> shape) {
 }
 
 std::string attention_npy(const AttentionTrace& trace) {
+  const AttentionReader reader(trace);
   const int t = trace.tokens_count();
   const int64_t shape[4] = {trace.layers(), trace.heads(), t, t};
   std::string file = npy_header_f32(shape);
@@ -38,15 +40,16 @@ std::string attention_npy(const AttentionTrace& trace) {
   for (int l = 0; l < trace.layers(); ++l) {
     for (int h = 0; h < trace.heads(); ++h) {
       for (int q = 0; q < t; ++q, out += static_cast<size_t>(t) * sizeof(float)) {
-        const auto row = trace.row(l, h, q);  // (row_length) visible keys
-        if constexpr (std::endian::native == std::endian::little) {
-          std::memcpy(out, row.data(), row.size() * sizeof(float));
-        } else {
-          for (size_t k = 0; k < row.size(); ++k) {
-            const uint32_t bits = std::bit_cast<uint32_t>(row[k]);
-            for (int b = 0; b < 4; ++b) out[k * 4 + b] = static_cast<char>(bits >> (8 * b));
+        reader.visit_row(l, h, q, [out](std::span<const float> row) {  // visible keys
+          if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(out, row.data(), row.size() * sizeof(float));
+          } else {
+            for (size_t k = 0; k < row.size(); ++k) {
+              const uint32_t bits = std::bit_cast<uint32_t>(row[k]);
+              for (int b = 0; b < 4; ++b) out[k * 4 + b] = static_cast<char>(bits >> (8 * b));
+            }
           }
-        }
+        });
       }
     }
   }

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/export/figure.h"
-#include "core/export/font.h"
+#include "core/view/figure.h"
+#include "core/view/font.h"
 #include "core/result.h"
 
 namespace attnviz {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/export/png.h"
-#include "core/export/text.h"
+#include "core/view/text.h"
 
 namespace attnviz {
 namespace {

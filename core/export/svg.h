@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/export/figure.h"
+#include "core/view/figure.h"
 
 namespace attnviz {
 

@@ -43,13 +43,16 @@ def keyboard_and_models(binary, data, scratch):
         state_is(app, "Down selects layer 1", lambda s: s["layer"] == 1)
         key("Up")
         state_is(app, "Up returns to layer 0", lambda s: s["layer"] == 0)
+        # M goes through every head mode of the app, rollout included (issue 11: it cycled
+        # through four and rollout could not be chosen), and back after six presses.
         mode = layout["state"]["head_mode"]
-        key("m")
-        state_is(app, "M changes the head mode", lambda s: s["head_mode"] != mode)
-        key("m")
-        key("m")
-        key("m")
-        state_is(app, "four M presses cycle back", lambda s: s["head_mode"] == mode)
+        seen = []
+        for _ in range(6):
+            key("m")
+            seen.append(state_is(app, "M changes the head mode",
+                                 lambda s: s["head_mode"] != (seen[-1] if seen else mode))["state"]["head_mode"])
+        if seen[-1] != mode or "rollout" not in seen or "all-layers" not in seen:
+            fail(f"six M presses went {mode} -> {seen}; expected every mode and back to {mode}")
         key("2")
         state_is(app, "key 2 toggles head 1", lambda s: s["enabled_heads"][1] == 0)
         print("keyboard: pin, arrows, Esc, layers, mode and head keys work")

@@ -99,7 +99,7 @@ PYEOF
 
 # Bad combinations: usage errors, nothing written.
 run 2 export --model "$MODEL" --text "$TEXT" --out bad1.png --aggregate median
-grep -q "one, mean, max, layer-mean or rollout" err.txt || fail "--aggregate median: no list of choices"
+grep -q "single, multi, mean, max, all-layers or rollout" err.txt || fail "--aggregate median: no list of choices"
 run 2 export --model "$MODEL" --text "$TEXT" --out bad2.png --aggregate mean --grid
 run 2 export --model "$MODEL" --text "$TEXT" --out bad3.png --aggregate mean --head 1
 run 2 export --model "$MODEL" --text "$TEXT" --out bad4.png --hide-first --token 0

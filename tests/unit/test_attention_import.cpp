@@ -173,10 +173,11 @@ TEST_F(ImportTest, RejectsBadAttention) {
 }
 
 TEST_F(ImportTest, RejectsBadTokens) {
-  expect_error("causal_lhtt.npy", "tokens_broken.json", "is not valid JSON");
+  expect_error("causal_lhtt.npy", "tokens_broken.json", "not valid JSON");
   expect_error("causal_lhtt.npy", "tokens_number.json", "token 1 is neither a string");
   expect_error("causal_lhtt.npy", "tokens_bad_span.json", "start <= end");
-  expect_error("causal_lhtt.npy", "no_such_tokens.json", "cannot read the tokens file");
+  expect_error("causal_lhtt.npy", "no_such_tokens.json",
+               "no_such_tokens.json: cannot read the file");
 }
 
 TEST_F(ImportTest, JsonNestedListsAndExports) {
@@ -197,6 +198,64 @@ TEST_F(ImportTest, JsonNestedListsAndExports) {
   expect_error("ragged.json", "", "not rectangular");
   expect_error("strings.json", "", "other than numbers");
   expect_error("nested.json", "", "holds no tokens");
+}
+
+// The JSON attention is streamed into floats (no JSON value is built): each way the lists can
+// disagree is caught, members besides "attention" and "tokens" are ignored wherever they are,
+// and a tokens list far longer than max_tokens is refused before it is built.
+TEST_F(ImportTest, JsonAttentionStreamedWithEveryShapeCheck) {
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return name;
+  };
+  const std::string two = R"(["a", "b"])";
+  write("two.json", two);
+  const auto loads = [&](const std::string& text) {
+    return load_attention_file(dir_ / write("streamed.json", text), dir_ / "two.json");
+  };
+  auto plain = loads(R"(  [[1, 0], [0.5, 0.5]]  )");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ((*plain)->dense(), (std::vector<float>{1, 0, 0.5f, 0.5f}));
+  auto members = load_attention_file(
+      dir_ / write("members.json",
+                   R"({"note": {"attention": [1]}, "shape": [1, 2, 2],)"
+                   R"( "attention": [[[0.5, 0.5], [0, 1]]], "tokens": ["x", "y"]})"),
+      {});
+  ASSERT_TRUE(members.ok()) << members.error().message;
+  EXPECT_EQ((*members)->heads(), 1);
+  EXPECT_EQ((*members)->tokens()[1].text, "y");
+  EXPECT_FALSE((*members)->causal());
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"[[1, 0], [1]]", "not rectangular (a list at depth 1 should hold 2"},
+      {"[[1, 0], 1]", "not rectangular (numbers at depths 1 and 0)"},
+      {"[[[1]], [1]]", "not rectangular"},
+      {"[[], []]", "must be nested lists"},
+      {"[1, 0]", "must be nested lists"},
+      {"[[[[[1]]]]]", "must be nested lists"},
+      {"[[1, null], [0, 1]]", "other than numbers"},
+      {"[[1, {}], [0, 1]]", "other than numbers"},
+      {"[[1, 0], [0, 1]", "not valid JSON"},
+      {"[[1, 0], [0, 1]] []", "not valid JSON"},
+      {R"({"attention": [[1]], "attention": [[1]]})", "has \"attention\" twice"},
+      {R"({"tokens": ["a"]})", "no \"attention\""},
+      {"[[1, 1e39], [0, 1]]", "is not an attention weight"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    auto trace = loads(text);
+    ASSERT_FALSE(trace.ok()) << text;
+    EXPECT_NE(trace.error().message.find(fragment), std::string::npos)
+        << text << ": " << trace.error().message;
+  }
+  // A tokens list longer than max_tokens is refused while it is read.
+  ImportLimits small;
+  small.max_tokens = 4;
+  std::string many = "[";
+  for (int i = 0; i < 1000; ++i) many += i ? R"(,{"text": "a", "id": 1})" : R"({"text": "a"})";
+  auto refused = load_tokens_json(dir_ / write("many.json", many + "]"), small);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("more than 80 JSON values"), std::string::npos)
+      << refused.error().message;
 }
 
 TEST_F(ImportTest, SafetensorsRoundTrip) {

@@ -170,13 +170,13 @@ TEST(ExportTrace, WritesDataFilesAndNothingOnFailure) {
   ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
   const fs::path dir = pattern;
   const AttentionTrace trace = make_trace(false);
-  ASSERT_TRUE(export_trace(trace, ExportFormat::kNpy, {}, dir / "a.npy").ok());
-  ASSERT_TRUE(export_trace(trace, ExportFormat::kJson, {}, dir / "a.json").ok());
+  ASSERT_TRUE(export_data(trace, ExportFormat::kNpy, dir / "a.npy").ok());
+  ASSERT_TRUE(export_data(trace, ExportFormat::kJson, dir / "a.json").ok());
   std::ifstream in(dir / "a.npy", std::ios::binary);
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   EXPECT_EQ(bytes, attention_npy(trace));
-  EXPECT_FALSE(export_trace(trace, ExportFormat::kNpy, {}, dir / "a.npy" / "b.npy").ok());
-  EXPECT_FALSE(export_trace(trace, ExportFormat::kJson, {}, dir / "missing" / "b.json").ok());
+  EXPECT_FALSE(export_data(trace, ExportFormat::kNpy, dir / "a.npy" / "b.npy").ok());
+  EXPECT_FALSE(export_data(trace, ExportFormat::kJson, dir / "missing" / "b.json").ok());
   size_t count = 0;
   for (const auto& entry : fs::directory_iterator(dir)) count += entry.is_regular_file();
   EXPECT_EQ(count, 2u) << "a failed export must leave no file";

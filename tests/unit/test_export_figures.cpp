@@ -14,14 +14,15 @@
 #include <vector>
 
 #include "core/attention_trace.h"
-#include "core/export/colormap.h"
+#include "core/view/colors.h"
 #include "core/export/figure_parts.h"
 #include "core/export/figures.h"
-#include "core/export/font.h"
+#include "core/view/font.h"
 #include "core/export/png.h"
 #include "core/export/raster.h"
 #include "core/export/svg.h"
-#include "core/export/text.h"
+#include "core/view/arc_geometry.h"
+#include "core/view/text.h"
 
 using namespace attnviz;
 
@@ -70,7 +71,7 @@ struct Image {
     const uint8_t* p = &rgba[(static_cast<size_t>(y) * width + x) * 4];
     return {p[0], p[1], p[2], p[3]};
   }
-  bool contains(Rgb color) const {
+  bool contains(Rgba color) const {
     for (size_t i = 0; i < rgba.size(); i += 4)
       if (rgba[i] == color.r && rgba[i + 1] == color.g && rgba[i + 2] == color.b) return true;
     return false;
@@ -83,11 +84,25 @@ struct Image {
   }
 };
 
+// The view of a figure test: light theme (the exporters' default), every head enabled.
+ViewSpec view_of(ViewKind kind, int layer = 0, int head = 0) {
+  ViewSpec view;
+  view.kind = kind;
+  view.layer = layer;
+  view.head = head;
+  view.head_mode = HeadMode::kSingleHead;
+  view.theme = Theme::kLight;
+  return view;
+}
+
 // Builds, renders, encodes and decodes again, as a viewer would see the PNG.
-Image render_png(const AttentionTrace& trace, const FigureSpec& spec,
+Image render_png(const AttentionTrace& trace, const ViewSpec& view, int scale = 1,
                  Figure* figure_out = nullptr) {
-  Result<Figure> figure = build_figure(trace, spec, font());
+  FigureSpec spec;
+  spec.scale = scale;
+  Result<Figure> figure = build_figure(trace, view, {}, spec, font());
   EXPECT_TRUE(figure.ok()) << figure.error().message;
+  if (!figure.ok()) return {};
   Result<Canvas> canvas = render_raster(*figure, font(), spec.scale);
   EXPECT_TRUE(canvas.ok()) << canvas.error().message;
   Result<std::string> png = encode_png(*canvas);
@@ -117,8 +132,8 @@ TEST(Colormap, ViridisTableEndsAndMonotonicLightness) {
   const auto& table = viridis_table();
   EXPECT_NEAR(table[0][0], 0.267004f, 1e-6);
   EXPECT_NEAR(table[255][1], 0.906157f, 1e-6);
-  EXPECT_EQ(viridis(0.0f), (Rgb{68, 1, 84}));
-  EXPECT_EQ(viridis(1.0f), (Rgb{253, 231, 37}));
+  EXPECT_EQ(viridis(0.0f), (Rgba{68, 1, 84, 255}));
+  EXPECT_EQ(viridis(1.0f), (Rgba{253, 231, 37, 255}));
   EXPECT_EQ(viridis(-3.0f), viridis(0.0f));
   EXPECT_EQ(viridis(std::nanf("")), viridis(0.0f));
   EXPECT_EQ(viridis(7.0f), viridis(1.0f));
@@ -221,12 +236,9 @@ TEST(Canvas, TranslucentPolylineBlendsEachPixelOnce) {
 TEST(Heatmap, PngSizeScaleColourBarEndsAndCellColours) {
   const AttentionTrace trace = five_tokens();
   for (int scale : {1, 2}) {
-    FigureSpec spec;
-    spec.layer = 1;
-    spec.head = 2;
-    spec.scale = scale;
+    const ViewSpec view = view_of(ViewKind::kHeatmap, 1, 2);
     Figure figure;
-    const Image image = render_png(trace, spec, &figure);
+    const Image image = render_png(trace, view, scale, &figure);
     ASSERT_EQ(image.width, static_cast<int>(std::ceil(figure.width * scale)));
     ASSERT_EQ(image.height, static_cast<int>(std::ceil(figure.height * scale)));
     EXPECT_GT(image.width, 200 * scale);
@@ -240,20 +252,20 @@ TEST(Heatmap, PngSizeScaleColourBarEndsAndCellColours) {
     float top = 0;
     for (int q = 0; q < 5; ++q)
       for (int k = 0; k <= q; ++k) top = std::max(top, trace.weight(1, 2, q, k));
+    const ThemeColors& colors = theme_colors(Theme::kLight);
     for (int q = 0; q < 5; ++q) {
       for (int k = 0; k < 5; ++k) {
         const int x = static_cast<int>((cells->x + (k + 0.5f) * cells->cell_width) * scale);
-        // The centre may carry the weight as text; sample a quarter cell above it instead.
+        // Sample a quarter cell above the centre (a hatch line crosses masked cells).
         const int y = static_cast<int>((cells->y + (q + 0.2f) * cells->cell_height) * scale);
         const Rgba got = image.at(x, y);
         if (k <= q) {
-          const Rgb want = viridis(trace.weight(1, 2, q, k) / top);
-          EXPECT_EQ((Rgb{got.r, got.g, got.b}), want)
-              << "cell (" << q << "," << k << ") weight " << trace.weight(1, 2, q, k)
-              << " at pixel " << x << "," << y << " scale " << scale;
+          const Rgba want = viridis(trace.weight(1, 2, q, k) / top);
+          EXPECT_EQ(got, want) << "cell (" << q << "," << k << ") weight "
+                               << trace.weight(1, 2, q, k) << " at pixel " << x << "," << y
+                               << " scale " << scale;
         } else {
-          const Palette palette = palette_for(Theme::kLight);
-          EXPECT_TRUE(got == palette.masked || got.r >= palette.hatch.r - 2)
+          EXPECT_TRUE(got == colors.masked || got.r >= colors.hatch.r - 2)
               << "masked cell (" << q << "," << k << ") should be grey";
           EXPECT_EQ(got.r, got.g) << "masked cells are neutral grey";
         }
@@ -265,18 +277,18 @@ TEST(Heatmap, PngSizeScaleColourBarEndsAndCellColours) {
 TEST(Heatmap, BidirectionalTraceHasNoMaskedCells) {
   const AttentionTrace trace = five_tokens(false);
   Figure figure;
-  render_png(trace, {}, &figure);
+  render_png(trace, view_of(ViewKind::kHeatmap), 1, &figure);
   const CellGridShape* cells = heatmap_cells(figure);
   ASSERT_NE(cells, nullptr);
-  const Palette palette = palette_for(Theme::kLight);
-  for (const Rgba& c : cells->colors) EXPECT_NE(c, palette.masked);
+  const ThemeColors& colors = theme_colors(Theme::kLight);
+  for (const Rgba& c : cells->colors) EXPECT_NE(c, colors.masked);
 }
 
 TEST(Heatmap, DarkThemeBackground) {
-  FigureSpec spec;
-  spec.theme = Theme::kDark;
-  const Image image = render_png(five_tokens(), spec);
-  EXPECT_EQ(image.at(1, 1), palette_for(Theme::kDark).background);
+  ViewSpec view = view_of(ViewKind::kHeatmap);
+  view.theme = Theme::kDark;
+  const Image image = render_png(five_tokens(), view);
+  EXPECT_EQ(image.at(1, 1), theme_colors(Theme::kDark).background);
 }
 
 TEST(Heatmap, ThousandTokensRendersWithThinnedLabels) {
@@ -284,7 +296,7 @@ TEST(Heatmap, ThousandTokensRendersWithThinnedLabels) {
   for (int i = 0; i < 1024; ++i) texts.push_back(" w" + std::to_string(i));
   const AttentionTrace trace = make_trace(texts, true, 1, 1);
   Figure figure;
-  const Image image = render_png(trace, {}, &figure);
+  const Image image = render_png(trace, view_of(ViewKind::kHeatmap), 1, &figure);
   const CellGridShape* cells = heatmap_cells(figure);
   ASSERT_NE(cells, nullptr);
   EXPECT_EQ(cells->rows, 1024);
@@ -299,11 +311,8 @@ TEST(Heatmap, ThousandTokensRendersWithThinnedLabels) {
 
 TEST(Grid, AllHeadsWithSharedColourBar) {
   const AttentionTrace trace = five_tokens();
-  FigureSpec spec;
-  spec.kind = FigureKind::kGrid;
-  spec.scale = 2;
   Figure figure;
-  const Image image = render_png(trace, spec, &figure);
+  const Image image = render_png(trace, view_of(ViewKind::kGrid), 2, &figure);
   int grids = 0, bars = 0;
   std::set<std::string> texts;
   for (const Shape& shape : figure.shapes) {
@@ -317,51 +326,82 @@ TEST(Grid, AllHeadsWithSharedColourBar) {
   EXPECT_EQ(image.width, static_cast<int>(std::ceil(figure.width * 2)));
 }
 
+TEST(Grid, PerHeadContrastIsWhatTheScreenShows) {
+  // A bidirectional trace: no head reaches weight 1, so per-head contrast (each tile from 0 to
+  // its own largest weight) and absolute colours (0 to 1) differ, in the figure as on screen.
+  const AttentionTrace trace = five_tokens(false);
+  ViewSpec view = view_of(ViewKind::kGrid);
+  auto tiles = [&](bool per_head) {
+    view.grid_per_head_contrast = per_head;
+    Figure figure;
+    render_png(trace, view, 1, &figure);
+    std::vector<Rgba> colors;
+    for (const Shape& shape : figure.shapes)
+      if (const auto* grid = std::get_if<CellGridShape>(&shape); grid && grid->cols == 5)
+        colors.insert(colors.end(), grid->colors.begin(), grid->colors.end());
+    return colors;
+  };
+  const std::vector<Rgba> contrast = tiles(true), absolute = tiles(false);
+  ASSERT_EQ(contrast.size(), 6u * 25u);
+  EXPECT_NE(contrast, absolute);
+  for (int tile = 0; tile < 6; ++tile)
+    EXPECT_NE(std::find(contrast.begin() + tile * 25, contrast.begin() + (tile + 1) * 25, viridis(1.0f)),
+              contrast.begin() + (tile + 1) * 25)
+        << "tile " << tile << " reaches the top of the colour map";
+  EXPECT_EQ(std::find(absolute.begin(), absolute.end(), viridis(1.0f)), absolute.end());
+}
+
 TEST(Arcs, SelectsStrongestAboveThreshold) {
-  std::vector<Token> tokens(4, Token{0, "x", 0, 1, false});
-  AttentionTrace trace(tokens, 1, 1, false);
+  // One rule picks the arcs on screen and in figures (core/view/arc_geometry.h pick_arcs).
   const float row[4] = {0.005f, 0.6f, 0.3f, 0.095f};
-  std::copy(row, row + 4, trace.mutable_row(0, 0, 2).begin());
-  const auto arcs = select_arcs(trace, 0, 0, 2);
+  const auto arcs = pick_arcs(row, 0.01f, 64);
   ASSERT_EQ(arcs.size(), 3u) << "0.005 is below the 0.01 threshold";
   EXPECT_EQ(arcs[0].key, 1);
   EXPECT_EQ(arcs[1].key, 2);
   EXPECT_EQ(arcs[2].key, 3);
-  EXPECT_EQ(select_arcs(trace, 0, 0, 2, 0.01f, 2).size(), 2u);
+  EXPECT_EQ(pick_arcs(row, 0.01f, 2).size(), 2u);
+}
+
+// The arcs view of one head (single) or of every enabled head (multi) from token 4.
+ViewSpec arcs_view(int layer, int head, HeadMode mode) {
+  ViewSpec view = view_of(ViewKind::kArcs, layer, head);
+  view.head_mode = mode;
+  view.pinned_token = 4;
+  view.arc_min_weight = 0.01f;
+  view.arc_top_k = 64;
+  return view;
+}
+
+// Keys of a row of the trace above the threshold (what the figure must draw).
+size_t keys_above(const AttentionTrace& trace, int layer, int head, int query, float threshold) {
+  size_t count = 0;
+  for (float w : trace.row(layer, head, query)) count += w >= threshold;
+  return count;
 }
 
 TEST(Arcs, OneCurvePerAttendedKeyAndHighlightedToken) {
   const AttentionTrace trace = five_tokens();
-  FigureSpec spec;
-  spec.kind = FigureKind::kArcs;
-  spec.layer = 1;
-  spec.head = 1;
-  spec.token = 4;
   Figure figure;
-  const Image image = render_png(trace, spec, &figure);
+  const Image image = render_png(trace, arcs_view(1, 1, HeadMode::kSingleHead), 1, &figure);
   int curves = 0;
   for (const Shape& shape : figure.shapes)
     if (const auto* path = std::get_if<PathShape>(&shape);
         path && path->segments.size() == 1 && path->segments[0].kind == PathSegment::Kind::kCubic)
       ++curves;
-  EXPECT_EQ(curves, static_cast<int>(select_arcs(trace, 1, 1, 4).size()));
-  const Palette palette = palette_for(Theme::kLight);
-  EXPECT_TRUE(
-      image.contains({palette.selected_fill.r, palette.selected_fill.g, palette.selected_fill.b}));
+  EXPECT_EQ(curves, static_cast<int>(keys_above(trace, 1, 1, 4, 0.01f)));
+  const ThemeColors& colors = theme_colors(Theme::kLight);
+  EXPECT_TRUE(image.contains(colors.pinned_outline)) << "the pinned token is outlined";
   EXPECT_GT(image.distinct_colors(), 30u);
 
-  spec.kind = FigureKind::kArcsAllHeads;
   Figure all;
-  const Image all_image = render_png(trace, spec, &all);
-  for (int h = 0; h < 3; ++h) {
-    const Rgba c = head_color(h);
-    EXPECT_TRUE(all_image.contains({c.r, c.g, c.b})) << "legend swatch of head " << h;
-  }
+  const Image all_image = render_png(trace, arcs_view(1, 1, HeadMode::kMultiHead), 1, &all);
+  for (int h = 0; h < 3; ++h)
+    EXPECT_TRUE(all_image.contains(head_color(h, 3, Theme::kLight))) << "legend swatch of head " << h;
 }
 
 // Arc curves of a figure drawn in head h's colour (any opacity).
 int curves_of_head(const Figure& figure, int h) {
-  const Rgba c = head_color(h);
+  const Rgba c = head_color(h, 3, Theme::kLight);
   int count = 0;
   for (const Shape& shape : figure.shapes)
     if (const auto* path = std::get_if<PathShape>(&shape);
@@ -373,59 +413,72 @@ int curves_of_head(const Figure& figure, int h) {
 
 TEST(Arcs, OnlyTheListedHeadsAreDrawn) {
   const AttentionTrace trace = five_tokens();
-  FigureSpec spec;
-  spec.kind = FigureKind::kArcsAllHeads;
-  spec.layer = 1;
-  spec.token = 4;
+  ViewSpec view = arcs_view(1, 0, HeadMode::kMultiHead);
   Figure all;
-  render_png(trace, spec, &all);
+  render_png(trace, view, 1, &all);
   for (int h = 0; h < 3; ++h)
     ASSERT_GT(curves_of_head(all, h), 0) << "head " << h << " has arcs when every head is drawn";
-  spec.heads = {0, 2};  // head 1 disabled on screen
+  view.enabled_heads = {1, 0, 1};  // head 1 disabled on screen
   Figure some;
-  const Image image = render_png(trace, spec, &some);
+  const Image image = render_png(trace, view, 1, &some);
   EXPECT_EQ(curves_of_head(some, 1), 0) << "a disabled head's arcs were drawn";
   EXPECT_EQ(curves_of_head(some, 0), curves_of_head(all, 0));
   EXPECT_EQ(curves_of_head(some, 2), curves_of_head(all, 2));
-  const Rgba off = head_color(1);
-  EXPECT_FALSE(image.contains({off.r, off.g, off.b})) << "the legend lists the disabled head";
-  EXPECT_NE(figure_parts::figure_title(trace, spec).find("2 of 3 heads"), std::string::npos) << figure_parts::figure_title(trace, spec);
-  spec.heads = {3};
-  EXPECT_FALSE(validate_figure_spec(trace, spec).ok()) << "head 3 of a 3-head trace";
+  EXPECT_FALSE(image.contains(head_color(1, 3, Theme::kLight))) << "the legend lists the disabled head";
+  const std::string title = figure_title(trace, view, {});
+  EXPECT_NE(title.find("heads 0, 2"), std::string::npos) << title;
+  view.enabled_heads = {0, 0, 0, 1};
+  EXPECT_FALSE(validate_view(trace, view).ok()) << "head 3 of a 3-head trace";
+}
+
+TEST(Arcs, MinWeightAndTopKFilterTheFigure) {
+  const AttentionTrace trace = five_tokens();
+  ViewSpec view = arcs_view(1, 1, HeadMode::kSingleHead);
+  const auto curves = [&](const ViewSpec& v) {
+    Figure figure;
+    render_png(trace, v, 1, &figure);
+    int count = 0;
+    for (const Shape& shape : figure.shapes)
+      if (const auto* path = std::get_if<PathShape>(&shape);
+          path && path->segments.size() == 1 && path->segments[0].kind == PathSegment::Kind::kCubic)
+        ++count;
+    return count;
+  };
+  view.arc_min_weight = 0.2f;
+  EXPECT_EQ(curves(view), static_cast<int>(keys_above(trace, 1, 1, 4, 0.2f)));
+  view.arc_min_weight = 0.0f;
+  view.arc_top_k = 2;
+  EXPECT_EQ(curves(view), 2);
 }
 
 TEST(Spec, TitleNamesTheSourceAndTheView) {
   const AttentionTrace trace = five_tokens();
-  FigureSpec spec;
-  spec.layer = 1;
-  spec.head = 2;
-  const std::string plain = figure_parts::figure_title(trace, spec);
+  ViewSpec view = view_of(ViewKind::kHeatmap, 1, 2);
+  const std::string plain = figure_title(trace, view, {});
   EXPECT_NE(plain.find("layer 1 \u00B7 head 2"), std::string::npos) << plain;
-  spec.source_label = "mean of layer 1";
+  view.head_mode = HeadMode::kMeanOfHeads;
+  FigureSpec spec;
   spec.view_note = "words, token 0 hidden";
-  const std::string title = figure_parts::figure_title(trace, spec);
+  const std::string title = figure_title(trace, view, spec);
   EXPECT_EQ(title.find("head 2"), std::string::npos) << title;
-  EXPECT_NE(title.find("mean of layer 1"), std::string::npos) << title;
+  EXPECT_NE(title.find("mean of"), std::string::npos) << title;
   EXPECT_NE(title.find("words, token 0 hidden"), std::string::npos) << title;
 }
 
 TEST(Spec, OutOfRangeNamesTheValidRange) {
   const AttentionTrace trace = five_tokens();
-  FigureSpec spec;
-  spec.layer = 2;
-  Status status = validate_figure_spec(trace, spec);
+  ViewSpec view = view_of(ViewKind::kHeatmap, 2, 0);
+  Status status = validate_view(trace, view);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("0 to 1"), std::string::npos) << status.error().message;
-  spec = {};
-  spec.head = -1;
-  EXPECT_NE(validate_figure_spec(trace, spec).error().message.find("0 to 2"), std::string::npos);
-  spec = {};
-  spec.kind = FigureKind::kArcs;
-  spec.token = 5;
-  EXPECT_NE(validate_figure_spec(trace, spec).error().message.find("0 to 4"), std::string::npos);
-  spec = {};
+  view = view_of(ViewKind::kHeatmap, 0, -1);
+  EXPECT_NE(validate_view(trace, view).error().message.find("0 to 2"), std::string::npos);
+  view = view_of(ViewKind::kArcs);
+  view.pinned_token = 5;
+  EXPECT_NE(validate_view(trace, view).error().message.find("0 to 4"), std::string::npos);
+  FigureSpec spec;
   spec.scale = 3;
-  EXPECT_FALSE(build_figure(trace, spec, font()).ok());
+  EXPECT_FALSE(build_figure(trace, view_of(ViewKind::kHeatmap), {}, spec, font()).ok());
 }
 
 // A small checker of XML well-formedness: tags nest and close, attributes are quoted, and no
@@ -467,7 +520,7 @@ bool well_formed_xml(const std::string& xml, std::string* why) {
 
 TEST(Svg, WellFormedEscapedAndOneRectPerCell) {
   const AttentionTrace trace = five_tokens();
-  Result<Figure> figure = build_figure(trace, {}, font());
+  Result<Figure> figure = build_figure(trace, view_of(ViewKind::kHeatmap), {}, {}, font());
   ASSERT_TRUE(figure.ok());
   const std::string svg = render_svg(*figure, 2);
   std::string why;
@@ -478,7 +531,7 @@ TEST(Svg, WellFormedEscapedAndOneRectPerCell) {
   EXPECT_NE(svg.find("&lt;a&amp;b&gt;"), std::string::npos) << "the label <a&b> is escaped";
   EXPECT_EQ(svg.find("<a&b>"), std::string::npos);
   EXPECT_NE(svg.find("caf\xc3\xa9"), std::string::npos) << "UTF-8 labels are kept";
-  EXPECT_NE(svg.find("\u23CE"), std::string::npos) << "a newline token shows as ⏎";
+  EXPECT_NE(svg.find("\\n"), std::string::npos) << "a newline token shows as \\n (as on screen)";
 
   // The heatmap is the first crisp-edged group: one <rect> per cell of (T, T).
   const size_t begin = svg.find("<g shape-rendering=\"crispEdges\">");
@@ -491,7 +544,7 @@ TEST(Svg, WellFormedEscapedAndOneRectPerCell) {
   EXPECT_EQ(rects, 25u);
   const std::string hex_top = [] {
     char buffer[8];
-    const Rgb c = viridis(1.0f);
+    const Rgba c = viridis(1.0f);
     std::snprintf(buffer, sizeof buffer, "#%02x%02x%02x", c.r, c.g, c.b);
     return std::string(buffer);
   }();
@@ -510,7 +563,7 @@ TEST(Svg, LargeGridsEmbedAnImageInsteadOfMillionsOfRects) {
   std::vector<std::string> texts;
   for (int i = 0; i < 300; ++i) texts.push_back(" t");
   const AttentionTrace trace = make_trace(texts, true, 1, 1);
-  Result<Figure> figure = build_figure(trace, {}, font());
+  Result<Figure> figure = build_figure(trace, view_of(ViewKind::kHeatmap), {}, {}, font());
   ASSERT_TRUE(figure.ok());
   const std::string svg = render_svg(*figure);
   std::string why;
@@ -524,16 +577,18 @@ TEST(Figures, NonAsciiAndEmptyTokensRenderInEveryKind) {
       {" caf\xc3\xa9", " \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
        " \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb", "", "  ", "\t", std::string("\xff\xfe", 2)},
       true);
-  for (FigureKind kind :
-       {FigureKind::kHeatmap, FigureKind::kGrid, FigureKind::kArcs, FigureKind::kArcsAllHeads}) {
-    FigureSpec spec;
-    spec.kind = kind;
-    spec.token = 6;
-    const Image image = render_png(trace, spec);
-    EXPECT_GT(image.distinct_colors(), 10u) << "kind " << static_cast<int>(kind);
-    Result<Figure> figure = build_figure(trace, spec, font());
-    std::string why;
-    EXPECT_TRUE(well_formed_xml(render_svg(*figure), &why)) << why;
+  for (HeadMode mode : {HeadMode::kSingleHead, HeadMode::kMultiHead}) {
+    for (ViewKind kind : {ViewKind::kHeatmap, ViewKind::kGrid, ViewKind::kArcs}) {
+      ViewSpec view = view_of(kind);
+      view.head_mode = mode;
+      view.pinned_token = 6;
+      const Image image = render_png(trace, view);
+      EXPECT_GT(image.distinct_colors(), 10u) << "kind " << view_kind_key(kind);
+      Result<Figure> figure = build_figure(trace, view, {}, {}, font());
+      ASSERT_TRUE(figure.ok()) << figure.error().message;
+      std::string why;
+      EXPECT_TRUE(well_formed_xml(render_svg(*figure), &why)) << why;
+    }
   }
 }
 
@@ -542,19 +597,6 @@ TEST(Figures, NonAsciiAndEmptyTokensRenderInEveryKind) {
 #include "core/export/figure_parts.h"
 
 namespace {
-
-TEST(FigureParts, ColourBarTicksAreRoundAndEndAtTheMaximum) {
-  EXPECT_EQ(figure_parts::colour_bar_ticks(1.0f),
-            (std::vector<float>{0.0f, 0.25f, 0.5f, 0.75f, 1.0f}));
-  const std::vector<float> ticks = figure_parts::colour_bar_ticks(0.94f);
-  ASSERT_GE(ticks.size(), 3u);
-  EXPECT_EQ(ticks.front(), 0.0f);
-  EXPECT_EQ(ticks.back(), 0.94f);
-  for (size_t i = 1; i + 1 < ticks.size(); ++i) {
-    EXPECT_NEAR(ticks[i] / 0.25f, std::round(ticks[i] / 0.25f), 1e-5) << ticks[i];
-  }
-  EXPECT_GT(ticks.back() - ticks[ticks.size() - 2], 0.1f) << "no tick crowds the maximum";
-}
 
 TEST(FigureParts, TitleExcerptRebuildsSpacesFromByteSpans) {
   // WordPiece-like tokens: no spaces in the text, gaps in the spans, "##" continuations,

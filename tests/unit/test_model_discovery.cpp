@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 
@@ -138,7 +139,7 @@ TEST_F(DiscoveryTest, FindsAndClassifiesHubSnapshots) {
   EXPECT_EQ(reason("someone/old-gpt2"), "only pytorch_model.bin, attnviz reads safetensors");
   EXPECT_EQ(reason("someone/no-config"), "no config.json");
   EXPECT_EQ(reason("someone/interrupted"), "model.safetensors was not downloaded (broken link)");
-  EXPECT_EQ(reason("gpt2"), "config.json is not a valid JSON object");
+  EXPECT_EQ(reason("gpt2").rfind("config.json: not valid JSON (", 0), 0u) << reason("gpt2");
 }
 
 TEST_F(DiscoveryTest, HubCacheVariableWinsAndExtraFolders) {
@@ -160,6 +161,53 @@ TEST_F(DiscoveryTest, HubCacheVariableWinsAndExtraFolders) {
   EXPECT_EQ(models[1].name, "model");
   for (const DiscoveredModel& model : models) EXPECT_TRUE(model.supported) << model.reason;
   EXPECT_NE(find(models, "openai-community/gpt2"), nullptr);
+}
+
+// Link loops anywhere in the cache or an extra folder are skipped with a row that says so; the
+// good snapshot beside them is still found, and nothing recurses without end.
+TEST_F(DiscoveryTest, SymlinkLoopsAreSkippedWithAMessage) {
+  add_snapshot(
+      "openai-community/gpt2", "aaa111",
+      {{"config.json", kGpt2Config}, {"model.safetensors", "w"}, {"tokenizer.json", "{}"}});
+  // A snapshot that links to itself, a repo folder that links to itself, a snapshot whose
+  // config.json links to itself, and a snapshot that links back to its own repo folder.
+  const fs::path repo = hub_ / "models--openai-community--gpt2";
+  fs::create_symlink("selfloop", repo / "snapshots" / "selfloop");
+  fs::create_symlink("models--someone--loop", hub_ / "models--someone--loop");
+  fs::create_directories(repo / "snapshots" / "bbb222");
+  fs::create_symlink("config.json", repo / "snapshots" / "bbb222" / "config.json");
+  fs::create_symlink("../..", repo / "snapshots" / "up");
+  // An extra folder of model folders with a loop in it.
+  fs::create_directories(root_ / "mine");
+  fs::create_symlink("a", root_ / "mine" / "b");
+  fs::create_symlink("b", root_ / "mine" / "a");
+
+  const std::vector<fs::path> extra = {root_ / "mine"};
+  const std::vector<DiscoveredModel> models = discover_models(extra);
+  const auto row = [&](const std::string& name, const std::string& revision) {
+    for (const DiscoveredModel& model : models)
+      if (model.name == name && model.revision == revision) return &model;
+    return static_cast<const DiscoveredModel*>(nullptr);
+  };
+  ASSERT_NE(row("openai-community/gpt2", "aaa111"), nullptr);
+  EXPECT_TRUE(row("openai-community/gpt2", "aaa111")->supported);
+  for (const DiscoveredModel& model : models) {
+    if (model.supported) continue;
+    std::cout << "  " << model.name << " " << model.revision << ": " << model.reason << "\n";
+  }
+  const auto reason_of = [&](const std::string& name, const std::string& path_end) {
+    for (const DiscoveredModel& model : models)
+      if (model.name == name && model.path.filename() == path_end) return model.reason;
+    return std::string("missing");
+  };
+  EXPECT_EQ(reason_of("openai-community/gpt2", "selfloop"),
+            "selfloop is a symbolic link loop; skipped");
+  EXPECT_EQ(reason_of("someone/loop", "models--someone--loop"),
+            "models--someone--loop is a symbolic link loop; skipped");
+  EXPECT_EQ(row("openai-community/gpt2", "bbb222")->reason, "config.json is a symbolic link loop");
+  EXPECT_EQ(row("openai-community/gpt2", "up")->reason, "no config.json");
+  EXPECT_EQ(reason_of("a", "a"), "a is a symbolic link loop; skipped");
+  EXPECT_EQ(reason_of("b", "b"), "b is a symbolic link loop; skipped");
 }
 
 TEST_F(DiscoveryTest, MissingCacheIsEmptyNotAnError) {

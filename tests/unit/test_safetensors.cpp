@@ -198,7 +198,7 @@ TEST_F(SafetensorsTest, RejectsDuplicateFieldInsideEntry) {
 TEST_F(SafetensorsTest, RejectsAbsurdNesting) {
   const std::string header = "{\"w\": " + std::string(100, '[') + std::string(100, ']') + "}";
   const fs::path path = write_raw("deep.safetensors", header, "");
-  expect_error(SafetensorsFile::open(path), "nests deeper", path);
+  expect_error(SafetensorsFile::open(path), "nested more than 16 levels", path);
 }
 
 TEST_F(SafetensorsTest, RejectsOverlap) {

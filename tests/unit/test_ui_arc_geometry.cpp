@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "ui/arc_geometry.h"
+#include "core/view/arc_geometry.h"
 
 namespace attnviz::ui {
 namespace {

@@ -7,7 +7,12 @@
 #include <limits>
 #include <random>
 
-#include "ui/heatmap_math.h"
+#include <memory>
+
+#include "core/view/map_geometry.h"
+#include "core/view/text.h"
+#include "core/view/view_weights.h"
+#include "core/view_trace.h"
 #include "ui/panel_cost.h"
 #include "ui/panel_inspector.h"
 
@@ -17,7 +22,7 @@ namespace {
 // A trace (L=2, H=3, T tokens) with random normalized rows and random Q/K/V (C=12, D=4).
 AttentionTrace make_trace(bool causal = true, int tokens = 6) {
   std::vector<Token> list;
-  for (int i = 0; i < tokens; ++i) list.push_back(Token{i % 3, "t" + std::to_string(i % 3)});
+  for (int i = 0; i < tokens; ++i) list.push_back(Token{i % 3, letter_number('t', i % 3)});
   AttentionTrace trace(list, 2, 3, causal);
   std::mt19937 rng(42);
   std::uniform_real_distribution<float> uniform(0.01f, 1.0f);
@@ -60,22 +65,22 @@ TEST(HeatmapTransform, FitCentresTheMapOnTheLongAxis) {
   EXPECT_FLOAT_EQ(t.scale, 30.0f);
   EXPECT_NEAR(t.pan.x, -(400.0f / 30.0f - 10.0f) / 2.0f, 1e-5f);  // centred horizontally
   EXPECT_FLOAT_EQ(t.pan.y, 0.0f);
-  const Vec2f corner = t.screen_at({0, 0});
+  const Point corner = t.screen_at({0, 0});
   EXPECT_NEAR(corner.x, 100.0f + 50.0f, 1e-3f);
   EXPECT_NEAR(corner.y, 50.0f, 1e-3f);
-  const Vec2f back = t.cell_at(t.screen_at({3.25f, 7.5f}));
+  const Point back = t.cell_at(t.screen_at({3.25f, 7.5f}));
   EXPECT_NEAR(back.x, 3.25f, 1e-5f);
   EXPECT_NEAR(back.y, 7.5f, 1e-5f);
 }
 
 TEST(HeatmapTransform, ZoomKeepsTheCellUnderTheCursor) {
   const HeatmapTransform before = make_transform({0, 0}, {500, 500}, 100, 1.0f, {0, 0});
-  const Vec2f cursor = {320.0f, 140.0f};
-  const Vec2f anchor = before.cell_at(cursor);
+  const Point cursor = {320.0f, 140.0f};
+  const Point anchor = before.cell_at(cursor);
   const ZoomPan zoomed = zoom_around(before, 1.0f, cursor, 4.0f);
   EXPECT_FLOAT_EQ(zoomed.zoom, 4.0f);
   const HeatmapTransform after = make_transform({0, 0}, {500, 500}, 100, zoomed.zoom, zoomed.pan);
-  const Vec2f still = after.cell_at(cursor);
+  const Point still = after.cell_at(cursor);
   EXPECT_NEAR(still.x, anchor.x, 1e-3f);
   EXPECT_NEAR(still.y, anchor.y, 1e-3f);
   // Zoom is clamped: never below fit, never above max_cell_pixels per cell (fit = 5 px).
@@ -86,10 +91,10 @@ TEST(HeatmapTransform, ZoomKeepsTheCellUnderTheCursor) {
 TEST(HeatmapTransform, PanStaysOnTheMap) {
   const HeatmapTransform t = make_transform({0, 0}, {300, 300}, 100, 5.0f, {10, 10});
   EXPECT_FLOAT_EQ(t.scale, 15.0f);
-  const Vec2f dragged = pan_by_drag(t, {30.0f, -45.0f});  // map follows the mouse
+  const Point dragged = pan_by_drag(t, {30.0f, -45.0f});  // map follows the mouse
   EXPECT_NEAR(dragged.x, 8.0f, 1e-4f);
   EXPECT_NEAR(dragged.y, 13.0f, 1e-4f);
-  const Vec2f far = pan_by_drag(t, {1e6f, -1e6f});
+  const Point far = pan_by_drag(t, {1e6f, -1e6f});
   EXPECT_FLOAT_EQ(far.x, 0.0f);
   EXPECT_FLOAT_EQ(far.y, 100.0f - 300.0f / 15.0f);
 }
@@ -156,21 +161,37 @@ TEST(AggregateMaps, MatchNaiveLoops) {
   auto add = [](float a, float b) { return a + b; };
   auto max = [](float a, float b) { return std::max(a, b); };
   std::vector<float> map;
+  // The map a heatmap shows for a mode, layer, head and enabled heads (whole-model modes read
+  // the map the engine computes, core/view_trace.h whole_model_map).
+  const auto shared = std::make_shared<const AttentionTrace>(trace);
+  auto build_map = [&](HeadMode mode, int layer, int head, std::vector<char> heads,
+                       std::vector<float>& out) {
+    ViewSpec spec;
+    spec.head_mode = mode;
+    spec.layer = layer;
+    spec.head = head;
+    spec.enabled_heads = heads.empty() ? std::vector<char>(3, 1) : heads;
+    const std::vector<float> whole =
+        head_mode_info(mode).whole_model
+            ? whole_model_map(shared, {}, head_mode_info(mode).aggregate)
+            : std::vector<float>{};
+    view_map(trace, spec, whole, out);
+    return spec;
+  };
 
-  build_map(trace, MapRequest{HeadMode::kSingleHead, 1, 2, {}}, map);
+  build_map(HeadMode::kSingleHead, 1, 2, {}, map);
   EXPECT_EQ(compare(map, naive(add, {{1, 2}}), 0.0f), "");
 
-  const MapRequest mean{HeadMode::kMeanOfHeads, 1, 0, {1, 0, 1}};
-  build_map(trace, mean, map);
+  const ViewSpec mean = build_map(HeadMode::kMeanOfHeads, 1, 0, {1, 0, 1}, map);
   std::vector<float> want = naive(add, {{1, 0}, {1, 2}});
   for (float& v : want) v /= 2.0f;
   EXPECT_EQ(compare(map, want, 1e-6f), "");
-  EXPECT_EQ(map_title(mean, 3), "layer 1 \xC2\xB7 mean of 2 heads");
+  EXPECT_EQ(view_source_label(mean, 3), "layer 1 \xC2\xB7 mean of heads 0, 2");
 
-  build_map(trace, MapRequest{HeadMode::kMaxOfHeads, 0, 0, {0, 1, 1}}, map);
+  build_map(HeadMode::kMaxOfHeads, 0, 0, {0, 1, 1}, map);
   EXPECT_EQ(compare(map, naive(max, {{0, 1}, {0, 2}}), 0.0f), "");
 
-  build_map(trace, MapRequest{HeadMode::kMeanAllLayers, 0, 0, {}}, map);
+  build_map(HeadMode::kMeanAllLayers, 0, 0, {}, map);
   want = naive(add, {{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}, {1, 2}});
   for (float& v : want) v /= 6.0f;
   EXPECT_EQ(compare(map, want, 1e-6f), "");
@@ -195,13 +216,13 @@ TEST(AggregateMaps, MatchNaiveLoops) {
         for (int m = 0; m < t; ++m) next[i * t + j] += step[i * t + m] * rollout[m * t + j];
     rollout = next;
   }
-  build_map(trace, MapRequest{HeadMode::kRollout, 1, 0, {}}, map);
+  build_map(HeadMode::kRollout, 1, 0, {}, map);
   EXPECT_EQ(compare(map, std::vector<float>(rollout.begin(), rollout.end()), 1e-5f), "");
 
   // Causal maps are zero above the diagonal in every mode.
   for (HeadMode mode : {HeadMode::kSingleHead, HeadMode::kMeanOfHeads, HeadMode::kMaxOfHeads,
                         HeadMode::kMeanAllLayers, HeadMode::kRollout}) {
-    build_map(trace, MapRequest{mode, 0, 1, {}}, map);
+    build_map(mode, 0, 1, {}, map);
     for (int q = 0; q < t; ++q)
       for (int k = q + 1; k < t; ++k)
         EXPECT_EQ(map[q * t + k], 0.0f) << "mode " << static_cast<int>(mode);
@@ -285,17 +306,15 @@ TEST(Cost, CountsScoresAndBytes) {
 
 TEST(Colormap, LutIsTheSharedViridisTable) {
   // matplotlib's viridis: first entry (68, 1, 84), last (253, 231, 37).
-  EXPECT_EQ(viridis_rgb(0.0f), (std::array<uint8_t, 3>{68, 1, 84}));
-  EXPECT_EQ(viridis_rgb(1.0f), (std::array<uint8_t, 3>{253, 231, 37}));
-  const std::vector<uint8_t> lut = viridis_rgba_lut();
-  ASSERT_EQ(lut.size(), 256u * 4);
+  EXPECT_EQ(viridis(0.0f), (Rgba{68, 1, 84, 255}));
+  EXPECT_EQ(viridis(1.0f), (Rgba{253, 231, 37, 255}));
+  const std::array<uint8_t, 768>& lut = viridis_table_rgb8();  // what the GPU uploads
   for (int i = 0; i < 256; ++i) {
     // Entry i is what the exporters paint for the value i / 255.
-    const auto rgb = viridis_rgb(static_cast<float>(i) / 255.0f);
-    ASSERT_EQ(lut[i * 4 + 0], rgb[0]) << "entry " << i;
-    ASSERT_EQ(lut[i * 4 + 1], rgb[1]) << "entry " << i;
-    ASSERT_EQ(lut[i * 4 + 2], rgb[2]) << "entry " << i;
-    ASSERT_EQ(lut[i * 4 + 3], 255) << "entry " << i;
+    const Rgba rgb = viridis(static_cast<float>(i) / 255.0f);
+    ASSERT_EQ(lut[i * 3 + 0], rgb.r) << "entry " << i;
+    ASSERT_EQ(lut[i * 3 + 1], rgb.g) << "entry " << i;
+    ASSERT_EQ(lut[i * 3 + 2], rgb.b) << "entry " << i;
   }
 }
 

@@ -1,5 +1,6 @@
-// The diff panel's logic without a window: the map the view shows for a trace, the colour
-// images of the maps, and the background runner against a direct run of the fixture model.
+// The diff panel's logic without a window: the map the view asks of each side (clamped to a
+// second model), and the colour images of the maps. The second run itself is the engine's
+// (test_engine.cpp).
 //
 // Legend: L layers, H heads, T tokens. Maps are dense (T, T), rows = queries.
 #include <gtest/gtest.h>
@@ -9,14 +10,12 @@
 #include <thread>
 
 #include "core/analysis/aggregate.h"
-#include "ui/palette.h"
+#include "core/analysis/diff.h"
+#include "core/view/view_weights.h"
 #include "ui/panel_diff.h"
 
 namespace attnviz::ui {
 namespace {
-
-const std::filesystem::path kGpt2 =
-    std::filesystem::path(ATTNVIZ_TEST_DATA) / "gpt2-tiny" / "model";
 
 std::array<int, 3> pixel(const std::vector<uint8_t>& rgba, int size, int x, int y) {
   const size_t at = (static_cast<size_t>(y) * size + x) * 4;
@@ -46,86 +45,45 @@ TEST(DiffImages, DivergingIsWhiteAtZeroRedAboveBlueBelow) {
 TEST(DiffImages, SequentialScalesByTheMaximumAndSamplesLargeMaps) {
   const std::vector<float> map = {0.0f, 0.25f, 0.25f, 0.0f};
   const auto scaled = sequential_image(map, 2, 2, 0.25f);
-  const Rgba top = weight_color(1.0f);
-  EXPECT_EQ(pixel(scaled, 2, 1, 0)[0], static_cast<int>(std::lround(255 * top.r)));
-  EXPECT_EQ(pixel(scaled, 2, 1, 0)[1], static_cast<int>(std::lround(255 * top.g)));
+  const Rgba top = viridis(1.0f);  // the registry's weight map, as every heatmap
+  EXPECT_EQ(pixel(scaled, 2, 1, 0)[0], top.r);
+  EXPECT_EQ(pixel(scaled, 2, 1, 0)[1], top.g);
   // A (4, 4) map in 2x2 pixels takes every other cell.
   std::vector<float> big(16, 0.0f);
   big[2 * 4 + 2] = 1.0f;  // query 2, key 2 -> pixel (1, 1)
   const auto sampled = sequential_image(big, 4, 2, 1.0f);
-  EXPECT_EQ(pixel(sampled, 2, 1, 1)[1], static_cast<int>(std::lround(255 * top.g)));
+  EXPECT_EQ(pixel(sampled, 2, 1, 1)[1], top.g);
   EXPECT_NE(pixel(sampled, 2, 0, 0), pixel(sampled, 2, 1, 1));
 }
 
 TEST(DiffChoice, FollowsTheViewAndClampsToTheSecondModel) {
-  AttentionTrace trace(std::vector<Token>(3), 2, 4, true);
-  ViewState view;
+  ViewSpec view;
   view.layer = 1;
   view.head = 3;
+  view.head_mode = HeadMode::kSingleHead;
   view.enabled_heads = {1, 0, 1, 0};
-  AggregateChoice choice = choice_for_view(view, trace);
+  auto choice_for = [&view](int layers, int heads, std::string* note = nullptr) {
+    return choice_within(aggregate_choice(view, 2, 4), 4, layers, heads, note);
+  };
+  AggregateChoice choice = choice_for(2, 4);
   EXPECT_EQ(choice.mode, AggregateMode::kHead);
   EXPECT_EQ(choice.layer, 1);
   EXPECT_EQ(choice.head, 3);
   view.head_mode = HeadMode::kMaxOfHeads;
-  choice = choice_for_view(view, trace);
+  choice = choice_for(2, 4);
   EXPECT_EQ(choice.mode, AggregateMode::kLayerMax);
   EXPECT_EQ(choice.heads, (std::vector<int>{0, 2}));
   view.head_mode = HeadMode::kRollout;
-  EXPECT_EQ(choice_for_view(view, trace).mode, AggregateMode::kRollout);
+  EXPECT_EQ(choice_for(2, 4).mode, AggregateMode::kRollout);
 
-  AttentionTrace smaller(std::vector<Token>(3), 1, 2, true);  // 1 layer x 2 heads
-  view.head_mode = HeadMode::kSingleHead;
+  view.head_mode = HeadMode::kSingleHead;  // a second model of 1 layer x 2 heads
   std::string note;
-  choice = choice_for_view(view, smaller, &note);
+  choice = choice_for(1, 2, &note);
   EXPECT_EQ(choice.layer, 0);
   EXPECT_EQ(choice.head, 1);
   EXPECT_NE(note.find("1 layers x 2 heads"), std::string::npos) << note;
-}
-
-// The runner's trace equals a direct run of the same model on the same text, and a newer
-// request replaces an older one.
-TEST(DiffRunner, RunsOnItsThreadLikeADirectRun) {
-  auto model = Model::load(kGpt2);
-  ASSERT_TRUE(model.ok()) << model.error().message;
-  const std::string text = "The bank by the river was eroding.";
-  auto tokens = (*model)->tokenizer().encode(text);
-  ASSERT_TRUE(tokens.ok());
-  RunOptions options;
-  options.keep_qkv = false;
-  auto direct = (*model)->run(*tokens, options);
-  ASSERT_TRUE(direct.ok());
-
-  DiffRunner runner({});
-  runner.request(kGpt2, "an older request that the next one replaces");
-  const uint64_t id = runner.request(kGpt2, text);
-  std::optional<DiffRunner::Result> result;
-  for (int i = 0; i < 600 && !result; ++i) {  // up to a minute on a loaded machine
-    result = runner.take();
-    if (!result) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(result.has_value()) << "no result from the runner";
-  EXPECT_EQ(result->id, id);
-  ASSERT_TRUE(result->trace) << result->error;
-  const AttentionTrace& got = *result->trace;
-  ASSERT_EQ(got.tokens_count(), (*direct)->tokens_count());
-  const std::vector<float> a = got.dense(), b = (*direct)->dense();
-  float worst = 0.0f;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
-  EXPECT_LE(worst, 1e-6f) << "max difference " << worst;
-}
-
-TEST(DiffRunner, ReportsABadFolder) {
-  DiffRunner runner({});
-  runner.request("/nonexistent/model/folder", "text");
-  std::optional<DiffRunner::Result> result;
-  for (int i = 0; i < 600 && !result; ++i) {
-    result = runner.take();
-    if (!result) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(result.has_value());
-  EXPECT_FALSE(result->trace);
-  EXPECT_NE(result->error.find("/nonexistent/model/folder"), std::string::npos) << result->error;
+  view.head_mode = HeadMode::kMeanOfHeads;  // a second model with more heads: the new ones count
+  EXPECT_EQ(choice_for(2, 6).heads, (std::vector<int>{0, 2, 4, 5}));
 }
 
 }  // namespace

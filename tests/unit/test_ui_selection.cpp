@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include "core/attention_trace.h"
+#include <algorithm>
+
 #include "ui/panel_heads.h"
 #include "ui/selection.h"
-#include "ui/view_weights.h"
+#include "core/view/view_weights.h"
 
 namespace attnviz::ui {
 namespace {
@@ -60,17 +62,18 @@ TEST(Selection, OutOfRangeEventsAreIgnoredAndResetDropsStaleTokens) {
   EXPECT_EQ(s.hovered, 2);
 }
 
-TEST(Selection, ViewStateBridge) {
-  ViewState view;
-  apply_selection(view, {K::kClick, 2}, 5);
+TEST(Selection, ViewSpecBridge) {
+  ViewSpec view;
+  Pointer pointer;
+  apply_selection(view, pointer, {K::kClick, 2}, 5);
   EXPECT_EQ(view.pinned_token, 2);
-  EXPECT_EQ(view.active_query(), 2);
-  apply_selection(view, {K::kHover, 4}, 5);
-  EXPECT_EQ(view.active_query(), 4) << "a hover previews over the pin";
+  EXPECT_EQ(active_query(view, pointer), 2);
+  apply_selection(view, pointer, {K::kHover, 4}, 5);
+  EXPECT_EQ(active_query(view, pointer), 4) << "a hover previews over the pin";
 }
 
 TEST(HeadBar, ToggleSoloAndSingleHeadSelection) {
-  ViewState view;
+  ViewSpec view;
   view.head_mode = HeadMode::kMultiHead;
   view.enabled_heads.assign(4, 1);
   click_head(view, 2, 4);
@@ -78,7 +81,7 @@ TEST(HeadBar, ToggleSoloAndSingleHeadSelection) {
   solo_head(view, 1, 4);
   EXPECT_EQ(view.enabled_heads, (std::vector<char>{0, 1, 0, 0}));
   EXPECT_EQ(view.head, 1);
-  EXPECT_EQ(separate_heads(view, 4), (std::vector<int>{1}));
+  EXPECT_EQ(series_heads(view, 4), (std::vector<int>{1}));
   view.head_mode = HeadMode::kSingleHead;
   click_head(view, 3, 4);
   EXPECT_EQ(view.head, 3);
@@ -91,6 +94,14 @@ TEST(HeadBar, ToggleSoloAndSingleHeadSelection) {
   EXPECT_EQ(view.layer, 1);
   cycle_head_mode(view);
   EXPECT_EQ(view.head_mode, HeadMode::kMultiHead);
+  // M goes through every mode of the table, rollout included, and back.
+  std::vector<HeadMode> seen;
+  for (size_t i = 0; i < head_modes().size(); ++i) {
+    seen.push_back(view.head_mode);
+    cycle_head_mode(view);
+  }
+  EXPECT_EQ(view.head_mode, HeadMode::kMultiHead);
+  EXPECT_NE(std::find(seen.begin(), seen.end(), HeadMode::kRollout), seen.end());
 }
 
 // A causal trace with known rows: head h, query q puts weight on keys 0..q as given.
@@ -109,28 +120,35 @@ AttentionTrace small_trace() {
 
 TEST(ViewWeights, ModesCombineHeadsAsLabelled) {
   const AttentionTrace trace = small_trace();
-  ViewState view;
+  ViewSpec view;
   view.enabled_heads.assign(2, 1);
   std::vector<float> row(3);
   view.head_mode = HeadMode::kSingleHead;
-  query_weights(trace, view, 2, 1, row);
+  query_weights(trace, view, {}, 2, 1, row);
   EXPECT_EQ(row, (std::vector<float>{0.1f, 0.1f, 0.8f}));
   view.head_mode = HeadMode::kMeanOfHeads;
-  query_weights(trace, view, 2, 0, row);
+  query_weights(trace, view, {}, 2, 0, row);
   EXPECT_FLOAT_EQ(row[0], 0.3f);
   EXPECT_FLOAT_EQ(row[2], 0.525f);
   view.head_mode = HeadMode::kMaxOfHeads;
-  query_weights(trace, view, 1, 0, row);
+  query_weights(trace, view, {}, 1, 0, row);
   EXPECT_EQ(row, (std::vector<float>{0.5f, 0.75f, 0.0f})) << "masked keys stay 0";
   view.enabled_heads = {0, 1};
   view.head_mode = HeadMode::kMeanOfHeads;
-  query_weights(trace, view, 1, 0, row);
+  query_weights(trace, view, {}, 1, 0, row);
   EXPECT_EQ(row, (std::vector<float>{0.5f, 0.5f, 0.0f})) << "disabled heads are left out";
+  // The whole-model modes read their query's row of the map the engine computed.
+  const std::vector<float> rollout = {1, 0, 0, 0.6f, 0.4f, 0, 0.2f, 0.3f, 0.5f};
+  view.head_mode = HeadMode::kRollout;
+  query_weights(trace, view, rollout, 2, 0, row);
+  EXPECT_EQ(row, (std::vector<float>{0.2f, 0.3f, 0.5f}));
+  query_weights(trace, view, {}, 2, 0, row);
+  EXPECT_EQ(row, (std::vector<float>{0, 0, 0})) << "no map yet: nothing drawn, not a stand-in";
 }
 
 TEST(ViewWeights, ReceivedAttentionIsTheMeanOverReaders) {
   const AttentionTrace trace = small_trace();
-  ViewState view;
+  ViewSpec view;
   view.head_mode = HeadMode::kSingleHead;
   view.head = 0;
   view.enabled_heads.assign(2, 1);

@@ -1,12 +1,9 @@
-// The view-options cache between the worker's raw trace and the panels: built at once for small
-// traces, on a thread for large ones (the previous view stays on screen meanwhile), and the pin
-// follows its raw token when an option is toggled.
+// When the derived view changes meaning (words merged or split, tokens hidden or shown), the
+// pin follows the raw token it pointed at; the absorbed-share readout names what was hidden.
+// (The derived traces themselves are the engine's: test_engine.cpp, test_view_trace.cpp.)
 //
 // Legend: L layers, H heads, T tokens.
 #include <gtest/gtest.h>
-
-#include <chrono>
-#include <thread>
 
 #include "ui/panel_view_options.h"
 
@@ -30,49 +27,45 @@ std::shared_ptr<const AttentionTrace> pairs_trace(int tokens, int layers, int he
   return trace;
 }
 
-TEST(ViewOptions, SmallTraceIsDerivedAtOnceAndThePinFollowsItsToken) {
+TEST(ViewOptions, ThePinFollowsItsTokenWhenTheViewChanges) {
   auto raw = pairs_trace(10, 1, 2);
-  ViewOptionsState state;
-  ViewState view;
-  view.pinned_token = 7;                                // raw token 7 is in word 3 (tokens 6, 7)
-  EXPECT_EQ(update_view_trace(state, raw, view), raw);  // no option: the raw trace itself
-  view.merge_subwords = true;
-  auto shown = update_view_trace(state, raw, view);
-  ASSERT_EQ(shown->tokens_count(), 5);
+  ViewSpec view;
+  Pointer pointer;
+  view.pinned_token = 7;  // raw token 7 is in word 3 (tokens 6, 7)
+  DerivedTrace before = derive_trace(raw, view.token_view());
+  view.merge_words = true;
+  DerivedTrace after = derive_trace(raw, view.token_view());
+  ASSERT_EQ(after.trace->tokens_count(), 5);
+  follow_raw_tokens(before, after, view, pointer);
   EXPECT_EQ(view.pinned_token, 3);
-  view.hide_first_token = true;  // raw token 0 hidden: words {1}, {2,3}, ... -> word 3 = {6, 7}
-  shown = update_view_trace(state, raw, view);
-  ASSERT_EQ(shown->tokens_count(), 5);
-  EXPECT_EQ(shown->tokens()[0].text, "b");
+  view.hide_first = true;  // raw token 0 hidden: words {1}, {2,3}, ... -> word 3 = {6, 7}
+  before = std::move(after);
+  after = derive_trace(raw, view.token_view());
+  ASSERT_EQ(after.trace->tokens_count(), 5);
+  EXPECT_EQ(after.trace->tokens()[0].text, "b");
+  follow_raw_tokens(before, after, view, pointer);
   EXPECT_EQ(view.pinned_token, 3);
-  EXPECT_EQ(state.derived.source_first[3], 6);
-  view.merge_subwords = false;
-  view.hide_first_token = false;
-  EXPECT_EQ(update_view_trace(state, raw, view), raw);
+  EXPECT_EQ(after.source_first[3], 6);
+  view.merge_words = false;
+  view.hide_first = false;
+  before = std::move(after);
+  after = derive_trace(raw, view.token_view());
+  EXPECT_EQ(after.trace, raw);
+  follow_raw_tokens(before, after, view, pointer);
   EXPECT_EQ(view.pinned_token, 6);  // the word's first token
 }
 
-TEST(ViewOptions, LargeTraceIsDerivedOnAThreadWhileTheRawTraceStaysOnScreen) {
-  // 400 tokens x 8 layers x 8 heads = 10.2 M weights: above the background threshold.
-  auto raw = pairs_trace(400, 8, 8);
-  ViewOptionsState state;
-  ViewState view;
-  view.merge_subwords = true;
-  view.pinned_token = 301;
-  auto shown = update_view_trace(state, raw, view);
-  EXPECT_EQ(shown->tokens_count(), 400);  // the raw tokens until the words are ready
-  EXPECT_EQ(view.pinned_token, 301);
-  for (int i = 0; i < 600 && shown->tokens_count() == 400; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    shown = update_view_trace(state, raw, view);
-  }
-  ASSERT_EQ(shown->tokens_count(), 200) << "the words never arrived";
-  EXPECT_EQ(view.pinned_token, 150);  // raw 301 is in word 150 (tokens 300, 301)
-  for (int q : {0, 99, 199}) {
-    double sum = 0.0;
-    for (float w : shown->row(7, 7, q)) sum += w;
-    EXPECT_NEAR(sum, 1.0, 1e-4) << "query " << q;
-  }
+TEST(ViewOptions, TheAbsorbedShareNamesWhatWasHidden) {
+  auto raw = pairs_trace(10, 2, 2);
+  ViewSpec view;
+  view.hide_first = true;
+  view.head_mode = HeadMode::kSingleHead;
+  const DerivedTrace derived = derive_trace(raw, view.token_view());
+  const std::string summary = absorbed_summary(derived, view);
+  EXPECT_NE(summary.find("token 0 absorbed"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("layer 0 head 0"), std::string::npos) << summary;
+  view.hide_first = false;
+  EXPECT_EQ(absorbed_summary(derive_trace(raw, view.token_view()), view), "");
 }
 
 }  // namespace

@@ -1,0 +1,355 @@
+// `attnviz export`: runs the model on a text and writes a figure (PNG, SVG) or the attention
+// tensor (JSON, NPY). Every check that needs no model runs first, so a typo fails in
+// milliseconds; the file is written atomically, so any failure leaves nothing behind.
+//
+// Legend: L layers, H heads, T tokens, P positions.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "core/analysis/model_input.h"
+#include "core/atomic_file.h"
+#include "core/json_read.h"
+#include "core/view/view_weights.h"
+#include "core/export/exporter.h"
+#include "core/view/font.h"
+#include "core/view/text.h"
+#include "core/model.h"
+#include "core/view_trace.h"
+
+namespace attnviz {
+namespace {
+
+constexpr int kExitBadInput = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage =
+    "usage: attnviz export [--model DIR] (--text TEXT | --text-file FILE) --out FILE\n"
+    "                      [--format png|svg|json|npy] [--layer L] [--head H | --grid]\n"
+    "                      [--token I] [--scale 1|2|4] [--theme light|dark] [--timings]\n"
+    "                      [--aggregate single|multi|mean|max|all-layers|rollout] [--heads H,H]\n"
+    "                      [--min-weight W] [--top-k K] [--columns] [--view VIEW.json]\n"
+    "                      [--merge-words] [--hide-first] [--hide-special]\n"
+    "  --aggregate: the head mode (the app's names): single = the --head (default); multi =\n"
+    "    each enabled head in its colour (arcs), their mean (heatmap); mean / max = of the\n"
+    "    enabled heads of --layer; all-layers = mean of every layer and head; rollout =\n"
+    "    attention rollout across layers. --heads: the enabled heads (default: all)\n"
+    "  --min-weight, --top-k, --columns: the arcs' filters and two-column layout\n"
+    "  --view: a view as the app saves it (core/view/view_spec.h); the other options change it\n"
+    "  --merge-words: sub-word tokens merged into words (queries averaged, keys summed)\n"
+    "  --hide-first / --hide-special: hide token 0 / special tokens, rows renormalized\n"
+    "  --token I counts the model's tokens (as `attnviz tokenize` lists them)\n";
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "attnviz export: %s\n", message.c_str());
+  if (code == kExitUsage) std::fputs(kUsage, stderr);
+  return code;
+}
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// What the command line asks for, checked before the model is loaded.
+struct ExportRequest {
+  std::filesystem::path model_folder;
+  std::optional<std::string> text;
+  std::optional<std::filesystem::path> text_file;
+  std::filesystem::path out;
+  ExportFormat format = ExportFormat::kPng;
+  ViewSpec view;  // what the figure shows (kind, layer, head mode, filters, tokens)
+  int scale = 1;
+  std::vector<int> heads;  // --heads; empty: every head
+  bool layer_given = false, head_given = false, token_given = false;
+  int token = 0;  // --token, counted in the model's tokens
+  bool aggregate = false;  // --aggregate given (data formats: one pseudo-head)
+  bool timings = false;
+};
+
+// "1,3" -> {1, 3}.
+Result<std::vector<int>> parse_head_list(const std::string& text) {
+  std::vector<int> heads;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    char* end = nullptr;
+    const long value = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || value < 0 || value > 4096)
+      return make_error("option --heads expects head numbers separated by commas, got '" + text + "'");
+    heads.push_back(static_cast<int>(value));
+    start = comma + 1;
+  }
+  return heads;
+}
+
+Result<float> parse_fraction(const std::string& option, const std::string& text) {
+  char* end = nullptr;
+  const float value = std::strtof(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(value >= 0.0f && value <= 1.0f))
+    return make_error("option --" + option + " expects a number from 0 to 1, got '" + text + "'");
+  return value;
+}
+
+// Parses and checks the options; an Error here is a usage error (exit 2).
+Result<ExportRequest> parse_request(const Args& args) {
+  auto parsed = CliArgs::parse(
+      args,
+      {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
+       "aggregate", "heads", "min-weight", "top-k", "view"},
+      {"grid", "timings", "merge-words", "hide-first", "hide-special", "columns"});
+  if (!parsed.ok()) return parsed.error();
+  const CliArgs& cli = *parsed;
+  if (!cli.positional().empty())
+    return make_error("unexpected argument '" + cli.positional()[0] + "'");
+
+  ExportRequest request;
+  if (cli.has("text") == cli.has("text-file")) {
+    return make_error("give exactly one of --text TEXT or --text-file FILE");
+  }
+  request.text = cli.value("text");
+  if (auto file = cli.value("text-file")) request.text_file = *file;
+  const std::optional<std::string> out = cli.value("out");
+  if (!out || out->empty()) return make_error("--out FILE is required");
+  request.out = *out;
+
+  Result<ExportFormat> format = cli.value("format") ? parse_export_format(*cli.value("format"))
+                                                    : export_format_from_path(request.out);
+  if (!format.ok()) return format.error();
+  request.format = *format;
+
+  ViewSpec& view = request.view;
+  view.theme = Theme::kLight;  // figures for papers; --theme dark or a --view changes it
+  view.head_mode = HeadMode::kSingleHead;
+  if (auto file = cli.value("view")) {
+    auto json = read_json_file_bounded(*file, 1u << 20);
+    if (!json) return json.error();
+    auto loaded = view_spec_from_json(*json, *file);
+    if (!loaded) return loaded.error();
+    view = std::move(loaded).value();
+  }
+  auto layer = cli.integer("layer", 0, INT_MAX);
+  auto head = cli.integer("head", 0, INT_MAX);
+  auto token = cli.integer("token", 0, INT_MAX);
+  auto scale = cli.integer("scale", 1, 4);
+  auto top_k = cli.integer("top-k", 1, 4096);
+  for (const auto* number : {&layer, &head, &token, &scale, &top_k})
+    if (!number->ok()) return number->error();
+  if (*scale && **scale == 3) return make_error("option --scale expects 1, 2 or 4, got '3'");
+  if (*head && cli.has("grid")) return make_error("--head and --grid exclude each other");
+  request.layer_given = layer->has_value();
+  request.head_given = head->has_value();
+  request.token_given = token->has_value();
+  if (*layer) view.layer = static_cast<int>(**layer);
+  if (*head) view.head = static_cast<int>(**head);
+  if (*top_k) view.arc_top_k = static_cast<int>(**top_k);
+  request.token = static_cast<int>(token->value_or(view.pinned_token.value_or(0)));
+  request.scale = static_cast<int>(scale->value_or(1));
+  const bool grid = cli.has("grid");
+  if (request.token_given) {
+    view.kind = ViewKind::kArcs;  // --grid with --token: every head's arcs, each its colour
+    if (grid) view.head_mode = HeadMode::kMultiHead;
+  } else if (grid) {
+    view.kind = ViewKind::kGrid;
+  } else if (!cli.has("view")) {
+    view.kind = ViewKind::kHeatmap;
+  }
+  if (auto theme = cli.value("theme")) {
+    if (*theme != "light" && *theme != "dark") {
+      return make_error("option --theme expects light or dark, got '" + *theme + "'");
+    }
+    view.theme = *theme == "dark" ? Theme::kDark : Theme::kLight;
+  }
+  if (auto name = cli.value("aggregate")) {
+    auto mode = head_mode_from_key(*name);
+    if (!mode)
+      return make_error("option --aggregate expects " + head_mode_key_list() + ", got '" + *name + "'");
+    view.head_mode = *mode;
+    request.aggregate = *mode != HeadMode::kSingleHead && *mode != HeadMode::kMultiHead;
+    if (grid) return make_error("--aggregate draws one map; it excludes --grid (every head)");
+    if (request.head_given && *mode != HeadMode::kSingleHead)
+      return make_error("--aggregate " + *name + " replaces --head; give one of them");
+  }
+  if (auto list = cli.value("heads")) {
+    auto heads = parse_head_list(*list);
+    if (!heads) return heads.error();
+    request.heads = std::move(heads).value();
+  }
+  if (auto weight = cli.value("min-weight")) {
+    auto value = parse_fraction("min-weight", *weight);
+    if (!value) return value.error();
+    view.arc_min_weight = *value;
+  }
+  if (cli.has("columns")) view.arcs_layout = ArcsLayout::kTwoColumns;
+  request.timings = cli.has("timings");
+  view.merge_words = view.merge_words || cli.has("merge-words");
+  view.hide_first = view.hide_first || cli.has("hide-first");
+  view.hide_special = view.hide_special || cli.has("hide-special");
+  request.model_folder =
+      cli.value("model") ? std::filesystem::path(*cli.value("model")) : builtin_model_folder();
+  return request;
+}
+
+Result<std::string> read_text(const ExportRequest& request) {
+  std::string text;
+  if (request.text) {
+    text = *request.text;
+  } else {
+    const std::filesystem::path& file = *request.text_file;
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) {
+      return make_error("cannot read the text file '" + file.string() + "': it is a folder");
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+      return make_error("cannot read the text file '" + file.string() +
+                        "': " + std::strerror(errno));
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) return make_error("cannot read the text file '" + file.string() + "'");
+  }
+  if (text.empty()) return make_error("text is empty: give some text to run the model on");
+  if (auto offset = find_invalid_utf8(text)) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[*offset]));
+    return make_error("the text is not valid UTF-8: byte " + std::string(byte) +
+                      " at byte offset " + std::to_string(*offset) + "; save it as UTF-8");
+  }
+  return text;
+}
+
+Status check_range(const char* option, int value, int count, const char* things) {
+  if (value < count) return Ok{};
+  return make_error(
+      std::string("--") + option + " " + std::to_string(value) + " is out of range: " +
+      (count > 0 ? std::string("valid ") + things + " are 0 to " + std::to_string(count - 1)
+                 : std::string("there are no ") + things));
+}
+
+// The model's name for figure titles. Hugging Face folders are often called "model" inside a
+// folder that carries the real name (tests/data/gpt2-tiny/model); the built-in one says so.
+std::string display_name(const ModelConfig& config, const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(folder, builtin_model_folder(), ec)) {
+    return std::string("built-in ") +
+           (config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT");
+  }
+  if (config.name != "model") return config.name;
+  std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();
+  if (!normal.has_filename()) normal = normal.parent_path();  // "…/model/"
+  const std::string parent = normal.parent_path().filename().string();
+  return parent.empty() ? config.name : parent;
+}
+
+}  // namespace
+
+int run_export(const Args& args) {
+  Result<ExportRequest> parsed = parse_request(args);
+  if (!parsed.ok()) return fail(parsed.error().message, kExitUsage);
+  const ExportRequest& request = *parsed;
+  if (Status writable = check_writable_path(request.out); !writable.ok()) {
+    return fail(writable.error().message, kExitBadInput);
+  }
+  Result<std::string> text = read_text(request);
+  if (!text.ok()) return fail(text.error().message, kExitBadInput);
+  // Figures need the font; a missing one fails here, before the model is loaded.
+  std::optional<Font> font;
+  if (is_figure_format(request.format)) {
+    Result<Font> loaded = Font::load_default();
+    if (!loaded.ok()) return fail(loaded.error().message, kExitBadInput);
+    font = std::move(*loaded);
+  }
+
+  const auto load_start = Clock::now();
+  auto model = Model::load(request.model_folder);
+  if (!model.ok()) return fail(model.error().message, kExitBadInput);
+  const double load_ms = ms_since(load_start);
+  const ModelConfig& config = (*model)->config();
+  if (Status s = check_range("layer", request.view.layer, config.layers, "layers"); !s.ok()) {
+    return fail(s.error().message, kExitUsage);
+  }
+  if (Status s = check_range("head", request.view.head, config.heads, "heads"); !s.ok()) {
+    return fail(s.error().message, kExitUsage);
+  }
+  for (int h : request.heads)
+    if (Status s = check_range("heads", h, config.heads, "heads"); !s.ok())
+      return fail(s.error().message, kExitUsage);
+
+  // Tokenize everything, then cut to the model's context (core/analysis/model_input.h: the
+  // same rule as the app's).
+  const auto tokenize_start = Clock::now();
+  auto input = prepare_input((*model)->tokenizer(), config, *text);
+  if (!input.ok()) return fail(input.error().message, kExitBadInput);
+  if (input->truncated())
+    std::fprintf(stderr, "attnviz export: warning: %s\n", truncation_note(*input).c_str());
+  const std::vector<Token>& tokens = input->tokens;
+  const double tokenize_ms = ms_since(tokenize_start);
+  if (tokens.empty()) return fail("the text gives no tokens", kExitBadInput);
+  if (Status s = check_range("token", request.token, static_cast<int>(tokens.size()),
+                             "tokens of this text");
+      !s.ok()) {
+    return fail(s.error().message, kExitUsage);
+  }
+
+  const auto forward_start = Clock::now();
+  RunOptions options;
+  options.keep_qkv = false;  // exports need only the weights
+  auto trace = (*model)->run(tokens, options);
+  if (!trace.ok()) return fail(trace.error().message, kExitBadInput);
+  const double forward_ms = ms_since(forward_start);
+
+  const auto export_start = Clock::now();
+  ViewSpec view = request.view;
+  view.enabled_heads.assign(config.heads, request.heads.empty() ? 1 : 0);
+  for (int h : request.heads) view.enabled_heads[h] = 1;
+  if (!is_figure_format(request.format)) {
+    // Data: the derived trace (words, hidden tokens), or one pseudo-head for a combining mode.
+    TraceViewOptions view_options = view.token_view();
+    if (request.aggregate) view_options.aggregate = aggregate_choice(view, config.layers, config.heads);
+    const DerivedTrace derived = derive_trace(*trace, view_options);
+    if (Status written = export_data(*derived.trace, request.format, request.out); !written.ok())
+      return fail(written.error().message, kExitBadInput);
+  } else {
+    const DerivedTrace derived = derive_trace(*trace, view.token_view());
+    view.pinned_token.reset();
+    if (view.kind == ViewKind::kArcs) {
+      const int pinned = derived.derived_index(request.token);
+      if (pinned < 0)
+        return fail("--token " + std::to_string(request.token) +
+                        " is hidden by --hide-first/--hide-special; pick another token",
+                    kExitUsage);
+      view.pinned_token = pinned;
+    }
+    std::vector<float> whole_map;
+    if (head_mode_info(view.head_mode).whole_model)
+      whole_map = whole_model_map(*trace, view.token_view(), head_mode_info(view.head_mode).aggregate);
+    FigureSpec spec;
+    spec.scale = request.scale;
+    spec.model_name = display_name(config, request.model_folder);
+    if (derived.derived) spec.view_note = derived.description;
+    if (Status written = export_figure(*derived.trace, view, whole_map, request.format, spec,
+                                       request.out, font ? &*font : nullptr);
+        !written.ok()) {
+      return fail(written.error().message, kExitBadInput);
+    }
+  }
+  const double export_ms = ms_since(export_start);
+  if (request.timings) {
+    std::fprintf(stderr, "load_ms=%.1f tokenize_ms=%.1f forward_ms=%.1f export_ms=%.1f\n", load_ms,
+                 tokenize_ms, forward_ms, export_ms);
+  }
+  return 0;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,94 @@
+// Engine: the one thread that does the app's background work (loading models and attention
+// files, running texts, completing predictions, deriving the view's trace, whole-model maps
+// such as rollout, head roles, the induction probe, the diff's second run and maps). The UI
+// posts requests (the newest of each kind wins; a run in progress is cancelled by a newer run or
+// a load) and reads the latest published EngineState, an immutable snapshot with an id, every
+// frame. Traces are told apart by the ids the engine gives them, never by address.
+//
+// Legend: L layers, H heads, T tokens (T' of the derived view).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "app/engine/engine_state.h"
+#include "core/model.h"
+
+namespace attnviz {
+
+// Attention computed elsewhere: a .npy, .safetensors or .json file (not a model folder).
+bool is_attention_file(const std::filesystem::path& path);
+// The tokens file that goes with an attention file: FILE.tokens.json or tokens.json beside it.
+// Empty when neither exists: attnviz's own safetensors and JSON files carry their tokens.
+std::string tokens_beside(const std::filesystem::path& attention);
+
+class Engine {
+ public:
+  // wake_ui is called from the engine's thread after every publish (glfwPostEmptyEvent), so an
+  // idle UI wakes up to draw the new state.
+  explicit Engine(std::function<void()> wake_ui);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // A model folder, or an attention file (.npy, .safetensors, .json with its tokens beside it):
+  // what is on screen changes once it has loaded; a failure leaves it as it was.
+  void open(const std::filesystem::path& path);
+  // Attention loaded before the window opened (`attnviz view`).
+  void show_imported(std::shared_ptr<const AttentionTrace> trace, const std::string& source);
+  // The text to run with the current model, now or once one is loaded. Latest wins.
+  void run_text(const std::string& text, const RunOptions& options);
+  // What the view draws: words, hidden tokens, and the head mode (a whole-model mode needs its
+  // map). Cheap to call every frame; only a change starts work.
+  void set_view(const ViewRequest& view);
+  // The standard induction probe with the current model; its scores go into the role table.
+  void run_probe();
+  // The diff's second run and maps; nullopt closes it.
+  void set_diff(std::optional<DiffRequest> request);
+
+  // The newest published state (never null).
+  std::shared_ptr<const EngineState> state() const;
+  // Progress of the run in progress, 0..1 (not worth a publish of its own).
+  float progress() const { return progress_.load(); }
+
+ private:
+  struct Requests;  // what the UI asked for, under mutex_
+  struct Worker;    // what the engine thread owns
+
+  void loop();
+  // Each job runs on the engine thread with the lock released; they return whether they did
+  // anything, in priority order.
+  bool load_step(std::unique_lock<std::mutex>& lock);
+  bool run_step(std::unique_lock<std::mutex>& lock);
+  bool view_step(std::unique_lock<std::mutex>& lock);
+  bool whole_map_step(std::unique_lock<std::mutex>& lock);
+  bool roles_step(std::unique_lock<std::mutex>& lock);
+  bool probe_step(std::unique_lock<std::mutex>& lock);
+  bool diff_step(std::unique_lock<std::mutex>& lock);
+  // Publishes a copy of the current state changed by `edit` (under the lock), with a new id.
+  void publish(const std::function<void(EngineState&)>& edit);
+  uint64_t next_id() { return ++ids_; }
+
+  std::function<void()> wake_ui_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::unique_ptr<Requests> requests_;
+  std::unique_ptr<Worker> worker_;
+  std::shared_ptr<const EngineState> published_;
+  uint64_t ids_ = 0;
+  std::atomic<float> progress_{0.0f};
+  std::atomic<uint64_t> run_generation_{0};  // +1 per run request: a stale run cancels itself
+  std::atomic<bool> load_waiting_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;  // last: starts after every member above exists
+};
+
+}  // namespace attnviz

@@ -1,0 +1,151 @@
+// What the engine publishes and what it is asked for: plain, immutable data the UI draws from.
+//
+// Legend: L layers, H heads, T tokens, T' tokens of the derived view, K aligned tokens.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/analysis/aggregate.h"
+#include "core/analysis/head_roles.h"
+#include "core/analysis/model_input.h"
+#include "core/attention_trace.h"
+#include "core/model_config.h"
+#include "core/view/view_spec.h"
+#include "core/view_trace.h"
+
+namespace attnviz {
+
+// A published trace with the ids the engine gave it: ids, not addresses, tell traces apart.
+// `attention_id` stays the same when only the predictions of a trace arrive (the trace object
+// changes, its attention does not), so work on the weights is not done twice.
+struct TraceRef {
+  uint64_t id = 0;
+  uint64_t attention_id = 0;
+  std::shared_ptr<const AttentionTrace> trace;
+  explicit operator bool() const { return trace != nullptr; }
+};
+
+struct ModelInfo {
+  ModelConfig config;
+  std::filesystem::path folder;
+  std::string display_name;  // "Built-in model" or the model's name
+  bool builtin = false;
+};
+
+// What the view needs from the engine, from the ViewSpec.
+struct ViewRequest {
+  TraceViewOptions token_view;  // words, hidden tokens
+  HeadMode head_mode = HeadMode::kMultiHead;
+  bool operator==(const ViewRequest& o) const {
+    return token_view == o.token_view && head_mode == o.head_mode;
+  }
+};
+
+// The view of the raw trace: the derived trace (words, hidden tokens) and, for a whole-model
+// head mode, its (T', T') map.
+struct ViewResult {
+  uint64_t raw_id = 0;  // the raw trace it was derived from
+  TraceViewOptions options;
+  TraceRef trace;        // what the panels draw (the raw trace itself when nothing is derived)
+  DerivedTrace derived;  // the mapping back to raw tokens, absorbed shares, description
+};
+
+struct WholeMap {
+  uint64_t attention_id = 0;  // of the raw trace it was computed from
+  TraceViewOptions options;   // the view's words and hidden tokens
+  HeadMode mode = HeadMode::kRollout;
+  std::vector<float> values;  // (T', T')
+};
+
+struct ProbeResult {
+  uint64_t model_id = 0;  // the model it ran on
+  TraceRef trace;
+  int repeat_length = 0;
+  uint64_t seed = 0;
+  std::vector<double> scores;  // (L, H) induction probe score of each head
+};
+
+// The role table of a raw trace, with the probe's scores in its induction column once the
+// probe has run on the same model.
+struct RolesResult {
+  uint64_t attention_id = 0;    // of the raw trace
+  uint64_t probe_model_id = 0;  // the model whose probe scores are in it (0: none)
+  HeadRoleTable table;
+};
+
+// The diff: the view on screen (A) against a second text with the same model, or the same
+// text with a second model (B), for the maps the spec selects.
+struct DiffRequest {
+  DiffSpec::Source source = DiffSpec::Source::kOtherText;
+  std::string text_b;             // kOtherText
+  std::filesystem::path model_b;  // kOtherModel
+  std::string main_text;          // kOtherModel runs this
+  TraceViewOptions token_view;    // the second run is derived like the first
+  AggregateChoice choice;         // the map of each side (layer, head, mode, enabled heads)
+  bool operator==(const DiffRequest& o) const;
+};
+
+struct DiffResult {
+  uint64_t id = 0;
+  DiffRequest request;
+  uint64_t view_a_id = 0;
+  std::string error;  // the second run failed, or why nothing can be compared
+  std::string note;   // what could not be matched (the second model's layers and heads)
+  TraceRef trace_a, trace_b;
+  int tokens_a = 0, tokens_b = 0, aligned = 0;
+  std::vector<float> map_a;                // (T_a, T_a)
+  std::vector<float> map_b;                // (T_b, T_b)
+  std::vector<float> difference;           // (K, K) B − A on aligned tokens
+  std::vector<std::pair<int, int>> pairs;  // (K) aligned (index in a, index in b)
+  float max_weight = 0.0f;                 // of A and B together
+  float max_change = 0.0f;                 // largest |difference|
+};
+
+struct EngineState {
+  uint64_t id = 0;  // +1 per publish
+
+  std::optional<ModelInfo> model;  // the loaded model (it stays when a load fails)
+  uint64_t model_id = 0;           // +1 per successful load
+  std::filesystem::path loading;   // non-empty while a model or file loads
+  std::string open_error;          // the last failed open (model or attention file)
+  uint64_t open_error_id = 0;
+
+  // What is on screen comes from the model's runs, or from an imported attention file.
+  bool imported = false;
+  std::string imported_source;
+
+  TraceRef raw;      // the newest finished trace (raw tokens)
+  ModelInput input;  // its tokens and how many the text had before truncation
+  std::string run_error;
+  bool running = false;
+  std::chrono::steady_clock::time_point run_started;
+
+  std::shared_ptr<const ViewResult> view;     // of `raw`, for the latest ViewRequest
+  std::shared_ptr<const WholeMap> whole_map;  // of `view`, for a whole-model head mode
+  std::shared_ptr<const RolesResult> roles;   // of `raw`
+  std::shared_ptr<const ProbeResult> probe;   // of the current model
+  std::shared_ptr<const DiffResult> diff;     // null: no diff requested
+
+  // The view trace on screen (null before the first trace).
+  const TraceRef* shown() const { return view && view->trace ? &view->trace : nullptr; }
+  // The role table of the raw trace on screen, null while it is being computed.
+  const HeadRoleTable* roles_table() const {
+    return roles && raw && roles->attention_id == raw.attention_id ? &roles->table : nullptr;
+  }
+  // The whole-model map of the view on screen for `mode`, empty when not (yet) computed.
+  std::span<const float> whole_map_for(HeadMode mode) const {
+    if (!whole_map || !view || !raw || whole_map->attention_id != raw.attention_id ||
+        view->raw_id != raw.id || !(whole_map->options == view->options) || whole_map->mode != mode)
+      return {};
+    return whole_map->values;
+  }
+};
+
+}  // namespace attnviz

@@ -1,0 +1,139 @@
+// The desktop app: its state and main loop. main.cpp parses the command line into AppOptions;
+// app.cpp runs the loop (the engine's latest state in, the panels drawn, their actions out);
+// dispatcher.cpp applies every action (panels, menus, shortcuts and drops all arrive there);
+// menu.cpp draws the menu bar and help and turns keys into actions; export.cpp carries out
+// exports of the view on screen.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/engine/engine.h"
+#include "core/attention_trace.h"
+#include "core/view/font.h"
+#include "core/view/view_spec.h"
+#include "ui/actions.h"
+#include "ui/heatmap_renderer.h"
+#include "ui/layout_hook.h"
+#include "ui/panel_arcs.h"
+#include "ui/panel_diff.h"
+#include "ui/panel_head_roles.h"
+#include "ui/panel_heatmap.h"
+#include "ui/panel_inspector.h"
+#include "ui/panel_model_picker.h"
+#include "ui/panel_text.h"
+#include "ui/settings.h"
+#include "ui/ui_state.h"
+
+namespace attnviz {
+
+struct AppOptions {
+  std::optional<std::string> model_folder;  // --model; else the built-in model
+  std::optional<std::string> text;          // --text; else the first example
+  std::optional<ViewSpec> view;             // --view FILE: the view to start with
+  std::string dump_layout;                  // --dump-layout FILE
+  std::string frame_stats;                  // --frame-stats FILE
+  long exit_after_frames = 0;               // --exit-after-frames N (0: never)
+  double exit_after_seconds = 0.0;          // --exit-after-seconds S (0: never)
+  bool print_time_to_first_frame = false;   // --time-to-first-frame
+  bool log_runs = false;                    // --log-runs: every trace on screen, its timings
+  std::string start_tab;                    // --tab arcs|heatmap|grid
+  std::optional<int> pin_token;             // --pin I: start with token I pinned (screenshots)
+  std::optional<int> start_layer;           // --layer L: start on layer L
+  // `attnviz view`: attention imported from a file instead of a model.
+  std::shared_ptr<const AttentionTrace> imported;
+  std::string imported_source;
+  std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
+};
+
+enum class DetailsTab { kPredictions, kHeadRoles, kCost, kExport };
+
+// What each panel keeps between frames: its own state, and caches keyed by trace ids.
+struct Panels {
+  ui::ArcsPanelState arcs;
+  ui::TextPanelState text_panel;
+  ui::HeatmapPanelState heatmap;
+  ui::InspectorState inspector;
+  ui::HeadRolesPanelState head_roles;
+  ui::ModelPickerState model_picker;
+  ui::DiffPanelState diff;
+  ui::LabelsCache labels;
+  ui::ReceivedCache received;
+};
+
+// What the frame loop and the menus switch: tabs, help windows, quitting.
+struct UiFlags {
+  DetailsTab details_tab = DetailsTab::kPredictions;
+  bool select_tab = false;  // force the centre tab bar to view.kind next frame
+  bool show_shortcuts = false;
+  bool show_about = false;
+  bool quit = false;
+  bool theme_changed = false;
+};
+
+struct App {
+  AppOptions options;
+  ui::Settings settings;
+  std::optional<std::filesystem::path> settings_file;
+  std::string settings_error;
+
+  ViewSpec view;              // what is shown: the one description the panels and exports draw
+  ui::Pointer pointer;        // what the mouse is over (not part of the view)
+  ui::TextState text;         // the text box
+  bool text_changed = false;  // run the text (or the what-ifs) once this frame is on screen
+  RunOptions run_options;     // what-ifs; the defaults reproduce the model
+  std::string model_path_input;
+  ui::ExportUiState export_ui;
+
+  Engine* engine = nullptr;
+  std::shared_ptr<const EngineState> state;      // the engine's latest published state
+  std::shared_ptr<const ViewResult> shown_view;  // the view the spec's tokens refer to
+  uint64_t logged_trace = 0;                     // --log-runs: the last trace printed
+  ui::Actions actions;                           // pushed while drawing, applied after it
+  bool hovered_this_frame = false;               // a panel reported a token under the mouse
+
+  Panels panels;
+  std::unique_ptr<ui::HeatmapRenderer> heatmap_renderer;  // needs the GL context
+  std::shared_ptr<const Font> font;  // the metrics pictures are laid out with; figure exports
+  ui::LayoutRecorder layout;
+  UiFlags flags;
+};
+
+int run_gui(AppOptions options);
+
+class CliArgs;
+// main.cpp: the options the app and `attnviz view` share (test and measurement flags, --view),
+// and their parser; an Error names the bad option.
+extern const std::set<std::string> kAppValueOptions;
+extern const std::set<std::string> kAppFlagOptions;
+Result<AppOptions> parse_app_options(const CliArgs& args);
+// --view FILE: a ViewSpec as JSON (core/view/view_spec.h); an Error names the file.
+Status read_view_option(const CliArgs& args, AppOptions& options);
+
+class DesktopWindow;
+// frame.cpp: draws every panel of one frame from app.state and app.view; actions go to
+// app.actions.
+void draw_frame(App& app, const DesktopWindow& window);
+
+// dispatcher.cpp: applies one action / every queued action (in order), then ends a hover no
+// panel reported this frame.
+void dispatch(App& app, const ui::Action& action);
+void dispatch_queued(App& app);
+// The trace the panels draw (the view on screen), null before the first one.
+const TraceRef* shown_trace(const App& app);
+
+// menu.cpp
+void draw_menu_bar(App& app);
+void draw_help_windows(App& app);
+// Keyboard shortcuts become actions; the same table is the Help window's list.
+void push_shortcut_actions(App& app);
+
+// export.cpp: one figure or data file of the view on screen, or every head into a folder.
+void carry_out_export(App& app, bool every_head);
+
+}  // namespace attnviz

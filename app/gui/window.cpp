@@ -1,0 +1,235 @@
+#include "app/gui/window.h"
+
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+namespace attnviz {
+
+namespace {
+
+void glfw_error(int code, const char* description) {
+  std::fprintf(stderr, "attnviz: GLFW error %d: %s\n", code, description);
+}
+
+template <class Events>
+Events* events_of(GLFWwindow* window) {
+  return static_cast<Events*>(glfwGetWindowUserPointer(window));
+}
+
+// Every block DejaVu Sans covers well from U+0020 to U+27BF: Latin (with IPA, combining marks
+// and Vietnamese), Greek, Cyrillic, Armenian, Hebrew, general punctuation (…), currency (€),
+// letterlike symbols (™), arrows (→), math (∅), technical (⏎), control pictures (␣), box
+// drawing (─), blocks, geometric shapes (▾ ●), symbols and dingbats. Not CJK: DejaVu has none.
+const ImWchar kGlyphRanges[] = {0x0020, 0x05FF, 0x1E00, 0x1FFF, 0x2000, 0x27BF, 0};
+
+}  // namespace
+
+bool display_named() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (x11 && *x11) || (wayland && *wayland);
+}
+
+Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& options) {
+  std::unique_ptr<DesktopWindow> self(new DesktopWindow());
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit()) return make_error("cannot initialize GLFW (no usable display)");
+  self->glfw_ready_ = true;
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  glfwWindowHint(GLFW_MAXIMIZED, options.maximized ? GLFW_TRUE : GLFW_FALSE);
+  self->window_ = glfwCreateWindow(options.width, options.height, "attnviz", nullptr, nullptr);
+  if (!self->window_) return make_error("cannot create an OpenGL 3.3 window");
+  // Scaled to a HiDPI monitor (GLFW_SCALE_TO_MONITOR), the remembered size can exceed the
+  // screen: keep the window inside the monitor's work area.
+  if (GLFWmonitor* monitor = glfwGetPrimaryMonitor()) {
+    int area_x = 0, area_y = 0, area_width = 0, area_height = 0, width = 0, height = 0;
+    glfwGetMonitorWorkarea(monitor, &area_x, &area_y, &area_width, &area_height);
+    glfwGetWindowSize(self->window_, &width, &height);
+    if (area_width > 0 && area_height > 0 && (width > area_width || height > area_height)) {
+      glfwSetWindowSize(self->window_, std::min(width, area_width), std::min(height, area_height));
+      glfwSetWindowPos(self->window_, area_x, area_y);
+    }
+  }
+  // ImGui 1.86's GLFW backend reads the mouse only while the window has focus; ask for it now
+  // rather than on the first click (matters without a window manager, e.g. under Xvfb).
+  glfwFocusWindow(self->window_);
+  glfwMakeContextCurrent(self->window_);
+  glfwSwapInterval(options.vsync ? 1 : 0);
+  // Installed before ImGui's backend, which chains to them.
+  glfwSetWindowUserPointer(self->window_, &self->events_);
+  glfwSetDropCallback(self->window_, [](GLFWwindow* window, int count, const char** paths) {
+    if (auto* events = events_of<Events>(window))
+      for (int i = 0; i < count; ++i) events->dropped.emplace_back(paths[i]);
+  });
+  glfwSetKeyCallback(self->window_, [](GLFWwindow* window, int key, int, int action, int mods) {
+    auto* events = events_of<Events>(window);
+    if (events && action == GLFW_PRESS && key >= 0 && key < 512)
+      events->taps.emplace_back(key, mods);
+  });
+
+  float scale_x = 1.0f, scale_y = 1.0f;
+  glfwGetWindowContentScale(self->window_, &scale_x, &scale_y);
+  self->scale_ = std::max(1.0f, std::max(scale_x, scale_y));
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  self->imgui_ready_ = true;
+  ImGuiIO& io = ImGui::GetIO();
+  self->ini_path_ = options.imgui_ini.string();
+  io.IniFilename = self->ini_path_.empty() ? nullptr : self->ini_path_.c_str();
+  io.ConfigWindowsMoveFromTitleBarOnly = true;
+  self->apply_theme(options.theme);
+  if (!self->load_fonts(options.font_size * self->scale_)) {
+    std::fprintf(stderr, "attnviz: DejaVu Sans not found in %s; using ImGui's built-in font\n",
+                 ATTNVIZ_FONT_DIR);
+  }
+  ImGui_ImplGlfw_InitForOpenGL(self->window_, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+  return self;
+}
+
+DesktopWindow::~DesktopWindow() {
+  if (imgui_ready_) {
+    if (window_) {
+      ImGui_ImplOpenGL3_Shutdown();
+      ImGui_ImplGlfw_Shutdown();
+    }
+    ImGui::DestroyContext();
+  }
+  if (window_) glfwDestroyWindow(window_);
+  if (glfw_ready_) glfwTerminate();
+}
+
+bool DesktopWindow::load_fonts(float size_px) {
+  ImGuiIO& io = ImGui::GetIO();
+  const std::string path = std::string(ATTNVIZ_FONT_DIR) + "/DejaVuSans.ttf";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    ImFontConfig config;
+    config.SizePixels = size_px;
+    io.Fonts->AddFontDefault(&config);
+    return false;
+  }
+  ImFontConfig config;
+  config.OversampleH = 2;
+  config.OversampleV = 1;
+  return io.Fonts->AddFontFromFileTTF(path.c_str(), size_px, &config, kGlyphRanges) != nullptr;
+}
+
+void DesktopWindow::apply_theme(Theme theme) {
+  ImGuiStyle& style = ImGui::GetStyle();
+  style = ImGuiStyle();
+  // The window background is the colour registry's, so a view on screen and its exported
+  // figure have the same background.
+  const Rgba background = theme_colors(theme).background;
+  const ImVec4 window_bg{background.r / 255.0f, background.g / 255.0f, background.b / 255.0f, 1};
+  if (theme == Theme::kLight) {
+    ImGui::StyleColorsLight(&style);
+    style.Colors[ImGuiCol_WindowBg] = window_bg;
+    style.Colors[ImGuiCol_ChildBg] = {window_bg.x, window_bg.y, window_bg.z, 0};
+  } else {
+    ImGui::StyleColorsDark(&style);
+    style.Colors[ImGuiCol_WindowBg] = window_bg;
+    style.Colors[ImGuiCol_TitleBg] = {0.13f, 0.14f, 0.17f, 1};
+    style.Colors[ImGuiCol_TitleBgActive] = {0.16f, 0.19f, 0.25f, 1};
+    style.Colors[ImGuiCol_MenuBarBg] = {0.13f, 0.14f, 0.17f, 1};
+    style.Colors[ImGuiCol_FrameBg] = {0.18f, 0.19f, 0.23f, 1};
+    style.Colors[ImGuiCol_Tab] = {0.16f, 0.18f, 0.23f, 1};
+    style.Colors[ImGuiCol_TabActive] = {0.26f, 0.36f, 0.55f, 1};
+    style.Colors[ImGuiCol_TabHovered] = {0.32f, 0.45f, 0.68f, 1};
+  }
+  style.WindowRounding = 0.0f;
+  style.FrameRounding = 4.0f;
+  style.GrabRounding = 4.0f;
+  style.TabRounding = 4.0f;
+  style.WindowBorderSize = 1.0f;
+  style.FramePadding = {8, 5};
+  style.ItemSpacing = {8, 6};
+  style.WindowPadding = {10, 8};
+  style.ScaleAllSizes(scale_);
+}
+
+bool DesktopWindow::should_close() const {
+  return glfwWindowShouldClose(window_);
+}
+void DesktopWindow::request_close() {
+  glfwSetWindowShouldClose(window_, GLFW_TRUE);
+}
+
+void DesktopWindow::begin_frame(double timeout_s) {
+  if (timeout_s > 0.0) {
+    glfwWaitEventsTimeout(timeout_s);
+  } else {
+    glfwPollEvents();
+  }
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  // Release last frame's replayed taps, then replay the taps released before this frame (see
+  // Events::taps), so each is down for exactly one frame.
+  for (auto [key, mods] : pending_releases_)
+    if (glfwGetKey(window_, key) == GLFW_RELEASE) io.KeysDown[key] = false;
+  const bool* down = io.KeysDown;
+  io.KeyCtrl = down[GLFW_KEY_LEFT_CONTROL] || down[GLFW_KEY_RIGHT_CONTROL];
+  io.KeyShift = down[GLFW_KEY_LEFT_SHIFT] || down[GLFW_KEY_RIGHT_SHIFT];
+  io.KeyAlt = down[GLFW_KEY_LEFT_ALT] || down[GLFW_KEY_RIGHT_ALT];
+  io.KeySuper = down[GLFW_KEY_LEFT_SUPER] || down[GLFW_KEY_RIGHT_SUPER];
+  for (auto [key, mods] : events_.taps) {
+    io.KeysDown[key] = true;
+    io.KeyCtrl = io.KeyCtrl || (mods & GLFW_MOD_CONTROL);
+    io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
+    io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
+    io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
+  }
+  pending_releases_.swap(events_.taps);
+  events_.taps.clear();
+  // ImGui 1.86's backend reports the mouse only while it believes the cursor entered a focused
+  // window; enter/leave and focus events get lost or reordered without a window manager (and
+  // around screen grabs). When it reports nothing but the cursor is over the window, ask GLFW.
+  if (!ImGui::IsMousePosValid(&io.MousePos) && glfwGetWindowAttrib(window_, GLFW_HOVERED)) {
+    double x = 0, y = 0;
+    glfwGetCursorPos(window_, &x, &y);
+    io.MousePos = {static_cast<float>(x), static_cast<float>(y)};
+  }
+  ImGui::NewFrame();
+}
+
+void DesktopWindow::end_frame() {
+  ImGui::Render();
+  int width = 0, height = 0;
+  glfwGetFramebufferSize(window_, &width, &height);
+  glViewport(0, 0, width, height);
+  const ImVec4 clear = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(clear.x, clear.y, clear.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  glfwSwapBuffers(window_);
+}
+
+std::vector<std::string> DesktopWindow::take_dropped_paths() {
+  std::vector<std::string> paths;
+  paths.swap(events_.dropped);
+  return paths;
+}
+
+void DesktopWindow::window_size(int& width, int& height, bool& maximized) const {
+  glfwGetWindowSize(window_, &width, &height);
+  maximized = glfwGetWindowAttrib(window_, GLFW_MAXIMIZED) == GLFW_TRUE;
+}
+
+void DesktopWindow::window_position(int& x, int& y) const {
+  glfwGetWindowPos(window_, &x, &y);
+}
+
+}  // namespace attnviz

@@ -1,0 +1,76 @@
+// The desktop window: GLFW + OpenGL 3.3 core + Dear ImGui set up in the order of the ImGui
+// examples (error callback, init, window, context and style, backends) and torn down in reverse.
+// Fonts (DejaVu Sans with Latin, Greek, Cyrillic and arrows), HiDPI scale and themes live here.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/view/colors.h"
+
+struct GLFWwindow;
+
+namespace attnviz {
+
+struct WindowOptions {
+  int width = 1600;
+  int height = 960;
+  bool maximized = false;
+  // Wait for the display's refresh at each swap. Off for --frame-stats runs, so they measure the
+  // work of a frame rather than the wait for the next refresh.
+  bool vsync = true;
+  float font_size = 16.0f;             // points at scale 1
+  Theme theme = Theme::kDark;
+  std::filesystem::path imgui_ini;     // empty: ImGui remembers nothing on disk
+};
+
+class DesktopWindow {
+ public:
+  // An Error (never a crash) when there is no display or no OpenGL 3.3.
+  static Result<std::unique_ptr<DesktopWindow>> open(const WindowOptions& options);
+  ~DesktopWindow();
+  DesktopWindow(const DesktopWindow&) = delete;
+  DesktopWindow& operator=(const DesktopWindow&) = delete;
+
+  bool should_close() const;
+  void request_close();
+  // Waits for input up to timeout_s (0: just polls), then starts an ImGui frame.
+  void begin_frame(double timeout_s);
+  void end_frame();  // renders and swaps
+  void apply_theme(Theme theme);
+
+  GLFWwindow* handle() const { return window_; }
+  float ui_scale() const { return scale_; }
+  // Folders dropped on the window since the last call.
+  std::vector<std::string> take_dropped_paths();
+  void window_size(int& width, int& height, bool& maximized) const;
+  void window_position(int& x, int& y) const;
+
+ private:
+  DesktopWindow() = default;
+  bool load_fonts(float size_px);
+
+  GLFWwindow* window_ = nullptr;
+  float scale_ = 1.0f;
+  std::string ini_path_;  // ImGui keeps a pointer to it
+  // Filled by GLFW callbacks (the window's user pointer points here).
+  struct Events {
+    std::vector<std::string> dropped;
+    // Keys pressed since the last frame with the modifiers held then. ImGui 1.86 (before its
+    // input queue) only sees keys still down at the next frame, so a quick tap — a person's
+    // fast typing of a shortcut, or xdotool — would be lost; begin_frame replays these.
+    std::vector<std::pair<int, int>> taps;  // (GLFW key, GLFW mods)
+  };
+  Events events_;
+  std::vector<std::pair<int, int>> pending_releases_;  // taps replayed last frame
+  bool imgui_ready_ = false;
+  bool glfw_ready_ = false;
+};
+
+// Whether the environment names a display at all (DISPLAY or WAYLAND_DISPLAY).
+bool display_named();
+
+}  // namespace attnviz

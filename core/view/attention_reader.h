@@ -1,0 +1,55 @@
+// AttentionReader: the one door through which views, exporters and the view analyses read
+// attention weights. Today it reads the rows an AttentionTrace stores; when traces stop storing
+// T² weights (rows recomputed on demand from q, k and each row's softmax normalizer), this file
+// is the one that changes. Panels and exporters never index trace storage themselves.
+//
+// Legend: L layers, H heads, T tokens. Rows are queries; a causal row sees keys 0..query.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/attention_trace.h"
+
+namespace attnviz {
+
+class AttentionReader {
+ public:
+  // Implicit on purpose: analyses take a reader and are called with a trace.
+  AttentionReader(const AttentionTrace& trace) : trace_(&trace) {}  // NOLINT
+
+  int layers() const { return trace_->layers(); }
+  int heads() const { return trace_->heads(); }
+  int tokens_count() const { return trace_->tokens_count(); }
+  const std::vector<Token>& tokens() const { return trace_->tokens(); }
+  bool causal() const { return trace_->causal(); }
+  const std::string& model_name() const { return trace_->model_name; }
+
+  // Keys 0..visible_keys(query)-1 are visible to the query; the rest are masked (weight 0).
+  int visible_keys(int query) const { return trace_->row_length(query); }
+
+  // Calls visit(weights) with the visible keys' weights of one query row (a span valid during
+  // the call only): the fast path for loops over rows.
+  template <class Visit>
+  void visit_row(int layer, int head, int query, Visit&& visit) const {
+    visit(trace_->row(layer, head, query));
+  }
+  // (T) weights of one query over every key, zeros where masked.
+  void row(int layer, int head, int query, std::span<float> out) const;
+  float weight(int layer, int head, int query, int key) const {
+    return trace_->weight(layer, head, query, key);
+  }
+  // (T, T) one head, zeros where masked.
+  void head_map(int layer, int head, std::span<float> out) const;
+  std::vector<float> head_map(int layer, int head) const;
+  // Largest weight of one head.
+  float head_max(int layer, int head) const;
+  // (L, H, T, T) everything, for the data exporters (NPY, JSON).
+  std::vector<float> dense() const;
+
+ private:
+  const AttentionTrace* trace_;
+};
+
+}  // namespace attnviz

@@ -1,0 +1,64 @@
+// The heatmap rule: how attention maps become pixels, on screen and in figures. A map (or an
+// atlas of the grid's thumbnails) is a texture of values; each pixel of a picture shows the
+// largest visible value under its footprint (so a thin diagonal of a long text stays visible
+// when several cells share a pixel), through viridis with the view's value range and gamma;
+// pixels whose cells are all masked show the mask colour. shaders/heatmap.frag is the same rule
+// on the GPU, and `attnviz selftest-gl` checks the two against each other.
+//
+// Legend: T tokens, L layers, H heads. Maps are (T, T), rows = queries.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "core/view/attention_reader.h"
+#include "core/view/colors.h"
+#include "core/view/map_geometry.h"
+
+namespace attnviz {
+
+// Values as the GPU holds them: square tiles of `tile_texels` texels (one tile for a heatmap,
+// layers x heads tiles for the grid), each texel the largest of (block x block) cells.
+struct MapAtlas {
+  int width = 0, height = 0;  // texels
+  int tile_texels = 0;
+  int block = 1;
+  std::vector<float> values;  // (height, width), texel (x = key, y = query)
+};
+
+// How values become colours.
+struct MapStyle {
+  float value_max = 1.0f;  // value at the top of the colour map
+  float gamma = 1.0f;      // 1 linear, 0.5 square root (lifts faint weights)
+  bool causal = false;     // keys after the query are masked
+  Rgba masked;             // pixels whose cells are all masked
+  Rgba outside;            // pixels outside the atlas (a map smaller than its rectangle)
+};
+
+// The part of the atlas a picture shows: texel coordinates at its top-left and bottom-right
+// corners.
+struct MapWindow {
+  float x0 = 0.0f, y0 = 0.0f, x1 = 0.0f, y1 = 0.0f;
+};
+
+// One (T, T) map as a one-tile atlas.
+MapAtlas single_map_atlas(std::vector<float> map, int tokens);
+
+// The grid's atlas: every head of the trace max-pooled to at most `max_texels` per side, each
+// divided by its own largest weight when per_head_contrast (else absolute weights, 0..1).
+// head_max (L, H) receives each head's largest weight.
+MapAtlas grid_atlas(const AttentionReader& reader, bool per_head_contrast, int max_texels,
+                    std::vector<float>& head_max);
+inline constexpr int kGridMaxTexels = 128;
+
+// The colour of one visible value.
+Rgba map_value_colour(float value, const MapStyle& style);
+
+// Pixels (width x height, rows top to bottom) of the atlas window, by the heatmap rule.
+std::vector<Rgba> paint_map(const MapAtlas& atlas, const MapWindow& window, const MapStyle& style,
+                            int width, int height);
+
+// The window of one tile of the grid atlas.
+MapWindow tile_window(const MapAtlas& atlas, int layer, int head);
+
+}  // namespace attnviz

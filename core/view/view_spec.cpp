@@ -1,0 +1,254 @@
+#include "core/view/view_spec.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/json_read.h"
+
+namespace attnviz {
+
+using nlohmann::json;
+
+namespace {
+
+const char* layout_key(ArcsLayout layout) {
+  return layout == ArcsLayout::kTwoColumns ? "columns" : "line";
+}
+
+const char* theme_key(Theme theme) {
+  return theme == Theme::kLight ? "light" : "dark";
+}
+
+const char* diff_source_key(DiffSpec::Source source) {
+  return source == DiffSpec::Source::kOtherModel ? "other-model" : "other-text";
+}
+
+// Reads one optional field with a type check; the error names the source and the field.
+class FieldReader {
+ public:
+  FieldReader(const json& object, const std::string& source) : object_(object), source_(source) {}
+
+  template <class T>
+  void read(const char* name, T& out) {
+    if (!error_.empty()) return;
+    auto it = object_.find(name);
+    if (it == object_.end() || it->is_null()) return;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!it->is_boolean()) return fail(name, "true or false");
+      out = it->get<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!it->is_number_integer()) return fail(name, "a whole number");
+      const long long value = it->get<long long>();
+      out = static_cast<T>(std::clamp<long long>(value, -1000000000LL, 1000000000LL));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!it->is_number()) return fail(name, "a number");
+      const double value = it->get<double>();
+      if (!std::isfinite(value)) return fail(name, "a finite number");
+      out = static_cast<T>(value);
+    } else {
+      if (!it->is_string()) return fail(name, "a string");
+      out = it->get<std::string>();
+    }
+  }
+  // A name from a fixed list, turned into its value by `parse`.
+  template <class T, class Parse>
+  void read_key(const char* name, T& out, Parse parse, const std::string& choices) {
+    std::string key;
+    read(name, key);
+    if (!error_.empty() || key.empty()) return;
+    if (auto value = parse(key)) {
+      out = *value;
+    } else {
+      error_ = source_ + ": \"" + name + "\" is '" + key + "'; expected " + choices;
+    }
+  }
+  const json* list(const char* name) {
+    if (!error_.empty()) return nullptr;
+    auto it = object_.find(name);
+    if (it == object_.end() || it->is_null()) return nullptr;
+    if (!it->is_array()) {
+      fail(name, "a list");
+      return nullptr;
+    }
+    return &*it;
+  }
+  void fail(const char* name, const char* expected) {
+    error_ = source_ + ": \"" + name + "\" should be " + expected + ", got " +
+             json_excerpt(object_.at(name), 40);
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  const json& object_;
+  std::string source_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::vector<int> ViewSpec::enabled_head_list(int heads) const {
+  std::vector<int> list;
+  for (int h = 0; h < heads; ++h)
+    if (enabled_heads.empty() || head_enabled(h)) list.push_back(h);
+  return list;
+}
+
+TraceViewOptions ViewSpec::token_view() const {
+  TraceViewOptions options;
+  options.merge_words = merge_words;
+  options.hide_first = hide_first;
+  options.hide_special = hide_special;
+  return options;
+}
+
+void ViewSpec::clamp_to(int layers, int heads, int tokens) {
+  layer = std::clamp(layer, 0, std::max(0, layers - 1));
+  head = std::clamp(head, 0, std::max(0, heads - 1));
+  if (static_cast<int>(enabled_heads.size()) != heads) enabled_heads.assign(heads, 1);
+  if (pinned_token && (*pinned_token < 0 || *pinned_token >= tokens)) pinned_token.reset();
+}
+
+const char* view_kind_key(ViewKind kind) {
+  switch (kind) {
+    case ViewKind::kHeatmap:
+      return "heatmap";
+    case ViewKind::kGrid:
+      return "grid";
+    case ViewKind::kArcs:
+      break;
+  }
+  return "arcs";
+}
+
+std::optional<ViewKind> view_kind_from_key(const std::string& key) {
+  for (ViewKind kind : {ViewKind::kArcs, ViewKind::kHeatmap, ViewKind::kGrid})
+    if (key == view_kind_key(kind)) return kind;
+  return std::nullopt;
+}
+
+json view_spec_json(const ViewSpec& spec) {
+  json enabled = json::array();
+  for (size_t h = 0; h < spec.enabled_heads.size(); ++h)
+    if (spec.enabled_heads[h]) enabled.push_back(h);
+  return {
+      {"kind", view_kind_key(spec.kind)},
+      {"layer", spec.layer},
+      {"head", spec.head},
+      {"head_mode", head_mode_info(spec.head_mode).key},
+      {"heads", spec.enabled_heads.size()},
+      {"enabled_heads", enabled},
+      {"pinned_token", spec.pinned_token ? json(*spec.pinned_token) : json(nullptr)},
+      {"arcs_layout", layout_key(spec.arcs_layout)},
+      {"arc_min_weight", spec.arc_min_weight},
+      {"arc_top_k", spec.arc_top_k},
+      {"merge_words", spec.merge_words},
+      {"hide_first", spec.hide_first},
+      {"hide_special", spec.hide_special},
+      {"heatmap_to_max", spec.heatmap_to_max},
+      {"heatmap_sqrt", spec.heatmap_sqrt},
+      {"heatmap_labels", spec.heatmap_labels},
+      {"heatmap_zoom", spec.heatmap_zoom},
+      {"heatmap_pan", {spec.heatmap_pan_x, spec.heatmap_pan_y}},
+      {"grid_per_head_contrast", spec.grid_per_head_contrast},
+      {"grid_tile", spec.grid_tile},
+      {"theme", theme_key(spec.theme)},
+      {"picture", {spec.picture_width, spec.picture_height}},
+      {"diff",
+       {{"open", spec.diff.open},
+        {"source", diff_source_key(spec.diff.source)},
+        {"text_b", spec.diff.text_b},
+        {"model_b", spec.diff.model_b}}},
+  };
+}
+
+Result<ViewSpec> view_spec_from_json(const json& object, const std::string& source) {
+  if (!object.is_object()) return make_error(source + ": a view spec is a JSON object");
+  ViewSpec spec;
+  FieldReader field(object, source);
+  field.read_key("kind", spec.kind, view_kind_from_key, "arcs, heatmap or grid");
+  field.read("layer", spec.layer);
+  field.read("head", spec.head);
+  field.read_key("head_mode", spec.head_mode, head_mode_from_key, head_mode_key_list());
+  int heads = 0;
+  field.read("heads", heads);
+  heads = std::clamp(heads, 0, 4096);
+  if (const json* enabled = field.list("enabled_heads")) {
+    spec.enabled_heads.assign(heads, 0);
+    for (const json& h : *enabled) {
+      if (!h.is_number_integer() || h.get<long long>() < 0 || h.get<long long>() >= heads)
+        return make_error(source + ": \"enabled_heads\" lists " + json_excerpt(h, 20) +
+                          ", not a head of 0.." + std::to_string(heads - 1));
+      spec.enabled_heads[h.get<size_t>()] = 1;
+    }
+  }
+  int pinned = -1;
+  field.read("pinned_token", pinned);
+  if (pinned >= 0) spec.pinned_token = pinned;
+  field.read_key(
+      "arcs_layout", spec.arcs_layout,
+      [](const std::string& key) -> std::optional<ArcsLayout> {
+        if (key == "line") return ArcsLayout::kLine;
+        if (key == "columns") return ArcsLayout::kTwoColumns;
+        return std::nullopt;
+      },
+      "line or columns");
+  field.read("arc_min_weight", spec.arc_min_weight);
+  field.read("arc_top_k", spec.arc_top_k);
+  field.read("merge_words", spec.merge_words);
+  field.read("hide_first", spec.hide_first);
+  field.read("hide_special", spec.hide_special);
+  field.read("heatmap_to_max", spec.heatmap_to_max);
+  field.read("heatmap_sqrt", spec.heatmap_sqrt);
+  field.read("heatmap_labels", spec.heatmap_labels);
+  field.read("heatmap_zoom", spec.heatmap_zoom);
+  field.read("grid_per_head_contrast", spec.grid_per_head_contrast);
+  field.read("grid_tile", spec.grid_tile);
+  field.read_key(
+      "theme", spec.theme,
+      [](const std::string& key) -> std::optional<Theme> {
+        if (key == "dark") return Theme::kDark;
+        if (key == "light") return Theme::kLight;
+        return std::nullopt;
+      },
+      "dark or light");
+  for (const char* pair : {"heatmap_pan", "picture"}) {
+    const json* values = field.list(pair);
+    if (!values) continue;
+    if (values->size() != 2 || !(*values)[0].is_number() || !(*values)[1].is_number())
+      return make_error(source + ": \"" + pair + "\" should be two numbers");
+    float& x = pair[0] == 'h' ? spec.heatmap_pan_x : spec.picture_width;
+    float& y = pair[0] == 'h' ? spec.heatmap_pan_y : spec.picture_height;
+    x = (*values)[0].get<float>();
+    y = (*values)[1].get<float>();
+  }
+  if (auto diff = object.find("diff"); diff != object.end() && diff->is_object()) {
+    FieldReader diff_field(*diff, source + " (diff)");
+    diff_field.read("open", spec.diff.open);
+    diff_field.read("text_b", spec.diff.text_b);
+    diff_field.read("model_b", spec.diff.model_b);
+    diff_field.read_key(
+        "source", spec.diff.source,
+        [](const std::string& key) -> std::optional<DiffSpec::Source> {
+          if (key == "other-text") return DiffSpec::Source::kOtherText;
+          if (key == "other-model") return DiffSpec::Source::kOtherModel;
+          return std::nullopt;
+        },
+        "other-text or other-model");
+    if (!diff_field.error().empty()) return make_error(diff_field.error());
+  }
+  if (!field.error().empty()) return make_error(field.error());
+
+  spec.layer = std::max(0, spec.layer);
+  spec.head = std::max(0, spec.head);
+  spec.arc_min_weight = std::clamp(spec.arc_min_weight, 0.0f, 1.0f);
+  spec.arc_top_k = std::clamp(spec.arc_top_k, 1, 4096);
+  spec.heatmap_zoom = std::clamp(spec.heatmap_zoom, 1.0f, 4096.0f);
+  spec.grid_tile = std::clamp(spec.grid_tile, 16.0f, 512.0f);
+  spec.picture_width = std::clamp(spec.picture_width, 0.0f, 16384.0f);
+  spec.picture_height = std::clamp(spec.picture_height, 0.0f, 16384.0f);
+  if (!std::isfinite(spec.heatmap_pan_x) || !std::isfinite(spec.heatmap_pan_y))
+    spec.heatmap_pan_x = spec.heatmap_pan_y = 0.0f;
+  return spec;
+}
+
+}  // namespace attnviz

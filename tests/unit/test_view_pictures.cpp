@@ -1,0 +1,178 @@
+// The pictures both the screen and the figures draw (core/view), headless: the heatmap rule
+// against naive loops (whole cells, pooled pixels, a zoomed window), the arcs scene (what the
+// min weight and top-k leave, one series per enabled head in the registry's colours, two
+// columns, nothing drawn for a whole-model mode whose map is not there), and the heatmap scene
+// (whole-pixel cells, hatch only over masked cells, the pinned row outlined).
+//
+// Legend: T tokens, H heads. Maps are (T, T), rows = queries.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "core/view/arcs_scene.h"
+#include "core/view/map_picture.h"
+#include "core/view/map_scene.h"
+
+namespace attnviz {
+namespace {
+
+MapStyle style() {
+  MapStyle s;
+  s.causal = true;
+  s.masked = {40, 40, 40, 255};
+  s.outside = {1, 2, 3, 255};
+  return s;
+}
+
+TEST(MapPicture, WholeCellsPooledPixelsAndAWindow) {
+  constexpr int t = 8;
+  std::vector<float> map(t * t, 0.0f);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  for (int q = 0; q < t; ++q)
+    for (int k = 0; k <= q; ++k) map[q * t + k] = uniform(rng);
+  const MapAtlas atlas = single_map_atlas(map, t);
+  // Whole: 3 pixels per cell, each pixel its cell's colour or the mask.
+  const std::vector<Rgba> whole = paint_map(atlas, {0, 0, t, t}, style(), 3 * t, 3 * t);
+  for (int y = 0; y < 3 * t; ++y)
+    for (int x = 0; x < 3 * t; ++x) {
+      const int q = y / 3, k = x / 3;
+      const Rgba want = k > q ? style().masked : map_value_colour(map[q * t + k], style());
+      ASSERT_EQ(whole[y * 3 * t + x], want) << x << "," << y;
+    }
+  // Pooled: 2 x 2 cells per pixel, each pixel the largest visible value of its cells.
+  const std::vector<Rgba> pooled = paint_map(atlas, {0, 0, t, t}, style(), t / 2, t / 2);
+  for (int y = 0; y < t / 2; ++y)
+    for (int x = 0; x < t / 2; ++x) {
+      float best = -1.0f;
+      for (int q = 2 * y; q < 2 * y + 2; ++q)
+        for (int k = 2 * x; k < 2 * x + 2; ++k)
+          if (k <= q) best = std::max(best, map[q * t + k]);
+      const Rgba want = best < 0.0f ? style().masked : map_value_colour(best, style());
+      ASSERT_EQ(pooled[y * (t / 2) + x], want) << x << "," << y;
+    }
+  // A window of cells 2..4 at 2 pixels per cell, and outside the map.
+  const std::vector<Rgba> window = paint_map(atlas, {2, 2, 4, 4}, style(), 4, 4);
+  EXPECT_EQ(window[3 * 4 + 0], map_value_colour(map[3 * t + 2], style()));
+  const std::vector<Rgba> beyond = paint_map(atlas, {-2, 0, t, t}, style(), t + 2, t);
+  EXPECT_EQ(beyond[0], style().outside);
+  // Square-root contrast lifts a faint weight.
+  MapStyle sqrt = style();
+  sqrt.gamma = 0.5f;
+  EXPECT_EQ(map_value_colour(0.25f, sqrt), viridis(0.5f));
+}
+
+// 2 layers x 3 heads x 6 tokens, causal, each row a known ramp.
+AttentionTrace trace() {
+  std::vector<Token> tokens;
+  for (int i = 0; i < 6; ++i)
+    tokens.push_back({i, " w" + std::to_string(i), size_t(i), size_t(i + 1), false});
+  AttentionTrace trace(tokens, 2, 3, true);
+  for (int l = 0; l < 2; ++l)
+    for (int h = 0; h < 3; ++h)
+      for (int q = 0; q < 6; ++q) {
+        auto row = trace.mutable_row(l, h, q);
+        float sum = 0;
+        for (size_t k = 0; k < row.size(); ++k) sum += row[k] = 1.0f + h * k + l;
+        for (float& w : row) w /= sum;
+      }
+  return trace;
+}
+
+int cubic_paths(const Figure& figure) {
+  int count = 0;
+  for (const Shape& shape : figure.shapes)
+    if (const auto* path = std::get_if<PathShape>(&shape);
+        path && path->segments.size() == 1 && path->segments[0].kind == PathSegment::Kind::kCubic)
+      ++count;
+  return count;
+}
+
+int rounded_boxes(const Figure& figure) {
+  int count = 0;
+  for (const Shape& shape : figure.shapes)
+    if (const auto* rect = std::get_if<RectShape>(&shape); rect && rect->radius == 4.0f) ++count;
+  return count;
+}
+
+TEST(ArcsScene, FiltersSeriesAndLayouts) {
+  const AttentionTrace t = trace();
+  const AttentionReader reader(t);
+  const ChipLabels labels = measure_chip_labels(t.tokens(), nullptr, 16);
+  ViewSpec spec;
+  spec.layer = 1;
+  spec.head_mode = HeadMode::kMultiHead;
+  spec.enabled_heads = {1, 0, 1};
+  spec.arc_min_weight = 0.0f;
+  spec.arc_top_k = 100;
+  ArcsSceneInput in;
+  in.reader = &reader;
+  in.spec = &spec;
+  in.query = 5;
+  in.labels = &labels;
+  ArcsScene scene = build_arcs_scene(in);
+  ASSERT_EQ(scene.series.size(), 2u);
+  EXPECT_EQ(scene.series[1].color, head_color(2, 3, spec.theme));
+  EXPECT_EQ(cubic_paths(scene.figure), 2 * 6) << "every key of two heads";
+  EXPECT_EQ(rounded_boxes(scene.figure), 6) << "one chip per token";
+  spec.arc_top_k = 2;
+  EXPECT_EQ(cubic_paths(build_arcs_scene(in).figure), 2 * 2);
+  spec.arc_top_k = 100;
+  spec.arc_min_weight = 0.2f;
+  scene = build_arcs_scene(in);
+  int above = 0;
+  for (int h : {0, 2})
+    for (float w : t.row(1, h, 5)) above += w >= 0.2f;
+  EXPECT_EQ(cubic_paths(scene.figure), above);
+  EXPECT_EQ(scene.arcs_drawn, above);
+  spec.arcs_layout = ArcsLayout::kTwoColumns;
+  scene = build_arcs_scene(in);
+  EXPECT_TRUE(scene.columns);
+  EXPECT_EQ(rounded_boxes(scene.figure), 2 * 6) << "a query and a key column";
+  spec.arcs_layout = ArcsLayout::kLine;
+  spec.arc_min_weight = 0.0f;
+  spec.head_mode = HeadMode::kRollout;
+  scene = build_arcs_scene(in);
+  EXPECT_EQ(cubic_paths(scene.figure), 0) << "no rollout map yet: no arcs, not a stand-in";
+  const std::vector<float> rollout(36, 1.0f / 6);
+  in.whole_map = rollout;
+  EXPECT_EQ(cubic_paths(build_arcs_scene(in).figure), 6);
+}
+
+TEST(HeatmapScene, WholePixelCellsHatchOnlyOverMaskedCellsAndThePinnedRow) {
+  const AttentionTrace t = trace();
+  const AttentionReader reader(t);
+  ViewSpec spec;
+  spec.head_mode = HeadMode::kSingleHead;
+  spec.pinned_token = 2;
+  HeatmapSceneInput in;
+  in.reader = &reader;
+  in.spec = &spec;
+  in.width = 400;
+  in.height = 300;
+  const HeatmapScene scene = build_heatmap_scene(in);
+  const HeatmapTransform& tf = scene.transform;
+  EXPECT_EQ(tf.scale, std::floor(tf.scale)) << "whole pixels per cell";
+  const Point corner = tf.screen_at({0, 0});
+  EXPECT_EQ(corner.x, std::floor(corner.x));
+  int hatch = 0, outlines = 0;
+  for (size_t i = scene.map_layer; i < scene.figure.shapes.size(); ++i) {
+    if (const auto* path = std::get_if<PathShape>(&scene.figure.shapes[i]);
+        path && path->stroke == theme_colors(spec.theme).hatch) {
+      ++hatch;
+      // Both ends at or past one cell right of the diagonal: key - query >= 1.
+      for (Point p : {path->start, path->segments[0].end}) {
+        const Point cell = tf.cell_at(p);
+        EXPECT_GE(cell.x - cell.y, 1.0f - 1e-3f);
+      }
+    }
+    if (const auto* rect = std::get_if<RectShape>(&scene.figure.shapes[i]);
+        rect && rect->stroke == theme_colors(spec.theme).highlight)
+      ++outlines;
+  }
+  EXPECT_GT(hatch, 3);
+  EXPECT_EQ(outlines, 1) << "the pinned row";
+}
+
+}  // namespace
+}  // namespace attnviz
