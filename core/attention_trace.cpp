@@ -6,163 +6,87 @@
 #include <limits>
 
 namespace attnviz {
+namespace {
 
-std::shared_ptr<TraceBuffer> TraceStoragePool::take(size_t n) {
-  if (n * sizeof(float) > kMaxBuffer) {
-    // A long text, where memory peaks: its buffers are not kept, and idle ones go first.
-    std::erase_if(buffers_, [](const auto& buffer) { return buffer.use_count() == 1; });
-    auto buffer = std::make_shared<TraceBuffer>();
-    buffer->floats.resize(n);
-    return buffer;
-  }
-  std::shared_ptr<TraceBuffer> chosen;
-  size_t idle = 0;
-  // Idle buffers are those only the pool holds; the smallest that fits is taken.
-  for (const auto& buffer : buffers_) {
-    if (buffer.use_count() != 1) continue;
-    const size_t room = buffer->floats.capacity();
-    idle += room * sizeof(float);
-    if (room >= n && (!chosen || room < chosen->floats.capacity())) chosen = buffer;
-  }
-  if (!chosen) {
-    // A quarter more than asked, so the next traces of a growing text (typing) fit too; pages
-    // nobody touches cost nothing.
-    chosen = std::make_shared<TraceBuffer>();
-    chosen->floats.reserve(n + n / 4);
-    buffers_.push_back(chosen);
-  } else {
-    idle -= chosen->floats.capacity() * sizeof(float);
-  }
-  // Past the budget, the largest idle buffers go back to the system.
-  while (idle > kMaxIdle) {
-    auto largest = buffers_.end();
-    for (auto it = buffers_.begin(); it != buffers_.end(); ++it)
-      if (it->use_count() == 1 && *it != chosen &&
-          (largest == buffers_.end() || (*it)->floats.capacity() > (*largest)->floats.capacity()))
-        largest = it;
-    if (largest == buffers_.end()) break;
-    idle -= (*largest)->floats.capacity() * sizeof(float);
-    buffers_.erase(largest);
-  }
-  chosen->floats.resize(n);
-  chosen->tag.reset();
-  chosen->ids.clear();
-  return chosen;
+size_t head_floats(bool causal, int positions) {
+  const size_t p = static_cast<size_t>(positions);
+  return causal ? p * (p + 1) / 2 : p * p;
 }
 
-std::shared_ptr<TraceBuffer> TraceStoragePool::take_rows(size_t n, const RowsTag& tag,
-                                                         std::span<const Token> tokens, int limit,
-                                                         int* kept) {
-  std::shared_ptr<TraceBuffer> best;
-  size_t best_rows = 0;
-  for (const auto& buffer : buffers_) {
-    if (buffer.use_count() != 1 || !buffer->tag || !buffer->tag->matches(tag)) continue;
-    const size_t most = std::min({buffer->ids.size(), tokens.size(), static_cast<size_t>(limit)});
-    size_t rows = 0;
-    while (rows < most && buffer->ids[rows] == tokens[rows].id) ++rows;
-    if (!best || rows > best_rows) best = buffer, best_rows = rows;
-  }
-  // The same tag means the same layout, so the buffer has exactly n floats.
-  if (best && best->floats.size() == n) {
-    best->ids.resize(best_rows);
-  } else {
-    best = take(n);
-    best_rows = 0;
-  }
-  best->tag = tag;
-  *kept = static_cast<int>(best_rows);
-  return best;
+}  // namespace
+
+size_t AttentionTrace::weight_buffer_floats(const TraceShape& shape, int positions) {
+  const size_t heads = static_cast<size_t>(shape.layers) * shape.heads;
+  return heads * head_floats(shape.causal, positions) + heads * positions;  // weights, then lse
 }
 
-std::shared_ptr<TraceBuffer> AttentionTrace::allocate(size_t n, Fill fill, TraceStoragePool* pool) {
-  if (fill == Fill::kUnwritten && pool) return pool->take(n);
-  auto buffer = std::make_shared<TraceBuffer>();
-  if (fill == Fill::kZeros) {
-    buffer->floats.assign(n, 0.0f);
-  } else {
-    buffer->floats.resize(n);
-  }
-  return buffer;
+size_t AttentionTrace::qkv_buffer_floats(const TraceShape& shape, int positions) {
+  return static_cast<size_t>(shape.layers) * positions * shape.qkv_floats();
 }
 
-AttentionTrace::AttentionTrace(NoStorage, std::vector<Token> tokens, int layers, int heads,
-                               bool causal)
-    : tokens_(std::move(tokens)), layers_(layers), heads_(heads), causal_(causal) {
-  assert(layers >= 0 && heads >= 0 && "AttentionTrace: negative sizes");
-  positions_ = tokens_count();
+size_t AttentionTrace::pre_rope_buffer_floats(const TraceShape& shape, int positions) {
+  return static_cast<size_t>(shape.layers) * positions * shape.pre_rope_floats();
 }
 
 AttentionTrace::AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal,
-                               Fill fill, TraceStoragePool* pool)
-    : AttentionTrace(NoStorage{}, std::move(tokens), layers, heads, causal) {
-  head_stride_ = head_floats(positions_);
-  weights_ = allocate(weight_floats(positions_), fill, pool);
+                               Fill fill)
+    : tokens_(std::move(tokens)) {
+  assert(layers >= 0 && heads >= 0 && "AttentionTrace: negative sizes");
+  shape_ = TraceShape{layers, heads, heads, 0, causal};
+  positions_ = tokens_count();
+  const size_t n = weight_buffer_floats(shape_, positions_);
+  if (fill == Fill::kZeros)
+    weights_->floats.assign(n, 0.0f);
+  else
+    weights_->floats.resize(n);
 }
 
-size_t AttentionTrace::head_floats(int positions) const {
-  const size_t p = static_cast<size_t>(positions);
-  return causal_ ? p * (p + 1) / 2 : p * p;
+AttentionTrace::AttentionTrace(std::vector<Token> tokens, const TraceShape& shape,
+                               TraceStorage storage)
+    : tokens_(std::move(tokens)),
+      shape_(shape),
+      positions_(storage.positions),
+      weights_(std::move(storage.weights)),
+      qkv_(std::move(storage.qkv)),
+      pre_rope_(std::move(storage.pre_rope)),
+      has_lse_(true) {
+  assert(shape.heads > 0 && shape.kv_heads > 0 && shape.heads % shape.kv_heads == 0 &&
+         "AttentionTrace: kv heads must divide the query heads");
+  assert(positions_ >= tokens_count() && weights_ &&
+         weights_->floats.size() >= weight_buffer_floats(shape_, positions_) &&
+         "AttentionTrace: storage too small");
+  assert((!qkv_ || qkv_->floats.size() >= qkv_buffer_floats(shape_, positions_)) &&
+         (!pre_rope_ || pre_rope_->floats.size() >= pre_rope_buffer_floats(shape_, positions_)) &&
+         "AttentionTrace: q/k/v storage too small");
 }
 
-size_t AttentionTrace::weight_floats(int positions) const {
-  return static_cast<size_t>(layers_) * heads_ * head_floats(positions);
+size_t AttentionTrace::head_stride() const {
+  return head_floats(causal(), positions_);
 }
 
-size_t AttentionTrace::qkv_floats(int positions, int width) const {
-  return static_cast<size_t>(layers_) * positions * 3 * width;
-}
-
-std::shared_ptr<AttentionTrace> AttentionTrace::for_run(std::vector<Token> tokens, int layers,
-                                                        int heads, bool causal,
-                                                        const RunOptions& options, int qkv_width,
-                                                        int reuse_limit, TraceStoragePool& pool) {
-  if (!causal) {
-    auto trace = std::make_shared<AttentionTrace>(std::move(tokens), layers, heads, false,
-                                                  Fill::kUnwritten, &pool);
-    if (qkv_width > 0) trace->set_qkv_shape(qkv_width, Fill::kUnwritten, &pool);
-    return trace;
-  }
-  std::shared_ptr<AttentionTrace> trace(
-      new AttentionTrace(NoStorage{}, std::move(tokens), layers, heads, true));
-  // Room for 31 more positions, unless the buffers are too big for the pool to keep anyway.
-  const int t = trace->tokens_count();
-  const int roomy = (t + 31) / 32 * 32;
-  const size_t biggest = std::max(trace->weight_floats(roomy), trace->qkv_floats(roomy, qkv_width));
-  trace->positions_ = biggest * sizeof(float) <= TraceStoragePool::kMaxBuffer ? roomy : t;
-  const int p = trace->positions_;
-  trace->head_stride_ = trace->head_floats(p);
-  RowsTag tag{RowsTag::Part::kAttention, p, options};
-  trace->weights_ = pool.take_rows(trace->weight_floats(p), tag, trace->tokens_, reuse_limit,
-                                   &trace->weights_kept_);
-  if (qkv_width > 0) {
-    assert(heads > 0 && qkv_width % heads == 0 && "qkv: width must divide into heads");
-    trace->width_ = qkv_width;
-    tag.part = RowsTag::Part::kQkv;
-    trace->qkv_ = pool.take_rows(trace->qkv_floats(p, qkv_width), tag, trace->tokens_, reuse_limit,
-                                 &trace->qkv_kept_);
-  }
-  return trace;
-}
-
-void AttentionTrace::mark_rows_final() {
-  if (!causal_) return;
-  for (TraceBuffer* buffer : {weights_.get(), qkv_.get()}) {
-    if (!buffer || !buffer->tag) continue;
-    buffer->ids.resize(tokens_.size());
-    for (size_t i = 0; i < tokens_.size(); ++i) buffer->ids[i] = tokens_[i].id;
-  }
+size_t AttentionTrace::lse_offset() const {
+  return static_cast<size_t>(shape_.layers) * shape_.heads * head_stride();
 }
 
 size_t AttentionTrace::weight_bytes() const {
-  return weight_floats(tokens_count()) * sizeof(float);
+  return static_cast<size_t>(shape_.layers) * shape_.heads * head_floats(causal(), tokens_count()) *
+         sizeof(float);
+}
+
+size_t AttentionTrace::qkv_bytes() const {
+  size_t floats = 0;
+  if (has_qkv()) floats += static_cast<size_t>(tokens_count()) * shape_.qkv_floats();
+  if (has_pre_rope()) floats += static_cast<size_t>(tokens_count()) * shape_.pre_rope_floats();
+  return floats * shape_.layers * sizeof(float);
 }
 
 size_t AttentionTrace::row_offset(int layer, int head, int query) const {
-  assert(layer >= 0 && layer < layers_ && head >= 0 && head < heads_ && "trace: bad layer/head");
+  assert(layer >= 0 && layer < shape_.layers && head >= 0 && head < shape_.heads &&
+         "trace: bad layer/head");
   assert(query >= 0 && query < tokens_count() && "trace: bad query");
   const size_t q = static_cast<size_t>(query);
-  const size_t within = causal_ ? q * (q + 1) / 2 : q * tokens_.size();
-  return (static_cast<size_t>(layer) * heads_ + head) * head_stride_ + within;
+  const size_t within = causal() ? q * (q + 1) / 2 : q * tokens_.size();
+  return (static_cast<size_t>(layer) * shape_.heads + head) * head_stride() + within;
 }
 
 std::span<const float> AttentionTrace::row(int layer, int head, int query) const {
@@ -194,85 +118,136 @@ void AttentionTrace::copy_head(int layer, int head, std::span<float> out) const 
 
 std::vector<float> AttentionTrace::dense() const {
   const size_t t = tokens_.size();
-  std::vector<float> out(static_cast<size_t>(layers_) * heads_ * t * t);
-  for (int l = 0; l < layers_; ++l)
-    for (int h = 0; h < heads_; ++h)
-      copy_head(l, h, {out.data() + (static_cast<size_t>(l) * heads_ + h) * t * t, t * t});
+  std::vector<float> out(static_cast<size_t>(shape_.layers) * shape_.heads * t * t);
+  for (int l = 0; l < shape_.layers; ++l)
+    for (int h = 0; h < shape_.heads; ++h)
+      copy_head(l, h, {out.data() + (static_cast<size_t>(l) * shape_.heads + h) * t * t, t * t});
   return out;
 }
 
-void AttentionTrace::set_qkv_shape(int width, Fill fill, TraceStoragePool* pool) {
-  assert(heads_ > 0 && width % heads_ == 0 && "qkv: width must divide into heads");
-  width_ = width;
-  qkv_ = allocate(qkv_floats(positions_, width), fill, pool);
-  qkv_kept_ = 0;
+const ScoreRule& AttentionTrace::rule(int layer) const {
+  static const ScoreRule kPlainCausal{}, kPlainBidirectional{1.0f, 0.0f, 1.0f, 0, false};
+  if (rules_.empty()) return causal() ? kPlainCausal : kPlainBidirectional;
+  return rules_[layer];
 }
 
-void AttentionTrace::copy_prefix(const AttentionTrace& previous, int queries) {
-  assert(causal_ && previous.causal_ && layers_ == previous.layers_ && heads_ == previous.heads_ &&
-         queries <= tokens_count() && queries <= previous.tokens_count() &&
-         "copy_prefix: needs a causal trace of the same shape");
-  // Causal rows are packed, so the rows of queries k..p-1 are floats k(k+1)/2..p(p+1)/2 of a head.
-  auto packed = [](size_t q) { return q * (q + 1) / 2; };
-  const size_t q = static_cast<size_t>(queries);
-  const size_t from = std::min(static_cast<size_t>(weights_kept_), q);
-  const int heads = layers_ * heads_;
-  if (from < q) {
-#pragma omp parallel for schedule(static)
-    for (int head = 0; head < heads; ++head)
-      std::copy(previous.weights_->floats.data() + head * previous.head_stride_ + packed(from),
-                previous.weights_->floats.data() + head * previous.head_stride_ + packed(q),
-                weights_->floats.data() + head * head_stride_ + packed(from));
+void AttentionTrace::set_score_scales(const std::vector<float>& scales) {
+  rules_.assign(scales.size(), ScoreRule{});
+  for (size_t l = 0; l < scales.size(); ++l) {
+    rules_[l].scale = scales[l];
+    rules_[l].causal = causal();
   }
-  if (!has_qkv() || !previous.has_qkv()) return;
-  assert(width_ == previous.width_ && "copy_prefix: Q/K/V of another width");
-  const size_t row = 3 * static_cast<size_t>(width_);
-  const size_t qkv_from = std::min(static_cast<size_t>(qkv_kept_), q);
-  if (qkv_from >= q) return;
-#pragma omp parallel for schedule(static)
-  for (int layer = 0; layer < layers_; ++layer)
-    std::copy(previous.qkv(layer).data() + qkv_from * row, previous.qkv(layer).data() + q * row,
-              mutable_qkv(layer).data() + qkv_from * row);
+}
+
+void AttentionTrace::set_qkv_shape(int width) {
+  assert(shape_.heads > 0 && width % shape_.heads == 0 && "qkv: width must divide into heads");
+  shape_.kv_heads = shape_.heads;
+  shape_.head_dim = width / shape_.heads;
+  qkv_ = std::make_shared<TraceBuffer>();
+  qkv_->floats.assign(qkv_buffer_floats(shape_, positions_), 0.0f);
+  pre_rope_.reset();
 }
 
 std::span<const float> AttentionTrace::qkv(int layer) const {
-  const size_t row = 3 * static_cast<size_t>(width_);
+  const size_t row = static_cast<size_t>(shape_.qkv_floats());
   return {qkv_->floats.data() + layer * positions_ * row, tokens_.size() * row};
 }
 
 std::span<float> AttentionTrace::mutable_qkv(int layer) {
-  const size_t row = 3 * static_cast<size_t>(width_);
+  const size_t row = static_cast<size_t>(shape_.qkv_floats());
   return {qkv_->floats.data() + layer * positions_ * row, tokens_.size() * row};
+}
+
+std::span<const float> AttentionTrace::pre_rope(int layer) const {
+  const size_t row = static_cast<size_t>(shape_.pre_rope_floats());
+  return {pre_rope_->floats.data() + layer * positions_ * row, tokens_.size() * row};
+}
+
+std::span<float> AttentionTrace::mutable_pre_rope(int layer) {
+  const size_t row = static_cast<size_t>(shape_.pre_rope_floats());
+  return {pre_rope_->floats.data() + layer * positions_ * row, tokens_.size() * row};
+}
+
+float AttentionTrace::row_lse(int layer, int head, int query) const {
+  assert(has_lse_ && query >= 0 && query < tokens_count() && "trace: no lse for this row");
+  return weights_->floats[lse_offset() +
+                          (static_cast<size_t>(layer) * shape_.heads + head) * positions_ + query];
+}
+
+std::span<float> AttentionTrace::mutable_lse(int layer, int head) {
+  return {weights_->floats.data() + lse_offset() +
+              (static_cast<size_t>(layer) * shape_.heads + head) * positions_,
+          tokens_.size()};
+}
+
+void AttentionTrace::recompute_row(int layer, int head, int query, std::span<float> out) const {
+  assert(has_qkv() && has_lse_ && out.size() == static_cast<size_t>(row_length(query)) &&
+         "recompute_row needs q, k and the lse");
+  const ScoreRule& r = rule(layer);
+  const int t = tokens_count(), d = shape_.head_dim;
+  const int first = r.first_key(query), last = r.last_key(query, t), count = last - first + 1;
+  const size_t stride = static_cast<size_t>(shape_.qkv_floats());
+  const float* rows = qkv(layer).data();
+  const float* q = rows + query * stride + static_cast<size_t>(head) * d;
+  const float* k = rows + first * stride + static_cast<size_t>(shape_.heads + kv_head_of(head)) * d;
+  const int lanes = score_lanes();
+  const size_t keys_stride = static_cast<size_t>((count + lanes - 1) / lanes * lanes + lanes);
+  std::vector<float> keys_t(keys_stride * d), scores(count);
+  transpose_keys(keys_t.data(), keys_stride, k, stride, count, d);
+  score_keys(scores.data(), q, keys_t.data(), keys_stride, 0, count, d, r);
+  std::fill(out.begin(), out.end(), 0.0f);
+  weights_from_lse(out.data() + first, scores.data(), count, row_lse(layer, head, query));
 }
 
 HeadDetail AttentionTrace::head_detail(int layer, int head) const {
   assert(has_qkv() && "head_detail needs Q, K, V");
-  const int t = tokens_count(), d = head_dim(), c = width_;
+  const int t = tokens_count(), d = shape_.head_dim;
+  const size_t stride = static_cast<size_t>(shape_.qkv_floats());
   HeadDetail detail;
   detail.layer = layer;
   detail.head = head;
+  detail.kv_head = kv_head_of(head);
   detail.tokens = t;
   detail.head_dim = d;
-  detail.score_scale = score_scale(layer);
-  detail.queries.resize(static_cast<size_t>(t) * d);
-  detail.keys.resize(static_cast<size_t>(t) * d);
-  detail.values.resize(static_cast<size_t>(t) * d);
-  auto layer_qkv = qkv(layer);
-  for (int i = 0; i < t; ++i) {
-    const float* src = layer_qkv.data() + static_cast<size_t>(i) * 3 * c + head * d;
-    std::copy(src, src + d, detail.queries.data() + static_cast<size_t>(i) * d);
-    std::copy(src + c, src + c + d, detail.keys.data() + static_cast<size_t>(i) * d);
-    std::copy(src + 2 * c, src + 2 * c + d, detail.values.data() + static_cast<size_t>(i) * d);
+  detail.rotary_dims = rotary_dims(layer);
+  detail.rule = rule(layer);
+  detail.score_scale = detail.rule.scale;
+  const size_t q_column = static_cast<size_t>(head) * d;
+  const size_t k_column = static_cast<size_t>(shape_.heads + detail.kv_head) * d;
+  const size_t v_column = static_cast<size_t>(shape_.heads + shape_.kv_heads + detail.kv_head) * d;
+  auto gather = [&](std::vector<float>& out, const float* rows, size_t row_stride, size_t column) {
+    out.resize(static_cast<size_t>(t) * d);
+    for (int i = 0; i < t; ++i)
+      std::copy_n(rows + i * row_stride + column, d, out.data() + static_cast<size_t>(i) * d);
+  };
+  const float* rows = qkv(layer).data();
+  gather(detail.queries, rows, stride, q_column);
+  gather(detail.keys, rows, stride, k_column);
+  gather(detail.values, rows, stride, v_column);
+  if (has_pre_rope()) {
+    const size_t pre_stride = static_cast<size_t>(shape_.pre_rope_floats());
+    gather(detail.queries_before_rope, pre_rope(layer).data(), pre_stride, q_column);
+    gather(detail.keys_before_rope, pre_rope(layer).data(), pre_stride, k_column);
   }
-  detail.scores.assign(static_cast<size_t>(t) * t, -std::numeric_limits<float>::infinity());
+
+  // Scores through the forward pass's own arithmetic, so they are the ones the softmax saw.
+  const int lanes = score_lanes();
+  const size_t keys_stride = static_cast<size_t>((t + lanes - 1) / lanes * lanes + lanes);
+  std::vector<float> keys_t(keys_stride * d);
+  transpose_keys(keys_t.data(), keys_stride, detail.keys.data(), d, t, d);
+  const float minus_infinity = -std::numeric_limits<float>::infinity();
+  detail.scores.assign(static_cast<size_t>(t) * t, minus_infinity);
+  ScoreRule uncapped = detail.rule;
+  uncapped.softcap = 0.0f;
+  if (detail.rule.softcap > 0.0f) detail.scores_before_cap = detail.scores;
   for (int i = 0; i < t; ++i) {
-    for (int j = 0; j < row_length(i); ++j) {
-      float dot = 0.0f;
-      for (int k = 0; k < d; ++k)
-        dot += detail.queries[static_cast<size_t>(i) * d + k] *
-               detail.keys[static_cast<size_t>(j) * d + k];
-      detail.scores[static_cast<size_t>(i) * t + j] = dot * detail.score_scale;
-    }
+    const int first = detail.rule.first_key(i), last = detail.rule.last_key(i, t);
+    const float* q = detail.queries.data() + static_cast<size_t>(i) * d;
+    float* out = detail.scores.data() + static_cast<size_t>(i) * t + first;
+    score_keys(out, q, keys_t.data(), keys_stride, first, last - first + 1, d, detail.rule);
+    if (!detail.scores_before_cap.empty())
+      score_keys(detail.scores_before_cap.data() + static_cast<size_t>(i) * t + first, q,
+                 keys_t.data(), keys_stride, first, last - first + 1, d, uncapped);
   }
   return detail;
 }

@@ -1,12 +1,21 @@
-// AttentionTrace: everything one forward pass (or an imported attention file) says about
-// attention, immutable once published and shared between the worker, the panels and exporters.
+// AttentionTrace: what one forward pass (or an imported attention file) says about attention:
+// tokens, shapes, the post-softmax weights, how each layer scored (scale, soft-cap, window,
+// causal mask), each row's log-sum-exp, and optionally the q/k/v the scores came from. Data
+// only, immutable once published and shared by the engine, the views and the exporters; the
+// model's row cache (storage pool, row tags, pending predictions) lives beside the model
+// (core/trace_storage.h).
 //
-// Legend: L layers, H heads, T tokens, C width, D = C / H head width.
-// Post-softmax weights are stored row by row, rows = queries. A causal trace stores only the
-// keys a query can see (row q holds keys 0..q, the rest are exactly 0), which halves the memory
-// of the largest buffer; row() and weight() hide the layout. A model's causal trace may be laid
-// out for a few more positions P than it has (AttentionTrace::for_run), so that the traces of a
-// text being typed can take over each other's rows.
+// Legend: L layers, H query heads, G key/value heads (H / G query heads share one), D head
+// width, T tokens, P ≥ T positions a layout is sized for, C width.
+//
+// Weights are stored row by row, rows = queries. A causal trace stores only the keys a query
+// can see (row q holds keys 0..q, the rest are exactly 0); keys outside a sliding window are
+// stored as exact zeros. row() and weight() hide the layout.
+//
+// Every weight of a model's trace is exp(score − lse) where score comes from the kept q and k
+// through the layer's ScoreRule and lse is the row's stored log-sum-exp (core/attention_math.h).
+// recompute_row() redoes that from what the trace keeps and gets the stored row bit for bit: a
+// later trace can drop the (L, H, T, T) weights and keep only q, k, lse and the rules.
 #pragma once
 
 #include <algorithm>
@@ -18,14 +27,16 @@
 #include <utility>
 #include <vector>
 
+#include "core/attention_math.h"
+#include "core/big_memory.h"
 #include "core/tokenizer.h"
 
 namespace attnviz {
 
 // What-ifs a person can switch on a run. Defaults reproduce the model exactly.
 struct RunOptions {
-  std::optional<bool> causal_mask;  // unset: the model's own (GPT-2 causal, BERT bidirectional)
-  bool scale_by_sqrt_dk = true;     // divide q·k by sqrt(D)
+  std::optional<bool> causal_mask;  // unset: the model's own (decoders causal, BERT not)
+  bool scale_by_sqrt_dk = true;     // scale q·k as the model does (1/√D; Gemma: its scalar)
   float temperature = 1.0f;         // divide scores by this before softmax (> 0)
   int top_predictions = 10;         // next-token predictions kept per position (LM models)
   bool keep_hidden_states = false;  // keep (L+1, T, C) residual stream (tests, analyses)
@@ -55,114 +66,90 @@ struct RunTimings {
   int copied_positions = 0;     // of those, the rows copied (the rest were already in place)
 };
 
-// The arithmetic of one head, for the inspector.
+// The arithmetic of one query head, for the inspector: the vectors the scores came from and the
+// scores as the softmax saw them.
 struct HeadDetail {
-  int layer = 0, head = 0, tokens = 0, head_dim = 0;
-  float score_scale = 1.0f;    // factor applied to q·k before softmax (1/sqrt(D), / temperature)
-  std::vector<float> queries;  // (T, D)
-  std::vector<float> keys;     // (T, D)
-  std::vector<float> values;   // (T, D)
-  std::vector<float> scores;   // (T, T) pre-softmax q·k * score_scale; masked = -infinity
-};
+  int layer = 0, head = 0, kv_head = 0, tokens = 0, head_dim = 0;
+  int rotary_dims = 0;         // dims RoPE rotated (0: no RoPE)
+  ScoreRule rule;              // scale, soft-cap, window, causal mask of the layer
+  float score_scale = 1.0f;    // rule.scale: factor on q·k (1/√D, / temperature when not capped)
+  std::vector<float> queries;  // (T, D) after q-norm and RoPE: what the scores used
+  std::vector<float> keys;     // (T, D) of kv_head (shared by its group), after k-norm and RoPE
+  std::vector<float> values;   // (T, D) of kv_head
+  std::vector<float> queries_before_rope;  // (T, D) after q-norm, before RoPE; empty without RoPE
+  std::vector<float> keys_before_rope;     // (T, D); empty without RoPE
+  std::vector<float> scores_before_cap;    // (T, T) q·k·scale; empty unless soft-capped
+  std::vector<float> scores;               // (T, T) what the softmax saw; −infinity where masked
 
-// A vector allocator that leaves new floats unwritten: the forward pass writes every value of
-// its traces, and zeroing 50 MB first costs more than a millisecond per run.
-template <class T>
-struct UninitializedAllocator : std::allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
-  };
-  template <class U>
-  void construct(U* where) noexcept {
-    ::new (static_cast<void*>(where)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* where, Args&&... args) {
-    ::new (static_cast<void*>(where)) U(std::forward<Args>(args)...);
+  int position_difference(int query, int key) const { return query - key; }
+  bool causally_masked(int query, int key) const { return rule.causal && key > query; }
+  bool outside_window(int query, int key) const {
+    return !causally_masked(query, key) && !rule.visible(query, key);
   }
 };
 
-using TraceFloats = std::vector<float, UninitializedAllocator<float>>;
+// Floats left unwritten on allocation (the forward pass writes every value of its traces), big
+// blocks on huge pages (core/big_memory.h).
+using TraceFloats = std::vector<float, BigAllocator<float>>;
 
-// What the rows of a model's buffer hold, so that a later trace can keep them instead of copying
-// them: which part of a trace (attention rows of every head, or Q/K/V rows of every layer), the
-// positions its layout is sized for, and the math of the run (RunOptions::same_math).
-struct RowsTag {
-  enum class Part { kAttention, kQkv };
-  Part part = Part::kAttention;
-  int positions = 0;
-  RunOptions math;
-  bool matches(const RowsTag& o) const {
-    return part == o.part && positions == o.positions && math.same_math(o.math);
-  }
-};
-
-// Storage of one part of a trace. A causal run's buffer also records the token ids its leading
-// rows are final for: causal rows of position q depend only on the ids 0..q.
+// One block of a trace's storage; copies of a trace share it.
 struct TraceBuffer {
   TraceFloats floats;
-  std::optional<RowsTag> tag;  // unset: nothing known about the content
-  std::vector<int32_t> ids;    // rows 0..ids.size()-1 are final for these ids
 };
 
-// The attention and Q/K/V buffers of a model's earlier traces, for its next ones: once no trace
-// uses a buffer any more, a new trace takes it instead of fresh memory, whose first touch costs a
-// page fault per 4 KB (in the app, 20-40 ms of a 50 ms run of GPT-2 at T = 256). Buffers above
-// kMaxBuffer are not kept (a request for one also lets every idle buffer go: memory peaks
-// there), and neither are unused ones beyond kMaxIdle bytes in all. Used by one thread at a
-// time (the model's); traces may be released on any thread.
-//
-// Typing makes this pay twice: the idle buffer is usually that of the trace before the last,
-// whose rows up to the edit are already right for the new text, so a new trace keeps them and
-// copies only the few rows between there and the reused prefix (take_rows).
-class TraceStoragePool {
- public:
-  static constexpr size_t kMaxBuffer = 96u << 20, kMaxIdle = 192u << 20;
-  // A buffer of n floats, not written, with nothing known about its content; one that no trace
-  // uses any more when there is one.
-  std::shared_ptr<TraceBuffer> take(size_t n);
-  // The same for a causal trace's part: among idle buffers tagged like `tag`, the one whose rows
-  // are final for the longest prefix of ids, at most `limit` rows; *kept says how many. The
-  // buffer is tagged `tag` and, until the run marks more, final for those kept ids only.
-  std::shared_ptr<TraceBuffer> take_rows(size_t n, const RowsTag& tag,
-                                         std::span<const Token> tokens, int limit, int* kept);
-
- private:
-  std::vector<std::shared_ptr<TraceBuffer>> buffers_;  // in use by traces, or idle (only here)
+// The sizes of a model's trace.
+struct TraceShape {
+  int layers = 0;
+  int heads = 0;     // H
+  int kv_heads = 0;  // G
+  int head_dim = 0;  // D
+  bool causal = true;
+  int qkv_floats() const { return (heads + 2 * kv_heads) * head_dim; }   // [Q | K | V]
+  int pre_rope_floats() const { return (heads + kv_heads) * head_dim; }  // [Q | K]
 };
 
-// Copies of a trace share its attention and Q/K/V storage (it is never changed once the trace
-// is published), so a trace can be completed with predictions without copying 50 MB.
+// Storage a model hands its trace (from the pool beside it).
+struct TraceStorage {
+  std::shared_ptr<TraceBuffer> weights;   // (L, H, rows of P) then the lse (L, H, P)
+  std::shared_ptr<TraceBuffer> qkv;       // (L, P, (H + 2G)·D), or null
+  std::shared_ptr<TraceBuffer> pre_rope;  // (L, P, (H + G)·D), or null
+  int positions = 0;                      // P ≥ T
+};
+
+// Copies of a trace share its storage (never changed once the trace is published), so a trace
+// can be completed with predictions without copying 50 MB.
 class AttentionTrace {
  public:
-  // kZeros: every weight starts at 0. kUnwritten: the caller writes every row (and every Q/K/V
-  // row after set_qkv_shape) before anyone reads them.
-  // A pool, with kUnwritten, supplies the storage.
+  // kZeros: every weight starts at 0. kUnwritten: the caller writes every row before anyone
+  // reads it.
   enum class Fill { kZeros, kUnwritten };
+  // A trace of weights only (imported files, derived views): G = H, no q/k/v.
   AttentionTrace(std::vector<Token> tokens, int layers, int heads, bool causal,
-                 Fill fill = Fill::kZeros, TraceStoragePool* pool = nullptr);
-  // A model's run: unwritten storage from the model's pool, with Q/K/V of `qkv_width` (0: none).
-  // A causal trace's layout leaves room for a text up to 31 positions longer, and keeps the rows
-  // its pooled buffers already hold for the same leading ids and math, at most `reuse_limit`
-  // (kept_rows(); copy_prefix starts there).
-  static std::shared_ptr<AttentionTrace> for_run(std::vector<Token> tokens, int layers, int heads,
-                                                 bool causal, const RunOptions& options,
-                                                 int qkv_width, int reuse_limit,
-                                                 TraceStoragePool& pool);
+                 Fill fill = Fill::kZeros);
+  // A model's run: storage from the model's pool (floats sized by storage_floats()).
+  AttentionTrace(std::vector<Token> tokens, const TraceShape& shape, TraceStorage storage);
+  // The floats each buffer of `storage` must hold for a trace of this shape and P positions.
+  static size_t weight_buffer_floats(const TraceShape& shape, int positions);
+  static size_t qkv_buffer_floats(const TraceShape& shape, int positions);
+  static size_t pre_rope_buffer_floats(const TraceShape& shape, int positions);
 
-  int layers() const { return layers_; }
-  int heads() const { return heads_; }
+  int layers() const { return shape_.layers; }
+  int heads() const { return shape_.heads; }
+  int kv_heads() const { return shape_.kv_heads; }
+  // The key/value head query head h reads (transformers' repeat_kv: h / (H / G)).
+  int kv_head_of(int head) const { return head / (shape_.heads / shape_.kv_heads); }
   int tokens_count() const { return static_cast<int>(tokens_.size()); }
   const std::vector<Token>& tokens() const { return tokens_; }
-  bool causal() const { return causal_; }
+  bool causal() const { return shape_.causal; }
+  const TraceShape& shape() const { return shape_; }
+  int positions() const { return positions_; }
 
   // Number of stored keys of a query row: causal rows see keys 0..query.
-  int row_length(int query) const { return causal_ ? query + 1 : tokens_count(); }
+  int row_length(int query) const { return causal() ? query + 1 : tokens_count(); }
   // Post-softmax weights of one query over keys 0..row_length(query)-1.
   std::span<const float> row(int layer, int head, int query) const;
   std::span<float> mutable_row(int layer, int head, int query);
-  // Weight of key for query; exactly 0 where the mask hides the key.
+  // Weight of key for query; exactly 0 where the mask or the window hides the key.
   float weight(int layer, int head, int query, int key) const;
   // Dense (T, T) copy of one head into out (size T*T), zeros where masked.
   void copy_head(int layer, int head, std::span<float> out) const;
@@ -171,26 +158,43 @@ class AttentionTrace {
   // Bytes of the stored weights of this text (the layout may have room for more positions).
   size_t weight_bytes() const;
 
+  // How each layer scored: scale, soft-cap, window, causal mask. Set by the model.
+  const ScoreRule& rule(int layer) const;
+  void set_rules(std::vector<ScoreRule> rules) { rules_ = std::move(rules); }
+  // The factor on q·k of a layer (includes temperature unless the layer is soft-capped).
+  float score_scale(int layer) const { return rules_.empty() ? 1.0f : rules_[layer].scale; }
+  void set_score_scales(const std::vector<float>& scales);
+  // The window of a layer, 0 for global layers.
+  int window(int layer) const { return rules_.empty() ? 0 : rules_[layer].window; }
+  // RoPE rotated the first rotary_dims dims of each head of the layer (0: no RoPE).
+  int rotary_dims(int layer) const { return rotary_dims_.empty() ? 0 : rotary_dims_[layer]; }
+  void set_rotary_dims(std::vector<int> dims) { rotary_dims_ = std::move(dims); }
+
   // Q, K, V of every layer, present for traces computed by attnviz (not for imported ones).
   bool has_qkv() const { return qkv_ && !qkv_->floats.empty(); }
-  int width() const { return width_; }
-  int head_dim() const { return heads_ > 0 ? width_ / heads_ : 0; }
-  // Allocates (L, T, 3C).
-  void set_qkv_shape(int width, Fill fill = Fill::kZeros, TraceStoragePool* pool = nullptr);
-  std::span<const float> qkv(int layer) const;  // (T, 3C): [Q | K | V], head h at columns h*D
+  int head_dim() const { return shape_.head_dim; }
+  int width() const { return shape_.heads * shape_.head_dim; }  // H·D, the query width
+  // Bytes of the kept q/k/v (and q/k before RoPE) of this text.
+  size_t qkv_bytes() const;
+  // Gives an imported or hand-made trace room for Q/K/V with G = H and D = width / H.
+  void set_qkv_shape(int width);
+  // (T, (H + 2G)·D): [Q | K | V], q and k after their norms and RoPE (the scores' inputs);
+  // query head h at h·D, kv head g's key at H·D + g·D and value at (H + G)·D + g·D.
+  std::span<const float> qkv(int layer) const;
   std::span<float> mutable_qkv(int layer);
-  // Scale applied to q·k of a layer before softmax (includes temperature); set by the model.
-  float score_scale(int layer) const { return score_scales_.empty() ? 1.0f : score_scales_[layer]; }
-  void set_score_scales(std::vector<float> scales) { score_scales_ = std::move(scales); }
-  // Rows 0..kept_rows()-1 of attention and Q/K/V were final when the storage was taken.
-  int kept_rows() const { return std::min(weights_kept_, qkv_ ? qkv_kept_ : weights_kept_); }
-  // Copies the attention rows and Q/K/V rows of queries kept_rows()..queries-1 from a causal
-  // trace of the same shape (a run that reuses that trace's prefix): one block per head.
-  void copy_prefix(const AttentionTrace& previous, int queries);
-  // After a complete run: the storage's rows are final for all of this trace's ids (a later
-  // trace of the same model may keep them). Only causal traces from for_run are marked.
-  void mark_rows_final();
-  // Recomputes scores of one head from the stored Q and K. Requires has_qkv().
+  // (T, (H + G)·D): [Q | K] before RoPE (after the q/k norms), kept for RoPE models with Q/K/V.
+  bool has_pre_rope() const { return pre_rope_ && !pre_rope_->floats.empty(); }
+  std::span<const float> pre_rope(int layer) const;
+  std::span<float> mutable_pre_rope(int layer);
+
+  // The log-sum-exp of a row's scores (model traces), so weight = exp(score − lse).
+  float row_lse(int layer, int head, int query) const;
+  std::span<float> mutable_lse(int layer, int head);  // (T) of one head
+  bool has_lse() const { return has_lse_; }
+  // The row recomputed from q, k, the rule and the lse, as the forward pass computed it: equal
+  // to row() bit for bit. Requires has_qkv() and has_lse(); out has row_length(query) floats.
+  void recompute_row(int layer, int head, int query, std::span<float> out) const;
+  // The arithmetic of one head (O(T²·D)). Requires has_qkv().
   HeadDetail head_detail(int layer, int head) const;
 
   // Describes the run.
@@ -199,36 +203,28 @@ class AttentionTrace {
   RunTimings timings;
   // Top next-token predictions per position (empty for models without an LM head).
   std::vector<std::vector<Prediction>> predictions;  // (T, k)
-  // Residual stream when RunOptions::keep_hidden_states: (L+1, T, C); last = final output
-  // (after ln_f for GPT-2).
+  // Residual stream when RunOptions::keep_hidden_states: (L+1, T, C); [0] the embeddings, [L]
+  // after the final norm (decoders).
   std::vector<float> hidden_states;
   // A run with RunOptions::defer_predictions: positions pending_from..T-1 have no predictions
-  // yet, and their final hidden states (after ln_f) wait here, (T - pending_from, C). -1: none.
+  // yet (Model::complete_predictions fills them). -1: none pending.
   int pending_from = -1;
-  std::vector<float> pending_hidden;
   bool predictions_pending() const { return pending_from >= 0; }
 
  private:
-  struct NoStorage {};
-  AttentionTrace(NoStorage, std::vector<Token> tokens, int layers, int heads, bool causal);
   size_t row_offset(int layer, int head, int query) const;
-  static std::shared_ptr<TraceBuffer> allocate(size_t n, Fill fill, TraceStoragePool* pool);
-  size_t head_floats(int positions) const;  // one head's rows laid out for `positions`
-  size_t weight_floats(int positions) const;
-  size_t qkv_floats(int positions, int width) const;
+  size_t head_stride() const;  // floats per head of the weights: P(P+1)/2 causal, P·P otherwise
+  size_t lse_offset() const;
 
   std::vector<Token> tokens_;
-  int layers_ = 0;
-  int heads_ = 0;
-  bool causal_ = false;
-  int positions_ = 0;       // positions the layout is sized for: P >= T
-  size_t head_stride_ = 0;  // floats per head: P(P+1)/2 causal, T*T otherwise
-  // (L, H, rows...) post-softmax, rows = queries; shared by copies of the trace.
+  TraceShape shape_;
+  int positions_ = 0;  // P ≥ T the layout is sized for
   std::shared_ptr<TraceBuffer> weights_ = std::make_shared<TraceBuffer>();
-  int width_ = 0;
-  std::shared_ptr<TraceBuffer> qkv_;     // (L, P, 3C); null: no Q/K/V
-  int weights_kept_ = 0, qkv_kept_ = 0;  // rows already final when taken from the pool
-  std::vector<float> score_scales_;      // (L)
+  std::shared_ptr<TraceBuffer> qkv_;       // null: no Q/K/V
+  std::shared_ptr<TraceBuffer> pre_rope_;  // null: no q/k before RoPE
+  bool has_lse_ = false;
+  std::vector<ScoreRule> rules_;  // (L)
+  std::vector<int> rotary_dims_;  // (L)
 };
 
 }  // namespace attnviz

@@ -1,9 +1,11 @@
 #include "core/forward_pass.h"
 
-#include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <cassert>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/ops.h"
@@ -15,24 +17,10 @@
 namespace attnviz {
 namespace {
 
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
 // The thread count the process started with (OMP_NUM_THREADS or the cores), read when the
 // program loads, so neither a ThreadLimit in force nor run_serially_on_this_thread() on the
 // thread that asks first lowers it.
 const int kStartThreads = max_threads();
-
-int default_threads() {
-  return kStartThreads;
-}
-
-int thread_index() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
 
 // Grows a buffer to n floats; never shrinks, so later shorter runs reuse the memory.
 template <class Vector>
@@ -40,40 +28,22 @@ void grow(Vector& buffer, size_t n) {
   if (buffer.size() < n) buffer.resize(n);
 }
 
-// The k best (logit, id) of one row, best first, by a bounded min-heap scan over V.
-void top_k_of_row(std::pair<float, int32_t>* out, const float* logits, int vocab, int k) {
-  auto worse = [](const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  };
-  int size = 0;
-  for (int id = 0; id < vocab; ++id) {
-    if (size < k) {
-      out[size++] = {logits[id], id};
-      std::push_heap(out, out + size, worse);
-    } else if (logits[id] > out[0].first) {
-      std::pop_heap(out, out + size, worse);
-      out[size - 1] = {logits[id], id};
-      std::push_heap(out, out + size, worse);
-    }
-  }
-  std::sort_heap(out, out + size, worse);
-}
-
 }  // namespace
 
-void ForwardScratch::reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv,
-                             int top_k) {
+void ForwardScratch::reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv) {
   const size_t n = static_cast<size_t>(rows), c = static_cast<size_t>(config.width);
   grow(residual, n * c);
   grow(normed, n * c);
-  grow(context, n * c);
-  grow(mlp, n * static_cast<size_t>(config.inner));
-  if (own_qkv) grow(qkv, static_cast<size_t>(tokens) * 3 * c);
-  grow(probs, static_cast<size_t>(max_threads()) * kQueryBlock * static_cast<size_t>(tokens));
-  if (top_k > 0 && config.architecture == Architecture::kGpt2) {
-    grow(logits, static_cast<size_t>(kLogitRows) * static_cast<size_t>(config.vocab_size));
-    grow(top, static_cast<size_t>(kLogitRows) * static_cast<size_t>(top_k));
-  }
+  grow(attention, n * c);
+  grow(mlp, n * c);
+  grow(final_hidden, n * c);
+  grow(context, n * static_cast<size_t>(config.query_width()));
+  grow(mlp_hidden, n * 2 * static_cast<size_t>(config.inner));
+  const size_t qkv_floats = static_cast<size_t>(config.query_width() + 2 * config.kv_width());
+  if (own_qkv) grow(qkv, static_cast<size_t>(tokens) * qkv_floats);
+  const size_t keys = static_cast<size_t>(tokens + 2 * score_lanes());
+  grow(keys_t, static_cast<size_t>(config.kv_heads) * config.head_width * keys);
+  grow(probs, static_cast<size_t>(max_threads()) * kQueryBlock * keys);
 }
 
 Status validate_run(const ModelConfig& config, std::span<const Token> tokens,
@@ -97,22 +67,38 @@ Status validate_run(const ModelConfig& config, std::span<const Token> tokens,
   return Ok{};
 }
 
-std::vector<float> score_scales(const ModelConfig& config, const RunOptions& options) {
-  std::vector<float> scales(config.layers);
+std::vector<ScoreRule> score_rules(const ModelConfig& config, const RunOptions& options,
+                                   bool causal) {
+  std::vector<ScoreRule> rules(config.layers);
   for (int layer = 0; layer < config.layers; ++layer) {
     double scale = 1.0;
     if (options.scale_by_sqrt_dk && config.scale_attn_weights)
-      scale /= std::sqrt(static_cast<double>(config.head_dim()));
+      scale = config.query_pre_attn_scalar ? std::pow(*config.query_pre_attn_scalar, -0.5)
+                                           : std::pow(static_cast<double>(config.head_width), -0.5);
     if (config.scale_attn_by_inverse_layer_idx) scale /= layer + 1;
-    scale /= options.temperature;
-    scales[layer] = static_cast<float>(scale);
+    ScoreRule& rule = rules[layer];
+    rule.causal = causal;
+    rule.window = config.window(layer);
+    rule.softcap = config.attn_softcap;
+    // Soft-capping bends the scaled score; the temperature divides what the softmax sees.
+    if (rule.softcap > 0.0f)
+      rule.after_cap = static_cast<float>(1.0 / options.temperature);
+    else
+      scale /= options.temperature;
+    rule.scale = static_cast<float>(scale);
   }
-  return scales;
+  return rules;
+}
+
+int rope_variant(const ModelConfig& config, int tokens) {
+  const RopeConfig& rope = config.rope;
+  if (!config.rotary || rope.type != RopeConfig::Type::kLongRope) return 0;
+  return tokens > rope.original_max_positions ? 1 : 0;
 }
 
 int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bool causal,
-                    const AttentionTrace* previous) {
-  if (!previous || !causal || !previous->causal()) return 0;
+                    const AttentionTrace* previous, bool same_rope) {
+  if (!previous || !causal || !previous->causal() || !same_rope) return 0;
   if (!options.same_math(previous->options) || !options.keep_qkv || !previous->has_qkv()) return 0;
   if (options.top_predictions != previous->options.top_predictions) return 0;
   if (options.keep_hidden_states && previous->hidden_states.empty()) return 0;
@@ -123,36 +109,37 @@ int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bo
   return p;
 }
 
-int threads_for_work(const ModelConfig& config, double multiply_adds) {
+double load_average() {
+  // Read at most once a second: a keystroke's run must not wait on /proc.
+  static std::atomic<int64_t> read_at{-1};
+  static std::atomic<double> load{0.0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (read_at.exchange(now) != now) {
+    double value = 0.0;
+    if (std::FILE* file = std::fopen("/proc/loadavg", "r")) {
+      if (std::fscanf(file, "%lf", &value) != 1) value = 0.0;
+      std::fclose(file);
+    }
+    load = value;
+  }
+  return load;
+}
+
+int threads_for_work(double weight_bytes, double multiply_adds, int rows) {
   // One thread for small runs (below ~5 ms of one core) of small models: on a machine doing
   // other work every parallel region can wait a scheduler slice for a descheduled helper
   // thread, which made 4 ms runs of the built-in model take 100-300 ms on two threads. Big
-  // models keep every core even for one appended token: it is bound by reading the weights,
-  // and two cores read them faster.
-  const double c = config.width;
-  const double weight_bytes =
-      4.0 * (config.vocab_size * c + config.max_positions * c + config.layers * 12.0 * c * c);
+  // models keep every core, even for one appended token (bound by reading the weights, which
+  // two cores do faster), unless the machine's cores are all taken: then an appended token's
+  // hundred short parallel products each wait for a descheduled thread (Qwen2.5-0.5B at
+  // T = 256 under a load of 7 on 2 cores: 540-1060 ms on two threads, 50-65 ms on one).
   constexpr double kWorkPerThread = 200e6, kBigWeights = 64e6;
-  return multiply_adds >= kWorkPerThread || weight_bytes >= kBigWeights ? default_threads() : 1;
-}
-
-RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
-                 const RunOptions& options, const AttentionTrace* previous) {
-  RunPlan plan;
-  plan.tokens = static_cast<int>(tokens.size());
-  plan.causal = options.causal_mask.value_or(config.causal());
-  plan.score_scales = score_scales(config, options);
-  if (previous && (previous->layers() != config.layers || previous->heads() != config.heads ||
-                   previous->width() != config.width))
-    previous = nullptr;
-  plan.first = reusable_prefix(tokens, options, plan.causal, previous);
-  // Multiply-adds of the run: projections and MLP (12·C² per row and layer), attention
-  // (2·T·C per row and layer), and the LM head (V·C per row, GPT-2 only).
-  const double rows = plan.rows(), c = config.width, t = plan.tokens;
-  const double lm_head = config.architecture == Architecture::kGpt2 ? config.vocab_size * c : 0.0;
-  const double work = rows * (config.layers * (12.0 * c * c + 2.0 * t * c) + lm_head);
-  plan.threads = threads_for_work(config, work);
-  return plan;
+  constexpr int kFewRows = 16;
+  if (multiply_adds < kWorkPerThread && weight_bytes < kBigWeights) return 1;
+  if (rows < kFewRows && load_average() >= kStartThreads) return 1;
+  return kStartThreads;
 }
 
 ThreadLimit::ThreadLimit(int threads) {
@@ -170,128 +157,123 @@ ThreadLimit::~ThreadLimit() {
 #endif
 }
 
-std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
-                                            std::span<const Token> tokens,
-                                            const RunOptions& options, const RunPlan& plan,
-                                            const AttentionTrace* previous,
-                                            TraceStoragePool& pool) {
-  // Every value of the trace is written below: the prefix from the previous trace, the rest by
-  // the layers.
-  // The storage may already hold some of the prefix's rows (typing: those of the trace before
-  // the previous one); copy_prefix copies only the rest.
-  auto trace = AttentionTrace::for_run(std::vector<Token>(tokens.begin(), tokens.end()),
-                                       config.layers, config.heads, plan.causal, options,
-                                       options.keep_qkv ? config.width : 0, plan.first, pool);
-  trace->model_name = config.name;
-  trace->options = options;
-  trace->set_score_scales(plan.score_scales);
-  const size_t t = static_cast<size_t>(plan.tokens), c = static_cast<size_t>(config.width);
-  if (options.keep_hidden_states) trace->hidden_states.assign((config.layers + 1) * t * c, 0.0f);
-  const bool predicts = config.architecture == Architecture::kGpt2 && options.top_predictions > 0;
-  if (predicts) trace->predictions.resize(t);
-  trace->timings.reused_positions = plan.first;
-  if (plan.first == 0) return trace;
+ForwardPass::ForwardPass(const ModelConfig& config, const ModelWeights& weights,
+                         const RunPlan& plan, AttentionTrace& trace, ForwardScratch& scratch,
+                         const RopeTables& rope, std::span<const Token> tokens)
+    : config_(config),
+      row_(architecture_row(config.architecture)),
+      weights_(weights),
+      plan_(plan),
+      trace_(trace),
+      scratch_(scratch),
+      rope_(rope),
+      tokens_(tokens) {}
 
-  assert(previous && "a reused prefix needs the previous trace");
-  const size_t p = static_cast<size_t>(plan.first);
-  const size_t previous_t = static_cast<size_t>(previous->tokens_count());
-  trace->timings.copied_positions = plan.first - trace->kept_rows();  // kept <= plan.first
-  trace->copy_prefix(*previous, plan.first);
-  if (options.keep_hidden_states) {
-    for (int index = 0; index <= config.layers; ++index)
-      std::copy_n(previous->hidden_states.begin() + index * previous_t * c, p * c,
-                  trace->hidden_states.begin() + index * t * c);
+void ForwardPass::norm(float* out, const float* in, const NormWeights& w) {
+  assert(w.present() && "norm: the family has no such norm");
+  const int n = rows(), c = config_.width;
+  const float eps = config_.layer_norm_epsilon;
+  switch (row_.norm) {
+    case NormKind::kLayerNorm:
+      layer_norm(out, in, w.gain.data(), w.bias.data(), n, c, eps);
+      break;
+    case NormKind::kRmsNorm:
+    case NormKind::kRmsNormPlusOne:
+      rms_norm(out, in, w.gain.data(), n, c, eps, row_.norm == NormKind::kRmsNormPlusOne, c);
+      break;
   }
-  if (predicts) std::copy_n(previous->predictions.begin(), p, trace->predictions.begin());
-  return trace;
 }
 
-float* layer_qkv(AttentionTrace& trace, ForwardScratch& scratch, int layer) {
-  return trace.has_qkv() ? trace.mutable_qkv(layer).data() : scratch.qkv.data();
-}
+void ForwardPass::self_attention(float* out, const float* in, int layer) {
+  const LayerWeights& w = weights_.layers[layer];
+  const int n = rows(), p = plan_.first, d = config_.head_width;
+  const int heads = config_.heads, kv_heads = config_.kv_heads;
+  const size_t stride = static_cast<size_t>(config_.query_width() + 2 * config_.kv_width());
+  float* qkv = trace_.has_qkv() ? trace_.mutable_qkv(layer).data() : scratch_.qkv.data();
+  float* rows_qkv = qkv + static_cast<size_t>(p) * stride;  // (N, (H + 2G)·D), rows p..T−1
+  float* keys = rows_qkv + static_cast<size_t>(heads) * d;
 
-void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int layer,
-                  const ModelConfig& config, const RunPlan& plan, ForwardScratch& scratch) {
-  const int t = plan.tokens, c = config.width, d = config.head_dim();
-  const float scale = plan.score_scales[layer];
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int head = 0; head < config.heads; ++head) {
-    float* probs = scratch.probs.data() + static_cast<size_t>(thread_index()) * kQueryBlock * t;
-    for (int begin = plan.first; begin < t; begin += kQueryBlock) {
-      AttentionHeadArgs args;
-      args.qkv = qkv;
-      args.tokens = t;
-      args.width = c;
-      args.head = head;
-      args.head_dim = d;
-      args.first_query = begin;
-      args.end_query = std::min(begin + kQueryBlock, t);
-      args.score_scale = scale;
-      args.causal = plan.causal;
-      const int keys = attention_block_keys(args);
-      attention_head(probs, context + static_cast<size_t>(begin - plan.first) * c, args);
-      for (int q = args.first_query; q < args.end_query; ++q) {
-        const float* from = probs + static_cast<size_t>(q - begin) * keys;
-        auto to = trace.mutable_row(layer, head, q);
-        std::copy(from, from + to.size(), to.begin());
-      }
+  dense(rows_qkv, in, n, w.qkv);  // [q | k | v]
+  const bool plus_one = row_.norm == NormKind::kRmsNormPlusOne;
+  const float eps = config_.layer_norm_epsilon;
+  if (w.query_norm.present())  // per head, over D, before RoPE (Qwen 3, Gemma 3)
+    for (int h = 0; h < heads; ++h)
+      rms_norm(rows_qkv + h * d, rows_qkv + h * d, w.query_norm.gain.data(), n, d, eps, plus_one,
+               stride);
+  if (w.key_norm.present())
+    for (int g = 0; g < kv_heads; ++g)
+      rms_norm(keys + g * d, keys + g * d, w.key_norm.gain.data(), n, d, eps, plus_one, stride);
+  if (config_.rotary) {
+    if (trace_.has_pre_rope()) {
+      const size_t pre_stride = static_cast<size_t>(config_.query_width() + config_.kv_width());
+      float* pre = trace_.mutable_pre_rope(layer).data() + static_cast<size_t>(p) * pre_stride;
+      for (int r = 0; r < n; ++r)
+        std::copy_n(rows_qkv + r * stride, pre_stride, pre + r * pre_stride);
     }
+    const RopeTable& table = rope_.of(config_, layer);
+    rotate_heads(rows_qkv, n, stride, heads, d, table, p);
+    rotate_heads(keys, n, stride, kv_heads, d, table, p);
   }
+  attend_layer(scratch_.context.data(), trace_, qkv, layer, config_, plan_, scratch_);
+  dense(out, scratch_.context.data(), n, w.attention_output);
 }
 
-void predict_next_tokens(AttentionTrace& trace, const float* final_hidden, const float* embedding,
-                         const ModelConfig& config, const Tokenizer& tokenizer, const RunPlan& plan,
-                         ForwardScratch& scratch) {
-  const int k = std::min(trace.options.top_predictions, config.vocab_size);
-  if (k <= 0 || trace.predictions.empty()) return;
-  const int c = config.width, v = config.vocab_size, n = plan.rows();
-  // The LM head is the token embedding (V, C) used as an nn.Linear-style (out, in) layer.
-  const DenseWeights head{embedding, nullptr, c, v, /*out_major=*/true};
-  for (int chunk = 0; chunk < n; chunk += kLogitRows) {
-    const int rows = std::min(kLogitRows, n - chunk);
-    Eigen::Map<RowMatrix> logits(scratch.logits.data(), rows, v);  // (rows, V)
-    dense(logits.data(), final_hidden + static_cast<size_t>(chunk) * c, rows, head);
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < rows; ++r) {
-      auto row = logits.row(r).array();
-      const float row_max = row.maxCoeff();
-      const float sum = (row - row_max).exp().sum();
-      std::pair<float, int32_t>* best = scratch.top.data() + static_cast<size_t>(r) * k;
-      top_k_of_row(best, logits.row(r).data(), v, k);
-      // Keep the probability, not the logit, in the pair: the texts are filled in serially.
-      for (int i = 0; i < k; ++i) best[i].first = std::exp(best[i].first - row_max) / sum;
+void ForwardPass::mlp(float* out, const float* in, int layer) {
+  const LayerWeights& w = weights_.layers[layer];
+  const int n = rows(), inner = config_.inner;
+  float* hidden = scratch_.mlp_hidden.data();
+  dense(hidden, in, n, w.mlp_in);
+  auto activate = [&](float* values, size_t count) {
+    switch (config_.activation) {
+      case Activation::kGeluTanh:
+        gelu_new(values, count);
+        break;
+      case Activation::kGeluExact:
+        gelu_exact(values, count);
+        break;
+      case Activation::kSilu:
+        silu(values, count);
+        break;
     }
-    for (int r = 0; r < rows; ++r) {
-      std::vector<Prediction>& out = trace.predictions[plan.first + chunk + r];
-      out.resize(k);
-      const std::pair<float, int32_t>* best = scratch.top.data() + static_cast<size_t>(r) * k;
-      for (int i = 0; i < k; ++i)
-        out[i] = Prediction{best[i].second, tokenizer.token_text(best[i].second), best[i].first};
+  };
+  if (row_.mlp == MlpKind::kGated) {
+    // [gate | up] per row → act(gate) · up, packed into the first I floats of each row.
+    const size_t row = 2 * static_cast<size_t>(inner);
+#pragma omp parallel for schedule(static) if (n >= 16)
+    for (int r = 0; r < n; ++r) {
+      float* gate = hidden + r * row;
+      activate(gate, inner);
+      multiply_in_place(gate, gate + inner, inner);
     }
+    for (int r = 1; r < n; ++r)
+      std::copy_n(hidden + r * row, inner, hidden + static_cast<size_t>(r) * inner);
+  } else {
+    activate(hidden, static_cast<size_t>(n) * inner);
+  }
+  dense(out, hidden, n, w.mlp_out);
+}
+
+void ForwardPass::add(float* x, const float* branch) {
+  add_in_place(x, branch, static_cast<size_t>(rows()) * config_.width);
+}
+
+void ForwardPass::embed_tokens(float* out) {
+  const WeightTensor& table = *weights_.token_embedding;
+  const size_t c = width(), row_bytes = c * weight_type_bytes(table.type);
+  for (int r = 0; r < rows(); ++r) {
+    const size_t id = static_cast<size_t>(tokens_[plan_.first + r].id);
+    widen(out + r * c, static_cast<const uint8_t*>(table.data()) + id * row_bytes, c, table.type);
   }
 }
 
-void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
-                        const ModelConfig& config, const RunPlan& plan) {
-  if (trace.hidden_states.empty()) return;
-  const size_t c = static_cast<size_t>(config.width);
-  std::copy_n(
-      rows, static_cast<size_t>(plan.rows()) * c,
-      trace.hidden_states.begin() + (static_cast<size_t>(index) * plan.tokens + plan.first) * c);
-}
-
-void TraceHistory::remember(const std::shared_ptr<const AttentionTrace>& trace) {
-  std::erase_if(traces_, [](const auto& weak) { return weak.expired(); });
-  traces_.push_back(trace);
-}
-
-bool TraceHistory::produced(const AttentionTrace* trace) const {
-  if (!trace) return false;
-  for (const auto& weak : traces_) {
-    auto live = weak.lock();
-    if (live && live.get() == trace) return true;
-  }
-  return false;
+void ForwardPass::add_positions(float* out, const WeightTensor& table) {
+  // Rows p..T−1 of the table are contiguous: widen them at once into a free (N, C) buffer.
+  const size_t c = width(), n = static_cast<size_t>(rows()) * c;
+  const size_t row_bytes = c * weight_type_bytes(table.type);
+  float* positions = scratch_.mlp.data();
+  widen(positions, static_cast<const uint8_t*>(table.data()) + plan_.first * row_bytes, n,
+        table.type);
+  add_in_place(out, positions, n);
 }
 
 }  // namespace attnviz

@@ -1,9 +1,9 @@
-// The parts of a run that GPT-2 and BERT share: validating the request, deciding how much of a
-// previous trace can be reused (the cache), starting the trace, the attention of one layer over
-// all heads, the LM-head predictions, and the scratch buffers.
+// One forward pass of any family: the run's plan (what the cache lets it skip, which rules each
+// layer scores with), the shared blocks a family's recipe is written with (norm, self-attention,
+// MLP, residual add), the next-token predictions and the scratch buffers.
 //
-// Legend: L layers, H heads, T tokens, N = T − p rows computed (p reused), C width, D head
-// width, I MLP width, V vocabulary, B query block.
+// Legend: L layers, H query heads, G key/value heads, D head width, T tokens, N = T − p rows
+// computed (p reused), C width, I MLP width, V vocabulary, B query block, S padded key count.
 #pragma once
 
 #include <Eigen/Core>
@@ -13,45 +13,47 @@
 
 #include "core/attention_trace.h"
 #include "core/model_config.h"
+#include "core/models/architecture.h"
+#include "core/models/rope.h"
 #include "core/result.h"
 #include "core/tokenizer.h"
+#include "core/weight_registry.h"
 
 namespace attnviz {
 
-// Queries per attention block: the (B, T) score buffer of a block stays in cache, and causal
-// blocks skip most keys a block cannot see.
+// Queries per attention block: a block's (B, S) weights stay in cache, and causal blocks skip
+// most keys a block cannot see.
 inline constexpr int kQueryBlock = 64;
-// Rows of logits computed at a time so the (T, V) matrix never exists whole (128 rows of
-// GPT-2 = 26 MB); fewer chunks mean fewer repackings of the (V, C) embedding by the GEMM.
-inline constexpr int kLogitRows = 128;
 
-// Scratch memory aligned for the widest SIMD Eigen uses: Eigen's vectorized exp/tanh/erf and
-// sums peel unaligned leading elements into scalar code that rounds differently, so an
-// unaligned buffer would make results depend on where the heap happened to put it.
+// Scratch memory aligned for the widest SIMD Eigen uses, so results never depend on where the
+// heap put a buffer.
 using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
 // Buffers of a run, sized by the largest run so far and reused: nothing is allocated inside
 // the layer loop.
 struct ForwardScratch {
-  AlignedFloats residual;                      // (N, C) the residual stream of the computed rows
-  AlignedFloats normed;                        // (N, C) layer-norm output / projection output
-  AlignedFloats context;                       // (N, C) attention output before the projection
-  AlignedFloats mlp;                           // (N, I)
-  AlignedFloats qkv;                           // (T, 3C) only when the trace does not keep Q/K/V
-  AlignedFloats probs;                         // (threads, B, T) one block of attention per thread
-  AlignedFloats logits;                        // (kLogitRows, V) GPT-2 only
-  std::vector<std::pair<float, int32_t>> top;  // (kLogitRows, k) best logits of a chunk
+  AlignedFloats residual;      // (N, C) the residual stream of the computed rows
+  AlignedFloats normed;        // (N, C) a norm's output
+  AlignedFloats attention;     // (N, C) the attention branch's output
+  AlignedFloats mlp;           // (N, C) the MLP branch's output
+  AlignedFloats context;       // (N, H·D) attention output before the projection
+  AlignedFloats mlp_hidden;    // (N, 2I) [gate | up], or (N, I)
+  AlignedFloats qkv;           // (T, (H + 2G)·D) when the trace does not keep Q/K/V
+  AlignedFloats keys_t;        // (G, D, S) one layer's keys transposed for the scores
+  AlignedFloats probs;         // (threads, B, S) one block of weights per thread
+  AlignedFloats final_hidden;  // (N, C) after the final norm
 
-  void reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv, int top_k);
+  void reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv);
 };
 
 // What one run computes.
 struct RunPlan {
   int tokens = 0;  // T
   int first = 0;   // p: positions [0, p) copied from the previous trace
-  bool causal = false;
-  std::vector<float> score_scales;  // (L) factor on q·k before softmax
-  int threads = 1;  // OpenMP threads worth using: 1 when the run is too small to split
+  bool causal = true;
+  std::vector<ScoreRule> rules;  // (L)
+  int rope_variant = 0;          // which RoPE tables (longrope: short 0, long 1)
+  int threads = 1;               // OpenMP threads worth using: 1 when the run is too small to split
   int rows() const { return tokens - first; }
 };
 
@@ -71,60 +73,106 @@ class ThreadLimit {
 };
 
 // Rejects what the model cannot run: no tokens, more than max_positions, ids outside the
-// vocabulary, temperature not > 0.
+// embedding, temperature not > 0.
 Status validate_run(const ModelConfig& config, std::span<const Token> tokens,
                     const RunOptions& options);
 
-// The per-layer score scale: 1/√D when scaling is on (and the config scales), / (layer + 1)
-// when the config says so, / temperature.
-std::vector<float> score_scales(const ModelConfig& config, const RunOptions& options);
+// How each layer scores (core/attention_math.h): the model's scale (1/√D, or Gemma's
+// query_pre_attn_scalar^−½, GPT-2's / (layer + 1)), soft-cap and window, with the what-ifs.
+std::vector<ScoreRule> score_rules(const ModelConfig& config, const RunOptions& options,
+                                   bool causal);
+
+// The RoPE tables a run of T tokens uses (0, or 1 for longrope's long factors).
+int rope_variant(const ModelConfig& config, int tokens);
 
 // Positions of `previous` (which the caller has checked is this model's) that the run can
-// reuse: the shared token-id prefix when both are causal with the same math, both keep Q/K/V,
-// and the kept extras (hidden states, predictions) match. At most T − 1 so that at least one
-// position is computed.
+// reuse: the shared token-id prefix when both are causal with the same math and RoPE tables,
+// both keep Q/K/V, and the kept extras (hidden states, predictions) match. At most T − 1 so
+// that at least one position is computed.
 int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bool causal,
-                    const AttentionTrace* previous);
+                    const AttentionTrace* previous, bool same_rope);
 
-// OpenMP threads worth using for this many multiply-adds of this model (see ThreadLimit).
-int threads_for_work(const ModelConfig& config, double multiply_adds);
-RunPlan plan_run(const ModelConfig& config, std::span<const Token> tokens,
-                 const RunOptions& options, const AttentionTrace* previous);
+// The machine's 1-minute load average (/proc/loadavg), 0 when unknown.
+double load_average();
 
-// A new trace with Q/K/V, hidden states and predictions allocated as the options ask (the
-// storage from the model's pool), and rows [0, p) of everything copied from `previous`.
-std::shared_ptr<AttentionTrace> start_trace(const ModelConfig& config,
-                                            std::span<const Token> tokens,
-                                            const RunOptions& options, const RunPlan& plan,
-                                            const AttentionTrace* previous, TraceStoragePool& pool);
+// OpenMP threads worth using for this many multiply-adds over `rows` rows of a model of
+// `weight_bytes` (see ThreadLimit).
+int threads_for_work(double weight_bytes, double multiply_adds, int rows);
 
-// Q/K/V of one layer: the trace's when it keeps them, else the scratch buffer. (T, 3C)
-float* layer_qkv(AttentionTrace& trace, ForwardScratch& scratch, int layer);
+// The layers' RoPE tables of a run (global, and Gemma 3's local ones), kept by the model.
+struct RopeTables {
+  RopeTable global, local;
+  const RopeTable& of(const ModelConfig& config, int layer) const {
+    return config.rope_local && config.window(layer) > 0 ? local : global;
+  }
+};
 
-// Attention of all heads of one layer for queries [p, T): writes the trace's rows of the
-// layer and the context (N, C). Heads run in parallel.
+// What a family's recipe works with for one run: the blocks every family is built from, each
+// over the N rows this run computes.
+class ForwardPass {
+ public:
+  ForwardPass(const ModelConfig& config, const ModelWeights& weights, const RunPlan& plan,
+              AttentionTrace& trace, ForwardScratch& scratch, const RopeTables& rope,
+              std::span<const Token> tokens);
+
+  const ModelConfig& config() const { return config_; }
+  const ModelWeights& weights() const { return weights_; }
+  const LayerWeights& layer(int index) const { return weights_.layers[index]; }
+  std::span<const Token> tokens() const { return tokens_; }
+  int first_position() const { return plan_.first; }
+  int rows() const { return plan_.rows(); }
+  size_t width() const { return static_cast<size_t>(config_.width); }
+
+  // The named buffers of the run, (N, C) each.
+  float* residual() { return scratch_.residual.data(); }
+  float* normed() { return scratch_.normed.data(); }
+  float* attention_branch() { return scratch_.attention.data(); }
+  float* mlp_branch() { return scratch_.mlp.data(); }
+
+  // out (N, C) = the family's norm (LayerNorm, RMSNorm or Gemma's (1 + w)) of in; may alias.
+  void norm(float* out, const float* in, const NormWeights& weights);
+  // out (N, C) = self-attention of in: q/k/v projection, q/k norms, RoPE, grouped-query
+  // attention with the layer's rule (weights into the trace), output projection.
+  void self_attention(float* out, const float* in, int layer);
+  // out (N, C) = the MLP of in: down(act(gate(in)) · up(in)) or out(act(in(in))).
+  void mlp(float* out, const float* in, int layer);
+  // x (N, C) += branch (N, C).
+  void add(float* x, const float* branch);
+  // Embedding rows: out (N, C) = the stored table's rows of the tokens' ids (widened).
+  void embed_tokens(float* out);
+  // out (N, C) += rows p..T−1 of a positional table (learned positions). Uses mlp_branch().
+  void add_positions(float* out, const WeightTensor& table);
+
+ private:
+  const ModelConfig& config_;
+  const ArchitectureRow& row_;
+  const ModelWeights& weights_;
+  const RunPlan& plan_;
+  AttentionTrace& trace_;
+  ForwardScratch& scratch_;
+  const RopeTables& rope_;
+  std::span<const Token> tokens_;
+};
+
+// A family's forward pass (core/models/<family>.cpp), written with ForwardPass's blocks.
+struct FamilyRecipe {
+  // residual (N, C) = the embeddings of tokens p..T−1 (hidden state 0).
+  void (*embed)(ForwardPass& pass);
+  // One layer on residual (N, C), in place.
+  void (*layer)(ForwardPass& pass, int layer);
+};
+
+// The attention of all heads of one layer for queries [p, T), from Q/K/V rows (T, (H+2G)·D)
+// of q and k after RoPE: writes the trace's rows and lse of the layer and context (N, H·D).
+// Heads and query blocks run in parallel.
 void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int layer,
                   const ModelConfig& config, const RunPlan& plan, ForwardScratch& scratch);
 
-// Top-k next tokens for rows [p, T) from the final hidden states (N, C) and the tied
-// embedding (V, C): softmax over final · embeddingᵀ, computed kLogitRows rows at a time.
-void predict_next_tokens(AttentionTrace& trace, const float* final_hidden, const float* embedding,
-                         const ModelConfig& config, const Tokenizer& tokenizer, const RunPlan& plan,
-                         ForwardScratch& scratch);
-
-// Copies rows (N, C) into hidden state `index` of the trace at rows [p, T) when it keeps them.
-void store_hidden_state(AttentionTrace& trace, int index, const float* rows,
-                        const ModelConfig& config, const RunPlan& plan);
-
-// The traces a model produced that are still alive, so a `previous` from another model (or
-// one already freed and its address reused) is never taken for a cache.
-class TraceHistory {
- public:
-  void remember(const std::shared_ptr<const AttentionTrace>& trace);  // also forgets dead ones
-  bool produced(const AttentionTrace* trace) const;
-
- private:
-  std::vector<std::weak_ptr<const AttentionTrace>> traces_;
-};
+// Top-k next tokens for rows [p, T) from the final hidden states (N, C): softmax over
+// final · headᵀ (soft-capped when the config says so), streamed over panels of the vocabulary
+// so the (N, V) logits never exist whole.
+void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int first_row,
+                         const float* final_hidden, int rows, const WeightTensor& head,
+                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k);
 
 }  // namespace attnviz

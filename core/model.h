@@ -1,5 +1,6 @@
 // Model: a loaded checkpoint (config, weights, tokenizer) that turns tokens into an
-// AttentionTrace. GPT-2 (causal, with LM head) and BERT (bidirectional) implement it.
+// AttentionTrace. One implementation (core/transformer_model.h) runs every family of the
+// architecture table.
 #pragma once
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <span>
 
 #include "core/attention_trace.h"
+#include "core/model_card.h"
 #include "core/model_config.h"
 #include "core/result.h"
 #include "core/tokenizer.h"
@@ -17,18 +19,27 @@ namespace attnviz {
 // Called during a run with the fraction done; returning false cancels the run.
 using ProgressFn = std::function<bool(float fraction)>;
 
+struct LoadOptions {
+  // false: a folder whose tokenizer cannot be read still loads, with a tokenizer that names
+  // ids ("#42") and refuses to encode text, saying why (tests that feed reference ids).
+  bool require_tokenizer = true;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
 
   // Loads a Hugging Face model folder: config.json, model.safetensors (or shards with
-  // model.safetensors.index.json) and the tokenizer files. The architecture comes from
-  // config.json's model_type. Errors name the file and the problem; nothing large is allocated
-  // before the config and the tensor shapes have been checked.
-  static Result<std::shared_ptr<Model>> load(const std::filesystem::path& folder);
+  // model.safetensors.index.json) and the tokenizer files. The family comes from config.json's
+  // model_type through the architecture table. Errors name the file and the problem; nothing
+  // large is allocated before the config and the tensor shapes have been checked.
+  static Result<std::shared_ptr<Model>> load(const std::filesystem::path& folder,
+                                             const LoadOptions& options = {});
 
   virtual const ModelConfig& config() const = 0;
   virtual const Tokenizer& tokenizer() const = 0;
+  // Family, sizes, positions, windows, precision: what the model card shows.
+  virtual ModelCard card() const = 0;
   const std::filesystem::path& folder() const { return folder_; }
 
   // Runs the forward pass on tokens (at most config().max_positions; the caller truncates).
@@ -51,6 +62,10 @@ class Model {
  protected:
   std::filesystem::path folder_;
 };
+
+// A tokenizer that names ids ("#42") and refuses to encode text, giving `reason` (models loaded
+// without their tokenizer, benchmarks).
+std::unique_ptr<Tokenizer> ids_only_tokenizer(int32_t vocab, std::string reason);
 
 // The folder of the built-in model: $ATTNVIZ_MODEL_DIR, else assets/model beside the executable
 // (installed or build tree), else the source tree's assets/model.

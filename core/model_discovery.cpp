@@ -8,6 +8,8 @@
 #include <tuple>
 
 #include "core/json_read.h"
+#include "core/model_card.h"
+#include "core/models/architecture.h"
 
 namespace attnviz {
 namespace {
@@ -153,9 +155,12 @@ DiscoveredModel classify_model_folder(const fs::path& folder) {
   if (type == document.end() || !type->is_string())
     return unsupported(model, "config.json has no model_type");
   model.model_type = escape_invalid_utf8(type->get<std::string>());
-  if (model.model_type != "gpt2" && model.model_type != "bert")
-    return unsupported(
-        model, "model_type " + model.model_type + " is not supported (attnviz runs gpt2 and bert)");
+  const ArchitectureRow* row =
+      find_architecture(model.model_type == "gemma3" ? "gemma3_text" : model.model_type);
+  if (!row)
+    return unsupported(model, "model_type " + model.model_type +
+                                  " is not supported (attnviz runs " + supported_model_types() +
+                                  ")");
 
   if (!is_file(folder / "model.safetensors") && !is_file(folder / "model.safetensors.index.json")) {
     if (is_broken_link(folder / "model.safetensors"))
@@ -168,14 +173,30 @@ DiscoveredModel classify_model_folder(const fs::path& folder) {
   }
   const bool has_tokenizer =
       is_file(folder / "tokenizer.json") ||
-      (model.model_type == "gpt2" ? is_file(folder / "vocab.json") && is_file(folder / "merges.txt")
-                                  : is_file(folder / "vocab.txt"));
+      (row->tokenizer == TokenizerKind::kByteLevelBpe &&
+       is_file(folder / "vocab.json") && is_file(folder / "merges.txt")) ||
+      (row->tokenizer == TokenizerKind::kWordPiece && is_file(folder / "vocab.txt"));
   if (!has_tokenizer) {
-    return unsupported(model, model.model_type == "gpt2"
-                                  ? "no tokenizer files (tokenizer.json or vocab.json + merges.txt)"
-                                  : "no tokenizer files (tokenizer.json or vocab.txt)");
+    switch (row->tokenizer) {
+      case TokenizerKind::kByteLevelBpe:
+        return unsupported(model, "no tokenizer files (tokenizer.json or vocab.json + merges.txt)");
+      case TokenizerKind::kWordPiece:
+        return unsupported(model, "no tokenizer files (tokenizer.json or vocab.txt)");
+      case TokenizerKind::kTokenizerJson:
+        return unsupported(model, "no tokenizer.json");
+    }
   }
   model.supported = true;
+  model.family = row->display_name;
+  // The card needs a complete config and readable headers; a listing stays quick and lenient.
+  if (auto card = read_model_card(folder); card.ok()) {
+    model.parameters = card->parameters;
+    model.precision = card->precision;
+    model.description = card->family + ", " + format_parameters(card->parameters) +
+                        " parameters, " + card->precision + ", " + std::to_string(card->layers) +
+                        " layers, " + std::to_string(card->heads) + " query / " +
+                        std::to_string(card->kv_heads) + " kv heads";
+  }
   return model;
 }
 

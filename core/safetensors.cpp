@@ -384,13 +384,21 @@ const TensorInfo* SafetensorsFile::find(std::string_view name) const {
 Result<std::vector<uint8_t>> SafetensorsFile::read_bytes(const TensorInfo& tensor) const {
   if (tensor.end < tensor.begin || data_start_ + tensor.end > file_size_)
     return tensor_error(path_, tensor.name, "its data lies outside the file");
+  std::vector<uint8_t> bytes(tensor.end - tensor.begin);
+  if (Status read = read_bytes(tensor, bytes); !read) return read.error();
+  return bytes;
+}
+
+Status SafetensorsFile::read_bytes(const TensorInfo& tensor, std::span<uint8_t> out) const {
+  if (tensor.end < tensor.begin || data_start_ + tensor.end > file_size_ ||
+      out.size() != tensor.end - tensor.begin)
+    return tensor_error(path_, tensor.name, "its data lies outside the file");
   auto in = reopen_unchanged(path_, file_size_);
   if (!in) return in.error();
-  std::vector<uint8_t> bytes(tensor.end - tensor.begin);
-  if (!read_exact(in.value(), data_start_ + tensor.begin, bytes.data(), bytes.size()))
+  if (!read_exact(in.value(), data_start_ + tensor.begin, out.data(), out.size()))
     return tensor_error(path_, tensor.name,
                         "the file ended before the tensor's data (it changed on disk?)");
-  return bytes;
+  return Ok{};
 }
 
 Status SafetensorsFile::read_floats(const TensorInfo& tensor, std::span<float> out) const {

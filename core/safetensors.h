@@ -47,6 +47,8 @@ class SafetensorsFile {
   Result<std::vector<float>> read_floats(const TensorInfo& tensor) const;
   // The raw little-endian bytes of any dtype (tests read int64 ids this way).
   Result<std::vector<uint8_t>> read_bytes(const TensorInfo& tensor) const;
+  // The same into `out` (exactly the tensor's byte count), which the caller allocated.
+  Status read_bytes(const TensorInfo& tensor, std::span<uint8_t> out) const;
 
  private:
   std::filesystem::path path_;

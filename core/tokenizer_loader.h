@@ -32,12 +32,6 @@ enum class TokenizerKind {
   kTokenizerJson,  // modern families: tokenizer.json (+ tokenizer_config.json), nothing else
 };
 
-// The kind of GPT-2 and BERT checkpoints (the architecture table will hold this per family).
-inline TokenizerKind tokenizer_kind(Architecture architecture) {
-  return architecture == Architecture::kGpt2 ? TokenizerKind::kByteLevelBpe
-                                             : TokenizerKind::kWordPiece;
-}
-
 Result<std::unique_ptr<Tokenizer>> load_tokenizer(const std::filesystem::path& model_folder,
                                                   TokenizerKind kind);
 

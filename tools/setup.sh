@@ -21,7 +21,7 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri
   libgtest-dev libbenchmark-dev fonts-dejavu-core
   xvfb xauth xdotool imagemagick python3 python3-numpy python3-pil python3-xlib
-  clang libclang-rt-dev
+  python3-torch clang libclang-rt-dev
 )
 
 install_missing() {

@@ -3,15 +3,19 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "core/models/architecture.h"
 #include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
 std::string describe_model(const ModelConfig& config) {
-  std::string text = config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT";
+  std::string text = architecture_row(config.architecture).display_name;
   text += " \xC2\xB7 " + std::to_string(config.layers) + " layers \xC3\x97 " +
-          std::to_string(config.heads) + " heads \xC2\xB7 width " + std::to_string(config.width) +
-          " \xC2\xB7 " + (config.causal() ? "causal (decoder)" : "bidirectional (encoder)");
+          std::to_string(config.heads) + " heads";
+  if (config.kv_heads != config.heads)  // grouped-query attention
+    text += " (" + std::to_string(config.kv_heads) + " kv)";
+  text += " \xC2\xB7 width " + std::to_string(config.width) + " \xC2\xB7 " +
+          (config.causal() ? "causal (decoder)" : "bidirectional (encoder)");
   return text;
 }
 

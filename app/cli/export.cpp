@@ -26,6 +26,7 @@
 #include "core/view/font.h"
 #include "core/view/text.h"
 #include "core/model.h"
+#include "core/models/architecture.h"
 #include "core/view_trace.h"
 
 namespace attnviz {
@@ -242,8 +243,7 @@ Status check_range(const char* option, int value, int count, const char* things)
 std::string display_name(const ModelConfig& config, const std::filesystem::path& folder) {
   std::error_code ec;
   if (std::filesystem::equivalent(folder, builtin_model_folder(), ec)) {
-    return std::string("built-in ") +
-           (config.architecture == Architecture::kGpt2 ? "GPT-2" : "BERT");
+    return std::string("built-in ") + architecture_row(config.architecture).display_name;
   }
   if (config.name != "model") return config.name;
   std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();

@@ -1,11 +1,13 @@
 // `attnviz models [--dir DIR] [--json]`: the models already on this machine (the Hugging Face
-// cache and DIR), and whether attnviz can open each.
+// cache and DIR), whether attnviz can open each, and for those it can their family, size and
+// stored precision (from the model card).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "core/model_card.h"
 #include "core/model_discovery.h"
 
 namespace attnviz {
@@ -34,7 +36,11 @@ int run_models(const Args& words) {
                       {"path", model.path.string()},
                       {"model_type", model.model_type},
                       {"supported", model.supported},
-                      {"reason", model.reason}});
+                      {"reason", model.reason},
+                      {"family", model.family},
+                      {"parameters", model.parameters},
+                      {"precision", model.precision},
+                      {"description", model.description}});
     std::printf("%s\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
@@ -46,10 +52,16 @@ int run_models(const Args& words) {
   }
   for (const DiscoveredModel& model : models) {
     const std::string revision = model.revision.substr(0, 12);
+    std::string what = model.reason;
+    if (model.supported) {
+      what = model.family;
+      if (model.parameters > 0) what += " " + format_parameters(model.parameters);
+      if (!model.precision.empty()) what += " " + model.precision;
+      what += "  " + model.path.string();
+    }
     std::printf("%-40s %-12s %-11s %s\n", model.name.c_str(),
                 revision.empty() ? "-" : revision.c_str(),
-                model.supported ? "supported" : "unsupported",
-                model.supported ? model.path.c_str() : model.reason.c_str());
+                model.supported ? "supported" : "unsupported", what.c_str());
   }
   return 0;
 }

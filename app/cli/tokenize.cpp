@@ -10,6 +10,7 @@
 #include "core/json_read.h"
 #include "core/model.h"
 #include "core/model_config.h"
+#include "core/models/architecture.h"
 #include "core/tokenizer_loader.h"
 #include "core/tokenizers/tokenizer_json.h"
 
@@ -97,7 +98,7 @@ int run_tokenize(const Args& args) {
   }
   auto config = load_model_config(folder / "config.json");
   if (!config.ok()) return fail(config.error().message, 1);
-  auto tokenizer = load_tokenizer(folder, tokenizer_kind(config->architecture));
+  auto tokenizer = load_tokenizer(folder, architecture_row(config->architecture).tokenizer);
   if (!tokenizer.ok()) return fail(tokenizer.error().message, 1);
   auto tokens = tokenizer.value()->encode(*text);
   if (!tokens.ok()) return fail("--text: " + tokens.error().message, 1);

@@ -15,34 +15,12 @@
 #include <memory>
 #include <string>
 
-#include "core/gpt2_model.h"
+#include "core/models/architecture.h"
 #include "core/ops.h"
+#include "core/transformer_model.h"
 
 namespace attnviz {
 namespace {
-
-// Token texts are "#id": predictions need a tokenizer, the benchmark needs no files.
-class IdTokenizer final : public Tokenizer {
- public:
-  explicit IdTokenizer(int32_t vocab) : vocab_(vocab) {}
-  Result<std::vector<Token>> encode(std::string_view) const override {
-    return make_error("IdTokenizer cannot encode text");
-  }
-  std::string decode(std::span<const int32_t> ids) const override {
-    std::string out;
-    for (int32_t id : ids) out += token_text(id);
-    return out;
-  }
-  std::string token_text(int32_t id) const override {
-    std::string text = "#";
-    text += std::to_string(id);
-    return text;
-  }
-  int32_t vocab_size() const override { return vocab_; }
-
- private:
-  int32_t vocab_;
-};
 
 ModelConfig gpt2_small() {
   ModelConfig config;
@@ -55,12 +33,16 @@ ModelConfig gpt2_small() {
   config.heads = 12;
   config.inner = 3072;
   config.layer_norm_epsilon = 1e-5f;
+  config.kv_heads = 12;
+  config.head_width = 64;
+  config.qkv_bias = config.output_bias = config.mlp_bias = true;
+  config.layer_kinds.assign(config.layers, LayerKind::kGlobal);
   return config;
 }
 
-Gpt2Model& model() {
-  static std::unique_ptr<Gpt2Model> instance =
-      Gpt2Model::random(gpt2_small(), 7, std::make_unique<IdTokenizer>(50257));
+TransformerModel& model() {
+  static std::unique_ptr<TransformerModel> instance =
+      TransformerModel::random(gpt2_small(), 7, ids_only_tokenizer(50257, "benchmark"));
   return *instance;
 }
 
@@ -147,8 +129,40 @@ BENCHMARK(BM_GemmPeak)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// One dense layer of the Qwen2.5-0.5B shape (rows 512 or 1: a full run or an appended token),
+// weights (out, in) stored as F32 (0) or BF16 (1): the cost of widening 16-bit weights.
+void BM_Dense(benchmark::State& state) {
+  const int rows = state.range(0), in = state.range(1), out = state.range(2);
+  const bool bf16 = state.range(3) != 0;
+  std::vector<float> x(static_cast<size_t>(rows) * in, 0.5f), y(static_cast<size_t>(rows) * out);
+  std::vector<float> w32(static_cast<size_t>(in) * out, 0.25f);
+  std::vector<uint16_t> w16(w32.size(), 0x3E80);  // 0.25 in bfloat16
+  const DenseWeights weights{bf16 ? static_cast<const void*>(w16.data()) : w32.data(),
+                             nullptr,
+                             in,
+                             out,
+                             /*out_major=*/true,
+                             bf16 ? WeightType::kBF16 : WeightType::kF32};
+  for (auto _ : state) {
+    dense(y.data(), x.data(), rows, weights);
+    benchmark::DoNotOptimize(y.data());
+  }
+  report_rate(state, 2.0 * rows * in * out);
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(in) * out * (bf16 ? 2 : 4) / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Dense)
+    ->Args({512, 896, 4864, 0})
+    ->Args({512, 896, 4864, 1})
+    ->Args({512, 4864, 896, 0})
+    ->Args({512, 4864, 896, 1})
+    ->Args({1, 896, 4864, 0})
+    ->Args({1, 896, 4864, 1})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 void BM_Forward(benchmark::State& state) {
-  Gpt2Model& gpt2 = model();
+  TransformerModel& gpt2 = model();
   const int t = state.range(0);
   const auto input = tokens(t);
   RunOptions options;              // defaults: keep Q/K/V, top-10 predictions
@@ -176,7 +190,7 @@ BENCHMARK(BM_Forward)
 // Appending one token to a 255-token run: positions 0..254 come from the previous trace.
 // Second argument: next-token predictions per position (10 in the app, 0 = attention only).
 void BM_AppendOneToken(benchmark::State& state) {
-  Gpt2Model& gpt2 = model();
+  TransformerModel& gpt2 = model();
   const int t = state.range(0);
   RunOptions options;
   options.top_predictions = static_cast<int>(state.range(1));

@@ -89,7 +89,7 @@ assert set(models) == {"openai-community/gpt2", "google-bert/bert-base-uncased",
                        "meta-llama/Llama-3.2-1B", "someone/old"}, set(models)
 assert models["openai-community/gpt2"]["supported"] and models["openai-community/gpt2"]["revision"] == "r1"
 assert models["google-bert/bert-base-uncased"]["supported"]
-assert models["meta-llama/Llama-3.2-1B"]["reason"].startswith("model_type llama is not supported")
+assert models["meta-llama/Llama-3.2-1B"]["supported"] and models["meta-llama/Llama-3.2-1B"]["family"] == "Llama"
 assert models["someone/old"]["reason"] == "only pytorch_model.bin, attnviz reads safetensors"
 PYEOF
 fi

@@ -25,8 +25,9 @@ inline std::filesystem::path fixture(const std::string& name) {
 }
 
 // Loads a fixture model once per test program (loading the GPT-2 vocabulary takes a moment).
-inline std::shared_ptr<Model> fixture_model(const std::string& name) {
-  auto loaded = Model::load(fixture(name) / "model");
+inline std::shared_ptr<Model> fixture_model(const std::string& name,
+                                            const LoadOptions& options = {}) {
+  auto loaded = Model::load(fixture(name) / "model", options);
   EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.error().message);
   return loaded.ok() ? *loaded : nullptr;
 }
@@ -130,6 +131,17 @@ inline Worst hidden_difference(const std::vector<float>& a, const std::vector<fl
   }
   return worst;
 }
+
+// A GoogleTest parameter name from a fixture or case name ("llama3-tiny" → "llama3_tiny").
+struct DashesToUnderscores {
+  template <class Info>
+  std::string operator()(const Info& info) const {
+    std::string name = info.param;
+    for (char& c : name)
+      if (c == '-' || c == '.') c = '_';
+    return name;
+  }
+};
 
 inline std::shared_ptr<const AttentionTrace> run_ok(Model& model, const std::vector<Token>& tokens,
                                                     const RunOptions& options,

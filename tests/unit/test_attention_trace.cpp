@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/attention_trace.h"
+#include "core/trace_storage.h"
 
 namespace attnviz {
 namespace {
@@ -240,19 +241,19 @@ std::vector<Token> tokens_with_ids(std::vector<int32_t> ids) {
 }
 
 // take_rows hands out the idle buffer whose rows are final for the longest prefix of the new
-// ids, only under the same tag (part, layout, math), never one in use, and never more rows than
-// the limit.
+// ids, only under the same tag (part, layout, math, RoPE variant), never one in use, and never
+// more rows than the limit.
 TEST(TraceStoragePool, TakeRowsKeepsTheLongestMatchingPrefix) {
   TraceStoragePool pool;
-  const RowsTag tag{RowsTag::Part::kAttention, 32, RunOptions{}};
+  const RowsTag tag{RowsTag::Part::kAttention, 32, RunOptions{}, 0};
   int kept = -1;
   auto a = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3}), 3, &kept);
   EXPECT_EQ(kept, 0) << "a fresh buffer holds nothing";
-  a->ids = {1, 2, 3, 4, 5};
+  pool.mark_final(a.get(), tokens_with_ids({1, 2, 3, 4, 5}));
   auto b = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3}), 3, &kept);
   EXPECT_EQ(kept, 0) << "a buffer in use is never handed out";
   EXPECT_NE(a.get(), b.get());
-  b->ids = {1, 2, 9};
+  pool.mark_final(b.get(), tokens_with_ids({1, 2, 9}));
   const TraceBuffer* a_raw = a.get();
   a.reset();
   b.reset();
@@ -260,7 +261,8 @@ TEST(TraceStoragePool, TakeRowsKeepsTheLongestMatchingPrefix) {
   auto best = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3, 4, 7, 8}), 6, &kept);
   EXPECT_EQ(best.get(), a_raw) << "4 rows match in a, 2 in b";
   EXPECT_EQ(kept, 4);
-  EXPECT_EQ(best->ids, (std::vector<int32_t>{1, 2, 3, 4})) << "only the kept rows stay final";
+  EXPECT_EQ(*pool.final_ids(best.get()), (std::vector<int32_t>{1, 2, 3, 4}))
+      << "only the kept rows stay final";
   best.reset();
   auto limited = pool.take_rows(100, tag, tokens_with_ids({1, 2, 3, 4, 7, 8}), 2, &kept);
   EXPECT_EQ(kept, 2) << "never more than the limit";
@@ -272,71 +274,95 @@ TEST(TraceStoragePool, TakeRowsKeepsTheLongestMatchingPrefix) {
   other_layout.positions = 64;
   RowsTag other_part = tag;
   other_part.part = RowsTag::Part::kQkv;
-  for (const RowsTag& other : {other_math, other_layout, other_part}) {
+  RowsTag other_rope = tag;  // longrope's long factors: every row rotates differently
+  other_rope.rope_variant = 1;
+  for (const RowsTag& other : {other_math, other_layout, other_part, other_rope}) {
     auto taken = pool.take_rows(100, other, tokens_with_ids({1, 2, 3}), 3, &kept);
     EXPECT_EQ(kept, 0);
-    EXPECT_TRUE(taken->ids.empty());
+    EXPECT_TRUE(pool.final_ids(taken.get())->empty());
   }
 }
 
 // Typing: trace 3 is laid out in trace 1's buffers once trace 1 is gone, keeps the rows trace 1
-// had for the same ids, and copies only the row between them and the reused prefix from trace 2.
-TEST(AttentionTrace, ForRunKeepsTheRowsOfTheTraceBeforeTheLast) {
+// had for the same ids, and copies only the rows between them and the reused prefix from
+// trace 2. Shapes with grouped-query heads and q/k before RoPE.
+TEST(TraceStorage, RunStorageKeepsTheRowsOfTheTraceBeforeTheLast) {
   TraceStoragePool pool;
-  const int layers = 2, heads = 2, width = 4;
+  const TraceShape shape{2, 4, 2, 3, true};
+  const int qkv_width = shape.qkv_floats(), pre_width = shape.pre_rope_floats();
   RunOptions options;
-  // Writes every row of queries from..T-1: attention tag() plus the query's id, Q/K/V likewise.
+  // Writes every row of queries from..T-1: attention tag() plus the query's id, lse, Q/K/V and
+  // pre-RoPE q/k likewise.
   auto fill = [&](AttentionTrace& trace, int from) {
-    for (int l = 0; l < layers; ++l) {
-      for (int h = 0; h < heads; ++h)
+    for (int l = 0; l < shape.layers; ++l) {
+      for (int h = 0; h < shape.heads; ++h)
         for (int q = from; q < trace.tokens_count(); ++q) {
           auto row = trace.mutable_row(l, h, q);
           for (size_t k = 0; k < row.size(); ++k)
             row[k] = tag(l, h, q, static_cast<int>(k)) + trace.tokens()[q].id;
+          trace.mutable_lse(l, h)[q] = tag(l, h, q, 99);
         }
       auto qkv = trace.mutable_qkv(l);
-      for (int q = from; q < trace.tokens_count(); ++q)
-        for (int k = 0; k < 3 * width; ++k) qkv[q * 3 * width + k] = tag(l, 0, q, k);
+      auto pre = trace.mutable_pre_rope(l);
+      for (int q = from; q < trace.tokens_count(); ++q) {
+        for (int k = 0; k < qkv_width; ++k) qkv[q * qkv_width + k] = tag(l, 0, q, k);
+        for (int k = 0; k < pre_width; ++k) pre[q * pre_width + k] = tag(l, 1, q, k);
+      }
     }
-    trace.mark_rows_final();
+  };
+  auto make = [&](const std::vector<int32_t>& ids, int reuse, RunStorage& run) {
+    run = take_run_storage(pool, tokens_with_ids(ids), shape, options, true, true, 0, reuse);
+    return std::make_shared<AttentionTrace>(tokens_with_ids(ids), shape, run.storage);
   };
   std::vector<int32_t> ids = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
-  auto first =
-      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, true, options, width, 0, pool);
-  EXPECT_EQ(first->kept_rows(), 0);
+  RunStorage first_run, second_run, third_run;
+  auto first = make(ids, 0, first_run);
+  EXPECT_EQ(first_run.kept_rows, 0);
   fill(*first, 0);
+  mark_rows_final(pool, *first, first_run.storage);
+  first_run = {};
   const float* first_rows = first->row(1, 1, 0).data();
 
   ids.push_back(15);  // one more token: 10 rows reused from the first trace, all copied
-  auto second =
-      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, true, options, width, 10, pool);
-  EXPECT_EQ(second->kept_rows(), 0) << "the first trace still uses its buffers";
-  second->copy_prefix(*first, 10);
+  auto second = make(ids, 10, second_run);
+  EXPECT_EQ(second_run.kept_rows, 0) << "the first trace still uses its buffers";
+  copy_prefix(*second, *first, second_run.kept_rows, 10);
   fill(*second, 10);
+  mark_rows_final(pool, *second, second_run.storage);
+  second_run = {};
   first.reset();
 
   ids.back() = 16;  // the last token changed and one was added: 10 rows reused from the second
   ids.push_back(17);
-  auto third =
-      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, true, options, width, 10, pool);
+  auto third = make(ids, 10, third_run);
   EXPECT_EQ(third->row(1, 1, 0).data(), first_rows) << "the first trace's buffer, taken over";
-  EXPECT_EQ(third->kept_rows(), 10) << "the first trace's 10 rows are final for the same ids";
-  third->copy_prefix(*second, 10);
+  EXPECT_EQ(third_run.kept_rows, 10) << "the first trace's 10 rows are final for the same ids";
+  copy_prefix(*third, *second, third_run.kept_rows, 10);
   fill(*third, 10);
-  AttentionTrace expected(tokens_with_ids(ids), layers, heads, true);
-  expected.set_qkv_shape(width);
+
+  RunStorage fresh_run;
+  TraceStoragePool other_pool;
+  fresh_run = take_run_storage(other_pool, tokens_with_ids(ids), shape, options, true, true, 0, 0);
+  AttentionTrace expected(tokens_with_ids(ids), shape, fresh_run.storage);
   fill(expected, 0);
   EXPECT_EQ(third->dense(), expected.dense());
-  for (int l = 0; l < layers; ++l) {
+  for (int l = 0; l < shape.layers; ++l) {
     auto got = third->qkv(l), want = expected.qkv(l);
     EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "layer " << l;
+    auto got_pre = third->pre_rope(l), want_pre = expected.pre_rope(l);
+    EXPECT_TRUE(std::equal(got_pre.begin(), got_pre.end(), want_pre.begin(), want_pre.end()));
+    for (int h = 0; h < shape.heads; ++h)
+      for (int q = 0; q < third->tokens_count(); ++q)
+        ASSERT_EQ(third->row_lse(l, h, q), expected.row_lse(l, h, q)) << l << " " << h << " " << q;
   }
   EXPECT_EQ(third->weight_bytes(), expected.weight_bytes()) << "the text's rows, not the room";
 
   // A bidirectional run keeps nothing: its rows depend on every token.
-  auto bidirectional =
-      AttentionTrace::for_run(tokens_with_ids(ids), layers, heads, false, options, width, 10, pool);
-  EXPECT_EQ(bidirectional->kept_rows(), 0);
+  TraceShape bidirectional = shape;
+  bidirectional.causal = false;
+  RunStorage open_run =
+      take_run_storage(pool, tokens_with_ids(ids), bidirectional, options, true, true, 0, 10);
+  EXPECT_EQ(open_run.kept_rows, 0);
 }
 
 // A trace copy shares the storage: completing predictions must not copy the attention.

@@ -50,8 +50,8 @@ std::vector<Token> first(const std::vector<Token>& tokens, size_t n) {
 // other products than in a full run (fewer than 16 rows take ops.cpp's streaming kernels; a
 // query block of another size takes other GEMM kernels), which sum in another order: results
 // agree to a few float ulps, amplified by the fixture's deliberately large weights, not bit for
-// bit. Measured on the fixture: attention <= 1.2e-6, values <= 5.5e-6 relative.
-constexpr double kAttentionTolerance = 2e-6;
+// bit. Measured on the fixture: attention <= 2.5e-6, values <= 5.5e-6 relative.
+constexpr double kAttentionTolerance = 5e-6;
 constexpr double kValueTolerance = 1e-5;
 
 struct TraceDiff {
@@ -211,7 +211,6 @@ TEST_F(Incremental, DeferredPredictionsCompleteToAFullRun) {
   EXPECT_EQ(pending->timings.reused_positions, 30);
   ASSERT_TRUE(pending->predictions_pending());
   EXPECT_EQ(pending->pending_from, 30);
-  EXPECT_EQ(pending->pending_hidden.size(), 3u * gpt2_->config().width);
   EXPECT_FALSE(pending->predictions[29].empty());  // the reused prefix keeps its predictions
   EXPECT_TRUE(pending->predictions[30].empty());
 
@@ -221,7 +220,10 @@ TEST_F(Incremental, DeferredPredictionsCompleteToAFullRun) {
 
   auto completed = gpt2_->complete_predictions(pending);
   ASSERT_TRUE(completed && !completed->predictions_pending());
-  EXPECT_TRUE(completed->pending_hidden.empty());
+  // The pending hidden states live beside the model: a trace it did not make is not completed.
+  auto other = Model::load(test::fixture("gpt2-tiny") / "model");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ((*other)->complete_predictions(pending), pending);
   EXPECT_EQ(completed->row(0, 0, 32).data(), pending->row(0, 0, 32).data()) << "storage is shared";
   EXPECT_EQ(completed->qkv(1).data(), pending->qkv(1).data());
   auto full = test::run_ok(*gpt2_, first(text, 33), {});
@@ -252,6 +254,44 @@ TEST_F(Incremental, AChainOfAppendsStaysExact) {
   // Full copies happen only when the text outgrows its layout (every 32 tokens).
   std::cout << "copied " << copied << " of " << reused << " reused rows\n";
   EXPECT_LT(copied, reused / 8);
+}
+
+// The cache on the modern families: grouped-query keys, sliding windows (the window moves with
+// the appended rows), soft-caps, q/k norms, per-head fused q/k/v; and Phi-3's longrope, whose
+// tables change for every position once the text passes original_max_position_embeddings, so a
+// text that crosses it reuses nothing.
+TEST_F(Incremental, ModernFamiliesAppendAsAFullRun) {
+  LoadOptions no_tokenizer;
+  no_tokenizer.require_tokenizer = false;
+  RunOptions options;
+  options.keep_hidden_states = true;
+  for (const char* name : {"llama3-tiny", "mistral-tiny", "gemma2-tiny", "gemma3-tiny",
+                           "qwen3-tiny", "gpt-neox-tiny"}) {
+    SCOPED_TRACE(name);
+    auto model = test::fixture_model(std::string("modern/") + name, no_tokenizer);
+    ASSERT_TRUE(model);
+    const std::vector<Token> text = long_text(std::string("modern/") + name);
+    auto previous = test::run_ok(*model, first(text, 70), options);
+    auto incremental = test::run_ok(*model, first(text, 75), options, previous.get());
+    auto full = test::run_ok(*model, first(text, 75), options);
+    ASSERT_TRUE(previous && incremental && full);
+    EXPECT_EQ(incremental->timings.reused_positions, 70);
+    expect_equal_traces(*incremental, *full, std::string(name) + ", append 5");
+  }
+  auto phi3 = test::fixture_model("modern/phi3-tiny", no_tokenizer);
+  ASSERT_TRUE(phi3);
+  const std::vector<Token> text = long_text("modern/phi3-tiny");
+  auto short_run = test::run_ok(*phi3, first(text, 30), options);
+  auto still_short = test::run_ok(*phi3, first(text, 32), options, short_run.get());
+  EXPECT_EQ(still_short->timings.reused_positions, 30) << "short factors up to 32 tokens";
+  expect_equal_traces(*still_short, *test::run_ok(*phi3, first(text, 32), options),
+                      "phi3 within the short factors");
+  auto crossed = test::run_ok(*phi3, first(text, 34), options, still_short.get());
+  EXPECT_EQ(crossed->timings.reused_positions, 0) << "33 tokens and more: long factors everywhere";
+  expect_equal_traces(*crossed, *test::run_ok(*phi3, first(text, 34), options),
+                      "phi3 across the longrope switch");
+  auto long_run = test::run_ok(*phi3, first(text, 40), options, crossed.get());
+  EXPECT_EQ(long_run->timings.reused_positions, 34);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/model_discovery.h"
+#include "core/models/architecture.h"
 
 namespace attnviz {
 namespace {
@@ -97,6 +98,8 @@ TEST_F(DiscoveryTest, FindsAndClassifiesHubSnapshots) {
                 {"vocab.json", "{}"},
                 {"merges.txt", ""}});
   add_snapshot("someone/no-config", "eee555", {{"model.safetensors", "w"}});
+  add_snapshot("state-spaces/mamba", "iii999",
+               {{"config.json", R"({"model_type": "mamba"})"}, {"model.safetensors", "w"}});
   add_snapshot("someone/interrupted", "fff666",
                {{"config.json", kGpt2Config}, {"model.safetensors", ""}, {"tokenizer.json", "{}"}});
   add_snapshot("someone/sharded-bert", "ggg777",
@@ -109,7 +112,7 @@ TEST_F(DiscoveryTest, FindsAndClassifiesHubSnapshots) {
 
   EXPECT_EQ(default_hub_cache(), hub_);
   const std::vector<DiscoveredModel> models = discover_models();
-  ASSERT_EQ(models.size(), 8u);
+  ASSERT_EQ(models.size(), 9u);
   for (size_t i = 1; i < models.size(); ++i)
     EXPECT_LE(models[i - 1].name, models[i].name) << "sorted by name";
 
@@ -129,8 +132,10 @@ TEST_F(DiscoveryTest, FindsAndClassifiesHubSnapshots) {
     const DiscoveredModel* model = find(models, name);
     return model ? (model->supported ? std::string("supported") : model->reason) : "missing";
   };
-  EXPECT_EQ(reason("meta-llama/Llama-3.2-1B"),
-            "model_type llama is not supported (attnviz runs gpt2 and bert)");
+  EXPECT_TRUE(find(models, "meta-llama/Llama-3.2-1B")->supported);
+  EXPECT_EQ(find(models, "meta-llama/Llama-3.2-1B")->family, "Llama");
+  EXPECT_EQ(reason("state-spaces/mamba"), "model_type mamba is not supported (attnviz runs " +
+                                              supported_model_types() + ")");
   EXPECT_EQ(reason("someone/old-gpt2"), "only pytorch_model.bin, attnviz reads safetensors");
   EXPECT_EQ(reason("someone/no-config"), "no config.json");
   EXPECT_EQ(reason("someone/interrupted"), "model.safetensors was not downloaded (broken link)");
@@ -218,6 +223,24 @@ TEST(ClassifyModelFolder, Fixtures) {
   DiscoveredModel bert = classify_model_folder(fixtures / "bert-tiny" / "model");
   EXPECT_TRUE(bert.supported) << bert.reason;
   EXPECT_EQ(bert.model_type, "bert");
+  EXPECT_EQ(gpt2.description.rfind("GPT-2, ", 0), 0u) << gpt2.description;
+}
+
+// The modern fixtures are listed as supported, described by family, size and precision.
+TEST(ClassifyModelFolder, ModernFamiliesWithTheirCards) {
+  const fs::path modern = fs::path(ATTNVIZ_TEST_DATA) / "modern";
+  const std::tuple<const char*, const char*, const char*> expected[] = {
+      {"llama3-tiny", "Llama", "BF16"},   {"qwen2-tiny", "Qwen 2", "F16"},
+      {"gemma2-tiny", "Gemma 2", "F32"},  {"gemma3-tiny", "Gemma 3", "BF16"},
+      {"phi3-tiny", "Phi-3", "BF16"},     {"gpt-neox-tiny", "GPT-NeoX", "F16"}};
+  for (const auto& [name, family, precision] : expected) {
+    const DiscoveredModel model = classify_model_folder(modern / name / "model");
+    EXPECT_TRUE(model.supported) << name << ": " << model.reason;
+    EXPECT_EQ(model.family, family);
+    EXPECT_EQ(model.precision, precision) << name;
+    EXPECT_GT(model.parameters, 100000u) << name;
+    EXPECT_NE(model.description.find(" parameters, "), std::string::npos) << model.description;
+  }
 }
 
 }  // namespace

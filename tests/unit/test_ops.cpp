@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "core/attention_math.h"
+#include "core/forward_pass.h"
 #include "core/ops.h"
+#include "core/safetensors.h"
 
 namespace attnviz {
 namespace {
@@ -39,14 +42,27 @@ MaxDiff max_diff(const std::vector<float>& got, const std::vector<double>& want)
 struct DenseCase {
   int rows, in, out;
   bool out_major, with_bias, accumulate;
+  WeightType type = WeightType::kF32;
 };
+
+// The weights stored as `type`, and the numbers they hold once widened.
+std::vector<uint16_t> narrowed(std::vector<float>& values, WeightType type) {
+  std::vector<uint16_t> bits(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    bits[i] = type == WeightType::kF16 ? float_to_half(values[i]) : float_to_bfloat16(values[i]);
+    values[i] = type == WeightType::kF16 ? half_to_float(bits[i]) : bfloat16_to_float(bits[i]);
+  }
+  return bits;
+}
 
 class DenseTest : public ::testing::TestWithParam<DenseCase> {};
 
 TEST_P(DenseTest, MatchesNaiveProduct) {
   const DenseCase k = GetParam();
   const auto x = random_values(static_cast<size_t>(k.rows) * k.in, 1);
-  const auto w = random_values(static_cast<size_t>(k.in) * k.out, 2);
+  auto w = random_values(static_cast<size_t>(k.in) * k.out, 2);
+  const std::vector<uint16_t> stored =
+      k.type == WeightType::kF32 ? std::vector<uint16_t>{} : narrowed(w, k.type);
   const auto b = random_values(k.out, 3);
   auto y = random_values(static_cast<size_t>(k.rows) * k.out, 4);
   std::vector<double> want(y.begin(), y.end());
@@ -62,6 +78,10 @@ TEST_P(DenseTest, MatchesNaiveProduct) {
       cell = k.accumulate ? cell + sum : sum;
     }
   DenseWeights weights{w.data(), k.with_bias ? b.data() : nullptr, k.in, k.out, k.out_major};
+  if (k.type != WeightType::kF32) {
+    weights.weight = stored.data();
+    weights.type = k.type;
+  }
   if (k.accumulate)
     dense_accumulate(y.data(), x.data(), k.rows, weights);
   else
@@ -86,7 +106,59 @@ INSTANTIATE_TEST_SUITE_P(
         DenseCase{1, 77, 1001, true, true, true}, DenseCase{15, 77, 1001, true, true, false},
         DenseCase{7, 33, 17, false, true, true}, DenseCase{16, 33, 17, true, true, true},
         DenseCase{70, 96, 130, false, true, false}, DenseCase{70, 96, 130, false, true, true},
-        DenseCase{70, 96, 130, true, true, false}, DenseCase{70, 96, 130, true, false, true}));
+        DenseCase{70, 96, 130, true, true, false}, DenseCase{70, 96, 130, true, false, true},
+        // 16-bit weights: widened in panels (many rows) or on the fly (few rows), both layouts,
+        // inputs that are not a multiple of the SIMD width.
+        DenseCase{1, 77, 1001, true, true, true, WeightType::kBF16},
+        DenseCase{3, 96, 300, true, false, false, WeightType::kF16},
+        DenseCase{2, 77, 130, false, true, true, WeightType::kBF16},
+        DenseCase{70, 96, 1100, true, true, false, WeightType::kBF16},
+        DenseCase{70, 77, 130, false, true, true, WeightType::kF16},
+        DenseCase{40, 33, 17, true, false, false, WeightType::kF16}));
+
+TEST(Widen, GivesTheStoredNumbersExactly) {
+  auto values = random_values(1000, 9, 10.0f);
+  for (WeightType type : {WeightType::kF16, WeightType::kBF16}) {
+    std::vector<float> want = values;
+    const std::vector<uint16_t> bits = narrowed(want, type);
+    std::vector<float> got(values.size());
+    widen(got.data(), bits.data(), bits.size(), type);
+    EXPECT_EQ(got, want);
+  }
+}
+
+TEST(RmsNorm, MatchesNaiveWithAndWithoutPlusOne) {
+  const int rows = 4, cols = 29, stride = 40;
+  auto x = random_values(static_cast<size_t>(rows) * stride, 5, 3.0f);
+  const auto gain = random_values(cols, 6);
+  for (bool plus_one : {false, true}) {
+    std::vector<float> out = x;
+    rms_norm(out.data(), x.data(), gain.data(), rows, cols, 1e-6f, plus_one, stride);
+    for (int r = 0; r < rows; ++r) {
+      double squares = 0;
+      for (int c = 0; c < cols; ++c)
+        squares += static_cast<double>(x[r * stride + c]) * x[r * stride + c];
+      const double inv = 1.0 / std::sqrt(squares / cols + 1e-6);
+      for (int c = 0; c < cols; ++c) {
+        const double want = x[r * stride + c] * inv * (plus_one ? 1.0 + gain[c] : gain[c]);
+        EXPECT_NEAR(out[r * stride + c], want, 1e-5 * std::max(1.0, std::abs(want)));
+      }
+      for (int c = cols; c < stride; ++c) EXPECT_EQ(out[r * stride + c], x[r * stride + c]);
+    }
+  }
+}
+
+TEST(Activations, SiluAndSoftcapMatchTheirFormulas) {
+  auto x = random_values(5000, 8, 4.0f);
+  std::vector<float> silu_values = x, capped = x;
+  silu(silu_values.data(), silu_values.size());
+  softcap_in_place(capped.data(), capped.size(), 3.0f);
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_NEAR(silu_values[i], x[i] / (1.0 + std::exp(-static_cast<double>(x[i]))),
+                1e-6 * std::max(1.0f, std::abs(x[i])));
+    EXPECT_NEAR(capped[i], 3.0 * std::tanh(x[i] / 3.0), 1e-6);
+  }
+}
 
 TEST(LayerNorm, MatchesNaiveAndAllowsAliasing) {
   const int rows = 5, cols = 37;
@@ -142,88 +214,194 @@ TEST(AddInPlace, AddsElementwise) {
   EXPECT_EQ(out, (std::vector<float>{1.5f, 0, 13}));
 }
 
-// Naive attention of one head in double: (T, T) weights and (T, D) context.
+// Naive attention of one query head in double over a (T, (H + 2G)·D) q/k/v buffer, with the
+// layer's rule: scale, optional soft-cap, causal mask, window. (T, T) weights, (T, D) context.
 void naive_attention(std::vector<double>& weights, std::vector<double>& context,
-                     const std::vector<float>& qkv, int t, int c, int head, int d, float scale,
-                     bool causal) {
+                     const std::vector<float>& qkv, int t, int heads, int kv_heads, int head, int d,
+                     const ScoreRule& rule) {
+  const int stride = (heads + 2 * kv_heads) * d, g = head / (heads / kv_heads);
   weights.assign(static_cast<size_t>(t) * t, 0.0);
   context.assign(static_cast<size_t>(t) * d, 0.0);
-  auto at = [&](int row, int part, int k) { return qkv[row * 3 * c + part * c + head * d + k]; };
+  auto q_at = [&](int row, int k) { return qkv[row * stride + head * d + k]; };
+  auto k_at = [&](int row, int k) { return qkv[row * stride + (heads + g) * d + k]; };
+  auto v_at = [&](int row, int k) { return qkv[row * stride + (heads + kv_heads + g) * d + k]; };
   for (int q = 0; q < t; ++q) {
-    const int visible = causal ? q + 1 : t;
-    std::vector<double> s(visible);
-    double mx = -1e300;
-    for (int j = 0; j < visible; ++j) {
+    std::vector<double> s(t, -INFINITY);
+    double mx = -INFINITY;
+    for (int j = 0; j < t; ++j) {
+      const bool causal_ok = !rule.causal || j <= q;
+      const bool window_ok =
+          rule.window == 0 || (rule.causal ? j > q - rule.window : std::abs(q - j) < rule.window);
+      if (!causal_ok || !window_ok) continue;
       double dot = 0;
-      for (int k = 0; k < d; ++k) dot += static_cast<double>(at(q, 0, k)) * at(j, 1, k);
-      s[j] = dot * scale;
-      mx = std::max(mx, s[j]);
+      for (int k = 0; k < d; ++k) dot += static_cast<double>(q_at(q, k)) * k_at(j, k);
+      double score = dot * rule.scale;
+      if (rule.softcap > 0) score = rule.softcap * std::tanh(score / rule.softcap) * rule.after_cap;
+      s[j] = score;
+      mx = std::max(mx, score);
     }
     double sum = 0;
-    for (double& v : s) sum += (v = std::exp(v - mx));
-    for (int j = 0; j < visible; ++j) {
-      weights[q * t + j] = s[j] / sum;
-      for (int k = 0; k < d; ++k) context[q * d + k] += weights[q * t + j] * at(j, 2, k);
+    for (double v : s)
+      if (v > -INFINITY) sum += std::exp(v - mx);
+    for (int j = 0; j < t; ++j) {
+      if (s[j] == -INFINITY) continue;
+      weights[q * t + j] = std::exp(s[j] - mx) / sum;
+      for (int k = 0; k < d; ++k) context[q * d + k] += weights[q * t + j] * v_at(j, k);
     }
   }
 }
 
 struct AttentionCase {
-  int tokens, heads, head_dim, block;
+  int tokens, heads, kv_heads, head_dim, first;
   bool causal;
+  int window;
+  float softcap;
 };
 
 class AttentionTest : public ::testing::TestWithParam<AttentionCase> {};
 
-TEST_P(AttentionTest, BlocksMatchNaiveAttention) {
+// attend_layer (every head, in query blocks, from the prefix p on) against the naive loops:
+// weights in the trace (zeros where masked), their lse, and the context.
+TEST_P(AttentionTest, LayerMatchesNaiveAttention) {
   const AttentionCase k = GetParam();
-  const int t = k.tokens, d = k.head_dim, c = k.heads * d;
-  const auto qkv = random_values(static_cast<size_t>(t) * 3 * c, 11, 1.5f);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  std::vector<float> probs(static_cast<size_t>(k.block) * t);
-  std::vector<float> context(static_cast<size_t>(t) * c, -7.0f);
+  const int t = k.tokens, d = k.head_dim;
+  ModelConfig config;
+  config.layers = 1;
+  config.heads = k.heads;
+  config.kv_heads = k.kv_heads;
+  config.head_width = d;
+  config.width = k.heads * d;
+  const int stride = (k.heads + 2 * k.kv_heads) * d;
+  const auto qkv = random_values(static_cast<size_t>(t) * stride, 11, 1.5f);
+  RunPlan plan;
+  plan.tokens = t;
+  plan.first = k.first;
+  plan.causal = k.causal;
+  ScoreRule rule;
+  rule.scale = 1.0f / std::sqrt(static_cast<float>(d));
+  rule.causal = k.causal;
+  rule.window = k.window;
+  rule.softcap = k.softcap;
+  plan.rules = {rule};
+  const TraceShape shape{1, k.heads, k.kv_heads, d, k.causal};
+  TraceStorage storage;
+  storage.positions = t;
+  storage.weights = std::make_shared<TraceBuffer>();
+  storage.weights->floats.assign(AttentionTrace::weight_buffer_floats(shape, t), -3.0f);
+  AttentionTrace trace(std::vector<Token>(t), shape, storage);
+  ForwardScratch scratch;
+  scratch.reserve(config, t, t - k.first, /*own_qkv=*/true);
+  std::vector<float> context(static_cast<size_t>(t - k.first) * k.heads * d, -7.0f);
+  attend_layer(context.data(), trace, qkv.data(), 0, config, plan, scratch);
+
   for (int head = 0; head < k.heads; ++head) {
     std::vector<double> want_w, want_ctx;
-    naive_attention(want_w, want_ctx, qkv, t, c, head, d, scale, k.causal);
+    naive_attention(want_w, want_ctx, qkv, t, k.heads, k.kv_heads, head, d, rule);
     double worst = 0;
     std::string where;
-    for (int begin = 0; begin < t; begin += k.block) {
-      AttentionHeadArgs args{qkv.data(), t,       c, head, d, begin, std::min(begin + k.block, t),
-                             scale,      k.causal};
-      const int keys = attention_block_keys(args);
-      attention_head(probs.data(), context.data() + static_cast<size_t>(begin) * c, args);
-      for (int q = args.first_query; q < args.end_query; ++q)
-        for (int j = 0; j < keys; ++j) {
-          const double got = probs[(q - begin) * keys + j];
-          if (k.causal && j > q) {
-            EXPECT_EQ(got, 0.0f) << "masked key " << j << " of query " << q << " not 0";
-          }
-          const double diff = std::abs(got - want_w[q * t + j]);
-          if (diff > worst) {
-            worst = diff;
-            where = "weight head " + std::to_string(head) + " query " + std::to_string(q) +
-                    " key " + std::to_string(j);
-          }
+    auto note = [&](double diff, const std::string& place) {
+      if (!(diff <= worst)) worst = diff, where = place;
+    };
+    for (int q = k.first; q < t; ++q) {
+      for (int j = 0; j < trace.row_length(q); ++j) {
+        const float got = trace.weight(0, head, q, j);
+        if (!rule.visible(q, j)) {
+          EXPECT_EQ(got, 0.0f) << "hidden key " << j << " of query " << q << " not 0";
         }
-    }
-    for (int q = 0; q < t; ++q)
-      for (int k2 = 0; k2 < d; ++k2) {
-        const double diff = std::abs(context[q * c + head * d + k2] - want_ctx[q * d + k2]);
-        if (diff > worst) {
-          worst = diff;
-          where = "context head " + std::to_string(head) + " row " + std::to_string(q) +
-                  " column " + std::to_string(k2);
-        }
+        note(std::abs(got - want_w[q * t + j]), "weight head " + std::to_string(head) + " query " +
+                                                    std::to_string(q) + " key " +
+                                                    std::to_string(j));
       }
+      for (int c = 0; c < d; ++c)
+        note(std::abs(context[(q - k.first) * k.heads * d + head * d + c] - want_ctx[q * d + c]),
+             "context head " + std::to_string(head) + " row " + std::to_string(q));
+    }
     EXPECT_LT(worst, 1e-5) << "max difference " << worst << " at " << where;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, AttentionTest,
-    ::testing::Values(AttentionCase{1, 2, 4, 64, true}, AttentionCase{9, 4, 8, 64, true},
-                      AttentionCase{9, 4, 8, 64, false}, AttentionCase{100, 3, 16, 64, true},
-                      AttentionCase{100, 3, 16, 7, true}, AttentionCase{100, 3, 16, 30, false}));
+    ::testing::Values(AttentionCase{1, 2, 2, 4, 0, true, 0, 0.0f},
+                      AttentionCase{9, 4, 4, 8, 0, true, 0, 0.0f},
+                      AttentionCase{9, 4, 4, 8, 0, false, 0, 0.0f},
+                      AttentionCase{100, 3, 3, 16, 0, true, 0, 0.0f},
+                      AttentionCase{100, 4, 2, 16, 0, true, 0, 0.0f},    // grouped-query
+                      AttentionCase{100, 6, 1, 12, 0, true, 0, 0.0f},    // one kv head, D 12
+                      AttentionCase{150, 4, 2, 16, 0, true, 8, 0.0f},    // sliding window 8
+                      AttentionCase{150, 4, 2, 16, 70, true, 33, 0.0f},  // window, prefix p = 70
+                      AttentionCase{130, 4, 2, 16, 0, true, 0, 2.5f},    // soft-capped
+                      AttentionCase{90, 4, 4, 8, 0, false, 5, 0.0f},     // bidirectional window
+                      AttentionCase{200, 2, 1, 24, 199, true, 0, 0.0f}   // one appended token
+                      ));
+
+// Which keys a query sees: causal, causal with transformers' window (i − W < j ≤ i), and a
+// bidirectional window (|i − j| < W).
+TEST(ScoreRule, VisibleKeys) {
+  ScoreRule causal;
+  EXPECT_TRUE(causal.visible(5, 0));
+  EXPECT_TRUE(causal.visible(5, 5));
+  EXPECT_FALSE(causal.visible(5, 6));
+  ScoreRule window;
+  window.window = 3;
+  EXPECT_EQ(window.first_key(5), 3);
+  EXPECT_EQ(window.last_key(5, 10), 5);
+  EXPECT_FALSE(window.visible(5, 2));  // 5 − 3 < 2 fails: outside the window
+  EXPECT_TRUE(window.visible(5, 3));
+  EXPECT_EQ(window.first_key(1), 0);
+  ScoreRule open;
+  open.causal = false;
+  open.window = 3;
+  EXPECT_EQ(open.first_key(5), 3);
+  EXPECT_EQ(open.last_key(5, 10), 7);
+  EXPECT_EQ(open.last_key(9, 10), 9);
+  EXPECT_TRUE(open.visible(5, 7));
+  EXPECT_FALSE(open.visible(5, 8));
+  for (int q = 0; q < 10; ++q)
+    for (int k = 0; k < 10; ++k) {
+      const bool in_range = k >= window.first_key(q) && k <= window.last_key(q, 10);
+      EXPECT_EQ(window.visible(q, k), in_range) << q << " " << k;
+      EXPECT_EQ(open.visible(q, k), k >= open.first_key(q) && k <= open.last_key(q, 10));
+    }
+}
+
+// score_keys is q·k as a sequential fused multiply-add: one key at a time gives the same bits as
+// the vectorized row, wherever the row starts.
+TEST(AttentionMath, ScoresDoNotDependOnTheirNeighbours) {
+  const int d = 24, keys = 50;
+  const auto q = random_values(d, 5, 1.0f);
+  const auto k = random_values(static_cast<size_t>(keys) * d, 6, 1.0f);
+  const int lanes = score_lanes();
+  const size_t stride = static_cast<size_t>((keys + lanes - 1) / lanes * lanes + lanes);
+  std::vector<float> keys_t(stride * d);
+  transpose_keys(keys_t.data(), stride, k.data(), d, keys, d);
+  for (const ScoreRule& rule :
+       {ScoreRule{0.3f, 0.0f, 1.0f, 0, true}, ScoreRule{0.3f, 1.5f, 0.5f, 0, true}}) {
+    std::vector<float> row(keys);
+    score_keys(row.data(), q.data(), keys_t.data(), stride, 0, keys, d, rule);
+    for (int first = 0; first < keys; first += 7) {
+      std::vector<float> part(keys - first);
+      score_keys(part.data(), q.data(), keys_t.data(), stride, first, keys - first, d, rule);
+      for (int j = first; j < keys; ++j) ASSERT_EQ(part[j - first], row[j]) << "key " << j;
+    }
+    for (int j = 0; j < keys; ++j) {
+      std::vector<float> one(static_cast<size_t>(d) * (lanes + 1) * 2);
+      transpose_keys(one.data(), 2 * lanes, k.data() + j * d, d, 1, d);
+      float score = 0;
+      score_keys(&score, q.data(), one.data(), 2 * lanes, 0, 1, d, rule);
+      ASSERT_EQ(score, row[j]) << "key " << j << " alone";
+      float dot = 0;
+      for (int i = 0; i < d; ++i) dot = std::fma(q[i], k[j * d + i], dot);
+      double want = static_cast<double>(dot) * rule.scale;
+      if (rule.softcap > 0) want = rule.softcap * std::tanh(want / rule.softcap) * rule.after_cap;
+      EXPECT_NEAR(row[j], want, 2e-6 * std::max(1.0, std::abs(want))) << "key " << j;
+    }
+    const float lse = log_sum_exp(row.data(), keys);
+    double sum = 0;
+    for (float s : row) sum += std::exp(static_cast<double>(s) - lse);
+    EXPECT_NEAR(sum, 1.0, 1e-6);
+  }
+}
 
 }  // namespace
 }  // namespace attnviz
