@@ -43,6 +43,22 @@ std::string short_role_label(const std::string& label) {
   return label;
 }
 
+std::string layer_window_label(const AttentionTrace& trace, int layer) {
+  bool any = false;
+  for (int l = 0; l < trace.layers(); ++l) any = any || trace.window(l) > 0;
+  if (!any || layer < 0 || layer >= trace.layers()) return "";
+  const int window = trace.window(layer);
+  return window > 0 ? "local (window " + std::to_string(window) + ")" : "global";
+}
+
+std::string kv_group_label(const AttentionTrace& trace, int kv_head) {
+  const int group = std::max(1, trace.heads() / std::max(1, trace.kv_heads()));
+  std::string label = "kv " + std::to_string(kv_head) + ":";
+  for (int h = kv_head * group; h < (kv_head + 1) * group && h < trace.heads(); ++h)
+    label += " h" + std::to_string(h);
+  return label;
+}
+
 namespace {
 
 // The role of (layer, head) in the table, or null when the table is missing or of another model.
@@ -62,7 +78,12 @@ void draw_layer_selector(const ViewSpec& view, const HeadsPanelInput& context, A
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x - 40 * context.ui_scale));
   int layer = view.layer;
-  if (ImGui::SliderInt("##layer", &layer, 0, std::max(0, context.layers - 1), "layer %d")) {
+  std::string format = "layer %d";
+  if (context.trace) {
+    const std::string window = layer_window_label(*context.trace, view.layer);
+    if (!window.empty()) format += " \xC2\xB7 " + window;
+  }
+  if (ImGui::SliderInt("##layer", &layer, 0, std::max(0, context.layers - 1), format.c_str())) {
     ViewSpec edited = view;
     edited.layer = std::clamp(layer, 0, std::max(0, context.layers - 1));
     out.push_back(action::SetView{edited});
@@ -106,8 +127,27 @@ void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Act
   const float avail = ImGui::GetContentRegionAvail().x;
   const int per_row = std::max(1, static_cast<int>((avail + spacing) / (width + spacing)));
   const bool single = view.head_mode == HeadMode::kSingleHead;
+  // Grouped-query attention: one line per kv head, "kv g:" then the query heads reading it.
+  const int kv_heads = context.trace && context.trace->heads() == context.heads
+                           ? std::max(1, context.trace->kv_heads())
+                           : context.heads;
+  const int group = kv_heads < context.heads ? context.heads / kv_heads : 1;
+  int in_row = 0;
   for (int h = 0; h < context.heads; ++h) {
-    if (h % per_row != 0) ImGui::SameLine();
+    if (group > 1 && h % group == 0) {
+      ImGui::AlignTextToFramePadding();
+      const std::string kv = "kv " + std::to_string(h / group) + ":";
+      ImGui::TextDisabled("%s", kv.c_str());
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s share one key/value head",
+                          kv_group_label(*context.trace, h / group).c_str());
+      name_item("kv_group." + std::to_string(h / group));
+      ImGui::SameLine();
+      in_row = 0;
+    } else if (in_row % per_row != 0) {
+      ImGui::SameLine();
+    }
+    ++in_row;
     const bool on = single ? h == view.head : view.head_enabled(h);
     const Rgba color = head_color(h, context.heads, view.theme);
     const Rgba fill = on ? color : mix(color, theme_colors(view.theme).chip, 0.8f);
@@ -147,6 +187,9 @@ void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Act
       ImGui::BeginTooltip();
       ImGui::Text("head %d of layer %d\nclick: %s \xC2\xB7 double-click: solo \xC2\xB7 key %d", h, view.layer,
                   single ? "show this head" : "toggle", h + 1);
+      if (group > 1)
+        ImGui::Text("reads kv head %d (%s)", h / group,
+                    kv_group_label(*context.trace, h / group).c_str());
       if (role) {
         ImGui::Separator();
         ImGui::Text("role: %s", role->label.c_str());

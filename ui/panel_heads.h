@@ -20,7 +20,16 @@ struct HeadsPanelInput {
   // Every head's role scores (null while the engine computes them): each toggle shows its
   // head's label ("prev", "ind", ...) under the number, the scores in its tooltip.
   const HeadRoleTable* roles = nullptr;
+  // The shown trace (null: none): its kv heads group the toggles ("kv 0: h0 h1 h2" under
+  // grouped-query attention), its windows label each layer local or global.
+  const AttentionTrace* trace = nullptr;
 };
+
+// "global", or "local (window W)" for a layer with a sliding window; empty without a window on
+// any layer of the trace (nothing to tell apart).
+std::string layer_window_label(const AttentionTrace& trace, int layer);
+// "kv 0: h0 h1 h2": the query heads sharing kv head g.
+std::string kv_group_label(const AttentionTrace& trace, int kv_head);
 
 // A role label short enough for a head toggle: "induction" -> "ind", "mixed" -> "mix".
 std::string short_role_label(const std::string& label);

@@ -27,9 +27,30 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
   const float* k = detail.keys.data() + static_cast<size_t>(key) * d;
   for (int i = 0; i < d; ++i) result.dot += q[i] * k[i];
   const AttentionReader reader(trace);
-  result.masked = key >= reader.visible_keys(query);
-  result.score =
-      result.masked ? -std::numeric_limits<float>::infinity() : result.dot * detail.score_scale;
+  result.outside_window = detail.outside_window(query, key);
+  result.masked = detail.causally_masked(query, key) || result.outside_window;
+  result.window = detail.rule.window;
+  const size_t at = static_cast<size_t>(query) * t + key;
+  result.score = result.masked ? -std::numeric_limits<float>::infinity() : detail.scores[at];
+  result.softcap = detail.rule.softcap;
+  result.score_before_cap = detail.scores_before_cap.empty() ? result.dot * detail.score_scale
+                                                              : detail.scores_before_cap[at];
+  result.rotary_dims = detail.rotary_dims;
+  result.position_difference = detail.position_difference(query, key);
+  const auto norm = [d](const float* v) {
+    double sum = 0.0;
+    for (int i = 0; i < d; ++i) sum += static_cast<double>(v[i]) * v[i];
+    return static_cast<float>(std::sqrt(sum));
+  };
+  result.q_norm_after = norm(q);
+  result.k_norm_after = norm(k);
+  if (!detail.queries_before_rope.empty() && !detail.keys_before_rope.empty()) {
+    result.q_norm_before = norm(detail.queries_before_rope.data() + static_cast<size_t>(query) * d);
+    result.k_norm_before = norm(detail.keys_before_rope.data() + static_cast<size_t>(key) * d);
+  }
+  result.kv_head = detail.kv_head;
+  result.group_size = std::max(1, trace.heads() / std::max(1, trace.kv_heads()));
+  result.group_first = detail.kv_head * result.group_size;
   result.weight = reader.weight(detail.layer, detail.head, query, key);
   std::vector<float> weights(static_cast<size_t>(t));  // (T)
   reader.row(detail.layer, detail.head, query, weights);
@@ -179,6 +200,34 @@ void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
   ImGui::Text("k (key %d)", math.key);
   draw_vector_strip("##k", k, d, 34.0f);
   if (show_numbers) draw_numbers(k, d);
+  if (math.group_size > 1) {
+    std::string heads;
+    for (int h = math.group_first; h < math.group_first + math.group_size; ++h)
+      heads += " h" + std::to_string(h);
+    ImGui::Text("k is kv head %d, shared by query heads%s", math.kv_head, heads.c_str());
+  }
+  if (math.rotary_dims > 0 && !detail.queries_before_rope.empty()) {
+    const float* q0 = detail.queries_before_rope.data() + static_cast<size_t>(math.query) * d;
+    const float* k0 = detail.keys_before_rope.data() + static_cast<size_t>(math.key) * d;
+    ImGui::Text("RoPE: q rotated by position %d, k by position %d: difference %d", math.query,
+                math.key, math.position_difference);
+    ImGui::TextDisabled("(first %d of %d dims rotated)", math.rotary_dims, d);
+    const auto dims = [d](const char* name, const float* v, float norm) {
+      std::string line = name;
+      char buffer[32];
+      for (int i = 0; i < std::min(d, 4); ++i) {
+        std::snprintf(buffer, sizeof buffer, " %+.4f", static_cast<double>(v[i]));
+        line += buffer;
+      }
+      std::snprintf(buffer, sizeof buffer, " ... |%.4f|", static_cast<double>(norm));
+      ImGui::TextUnformatted((line + buffer).c_str());
+    };
+    dims("q before:", q0, math.q_norm_before);
+    dims("q after: ", q, math.q_norm_after);
+    dims("k before:", k0, math.k_norm_before);
+    dims("k after: ", k, math.k_norm_after);
+    ImGui::TextDisabled("the score below uses the rotated q and k");
+  }
   std::vector<float> products(static_cast<size_t>(d));
   for (int i = 0; i < d; ++i) products[i] = q[i] * k[i];
   ImGui::TextDisabled("q_i \xC2\xB7 k_i per dimension (their sum is q\xC2\xB7k)");
@@ -200,10 +249,22 @@ void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
   if (std::abs(other - 1.0f) > 1e-4f)  // e.g. GPT-2's scale_attn_by_inverse_layer_idx
     ImGui::Text("\xC3\x97 %.4f (the model's extra scaling of this layer)",
                 static_cast<double>(other));
-  if (math.masked) {
+  if (detail.rule.scale != 0.0f &&
+      std::abs(detail.rule.scale * root - 1.0f) > 1e-4f && math.softcap > 0.0f)
+    ImGui::Text("scale %.4f = query_pre_attn_scalar^-1/2 (replaces 1/sqrt(d_k))",
+                static_cast<double>(detail.rule.scale));
+  if (math.outside_window) {
+    ImGui::TextColored(ImVec4(0.6f, 0.6f, 0.65f, 1.0f),
+                       "masked: outside the window (%d keys) -> score = -inf, weight 0",
+                       math.window);
+  } else if (math.masked) {
     ImGui::TextColored(ImVec4(0.6f, 0.6f, 0.65f, 1.0f),
                        "masked: key after query -> score = -inf, weight 0");
   } else {
+    if (math.softcap > 0.0f)
+      ImGui::Text("soft-cap: %.1f * tanh(%.4f / %.1f) = %.4f", static_cast<double>(math.softcap),
+                  static_cast<double>(math.score_before_cap), static_cast<double>(math.softcap),
+                  static_cast<double>(math.score));
     ImGui::Text("score = %.4f  -> softmax weight = %.4f", static_cast<double>(math.score),
                 static_cast<double>(math.weight));
   }

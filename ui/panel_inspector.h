@@ -22,8 +22,22 @@ struct ScoreArithmetic {
   int query = 0, key = 0, head_dim = 0;
   float dot = 0.0f;          // q·k
   float score_scale = 1.0f;  // what the run multiplied q·k by (1/√D, / temperature, ...)
-  float score = 0.0f;        // dot * score_scale; -inf when masked
-  bool masked = false;       // causal: key after query
+  float score = 0.0f;        // what the softmax saw (after any soft-cap); -inf when masked
+  bool masked = false;       // causal mask or outside the window
+  bool outside_window = false;  // masked because the key is outside the query's sliding window
+  int window = 0;               // the layer's sliding window (0: global)
+  // Soft-capping (Gemma 2): score_before_cap = q·k·scale, score = cap·tanh(before/cap)·after.
+  float softcap = 0.0f;
+  float score_before_cap = 0.0f;
+  // RoPE: q and k before rotation (after any q/k norm) and after, of this pair; rotary_dims 0
+  // when the model has no RoPE. position_difference = query − key.
+  int rotary_dims = 0;
+  int position_difference = 0;
+  float q_norm_before = 0.0f, q_norm_after = 0.0f, k_norm_before = 0.0f, k_norm_after = 0.0f;
+  // Grouped-query attention: the kv head whose k this query head reads, and the query heads
+  // sharing it.
+  int kv_head = 0;
+  int group_first = 0, group_size = 1;
   float weight = 0.0f;       // the trace's post-softmax weight (the model's real output)
   float entropy = 0.0f;      // of the trace's row, nats
   float max_entropy = 0.0f;  // ln(visible keys): a uniform row

@@ -97,6 +97,8 @@ void draw_model_grid_panel(const GridPanelInput& in, HeatmapRenderer& renderer, 
   scene_input.roles = roles;
   scene_input.font = in.font;
   scene_input.text_height = ImGui::GetFontSize() / s;
+  scene_input.kv_heads = reader.kv_heads();
+  scene_input.windows = reader.windows();
   const GridScene scene = build_grid_scene(scene_input);
   const GridAtlas& atlas =
       renderer.grid_atlas(in.trace_id, reader, spec.grid_per_head_contrast,

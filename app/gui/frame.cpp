@@ -340,7 +340,8 @@ void draw_frame(App& app, const DesktopWindow& window) {
   place({c.origin.x, c.origin.y + c.size.y - heads_height}, {c.left, heads_height});
   ui::HeadsPanelInput heads{
       &app.view, shown ? shown->trace->layers() : 0, shown ? shown->trace->heads() : 0, scale,
-      state.view && !state.view->derived.derived ? state.roles_table() : nullptr};
+      state.view && !state.view->derived.derived ? state.roles_table() : nullptr,
+      shown ? shown->trace.get() : nullptr};
   ui::draw_heads_panel(heads, app.actions);
 
   draw_center(app, c, scale);

@@ -195,6 +195,8 @@ Result<Figure> grid_figure(const AttentionReader& reader, const ViewSpec& view,
   input.roles = spec.roles;
   input.font = &font;
   input.text_height = kPictureTextHeight;
+  input.kv_heads = reader.kv_heads();
+  input.windows = reader.windows();
   const GridScene scene = build_grid_scene(input);
 
   std::string subtitle =

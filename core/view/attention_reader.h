@@ -24,6 +24,14 @@ class AttentionReader {
   int tokens_count() const { return trace_->tokens_count(); }
   const std::vector<Token>& tokens() const { return trace_->tokens(); }
   bool causal() const { return trace_->causal(); }
+  int kv_heads() const { return trace_->kv_heads(); }        // G ≤ H (grouped-query attention)
+  int window(int layer) const { return trace_->window(layer); }  // 0: a global layer
+  // (L) the window of every layer, 0 for global layers.
+  std::vector<int> windows() const {
+    std::vector<int> out(static_cast<size_t>(layers()));
+    for (int l = 0; l < layers(); ++l) out[l] = window(l);
+    return out;
+  }
   const std::string& model_name() const { return trace_->model_name; }
 
   // Keys 0..visible_keys(query)-1 are visible to the query; the rest are masked (weight 0).

@@ -182,9 +182,21 @@ GridScene build_grid_scene(const GridSceneInput& in) {
   const float line = metrics.line;
   const float label_height = with_roles ? line + 2.0f : 0.0f;
   const float gap = 6.0f;
-  const float row_label_width = std::round(metrics.measure("L00") + 8.0f);
+  const bool grouped =
+      in.kv_heads > 0 && in.kv_heads < in.heads && in.heads % in.kv_heads == 0;
+  const bool windowed = in.windows.size() == static_cast<size_t>(in.layers) &&
+                        std::any_of(in.windows.begin(), in.windows.end(), [](int w) { return w > 0; });
+  const auto row_label = [&](int l) {
+    std::string label = letter_number('L', l);
+    if (windowed) label += in.windows[l] > 0 ? " local" : " global";
+    return label;
+  };
+  float row_label_width = std::round(metrics.measure("L00") + 8.0f);
+  for (int l = 0; windowed && l < in.layers; ++l)
+    row_label_width = std::max(row_label_width, std::round(metrics.measure(row_label(l)) + 8.0f));
   const float cell_x = side + gap, cell_y = side + label_height + gap;
-  const Point origin{row_label_width, line + 4.0f};
+  const float group_height = grouped ? line + 4.0f : 0.0f;
+  const Point origin{row_label_width, group_height + line + 4.0f};
   scene.figure.width = origin.x + in.heads * cell_x;
   scene.figure.height = origin.y + in.layers * cell_y;
 
@@ -197,13 +209,23 @@ GridScene build_grid_scene(const GridSceneInput& in) {
   for (int h = 0; h < in.heads; ++h) {
     const std::string label = letter_number('H', h);
     add_shape(scene.figure,
-              metrics.text(origin.x + h * cell_x + 0.5f * (side - metrics.measure(label)), 0.0f,
-                           label, h == spec.head ? colors.text : colors.muted));
+              metrics.text(origin.x + h * cell_x + 0.5f * (side - metrics.measure(label)),
+                           group_height, label, h == spec.head ? colors.text : colors.muted));
+  }
+  if (grouped) {  // "kv g" over the query heads sharing kv head g, with a bracket line
+    const int group = in.heads / in.kv_heads;
+    for (int g = 0; g < in.kv_heads; ++g) {
+      const float x0 = origin.x + g * group * cell_x, x1 = x0 + group * cell_x - gap;
+      const std::string label = "kv " + std::to_string(g);
+      add_shape(scene.figure, metrics.text(0.5f * (x0 + x1 - metrics.measure(label)), 0.0f,
+                                           label, colors.muted));
+      add_line(scene.figure, {x0, line + 1.0f}, {x1, line + 1.0f}, colors.muted, 1.0f);
+    }
   }
   for (int l = 0; l < in.layers; ++l) {
     add_shape(scene.figure,
-              metrics.text(0.0f, origin.y + l * cell_y + 0.5f * (side - line),
-                           letter_number('L', l), l == spec.layer ? colors.text : colors.muted));
+              metrics.text(0.0f, origin.y + l * cell_y + 0.5f * (side - line), row_label(l),
+                           l == spec.layer ? colors.text : colors.muted));
   }
   for (const GridTile& tile : scene.tiles) {
     if (tile.layer == spec.layer && tile.head == spec.head)

@@ -66,6 +66,11 @@ struct GridSceneInput {
   std::span<const std::string> roles;
   const Font* font = nullptr;
   float text_height = 16.0f;
+  // Grouped-query attention: G < H labels each group of H / G heads "kv g" above them.
+  int kv_heads = 0;
+  // (L) sliding window of each layer (0: global); with any window, rows read "L0 local" or
+  // "L1 global". Empty: no labels.
+  std::vector<int> windows;
 };
 
 struct GridScene {
