@@ -182,16 +182,27 @@ void DesktopWindow::begin_frame(double timeout_s) {
   // while it was down last frame and still is; the next queued press (Events::taps) goes down,
   // one a frame with the modifiers held when it was pressed, after its key has been up for a
   // frame. So two presses closer together than a frame (xdotool, fast typing) are two presses.
-  std::pair<int, int> tap{-1, 0};
-  if (!events_.taps.empty() && !keys_down_[events_.taps.front().first]) {
-    tap = events_.taps.front();
+  // While a text field has the keys (last frame's WantTextInput) the text comes as characters,
+  // and every queued press goes down at once: one a frame would lag behind the typing and
+  // reach the shortcuts after the field has let go.
+  std::vector<std::pair<int, int>> now;
+  if (io.WantTextInput) {
+    now.swap(events_.taps);
+  } else if (!events_.taps.empty() && !keys_down_[events_.taps.front().first]) {
+    now.push_back(events_.taps.front());
     events_.taps.erase(events_.taps.begin());
+  }
+  std::array<bool, 512> tapped{};
+  int mods = 0;
+  for (auto [key, key_mods] : now) {
+    tapped[key] = true;
+    mods |= key_mods;
   }
   for (int key = 0; key < static_cast<int>(keys_down_.size()); ++key) {
     const bool held = key >= GLFW_KEY_SPACE && key <= GLFW_KEY_LAST &&
                       glfwGetKey(window_, key) == GLFW_PRESS;
     const bool queued_again = !events_.taps.empty() && events_.taps.front().first == key;
-    keys_down_[key] = key == tap.first || (keys_down_[key] && held && !queued_again);
+    keys_down_[key] = tapped[key] || (keys_down_[key] && held && !queued_again);
     io.KeysDown[key] = keys_down_[key];
   }
   const auto& down = keys_down_;
@@ -199,12 +210,10 @@ void DesktopWindow::begin_frame(double timeout_s) {
   io.KeyShift = down[GLFW_KEY_LEFT_SHIFT] || down[GLFW_KEY_RIGHT_SHIFT];
   io.KeyAlt = down[GLFW_KEY_LEFT_ALT] || down[GLFW_KEY_RIGHT_ALT];
   io.KeySuper = down[GLFW_KEY_LEFT_SUPER] || down[GLFW_KEY_RIGHT_SUPER];
-  if (tap.first >= 0) {
-    io.KeyCtrl = io.KeyCtrl || (tap.second & GLFW_MOD_CONTROL);
-    io.KeyShift = io.KeyShift || (tap.second & GLFW_MOD_SHIFT);
-    io.KeyAlt = io.KeyAlt || (tap.second & GLFW_MOD_ALT);
-    io.KeySuper = io.KeySuper || (tap.second & GLFW_MOD_SUPER);
-  }
+  io.KeyCtrl = io.KeyCtrl || (mods & GLFW_MOD_CONTROL);
+  io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
+  io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
+  io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
   // ImGui 1.86's backend reports the mouse only while it believes the cursor entered a focused
   // window; enter/leave and focus events get lost or reordered without a window manager (and
   // around screen grabs). When it reports nothing but the cursor is over the window, ask GLFW.

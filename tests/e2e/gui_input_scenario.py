@@ -81,6 +81,24 @@ def run(binary, data, scratch):
             fail(f"no note saying what M did: {s['note']!r}")
         print(f"click on the view + M: {mode} -> {s['head_mode']}; note \"{s['note']}\"")
 
+        # Letters typed fast into the text box stay text: none reaches the shortcuts after a
+        # click away (pressed keys queued one a frame once lagged behind the typing).
+        before = app.layout()["state"]
+        click(*center(layout["items"]["text_box"]))
+        key("ctrl+End")
+        run_command(["xdotool", "type", "--delay", "2", " good dog, mad cat"])
+        click(status_x, status_y)
+        time.sleep(1.0)
+        after = app.layout()["state"]
+        for field in ("head_mode", "enabled_heads", "diff_open", "layer"):
+            if after[field] != before[field]:
+                fail(f"letters typed into the text box acted as shortcuts: {field} "
+                     f"{before[field]} -> {after[field]}")
+        if after["view"]["kind"] != before["view"]["kind"] or not after["text"].endswith("mad cat"):
+            fail(f"typing changed the view or lost text: {after['view']['kind']}, {after['text']!r}")
+        print("fast typing into the text box, then a click away: no shortcut fired")
+        click(arcs[0] + 40, layout["items"]["head.1"][1])
+
         # Item 11: Enter over the Predictions panel appends the selected (top) prediction.
         tab = layout["items"]["tab.Predictions"]
         run_command(["xdotool", "mousemove", str(tab[0] + 10), str(tab[3] + 14)])
