@@ -176,24 +176,44 @@ void DesktopWindow::begin_frame(double timeout_s) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGuiIO& io = ImGui::GetIO();
-  // Release last frame's replayed taps, then replay the taps released before this frame (see
-  // Events::taps), so each is down for exactly one frame.
-  for (auto [key, mods] : pending_releases_)
-    if (glfwGetKey(window_, key) == GLFW_RELEASE) io.KeysDown[key] = false;
-  const bool* down = io.KeysDown;
+  // The keys ImGui sees are decided here, not by the backend's callbacks (which set
+  // io.KeysDown as events arrive, so a press and release within one poll never showed, and a
+  // second press while the first was still down looked like one held key). A key stays down
+  // while it was down last frame and still is; the next queued press (Events::taps) goes down,
+  // one a frame with the modifiers held when it was pressed, after its key has been up for a
+  // frame. So two presses closer together than a frame (xdotool, fast typing) are two presses.
+  // While a text field has the keys (last frame's WantTextInput) the text comes as characters,
+  // and every queued press goes down at once: one a frame would lag behind the typing and
+  // reach the shortcuts after the field has let go.
+  std::vector<std::pair<int, int>> now;
+  if (io.WantTextInput) {
+    now.swap(events_.taps);
+  } else if (!events_.taps.empty() && !keys_down_[events_.taps.front().first]) {
+    now.push_back(events_.taps.front());
+    events_.taps.erase(events_.taps.begin());
+  }
+  std::array<bool, 512> tapped{};
+  int mods = 0;
+  for (auto [key, key_mods] : now) {
+    tapped[key] = true;
+    mods |= key_mods;
+  }
+  for (int key = 0; key < static_cast<int>(keys_down_.size()); ++key) {
+    const bool held = key >= GLFW_KEY_SPACE && key <= GLFW_KEY_LAST &&
+                      glfwGetKey(window_, key) == GLFW_PRESS;
+    const bool queued_again = !events_.taps.empty() && events_.taps.front().first == key;
+    keys_down_[key] = tapped[key] || (keys_down_[key] && held && !queued_again);
+    io.KeysDown[key] = keys_down_[key];
+  }
+  const auto& down = keys_down_;
   io.KeyCtrl = down[GLFW_KEY_LEFT_CONTROL] || down[GLFW_KEY_RIGHT_CONTROL];
   io.KeyShift = down[GLFW_KEY_LEFT_SHIFT] || down[GLFW_KEY_RIGHT_SHIFT];
   io.KeyAlt = down[GLFW_KEY_LEFT_ALT] || down[GLFW_KEY_RIGHT_ALT];
   io.KeySuper = down[GLFW_KEY_LEFT_SUPER] || down[GLFW_KEY_RIGHT_SUPER];
-  for (auto [key, mods] : events_.taps) {
-    io.KeysDown[key] = true;
-    io.KeyCtrl = io.KeyCtrl || (mods & GLFW_MOD_CONTROL);
-    io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
-    io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
-    io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
-  }
-  pending_releases_.swap(events_.taps);
-  events_.taps.clear();
+  io.KeyCtrl = io.KeyCtrl || (mods & GLFW_MOD_CONTROL);
+  io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
+  io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
+  io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
   // ImGui 1.86's backend reports the mouse only while it believes the cursor entered a focused
   // window; enter/leave and focus events get lost or reordered without a window manager (and
   // around screen grabs). When it reports nothing but the cursor is over the window, ask GLFW.
