@@ -282,7 +282,7 @@ void draw_status_bar(App& app, float height) {
   }
   if (std::chrono::steady_clock::now() < app.flags.note_until) {
     ImGui::SameLine(0, 30);
-    ImGui::TextColored({0.5f, 0.75f, 1, 1}, "%s", app.flags.note.c_str());
+    ImGui::TextUnformatted(app.flags.note.c_str());  // the theme's text colour: AA on both
   }
   if (!app.export_ui.message.empty()) {
     ImGui::SameLine(0, 30);

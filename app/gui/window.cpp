@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "ui/imgui_theme.h"
+
 namespace attnviz {
 
 namespace {
@@ -128,36 +130,7 @@ bool DesktopWindow::load_fonts(float size_px) {
 }
 
 void DesktopWindow::apply_theme(Theme theme) {
-  ImGuiStyle& style = ImGui::GetStyle();
-  style = ImGuiStyle();
-  // The window background is the colour registry's, so a view on screen and its exported
-  // figure have the same background.
-  const Rgba background = theme_colors(theme).background;
-  const ImVec4 window_bg{background.r / 255.0f, background.g / 255.0f, background.b / 255.0f, 1};
-  if (theme == Theme::kLight) {
-    ImGui::StyleColorsLight(&style);
-    style.Colors[ImGuiCol_WindowBg] = window_bg;
-    style.Colors[ImGuiCol_ChildBg] = {window_bg.x, window_bg.y, window_bg.z, 0};
-  } else {
-    ImGui::StyleColorsDark(&style);
-    style.Colors[ImGuiCol_WindowBg] = window_bg;
-    style.Colors[ImGuiCol_TitleBg] = {0.13f, 0.14f, 0.17f, 1};
-    style.Colors[ImGuiCol_TitleBgActive] = {0.16f, 0.19f, 0.25f, 1};
-    style.Colors[ImGuiCol_MenuBarBg] = {0.13f, 0.14f, 0.17f, 1};
-    style.Colors[ImGuiCol_FrameBg] = {0.18f, 0.19f, 0.23f, 1};
-    style.Colors[ImGuiCol_Tab] = {0.16f, 0.18f, 0.23f, 1};
-    style.Colors[ImGuiCol_TabActive] = {0.26f, 0.36f, 0.55f, 1};
-    style.Colors[ImGuiCol_TabHovered] = {0.32f, 0.45f, 0.68f, 1};
-  }
-  style.WindowRounding = 0.0f;
-  style.FrameRounding = 4.0f;
-  style.GrabRounding = 4.0f;
-  style.TabRounding = 4.0f;
-  style.WindowBorderSize = 1.0f;
-  style.FramePadding = {8, 5};
-  style.ItemSpacing = {8, 6};
-  style.WindowPadding = {10, 8};
-  style.ScaleAllSizes(scale_);
+  ImGui::GetStyle() = ui::imgui_style(theme, scale_);
 }
 
 bool DesktopWindow::should_close() const {
