@@ -41,6 +41,7 @@ void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int l
   const size_t stride = static_cast<size_t>(config.query_width() + 2 * config.kv_width());
   const size_t keys_stride = static_cast<size_t>(t + 2 * score_lanes());
   const ScoreRule& rule = plan.rules[layer];
+  const bool stores = trace.stores_weights();
 
   // Pass 1: each kv head's keys transposed (D, S), shared by its group of query heads.
 #pragma omp parallel for schedule(static) if (kv_heads > 1 && t >= 256)
@@ -74,7 +75,9 @@ void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int l
       weights_from_lse(visible, visible, count, lse[q]);
       std::fill(row, visible, 0.0f);
       std::fill(visible + count, row + span, 0.0f);
-      // The trace's row: keys 0..row_length−1, exact zeros outside the window.
+      // The trace's row, when it stores weights: keys 0..row_length−1, exact zeros outside the
+      // window. Otherwise the lse alone lets any reader recompute it (recompute_row).
+      if (!stores) continue;
       std::span<float> stored = trace.mutable_row(layer, head, q);
       std::fill(stored.begin(), stored.begin() + first, 0.0f);
       std::copy(visible, visible + count, stored.begin() + first);

@@ -17,7 +17,8 @@ size_t head_floats(bool causal, int positions) {
 
 size_t AttentionTrace::weight_buffer_floats(const TraceShape& shape, int positions) {
   const size_t heads = static_cast<size_t>(shape.layers) * shape.heads;
-  return heads * head_floats(shape.causal, positions) + heads * positions;  // weights, then lse
+  const size_t weights = shape.stores_weights ? head_floats(shape.causal, positions) : 0;
+  return heads * weights + heads * positions;  // weights, then lse
 }
 
 size_t AttentionTrace::qkv_buffer_floats(const TraceShape& shape, int positions) {
@@ -55,13 +56,14 @@ AttentionTrace::AttentionTrace(std::vector<Token> tokens, const TraceShape& shap
   assert(positions_ >= tokens_count() && weights_ &&
          weights_->floats.size() >= weight_buffer_floats(shape_, positions_) &&
          "AttentionTrace: storage too small");
+  assert((shape.stores_weights || qkv_) && "AttentionTrace: weights on demand need q and k");
   assert((!qkv_ || qkv_->floats.size() >= qkv_buffer_floats(shape_, positions_)) &&
          (!pre_rope_ || pre_rope_->floats.size() >= pre_rope_buffer_floats(shape_, positions_)) &&
          "AttentionTrace: q/k/v storage too small");
 }
 
 size_t AttentionTrace::head_stride() const {
-  return head_floats(causal(), positions_);
+  return stores_weights() ? head_floats(causal(), positions_) : 0;
 }
 
 size_t AttentionTrace::lse_offset() const {
@@ -69,6 +71,10 @@ size_t AttentionTrace::lse_offset() const {
 }
 
 size_t AttentionTrace::weight_bytes() const {
+  return stores_weights() ? full_weight_bytes() : 0;
+}
+
+size_t AttentionTrace::full_weight_bytes() const {
   return static_cast<size_t>(shape_.layers) * shape_.heads * head_floats(causal(), tokens_count()) *
          sizeof(float);
 }
@@ -84,6 +90,7 @@ size_t AttentionTrace::row_offset(int layer, int head, int query) const {
   assert(layer >= 0 && layer < shape_.layers && head >= 0 && head < shape_.heads &&
          "trace: bad layer/head");
   assert(query >= 0 && query < tokens_count() && "trace: bad query");
+  assert(stores_weights() && "trace: weights are recomputed on demand (use AttentionReader)");
   const size_t q = static_cast<size_t>(query);
   const size_t within = causal() ? q * (q + 1) / 2 : q * tokens_.size();
   return (static_cast<size_t>(layer) * shape_.heads + head) * head_stride() + within;
@@ -102,12 +109,40 @@ std::span<float> AttentionTrace::mutable_row(int layer, int head, int query) {
 float AttentionTrace::weight(int layer, int head, int query, int key) const {
   assert(key >= 0 && key < tokens_count() && "trace: bad key");
   if (key >= row_length(query)) return 0.0f;
-  return weights_->floats[row_offset(layer, head, query) + key];
+  if (stores_weights()) return weights_->floats[row_offset(layer, head, query) + key];
+  // One key through the same lane-wise arithmetic as a whole row: the same bits.
+  const ScoreRule& r = rule(layer);
+  if (!r.visible(query, key)) return 0.0f;
+  const int d = shape_.head_dim, lanes = score_lanes();
+  const size_t stride = static_cast<size_t>(shape_.qkv_floats());
+  const float* rows = qkv(layer).data();
+  const float* q = rows + query * stride + static_cast<size_t>(head) * d;
+  const float* k = rows + key * stride + static_cast<size_t>(shape_.heads + kv_head_of(head)) * d;
+  const size_t keys_stride = static_cast<size_t>(2 * lanes);
+  thread_local std::vector<float> keys_t;
+  keys_t.resize(keys_stride * d);
+  float* buffer = keys_t.data();
+  transpose_keys(buffer, keys_stride, k, stride, 1, d);
+  float score = 0.0f;
+  score_keys(&score, q, buffer, keys_stride, 0, 1, d, r);
+  float w = 0.0f;
+  weights_from_lse(&w, &score, 1, row_lse(layer, head, query));
+  return w;
 }
 
 void AttentionTrace::copy_head(int layer, int head, std::span<float> out) const {
   const int t = tokens_count();
   assert(out.size() >= static_cast<size_t>(t) * t && "copy_head: output too small");
+  if (!stores_weights()) {
+#pragma omp parallel for schedule(dynamic, 64) if (t >= 256)
+    for (int q = 0; q < t; ++q) {
+      float* dst = out.data() + static_cast<size_t>(q) * t;
+      const int n = row_length(q);
+      recompute_row(layer, head, q, {dst, static_cast<size_t>(n)});
+      std::fill(dst + n, dst + t, 0.0f);
+    }
+    return;
+  }
   for (int q = 0; q < t; ++q) {
     auto r = row(layer, head, q);
     float* dst = out.data() + static_cast<size_t>(q) * t;

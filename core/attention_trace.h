@@ -33,6 +33,10 @@
 
 namespace attnviz {
 
+// RunOptions::Weights::kAuto stores a run's weights while they take at most this many bytes
+// (short texts: views read stored rows); longer runs keep q, k and the lse and recompute.
+constexpr size_t kStoredWeightsBudget = 128u << 20;
+
 // What-ifs a person can switch on a run. Defaults reproduce the model exactly.
 struct RunOptions {
   std::optional<bool> causal_mask;  // unset: the model's own (decoders causal, BERT not)
@@ -41,6 +45,11 @@ struct RunOptions {
   int top_predictions = 10;         // next-token predictions kept per position (LM models)
   bool keep_hidden_states = false;  // keep (L+1, T, C) residual stream (tests, analyses)
   bool keep_qkv = true;             // keep Q, K, V per layer for the inspector and the cache
+  // Whether the trace stores the (L, H, T, T) weights or recomputes them on demand from the kept
+  // q, k and each row's log-sum-exp (always kept then, whatever keep_qkv says). kAuto: the
+  // model stores them while they take at most kStoredWeightsBudget bytes.
+  enum class Weights { kAuto, kStored, kOnDemand };
+  Weights weights = Weights::kAuto;
   // Leave the predictions of the positions this run computes for Model::complete_predictions,
   // so the attention is ready without waiting for the LM head (the app shows it first).
   bool defer_predictions = false;
@@ -104,6 +113,7 @@ struct TraceShape {
   int kv_heads = 0;  // G
   int head_dim = 0;  // D
   bool causal = true;
+  bool stores_weights = true;  // false: only the lse is stored, weights are recomputed
   int qkv_floats() const { return (heads + 2 * kv_heads) * head_dim; }   // [Q | K | V]
   int pre_rope_floats() const { return (heads + kv_heads) * head_dim; }  // [Q | K]
 };
@@ -146,17 +156,26 @@ class AttentionTrace {
 
   // Number of stored keys of a query row: causal rows see keys 0..query.
   int row_length(int query) const { return causal() ? query + 1 : tokens_count(); }
-  // Post-softmax weights of one query over keys 0..row_length(query)-1.
+  // Post-softmax weights of one query over keys 0..row_length(query)-1. Requires
+  // stores_weights(): readers go through AttentionReader, which recomputes otherwise.
   std::span<const float> row(int layer, int head, int query) const;
   std::span<float> mutable_row(int layer, int head, int query);
-  // Weight of key for query; exactly 0 where the mask or the window hides the key.
+  // Weight of key for query; exactly 0 where the mask or the window hides the key (recomputed
+  // when the weights are not stored).
   float weight(int layer, int head, int query, int key) const;
-  // Dense (T, T) copy of one head into out (size T*T), zeros where masked.
+  // Dense (T, T) copy of one head into out (size T*T), zeros where masked (rows recomputed in
+  // parallel when the weights are not stored).
   void copy_head(int layer, int head, std::span<float> out) const;
   // Dense (L, H, T, T) copy of everything (exporters of NPY/JSON).
   std::vector<float> dense() const;
-  // Bytes of the stored weights of this text (the layout may have room for more positions).
+  // Bytes of the stored weights of this text (the layout may have room for more positions):
+  // 0 when the weights are recomputed on demand.
   size_t weight_bytes() const;
+  // Bytes the (L, H, T, T) weights would take if stored (causal rows 0..q), float32.
+  size_t full_weight_bytes() const;
+  // Whether row() can hand out stored rows; otherwise every weight is recomputed from q, k and
+  // the row's lse (recompute_row), which gives the same bits the forward pass produced.
+  bool stores_weights() const { return shape_.stores_weights; }
 
   // How each layer scored: scale, soft-cap, window, causal mask. Set by the model.
   const ScoreRule& rule(int layer) const;

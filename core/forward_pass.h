@@ -54,6 +54,8 @@ struct RunPlan {
   std::vector<ScoreRule> rules;  // (L)
   int rope_variant = 0;          // which RoPE tables (longrope: short 0, long 1)
   int threads = 1;               // OpenMP threads worth using: 1 when the run is too small to split
+  bool stores_weights = true;    // the trace stores (L, H, T, T) weights (RunOptions::weights)
+  bool keeps_qkv = true;         // the trace keeps q/k/v (asked for, or weights on demand)
   int rows() const { return tokens - first; }
 };
 

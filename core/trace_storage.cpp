@@ -146,9 +146,14 @@ void copy_prefix(AttentionTrace& to, const AttentionTrace& from, int from_row, i
 #pragma omp parallel for schedule(static)
   for (int index = 0; index < heads; ++index) {
     const int layer = index / to.heads(), head = index % to.heads();
-    const float* begin = from.row(layer, head, from_row).data();
-    const float* end = from.row(layer, head, rows - 1).data() + rows;
-    std::copy(begin, end, to.mutable_row(layer, head, from_row).data());
+    if (to.stores_weights() && from.stores_weights()) {
+      const float* begin = from.row(layer, head, from_row).data();
+      const float* end = from.row(layer, head, rows - 1).data() + rows;
+      std::copy(begin, end, to.mutable_row(layer, head, from_row).data());
+    } else if (to.stores_weights()) {
+      for (int q = from_row; q < rows; ++q)
+        from.recompute_row(layer, head, q, to.mutable_row(layer, head, q));
+    }
     if (from.has_lse() && to.has_lse()) {
       for (int q = from_row; q < rows; ++q)
         to.mutable_lse(layer, head)[q] = from.row_lse(layer, head, q);

@@ -97,7 +97,21 @@ RunPlan TransformerModel::plan_run(std::span<const Token> tokens, const RunOptio
     previous = nullptr;
   const bool same_rope =
       previous && rope_variant(config_, previous->tokens_count()) == plan.rope_variant;
-  plan.first = reusable_prefix(tokens, options, plan.causal, previous, same_rope);
+  // Weights stored, or recomputed on demand from q, k and the lse (which then must be kept).
+  const TraceShape shape{config_.layers, config_.heads, config_.kv_heads, config_.head_width,
+                         plan.causal};
+  switch (options.weights) {
+    case RunOptions::Weights::kStored: plan.stores_weights = true; break;
+    case RunOptions::Weights::kOnDemand: plan.stores_weights = false; break;
+    case RunOptions::Weights::kAuto:
+      plan.stores_weights = AttentionTrace::weight_buffer_floats(shape, plan.tokens) *
+                                sizeof(float) <= kStoredWeightsBudget;
+      break;
+  }
+  plan.keeps_qkv = options.keep_qkv || !plan.stores_weights;
+  RunOptions effective = options;
+  effective.keep_qkv = plan.keeps_qkv;
+  plan.first = reusable_prefix(tokens, effective, plan.causal, previous, same_rope);
   // Multiply-adds: projections and MLP per row and layer, attention per row, the LM head.
   const double c = config_.width, q = config_.query_width(), kv = config_.kv_width();
   const double mlp = (row_.mlp == MlpKind::kGated ? 3.0 : 2.0) * c * config_.inner;
@@ -113,10 +127,12 @@ std::shared_ptr<AttentionTrace> TransformerModel::start_trace(std::span<const To
                                                               const RunPlan& plan,
                                                               const AttentionTrace* previous,
                                                               RunStorage& run) {
-  const TraceShape shape{config_.layers, config_.heads, config_.kv_heads, config_.head_width,
-                         plan.causal};
-  run = take_run_storage(storage_, tokens, shape, options, options.keep_qkv, config_.rotary,
-                         plan.rope_variant, plan.first);
+  TraceShape shape{config_.layers, config_.heads, config_.kv_heads, config_.head_width,
+                   plan.causal};
+  shape.stores_weights = plan.stores_weights;
+  // q/k before RoPE serve the inspector only: not kept when only the recomputation asked for q/k.
+  run = take_run_storage(storage_, tokens, shape, options, plan.keeps_qkv,
+                         config_.rotary && options.keep_qkv, plan.rope_variant, plan.first);
   auto trace = std::make_shared<AttentionTrace>(std::vector<Token>(tokens.begin(), tokens.end()),
                                                 shape, run.storage);
   trace->model_name = config_.name;
@@ -177,7 +193,7 @@ Result<std::shared_ptr<const AttentionTrace>> TransformerModel::run(std::span<co
   }
   RunStorage storage;
   std::shared_ptr<AttentionTrace> trace = start_trace(tokens, options, plan, ours, storage);
-  scratch_.reserve(config_, plan.tokens, plan.rows(), !options.keep_qkv);
+  scratch_.reserve(config_, plan.tokens, plan.rows(), !plan.keeps_qkv);
 
   ForwardPass pass(config_, weights_, plan, *trace, scratch_, rope_, tokens);
   row_.recipe->embed(pass);

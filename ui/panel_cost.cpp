@@ -16,10 +16,7 @@ AttentionCost attention_cost(const AttentionTrace& trace) {
   cost.visible_per_head = trace.causal() ? t * (t + 1) / 2 : t * t;
   cost.scores_per_layer = cost.scores_per_head * trace.heads();
   cost.scores_total = cost.scores_per_layer * trace.layers();
-  cost.weight_bytes = static_cast<int64_t>(trace.weight_bytes());
-  if (trace.has_qkv())
-    cost.qkv_bytes = static_cast<int64_t>(trace.layers()) * t * 3 * trace.width() *
-                     static_cast<int64_t>(sizeof(float));
+  cost.memory = trace_cost(trace);
   cost.score_flops = 2 * static_cast<int64_t>(trace.head_dim()) * cost.visible_per_head *
                      trace.heads() * trace.layers();
   return cost;
@@ -82,10 +79,18 @@ void draw_cost_contents(const AttentionTrace& trace) {
       row("q\xC2\xB7k arithmetic", format_count(cost.score_flops) + " flops",
           "2\xC2\xB7"
           "D per visible score");
-    row("attention weights", format_bytes(cost.weight_bytes), "float32, as stored");
-    row("Q, K, V", trace.has_qkv() ? format_bytes(cost.qkv_bytes) : std::string("not stored"),
-        "L\xC2\xB7T\xC2\xB7"
-        "3C floats");
+    row("scores computed", format_count(cost.memory.scores_computed),
+        "visible keys of every row (mask, windows)");
+    row("weights, full storage", format_bytes(cost.memory.full_weight_bytes),
+        "L\xC2\xB7H\xC2\xB7T\xC2\xB2 float32 (causal: rows 0..q)");
+    row("weights held", trace.stores_weights() ? format_bytes(cost.memory.weight_bytes)
+                                               : std::string("none: recomputed on demand"),
+        trace.stores_weights() ? "stored rows" : "from q, k and each row's log-sum-exp");
+    if (cost.memory.lse_bytes > 0)
+      row("row log-sum-exp", format_bytes(cost.memory.lse_bytes), "L\xC2\xB7H\xC2\xB7T");
+    row("Q, K, V", trace.has_qkv() ? format_bytes(cost.memory.qkv_bytes) : std::string("not stored"),
+        "per layer and position, q/k after RoPE");
+    row("held in all", format_bytes(cost.memory.held_bytes()), "weights + log-sum-exp + Q, K, V");
     std::snprintf(text, sizeof text, "%.1f ms", trace.timings.forward_ms);
     row("last forward pass", text);
     std::snprintf(text, sizeof text, "%.2f ms", trace.timings.tokenize_ms);

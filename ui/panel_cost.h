@@ -1,5 +1,6 @@
 // The cost panel: what attention costs for this text. T tokens give T² scores per head, L·H·T²
-// in all; the memory of the weights and of Q/K/V; the measured time of the last run and how
+// in all; the bytes full storage of the weights would take against the bytes the trace holds
+// (long texts keep q, k and the lse and recompute weights on demand); the measured time of the last run and how
 // many prefix positions the cache reused; a short explanation of O(T²).
 //
 // Legend: T tokens, L layers, H heads, C width, D head width.
@@ -8,6 +9,7 @@
 #include <cstdint>
 
 #include "core/attention_trace.h"
+#include "core/trace_cost.h"
 
 namespace attnviz::ui {
 
@@ -17,9 +19,8 @@ struct AttentionCost {
   int64_t visible_per_head = 0;  // T(T+1)/2 when causal, else T²: the scores softmax uses
   int64_t scores_per_layer = 0;  // H·T²
   int64_t scores_total = 0;      // L·H·T²
-  int64_t weight_bytes = 0;      // stored post-softmax weights (causal rows store 0..q)
-  int64_t qkv_bytes = 0;         // (L, T, 3C) floats, 0 without Q/K/V
   int64_t score_flops = 0;       // 2·D multiply-adds per visible score, all heads and layers
+  TraceCost memory;              // scores computed, bytes full storage would take, bytes held
 };
 AttentionCost attention_cost(const AttentionTrace& trace);
 

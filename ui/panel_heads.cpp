@@ -159,8 +159,14 @@ void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Act
                                                                 : ImVec4{0.95f, 0.95f, 0.95f, 1});
     const std::string label = std::to_string(h);
     const HeadRole* role = role_of(context.roles, view.layer, h);
-    if (ImGui::Button(role ? "##head" : label.c_str(), {width, height}))
-      out.push_back(action::ClickHead{h});
+    // The first click of a double-click toggles the head; the second click's release solos it
+    // (and must not toggle it again: that left every head off, issue 11).
+    if (ImGui::Button(role ? "##head" : label.c_str(), {width, height})) {
+      if (ImGui::GetIO().MouseClickedLastCount[ImGuiMouseButton_Left] >= 2)
+        out.push_back(action::SoloHead{h});
+      else
+        out.push_back(action::ClickHead{h});
+    }
     if (role) {
       // Number and role centred in the button, in the button's text colour.
       const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -172,10 +178,6 @@ void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Act
       const ImU32 ink = ImGui::GetColorU32(ImGuiCol_Text);
       draw_list->AddText({(a.x + b.x - number.x) * 0.5f, a.y + gap}, ink, label.c_str());
       draw_list->AddText({(a.x + b.x - text.x) * 0.5f, b.y - gap - text.y}, ink, short_label.c_str());
-    }
-    if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
-      // The first click of the double-click toggled it; solo wins.
-      out.push_back(action::SoloHead{h});
     }
     if (on && view.head == h && !single) {  // the focused head: a ring
       const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();

@@ -36,6 +36,8 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view
   const auto& predictions = trace.predictions[position];
   // A few milliseconds after the attention of a run, the LM head's answer arrives.
   if (predictions.empty()) ImGui::TextDisabled("computing\xE2\x80\xA6");
+  const int selected = predictions.empty() ? -1 : 0;
+  int hovered = -1;
   for (size_t i = 0; i < predictions.size(); ++i) {
     const Prediction& prediction = predictions[i];
     ImGui::PushID(static_cast<int>(i));
@@ -50,14 +52,25 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view
     char label[160];
     std::snprintf(label, sizeof label, "%5.1f%%  %s", 100.0 * prediction.probability,
                   token_label(prediction.text, 32).c_str());
-    const bool chosen = ImGui::Selectable(label, false, 0, ImVec2(0, 0));
-    const bool entered =
-        ImGui::IsItemFocused() && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false);
+    const bool chosen = ImGui::Selectable(label, static_cast<int>(i) == selected, 0, ImVec2(0, 0));
+    if (ImGui::IsItemHovered()) hovered = static_cast<int>(i);
     if (ImGui::IsItemHovered() && can_append)
-      ImGui::SetTooltip("append \"%s\" to the text", token_label(prediction.text, 32).c_str());
-    if ((chosen || entered) && can_append) out.push_back(action::AppendText{prediction.text});
+      ImGui::SetTooltip("append \"%s\" to the text (click or Enter)",
+                        token_label(prediction.text, 32).c_str());
+    if (chosen && can_append) out.push_back(action::AppendText{prediction.text});
     ImGui::PopID();
   }
+  // Enter appends the selected prediction: the row under the mouse, else the most likely one
+  // (drawn selected), while the mouse or the focus is on this panel and no text field has it.
+  const ImGuiIO& io = ImGui::GetIO();
+  const bool here = ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows) ||
+                    ImGui::IsWindowFocused(ImGuiFocusedFlags_ChildWindows);
+  const int target = hovered >= 0 ? hovered : selected;
+  if (can_append && here && target >= 0 && target < static_cast<int>(predictions.size()) &&
+      !io.WantTextInput && !io.KeyCtrl && !io.KeyAlt &&
+      (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false) ||
+       ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_KeyPadEnter), false)))
+    out.push_back(action::AppendText{predictions[target].text});
 }
 
 }  // namespace

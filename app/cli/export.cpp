@@ -27,6 +27,7 @@
 #include "core/view/text.h"
 #include "core/model.h"
 #include "core/models/architecture.h"
+#include "core/trace_cost.h"
 #include "core/view_trace.h"
 
 namespace attnviz {
@@ -348,6 +349,14 @@ int run_export(const Args& args) {
   if (request.timings) {
     std::fprintf(stderr, "load_ms=%.1f tokenize_ms=%.1f forward_ms=%.1f export_ms=%.1f\n", load_ms,
                  tokenize_ms, forward_ms, export_ms);
+    const TraceCost cost = trace_cost(**trace);
+    std::fprintf(stderr,
+                 "tokens=%d scores_computed=%lld full_weight_bytes=%lld held_bytes=%lld "
+                 "weights=%s\n",
+                 (*trace)->tokens_count(), static_cast<long long>(cost.scores_computed),
+                 static_cast<long long>(cost.full_weight_bytes),
+                 static_cast<long long>(cost.held_bytes()),
+                 (*trace)->stores_weights() ? "stored" : "on-demand");
   }
   return 0;
 }

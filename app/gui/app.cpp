@@ -201,6 +201,8 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"head_mode", head_mode_info(app.view.head_mode).key},
       {"enabled_heads", app.view.enabled_heads},
       {"pinned", app.view.pinned_token ? *app.view.pinned_token : -1},
+      {"canvas_focus", app.flags.canvas_focus},
+      {"note", std::chrono::steady_clock::now() < app.flags.note_until ? app.flags.note : ""},
       {"view", view_spec_json(app.view)},
       {"whole_map_ready", !state.whole_map_for(app.view.head_mode).empty()},
       {"query_weights", query_row},
@@ -326,7 +328,7 @@ int run_gui(AppOptions options) {
     // heartbeat. Under llvmpipe a frame keeps both cores busy for several milliseconds, which
     // stalled a run's threads for as long. Benchmark runs draw back to back.
     double wait_s = 0.25;
-    if (benchmark) {
+    if (benchmark || desktop.keys_queued()) {  // queued key presses: one a frame, at once
       wait_s = 0.0;
     } else if (busy_frames > 0 || computing) {
       const double period = computing ? 1.0 / 10.0 : 1.0 / 60.0;

@@ -74,6 +74,13 @@ struct UiFlags {
   bool show_about = false;
   bool quit = false;
   bool theme_changed = false;
+  // Where the last mouse click landed: single-key shortcuts act only when it was on the views
+  // (the centre column or the head bar), so a click that missed a text field does not turn the
+  // typing that follows into commands (issue 11). True at start: nothing has been clicked.
+  bool canvas_focus = true;
+  // A transient line in the status bar saying what a shortcut just did (or why it did nothing).
+  std::string note;
+  std::chrono::steady_clock::time_point note_until{};
 };
 
 struct App {

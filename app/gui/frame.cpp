@@ -280,6 +280,10 @@ void draw_status_bar(App& app, float height) {
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
   }
+  if (std::chrono::steady_clock::now() < app.flags.note_until) {
+    ImGui::SameLine(0, 30);
+    ImGui::TextUnformatted(app.flags.note.c_str());  // the theme's text colour: AA on both
+  }
   if (!app.export_ui.message.empty()) {
     ImGui::SameLine(0, 30);
     ImGui::TextColored(app.export_ui.message_is_error ? ImVec4{0.95f, 0.35f, 0.3f, 1}
@@ -301,6 +305,21 @@ void draw_view_windows(App& app) {
   ui::draw_model_picker(app.panels.model_picker, picker, app.actions);
 }
 
+// A click on the views (the centre column or the head bar, not through an open menu) gives the
+// single-key shortcuts to them; a click anywhere else takes them away (UiFlags::canvas_focus).
+void note_click_target(App& app, const Columns& c, float heads_height) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (!ImGui::IsMouseClicked(ImGuiMouseButton_Left) && !ImGui::IsMouseClicked(ImGuiMouseButton_Right))
+    return;
+  if (ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) return;
+  const ImVec2 p = io.MousePos;
+  const bool in_rows = p.y >= c.origin.y && p.y < c.origin.y + c.size.y;
+  const bool centre = p.x >= c.origin.x + c.left && p.x < c.origin.x + c.size.x - c.right;
+  const bool heads = p.x >= c.origin.x && p.x < c.origin.x + c.left &&
+                     p.y >= c.origin.y + c.size.y - heads_height;
+  app.flags.canvas_focus = in_rows && (centre || heads);
+}
+
 }  // namespace
 
 void draw_frame(App& app, const DesktopWindow& window) {
@@ -310,10 +329,11 @@ void draw_frame(App& app, const DesktopWindow& window) {
   const float status_height = ImGui::GetFrameHeight() + 4 * scale;
   const Columns c = compute_columns(app, status_height);
   const EngineState& state = *app.state;
-
-  // Left column: model, text and chips, layers and heads.
   const float model_height = std::round(ImGui::GetFrameHeightWithSpacing() * 4.6f);
   const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 7.0f);
+  note_click_target(app, c, heads_height);
+
+  // Left column: model, text and chips, layers and heads.
   place(c.origin, {c.left, model_height});
   ui::draw_models_panel({&state, &app.settings.recent_models}, app.model_path_input, app.actions);
 

@@ -28,11 +28,27 @@ bool pressed(int glfw_key, bool repeat = false) {
   return ImGui::IsKeyPressed(glfw_key, repeat);
 }
 
-// Keys typed into a text field belong to it; plain keys act only outside text fields and
-// without modifiers (a later change may narrow this to "while the canvas has focus": here).
-bool plain_keys_allowed() {
+bool no_modifiers() {
   const ImGuiIO& io = ImGui::GetIO();
-  return !io.WantTextInput && !io.KeyCtrl && !io.KeyAlt && !io.KeySuper;
+  return !io.KeyCtrl && !io.KeyAlt && !io.KeySuper;
+}
+
+// Keys typed into a text field belong to it; plain keys act only outside text fields, without
+// modifiers, and when the last click was on the views (UiFlags::canvas_focus).
+bool plain_keys_allowed(const App& app) {
+  return !ImGui::GetIO().WantTextInput && no_modifiers() && app.flags.canvas_focus;
+}
+
+// A plain key that a shortcut would take was pressed while the last click was elsewhere.
+bool plain_shortcut_key_pressed() {
+  if (ImGui::GetIO().WantTextInput || !no_modifiers()) return false;
+  for (int key = GLFW_KEY_0; key <= GLFW_KEY_9; ++key)
+    if (pressed(key)) return true;
+  for (int key : {GLFW_KEY_A, GLFW_KEY_C, GLFW_KEY_D, GLFW_KEY_G, GLFW_KEY_H, GLFW_KEY_M,
+                  GLFW_KEY_T, GLFW_KEY_W, GLFW_KEY_LEFT, GLFW_KEY_RIGHT, GLFW_KEY_UP,
+                  GLFW_KEY_DOWN, GLFW_KEY_PAGE_UP, GLFW_KEY_PAGE_DOWN})
+    if (pressed(key)) return true;
+  return false;
 }
 
 void push(App& app, ui::Action action) {
@@ -47,18 +63,18 @@ const std::vector<Shortcut>& shortcuts() {
       {"hover a token", "preview its arcs; with a pin: the exact weight", nullptr},
       {"Left / Right", "move the pinned token",
        [](App& app) {
-         if (!plain_keys_allowed()) return;
+         if (!plain_keys_allowed(app)) return;
          if (pressed(GLFW_KEY_RIGHT, true)) push(app, Select{{SelectionEventKind::kNext}});
          if (pressed(GLFW_KEY_LEFT, true)) push(app, Select{{SelectionEventKind::kPrevious}});
        }},
       {"Esc", "clear the pin",
        [](App& app) {
-         if (plain_keys_allowed() && pressed(GLFW_KEY_ESCAPE))
+         if (plain_keys_allowed(app) && pressed(GLFW_KEY_ESCAPE))
            push(app, Select{{SelectionEventKind::kClear}});
        }},
       {"Up / Down, PgUp / PgDn", "previous / next layer",
        [](App& app) {
-         if (!plain_keys_allowed()) return;
+         if (!plain_keys_allowed(app)) return;
          if (pressed(GLFW_KEY_UP, true) || pressed(GLFW_KEY_PAGE_UP, true))
            push(app, StepLayer{-1});
          if (pressed(GLFW_KEY_DOWN, true) || pressed(GLFW_KEY_PAGE_DOWN, true))
@@ -68,43 +84,43 @@ const std::vector<Shortcut>& shortcuts() {
        "head 1\xE2\x80\xA6"
        "9: toggle (select in single-head mode)",
        [](App& app) {
-         if (!plain_keys_allowed() || ImGui::GetIO().KeyShift) return;
+         if (!plain_keys_allowed(app) || ImGui::GetIO().KeyShift) return;
          for (int digit = 1; digit <= 9; ++digit)
            if (pressed(GLFW_KEY_0 + digit)) push(app, ClickHead{digit - 1});
        }},
       {"Shift + 1 \xE2\x80\xA6 9", "solo that head",
        [](App& app) {
-         if (!plain_keys_allowed() || !ImGui::GetIO().KeyShift) return;
+         if (!plain_keys_allowed(app) || !ImGui::GetIO().KeyShift) return;
          for (int digit = 1; digit <= 9; ++digit)
            if (pressed(GLFW_KEY_0 + digit)) push(app, SoloHead{digit - 1});
        }},
       {"double-click a head", "solo that head", nullptr},
       {"M", "next head mode: single, multi-head, mean, max, all layers, rollout",
        [](App& app) {
-         if (plain_keys_allowed() && pressed(GLFW_KEY_M)) push(app, CycleHeadMode{});
+         if (plain_keys_allowed(app) && pressed(GLFW_KEY_M)) push(app, CycleHeadMode{});
        }},
       {"C", "arcs: line / two columns",
        [](App& app) {
-         if (plain_keys_allowed() && pressed(GLFW_KEY_C)) push(app, ToggleArcsLayout{});
+         if (plain_keys_allowed(app) && pressed(GLFW_KEY_C)) push(app, ToggleArcsLayout{});
        }},
       {"A / H / G", "arcs / heatmap / model grid tab",
        [](App& app) {
-         if (!plain_keys_allowed()) return;
+         if (!plain_keys_allowed(app)) return;
          if (pressed(GLFW_KEY_A)) push(app, SetKind{ViewKind::kArcs});
          if (pressed(GLFW_KEY_H)) push(app, SetKind{ViewKind::kHeatmap});
          if (pressed(GLFW_KEY_G)) push(app, SetKind{ViewKind::kGrid});
        }},
       {"T", "dark / light theme",
        [](App& app) {
-         if (plain_keys_allowed() && pressed(GLFW_KEY_T)) push(app, ToggleTheme{});
+         if (plain_keys_allowed(app) && pressed(GLFW_KEY_T)) push(app, ToggleTheme{});
        }},
       {"W", "merge sub-words into words",
        [](App& app) {
-         if (plain_keys_allowed() && pressed(GLFW_KEY_W)) push(app, ToggleMergeWords{});
+         if (plain_keys_allowed(app) && pressed(GLFW_KEY_W)) push(app, ToggleMergeWords{});
        }},
       {"D", "diff: another text or another model",
        [](App& app) {
-         if (plain_keys_allowed() && pressed(GLFW_KEY_D)) push(app, ToggleDiff{});
+         if (plain_keys_allowed(app) && pressed(GLFW_KEY_D)) push(app, ToggleDiff{});
        }},
       {"Ctrl+O", "models on this computer",
        [](App& app) {
@@ -134,8 +150,21 @@ void theme_item(App& app, const char* label, Theme theme) {
 }  // namespace
 
 void push_shortcut_actions(App& app) {
-  for (const Shortcut& shortcut : shortcuts())
-    if (shortcut.fire) shortcut.fire(app);
+  constexpr auto kNoteTime = std::chrono::milliseconds(2500);
+  bool fired = false;
+  for (const Shortcut& shortcut : shortcuts()) {
+    if (!shortcut.fire) continue;
+    const size_t before = app.actions.size();
+    shortcut.fire(app);
+    if (app.actions.size() == before) continue;
+    fired = true;
+    app.flags.note = std::string(shortcut.keys) + ": " + shortcut.what;
+    app.flags.note_until = std::chrono::steady_clock::now() + kNoteTime;
+  }
+  if (!fired && !app.flags.canvas_focus && plain_shortcut_key_pressed()) {
+    app.flags.note = "single-key shortcuts act on the views: click the picture first";
+    app.flags.note_until = std::chrono::steady_clock::now() + kNoteTime;
+  }
 }
 
 void draw_menu_bar(App& app) {

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "ui/imgui_theme.h"
+
 namespace attnviz {
 
 namespace {
@@ -128,36 +130,7 @@ bool DesktopWindow::load_fonts(float size_px) {
 }
 
 void DesktopWindow::apply_theme(Theme theme) {
-  ImGuiStyle& style = ImGui::GetStyle();
-  style = ImGuiStyle();
-  // The window background is the colour registry's, so a view on screen and its exported
-  // figure have the same background.
-  const Rgba background = theme_colors(theme).background;
-  const ImVec4 window_bg{background.r / 255.0f, background.g / 255.0f, background.b / 255.0f, 1};
-  if (theme == Theme::kLight) {
-    ImGui::StyleColorsLight(&style);
-    style.Colors[ImGuiCol_WindowBg] = window_bg;
-    style.Colors[ImGuiCol_ChildBg] = {window_bg.x, window_bg.y, window_bg.z, 0};
-  } else {
-    ImGui::StyleColorsDark(&style);
-    style.Colors[ImGuiCol_WindowBg] = window_bg;
-    style.Colors[ImGuiCol_TitleBg] = {0.13f, 0.14f, 0.17f, 1};
-    style.Colors[ImGuiCol_TitleBgActive] = {0.16f, 0.19f, 0.25f, 1};
-    style.Colors[ImGuiCol_MenuBarBg] = {0.13f, 0.14f, 0.17f, 1};
-    style.Colors[ImGuiCol_FrameBg] = {0.18f, 0.19f, 0.23f, 1};
-    style.Colors[ImGuiCol_Tab] = {0.16f, 0.18f, 0.23f, 1};
-    style.Colors[ImGuiCol_TabActive] = {0.26f, 0.36f, 0.55f, 1};
-    style.Colors[ImGuiCol_TabHovered] = {0.32f, 0.45f, 0.68f, 1};
-  }
-  style.WindowRounding = 0.0f;
-  style.FrameRounding = 4.0f;
-  style.GrabRounding = 4.0f;
-  style.TabRounding = 4.0f;
-  style.WindowBorderSize = 1.0f;
-  style.FramePadding = {8, 5};
-  style.ItemSpacing = {8, 6};
-  style.WindowPadding = {10, 8};
-  style.ScaleAllSizes(scale_);
+  ImGui::GetStyle() = ui::imgui_style(theme, scale_);
 }
 
 bool DesktopWindow::should_close() const {
@@ -176,24 +149,44 @@ void DesktopWindow::begin_frame(double timeout_s) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGuiIO& io = ImGui::GetIO();
-  // Release last frame's replayed taps, then replay the taps released before this frame (see
-  // Events::taps), so each is down for exactly one frame.
-  for (auto [key, mods] : pending_releases_)
-    if (glfwGetKey(window_, key) == GLFW_RELEASE) io.KeysDown[key] = false;
-  const bool* down = io.KeysDown;
+  // The keys ImGui sees are decided here, not by the backend's callbacks (which set
+  // io.KeysDown as events arrive, so a press and release within one poll never showed, and a
+  // second press while the first was still down looked like one held key). A key stays down
+  // while it was down last frame and still is; the next queued press (Events::taps) goes down,
+  // one a frame with the modifiers held when it was pressed, after its key has been up for a
+  // frame. So two presses closer together than a frame (xdotool, fast typing) are two presses.
+  // While a text field has the keys (last frame's WantTextInput) the text comes as characters,
+  // and every queued press goes down at once: one a frame would lag behind the typing and
+  // reach the shortcuts after the field has let go.
+  std::vector<std::pair<int, int>> now;
+  if (io.WantTextInput) {
+    now.swap(events_.taps);
+  } else if (!events_.taps.empty() && !keys_down_[events_.taps.front().first]) {
+    now.push_back(events_.taps.front());
+    events_.taps.erase(events_.taps.begin());
+  }
+  std::array<bool, 512> tapped{};
+  int mods = 0;
+  for (auto [key, key_mods] : now) {
+    tapped[key] = true;
+    mods |= key_mods;
+  }
+  for (int key = 0; key < static_cast<int>(keys_down_.size()); ++key) {
+    const bool held = key >= GLFW_KEY_SPACE && key <= GLFW_KEY_LAST &&
+                      glfwGetKey(window_, key) == GLFW_PRESS;
+    const bool queued_again = !events_.taps.empty() && events_.taps.front().first == key;
+    keys_down_[key] = tapped[key] || (keys_down_[key] && held && !queued_again);
+    io.KeysDown[key] = keys_down_[key];
+  }
+  const auto& down = keys_down_;
   io.KeyCtrl = down[GLFW_KEY_LEFT_CONTROL] || down[GLFW_KEY_RIGHT_CONTROL];
   io.KeyShift = down[GLFW_KEY_LEFT_SHIFT] || down[GLFW_KEY_RIGHT_SHIFT];
   io.KeyAlt = down[GLFW_KEY_LEFT_ALT] || down[GLFW_KEY_RIGHT_ALT];
   io.KeySuper = down[GLFW_KEY_LEFT_SUPER] || down[GLFW_KEY_RIGHT_SUPER];
-  for (auto [key, mods] : events_.taps) {
-    io.KeysDown[key] = true;
-    io.KeyCtrl = io.KeyCtrl || (mods & GLFW_MOD_CONTROL);
-    io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
-    io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
-    io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
-  }
-  pending_releases_.swap(events_.taps);
-  events_.taps.clear();
+  io.KeyCtrl = io.KeyCtrl || (mods & GLFW_MOD_CONTROL);
+  io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
+  io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
+  io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
   // ImGui 1.86's backend reports the mouse only while it believes the cursor entered a focused
   // window; enter/leave and focus events get lost or reordered without a window manager (and
   // around screen grabs). When it reports nothing but the cursor is over the window, ask GLFW.

@@ -3,6 +3,7 @@
 // Fonts (DejaVu Sans with Latin, Greek, Cyrillic and arrows), HiDPI scale and themes live here.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -40,6 +41,8 @@ class DesktopWindow {
   // Waits for input up to timeout_s (0: just polls), then starts an ImGui frame.
   void begin_frame(double timeout_s);
   void end_frame();  // renders and swaps
+  // Key presses not yet given to ImGui (one per frame): the caller draws the next frame at once.
+  bool keys_queued() const { return !events_.taps.empty(); }
   void apply_theme(Theme theme);
 
   GLFWwindow* handle() const { return window_; }
@@ -61,11 +64,12 @@ class DesktopWindow {
     std::vector<std::string> dropped;
     // Keys pressed since the last frame with the modifiers held then. ImGui 1.86 (before its
     // input queue) only sees keys still down at the next frame, so a quick tap — a person's
-    // fast typing of a shortcut, or xdotool — would be lost; begin_frame replays these.
+    // fast typing of a shortcut, or xdotool — would be lost; begin_frame replays these, one a
+    // frame.
     std::vector<std::pair<int, int>> taps;  // (GLFW key, GLFW mods)
   };
   Events events_;
-  std::vector<std::pair<int, int>> pending_releases_;  // taps replayed last frame
+  std::array<bool, 512> keys_down_{};  // what ImGui saw down last frame (see begin_frame)
   bool imgui_ready_ = false;
   bool glfw_ready_ = false;
 };

@@ -139,8 +139,15 @@ HeadRoleTable compute_head_roles(const AttentionTrace& trace, const DetectionOpt
   for (const Token& token : trace.tokens()) ids.push_back(token.id);
   for (int l = 0; l < trace.layers(); ++l) {
     for (int h = 0; h < trace.heads(); ++h) {
-      HeadRole role = analyze_rows([&](int i) { return trace.row(l, h, i); }, trace.tokens_count(),
-                                   trace.causal(), ids, options, rule);
+      // Rows stored, or recomputed into one buffer valid until the next row is asked for.
+      auto row = [&, buffer = std::vector<float>()](int i) mutable -> std::span<const float> {
+        if (trace.stores_weights()) return trace.row(l, h, i);
+        buffer.resize(static_cast<size_t>(trace.row_length(i)));
+        trace.recompute_row(l, h, i, buffer);
+        return buffer;
+      };
+      HeadRole role =
+          analyze_rows(row, trace.tokens_count(), trace.causal(), ids, options, rule);
       role.layer = l;
       role.head = h;
       table.roles.push_back(std::move(role));

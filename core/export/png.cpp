@@ -2,7 +2,9 @@
 
 #include <stb_image_write.h>
 
+#include <memory>
 #include <mutex>
+#include <new>
 
 #include "core/atomic_file.h"
 
@@ -25,6 +27,16 @@ void configure_stb_png() {
 
 Result<std::string> encode_png_rgba(const uint8_t* pixels, int width, int height) {
   configure_stb_png();
+  // Debian's libstb asserts (aborts) when its growing output buffer cannot be reallocated, so
+  // the memory its peak needs (filtered rows, the zlib buffer while it doubles) is asked for
+  // first: when that fails the export reports it instead of aborting.
+  const size_t raw = (static_cast<size_t>(width) * 4 + 1) * static_cast<size_t>(height);
+  std::unique_ptr<char[]> probe(new (std::nothrow) char[4 * raw + (1u << 20)]);
+  if (probe) static_cast<volatile char*>(probe.get())[0] = 0;  // kept: not optimized away
+  if (!probe) {
+    return make_error("PNG encoding of a " + std::to_string(width) + "x" + std::to_string(height) +
+                      " image failed: not enough memory");
+  }
   std::string bytes;
   auto append = [](void* context, void* data, int size) {
     static_cast<std::string*>(context)->append(static_cast<const char*>(data),

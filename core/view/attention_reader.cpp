@@ -8,9 +8,14 @@ namespace attnviz {
 void AttentionReader::row(int layer, int head, int query, std::span<float> out) const {
   const int t = tokens_count();
   assert(static_cast<int>(out.size()) >= t && "AttentionReader::row: output too small");
-  const std::span<const float> stored = trace_->row(layer, head, query);
-  std::copy(stored.begin(), stored.end(), out.begin());
-  std::fill(out.begin() + static_cast<long>(stored.size()), out.begin() + t, 0.0f);
+  const int n = trace_->row_length(query);
+  if (trace_->stores_weights()) {
+    const std::span<const float> stored = trace_->row(layer, head, query);
+    std::copy(stored.begin(), stored.end(), out.begin());
+  } else {
+    trace_->recompute_row(layer, head, query, out.first(static_cast<size_t>(n)));
+  }
+  std::fill(out.begin() + n, out.begin() + t, 0.0f);
 }
 
 void AttentionReader::head_map(int layer, int head, std::span<float> out) const {

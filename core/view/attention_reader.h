@@ -1,7 +1,8 @@
 // AttentionReader: the one door through which views, exporters and the view analyses read
-// attention weights. Today it reads the rows an AttentionTrace stores; when traces stop storing
-// T² weights (rows recomputed on demand from q, k and each row's softmax normalizer), this file
-// is the one that changes. Panels and exporters never index trace storage themselves.
+// attention weights. It reads the rows an AttentionTrace stores, or, when the trace keeps no
+// T² weights (long texts), recomputes them from q, k and each row's log-sum-exp
+// (AttentionTrace::recompute_row): the same bits either way. Panels and exporters never index
+// trace storage themselves.
 //
 // Legend: L layers, H heads, T tokens. Rows are queries; a causal row sees keys 0..query.
 #pragma once
@@ -41,7 +42,13 @@ class AttentionReader {
   // the call only): the fast path for loops over rows.
   template <class Visit>
   void visit_row(int layer, int head, int query, Visit&& visit) const {
-    visit(trace_->row(layer, head, query));
+    if (trace_->stores_weights()) {
+      visit(trace_->row(layer, head, query));
+      return;
+    }
+    std::vector<float> recomputed(static_cast<size_t>(trace_->row_length(query)));
+    trace_->recompute_row(layer, head, query, recomputed);
+    visit(std::span<const float>(recomputed));
   }
   // (T) weights of one query over every key, zeros where masked.
   void row(int layer, int head, int query, std::span<float> out) const;

@@ -102,6 +102,29 @@ const ThemeColors& theme_colors(Theme theme) {
   return theme == Theme::kLight ? kLight : kDark;
 }
 
+namespace {
+double relative_luminance(Rgba c) {
+  const auto channel = [](uint8_t v) {
+    const double x = v / 255.0;
+    return x <= 0.04045 ? x / 12.92 : std::pow((x + 0.055) / 1.055, 2.4);
+  };
+  return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+}
+}  // namespace
+
+double contrast_ratio(Rgba a, Rgba b) {
+  const double la = relative_luminance(a), lb = relative_luminance(b);
+  return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+Rgba over(Rgba top, Rgba bottom) {
+  const float alpha = top.a / 255.0f;
+  const auto blend = [alpha](uint8_t t, uint8_t b) {
+    return static_cast<uint8_t>(std::lround(t * alpha + b * (1.0f - alpha)));
+  };
+  return {blend(top.r, bottom.r), blend(top.g, bottom.g), blend(top.b, bottom.b), 255};
+}
+
 Rgba head_color(int head, int heads, Theme theme) {
   static constexpr std::array<unsigned, 12> kTableau = {0x4E79A7, 0xF28E2B, 0xE15759, 0x76B7B2,
                                                         0x59A14F, 0xEDC948, 0xB07AA1, 0xFF9DA7,

@@ -38,6 +38,12 @@ struct ThemeColors {
 };
 const ThemeColors& theme_colors(Theme theme);
 
+// WCAG 2 contrast ratio of two opaque colours, 1 (same) to 21 (black on white); AA asks 4.5
+// for text, 3 for large text and the parts of controls. `over` composites a colour with alpha
+// on an opaque one, as it shows on screen.
+double contrast_ratio(Rgba a, Rgba b);
+Rgba over(Rgba top, Rgba bottom);
+
 // The colour of head `head` out of `heads`: twelve well-separated hues (Tableau) while they
 // suffice, evenly spaced hues beyond; a little darker on the light theme.
 Rgba head_color(int head, int heads, Theme theme);

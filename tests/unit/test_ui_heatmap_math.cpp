@@ -295,8 +295,12 @@ TEST(Cost, CountsScoresAndBytes) {
   EXPECT_EQ(cost.visible_per_head, 21);
   EXPECT_EQ(cost.scores_per_layer, 108);
   EXPECT_EQ(cost.scores_total, 216);
-  EXPECT_EQ(cost.weight_bytes, 2 * 3 * 21 * 4);
-  EXPECT_EQ(cost.qkv_bytes, 2 * 6 * 36 * 4);
+  EXPECT_EQ(cost.memory.scores_computed, 2 * 3 * 21);
+  EXPECT_EQ(cost.memory.weight_bytes, 2 * 3 * 21 * 4);
+  EXPECT_EQ(cost.memory.full_weight_bytes, cost.memory.weight_bytes);
+  EXPECT_EQ(cost.memory.qkv_bytes, 2 * 6 * 36 * 4);  // (L, T, 3C), G = H
+  EXPECT_EQ(cost.memory.held_bytes(),
+            cost.memory.weight_bytes + cost.memory.lse_bytes + cost.memory.qkv_bytes);
   EXPECT_EQ(cost.score_flops, 2 * 4 * 21 * 3 * 2);
   EXPECT_EQ(format_count(1048576), "1,048,576");
   EXPECT_EQ(format_count(999), "999");
