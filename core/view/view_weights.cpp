@@ -157,7 +157,8 @@ std::string view_source_label(const ViewSpec& spec, int heads) {
 int view_window(const AttentionReader& reader, const ViewSpec& spec) {
   if (head_mode_info(spec.head_mode).whole_model) return 0;
   if (spec.layer < 0 || spec.layer >= reader.layers()) return 0;
-  return reader.window(spec.layer);
+  const int window = reader.window(spec.layer);
+  return reader.tokens_count() > window ? window : 0;  // a text inside the window hides nothing
 }
 
 std::vector<MaskKind> view_masks(const AttentionReader& reader, const ViewSpec& spec) {

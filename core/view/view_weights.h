@@ -50,7 +50,8 @@ void chip_heat(const AttentionReader& reader, const ViewSpec& spec,
 
 // The sliding window of what the view draws: the window of spec.layer for the modes that read
 // one layer, 0 (none) for the whole-model modes (their maps mix layers, and rollout reaches past
-// any window) and for traces without windows (imported files, merged or hidden tokens).
+// any window), for traces without windows (imported files, merged or hidden tokens) and for a
+// text no longer than the window (no key is outside it).
 int view_window(const AttentionReader& reader, const ViewSpec& spec);
 // The masks the view shows, for its legend: kCausal for a causal trace, kOutsideWindow when
 // view_window > 0; in that order.
