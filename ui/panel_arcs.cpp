@@ -71,9 +71,10 @@ void draw_toolbar(const ArcsPanelInput& in, const std::vector<ArcSeries>& series
     const float size = ImGui::GetTextLineHeight();
     const ImVec2 p = ImGui::GetCursorScreenPos();
     Figure swatch;
-    add_mask_swatch(swatch, {0, 0.15f * size / in.ui_scale, 0.8f * size / in.ui_scale,
-                             0.95f * size / in.ui_scale},
-                    MaskKind::kOutsideWindow, spec.theme);
+    add_mask_swatch(
+        swatch,
+        {0, 0.15f * size / in.ui_scale, 0.8f * size / in.ui_scale, 0.95f * size / in.ui_scale},
+        MaskKind::kOutsideWindow, spec.theme);
     FigurePainter{draw, p, in.ui_scale, in.font}.paint(swatch);
     ImGui::Dummy({size, size});
     ImGui::SameLine(0, 2 * in.ui_scale);

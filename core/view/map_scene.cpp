@@ -117,8 +117,8 @@ void add_mask_swatch(Figure& figure, const Rect& box, MaskKind kind, Theme theme
   const ThemeColors& colors = theme_colors(theme);
   const bool window = kind == MaskKind::kOutsideWindow;
   const Rgba fill = window ? colors.window_masked : colors.masked;
-  add_shape(figure, RectShape{box.x0, box.y0, box.width(), box.height(),
-                              with_alpha(fill, fill_opacity)});
+  add_shape(figure,
+            RectShape{box.x0, box.y0, box.width(), box.height(), with_alpha(fill, fill_opacity)});
   if (hatched) add_box_hatch(figure, box, kind, 4.0f, window ? colors.window_hatch : colors.hatch);
   if (fill_opacity >= 1.0f) add_outline(figure, box, colors.frame, 1.0f);
 }
@@ -137,9 +137,10 @@ float add_mask_legend(Figure& figure, const Font* font, float text_height, Point
   const float side = std::round(0.75f * metrics.line);
   float x = at.x;
   for (MaskKind kind : masks) {
-    add_mask_swatch(figure, {x, at.y + 0.5f * (metrics.line - side), x + side,
-                             at.y + 0.5f * (metrics.line + side)},
-                    kind, theme, 1.0f, hatched);
+    add_mask_swatch(
+        figure,
+        {x, at.y + 0.5f * (metrics.line - side), x + side, at.y + 0.5f * (metrics.line + side)},
+        kind, theme, 1.0f, hatched);
     const std::string label = mask_legend_label(kind, window);
     add_shape(figure, metrics.text(x + side + 5.0f, at.y, label, colors.text));
     x += side + 5.0f + metrics.measure(label) + 16.0f;
@@ -210,11 +211,11 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
   if (scene.style.causal && transform.scale * tokens >= 8.0f)
     add_mask_hatch(scene.figure, transform, map_extent, colors.hatch);
   if (window > 0 && transform.scale * tokens >= 8.0f)
-    add_window_hatch(scene.figure, transform,
-                     {std::max(0.0f, low.x), std::max(0.0f, low.y),
-                      std::min(static_cast<float>(tokens), high.x),
-                      std::min(static_cast<float>(tokens), high.y)},
-                     window, scene.style.causal, colors.window_hatch);
+    add_window_hatch(
+        scene.figure, transform,
+        {std::max(0.0f, low.x), std::max(0.0f, low.y), std::min(static_cast<float>(tokens), high.x),
+         std::min(static_cast<float>(tokens), high.y)},
+        window, scene.style.causal, colors.window_hatch);
   if (legend_room > 0.0f) {  // under the map: what each mask's fill and hatch mean
     const std::vector<MaskKind> masks = view_masks(*in.reader, spec);
     add_mask_legend(scene.figure, in.font, in.text_height, {map_min.x, map_max.y + 6.0f}, masks,
@@ -312,9 +313,9 @@ GridScene build_grid_scene(const GridSceneInput& in) {
     std::vector<MaskKind> masks;
     if (in.causal) masks.push_back(MaskKind::kCausal);
     masks.push_back(MaskKind::kOutsideWindow);
-    const float legend_width =
-        add_mask_legend(scene.figure, in.font, in.text_height,
-                        {origin.x, origin.y + in.layers * cell_y}, masks, common, spec.theme, false);
+    const float legend_width = add_mask_legend(scene.figure, in.font, in.text_height,
+                                               {origin.x, origin.y + in.layers * cell_y}, masks,
+                                               common, spec.theme, false);
     scene.figure.width = std::max(scene.figure.width, std::ceil(origin.x + legend_width));
   }
 

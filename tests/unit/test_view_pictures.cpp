@@ -186,7 +186,7 @@ TEST(MaskKind, FollowsTheForwardPassRule) {
           ScoreRule rule;
           rule.causal = causal;
           rule.window = window;
-          const MaskKind want = causal && k > q          ? MaskKind::kCausal
+          const MaskKind want = causal && k > q       ? MaskKind::kCausal
                                 : !rule.visible(q, k) ? MaskKind::kOutsideWindow
                                                       : MaskKind::kNone;
           ASSERT_EQ(mask_kind(causal, window, q, k), want) << causal << window << q << k;
