@@ -72,6 +72,7 @@ struct Export {
 struct OpenModelPicker {};
 struct ToggleShortcuts {};
 struct ShowAbout {};
+struct ShowModelCard {};
 struct Quit {};
 
 }  // namespace action
@@ -83,7 +84,8 @@ using Action =
                  action::CycleHeadMode, action::ClickHead, action::SoloHead, action::SetAllHeads,
                  action::SelectHead, action::SetKind, action::ToggleArcsLayout, action::ToggleTheme,
                  action::ToggleMergeWords, action::ToggleDiff, action::Export,
-                 action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout, action::Quit>;
+                 action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout,
+                 action::ShowModelCard, action::Quit>;
 
 // Where panels push their actions during a frame.
 using Actions = std::vector<Action>;
