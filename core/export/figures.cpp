@@ -212,6 +212,8 @@ Result<Figure> grid_figure(const AttentionReader& reader, const ViewSpec& view,
       "rows = queries, columns = keys \u00B7 " +
       std::string(view.grid_per_head_contrast ? "each tile from 0 to its own largest weight"
                                               : "one colour scale for all heads, 0 to 1");
+  if (!scene.style.windows.empty())
+    subtitle += " \u00B7 local layers: keys outside the window shaded";
   if (atlas.block > 1)
     subtitle += " \u00B7 each cell is the max of " + std::to_string(atlas.block) + "\u00D7" +
                 std::to_string(atlas.block) + " weights";
