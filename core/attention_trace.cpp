@@ -1,5 +1,7 @@
 #include "core/attention_trace.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -285,6 +287,26 @@ HeadDetail AttentionTrace::head_detail(int layer, int head) const {
                  keys_t.data(), keys_stride, first, last - first + 1, d, uncapped);
   }
   return detail;
+}
+
+std::string what_if_description(const RunOptions& options) {
+  if (options.reproduces_model()) return {};
+  std::string parts;
+  auto add = [&parts](const std::string& part) { parts += (parts.empty() ? "" : ", ") + part; };
+  if (options.causal_mask) add(*options.causal_mask ? "causal mask on" : "causal mask off");
+  if (!options.scale_by_sqrt_dk) add("scores not divided by sqrt(d_k)");
+  if (options.temperature != 1.0f) {
+    char text[32];
+    std::snprintf(text, sizeof text, "temperature %.2f", static_cast<double>(options.temperature));
+    add(text);
+  }
+  return "what-if: " + parts;
+}
+
+std::string mask_description(const AttentionTrace& trace) {
+  if (trace.options.causal_mask)
+    return *trace.options.causal_mask ? "causal mask on (what-if)" : "causal mask off (what-if)";
+  return trace.causal() ? "causal (decoder)" : "bidirectional (encoder)";
 }
 
 }  // namespace attnviz

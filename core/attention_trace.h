@@ -256,4 +256,12 @@ class AttentionTrace {
   std::vector<int> rotary_dims_;  // (L)
 };
 
+// The what-ifs of a run in words, for every view and export (issue 11): "what-if: causal mask
+// off, scores not divided by sqrt(d_k), temperature 2.00"; "" when the run reproduces the model.
+std::string what_if_description(const RunOptions& options);
+// The attention's mask in words: "causal (decoder)" or "bidirectional (encoder)" for the model's
+// own, "causal mask off (what-if)" / "causal mask on (what-if)" under a what-if (a decoder with
+// its mask off is not an encoder).
+std::string mask_description(const AttentionTrace& trace);
+
 }  // namespace attnviz

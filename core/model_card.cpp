@@ -1,5 +1,6 @@
 #include "core/model_card.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -100,6 +101,57 @@ std::string format_parameters(uint64_t parameters) {
   else
     std::snprintf(text, sizeof text, "%.0f K", parameters / 1e3);
   return text;
+}
+
+namespace {
+
+// "models--org--name" -> "org/name"; "" for any other folder name.
+std::string hub_repo_id(const std::string& folder_name) {
+  const std::string prefix = "models--";
+  if (folder_name.rfind(prefix, 0) != 0 || folder_name.size() == prefix.size()) return {};
+  std::string name;
+  for (size_t i = prefix.size(); i < folder_name.size(); ++i) {
+    if (folder_name.compare(i, 2, "--") == 0) {
+      name += '/';
+      ++i;
+    } else {
+      name += folder_name[i];
+    }
+  }
+  return name;
+}
+
+bool is_snapshot_hash(const std::string& name) {
+  return name.size() == 40 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// A repo id names no local path: "gpt2", "org/name", not "/home/x/model" or "./out".
+bool looks_like_repo(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.front() == '.' || name.front() == '~') return false;
+  if (name.find('\\') != std::string::npos || name.find(':') != std::string::npos) return false;
+  return std::count(name.begin(), name.end(), '/') <= 1;
+}
+
+}  // namespace
+
+std::string model_identity_name(const ModelConfig& config, const std::filesystem::path& folder) {
+  std::error_code ec;
+  std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();
+  if (!normal.has_filename()) normal = normal.parent_path();  // "…/model/"
+  for (const auto& part : normal)
+    if (std::string repo = hub_repo_id(part.string()); !repo.empty()) return repo;
+  if (looks_like_repo(config.name_or_path)) return config.name_or_path;
+  const std::string own = normal.filename().string();
+  if ((own == "model" || is_snapshot_hash(own)) && !normal.parent_path().filename().empty())
+    return normal.parent_path().filename().string();
+  return own.empty() ? config.name : own;
+}
+
+std::string model_identity(const ModelConfig& config, const std::filesystem::path& folder,
+                           const std::string& name) {
+  const std::string shown = name.empty() ? model_identity_name(config, folder) : name;
+  return shown + " \u00B7 " + architecture_row(config.architecture).display_name + " \u00B7 " +
+         format_parameters(static_cast<uint64_t>(estimated_parameters(config)));
 }
 
 std::string describe_windows(const std::vector<int>& windows) {

@@ -41,6 +41,17 @@ Result<ModelCard> read_model_card(const std::filesystem::path& folder);
 
 // "1.24 B", "494 M", "82 K".
 std::string format_parameters(uint64_t parameters);
+
+// Who a model is, for the header, the status bar, the picker and figure titles (issue 11: every
+// model was called "model", its folder's name): the Hugging Face repo ("org/name") when the
+// folder lies in a hub cache (models--org--name/snapshots/REV), else config.json's
+// _name_or_path when it names a repo rather than a local path, else the folder's name (its
+// parent's when the folder is called "model" or is a snapshot hash).
+std::string model_identity_name(const ModelConfig& config, const std::filesystem::path& folder);
+// "NAME · FAMILY · SIZE", e.g. "openai-community/gpt2 · GPT-2 · 124 M"; `name` replaces
+// model_identity_name when not empty ("Built-in model").
+std::string model_identity(const ModelConfig& config, const std::filesystem::path& folder,
+                           const std::string& name = "");
 // "global" when no layer slides; else e.g. "window 4096 on layers 0-4, 6-10; global on 5, 11".
 std::string describe_windows(const std::vector<int>& windows);
 // The card as "label: value" lines for text output.

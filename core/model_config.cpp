@@ -93,12 +93,10 @@ Result<ModelConfig> load_model_config(const fs::path& config_json) {
                       "attnviz allows; the config is damaged or the model is too large");
   }
 
+  if (auto named = top.text("_name_or_path", ""); named) config.name_or_path = named.value();
   config.name = folder_name(config_json);
-  if (config.name.empty() || config.name == "." || config.name == "/") {
-    std::string name_or_path;
-    if (auto named = top.text("_name_or_path", ""); named) name_or_path = named.value();
-    config.name = name_or_path.empty() ? "model" : name_or_path;
-  }
+  if (config.name.empty() || config.name == "." || config.name == "/")
+    config.name = config.name_or_path.empty() ? "model" : config.name_or_path;
   return config;
 }
 

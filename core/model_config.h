@@ -65,6 +65,7 @@ struct ModelConfig {
   Architecture architecture = Architecture::kGpt2;
   std::string model_type;  // config.json's model_type ("gemma3" for multimodal checkpoints)
   std::string name;        // folder name or config's _name_or_path, for titles
+  std::string name_or_path;  // config.json's "_name_or_path" as written ("" when absent)
   int vocab_size = 0;      // V: rows of the embedding (may exceed the tokenizer's ids)
   int max_positions = 0;   // P: n_positions / max_position_embeddings
   int width = 0;           // C: n_embd / hidden_size

@@ -125,7 +125,7 @@ fs::path default_hub_cache() {
 
 DiscoveredModel classify_model_folder(const fs::path& folder) {
   DiscoveredModel model;
-  model.name = escape_invalid_utf8(folder.filename().string());
+  model.name = escape_invalid_utf8(model_identity_name(ModelConfig{}, folder));
   model.path = folder;
   const fs::path config = folder / "config.json";
   if (!is_file(config)) {

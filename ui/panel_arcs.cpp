@@ -45,8 +45,8 @@ void draw_toolbar(const ArcsPanelInput& in, const std::vector<ArcSeries>& series
   if (changed) out.push_back(action::SetView{edited});
   // The mask note goes on its own line when the toolbar leaves no room for it (a narrow
   // centre clipped it, issue 11).
-  const std::string mask_note = std::string("|  ") + (in.reader->causal() ? "causal (decoder): no arcs to later tokens"
-                                                   : "bidirectional (encoder)");
+  const std::string mask_note = "|  " + in.reader->mask_description() +
+                                (in.reader->causal() ? ": no arcs to later tokens" : "");
   ImGui::SameLine();
   if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(mask_note.c_str()).x) ImGui::NewLine();
   ImGui::TextDisabled("%s", mask_note.c_str());

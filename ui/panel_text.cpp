@@ -71,7 +71,7 @@ void draw_status(const TextPanelInput& in) {
     ImGui::ProgressBar(in.progress, {-1, 0}, overlay);
   } else if (raw) {
     ImGui::TextDisabled("%d tokens \xC2\xB7 %s \xC2\xB7 %.1f ms", raw->tokens_count(),
-                        raw->causal() ? "causal (decoder)" : "bidirectional (encoder)",
+                        mask_description(*raw).c_str(),
                         raw->timings.forward_ms);
     if (raw->timings.reused_positions > 0) {
       ImGui::SameLine();

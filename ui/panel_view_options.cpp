@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
 
 namespace attnviz::ui {
@@ -101,7 +102,8 @@ std::string absorbed_summary(const DerivedTrace& derived, const ViewSpec& view) 
 }
 
 void draw_view_options_window(const ViewSpec& spec, const Pointer& pointer,
-                              const DerivedTrace* derived, Actions& out) {
+                              const DerivedTrace* derived, const std::string& what_if,
+                              Actions& out) {
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                  ImGuiWindowFlags_NoSavedSettings |
                                  ImGuiWindowFlags_NoScrollWithMouse;
@@ -146,6 +148,12 @@ void draw_view_options_window(const ViewSpec& spec, const Pointer& pointer,
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", choice.tip);
   }
   if (changed) out.push_back(action::SetView{edited});
+  if (!what_if.empty()) {  // every view says when it is not the model's real computation
+    ImGui::SameLine(0, 16);
+    if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(what_if.c_str()).x) ImGui::NewLine();
+    ImGui::TextColored(to_imvec4(theme_colors(spec.theme).warning), "%s", what_if.c_str());
+    name_item("what_if_banner");
+  }
 
   // After it: where the hidden tokens' attention went, then what the view changed (on the
   // same line when it fits).

@@ -26,9 +26,11 @@ void follow_raw_tokens(const DerivedTrace& before, const DerivedTrace& after, Vi
                        Pointer& pointer);
 
 // The options as one line of checkboxes plus the absorbed share, in its own thin fixed window
-// (placed by the caller). `derived` may be null (nothing on screen yet).
+// (placed by the caller). `derived` may be null (nothing on screen yet). `what_if`: the run's
+// what-ifs in words (what_if_description), shown above every view; "" for the model's own run.
 void draw_view_options_window(const ViewSpec& spec, const Pointer& pointer,
-                              const DerivedTrace* derived, Actions& out);
+                              const DerivedTrace* derived, const std::string& what_if,
+                              Actions& out);
 
 // Shown in place of the inspector while a derived view is on: Q, K and V belong to the raw
 // tokens, so the arithmetic of a word's score does not exist. Offers to switch the view off.

@@ -265,14 +265,8 @@ Status check_range(const char* option, int value, int count, const char* things)
 // folder that carries the real name (tests/data/gpt2-tiny/model); the built-in one says so.
 std::string display_name(const ModelConfig& config, const std::filesystem::path& folder) {
   std::error_code ec;
-  if (std::filesystem::equivalent(folder, builtin_model_folder(), ec)) {
-    return std::string("built-in ") + architecture_row(config.architecture).display_name;
-  }
-  if (config.name != "model") return config.name;
-  std::filesystem::path normal = std::filesystem::absolute(folder, ec).lexically_normal();
-  if (!normal.has_filename()) normal = normal.parent_path();  // "…/model/"
-  const std::string parent = normal.parent_path().filename().string();
-  return parent.empty() ? config.name : parent;
+  const bool builtin = std::filesystem::equivalent(folder, builtin_model_folder(), ec);
+  return model_identity(config, folder, builtin ? "Built-in model" : "");
 }
 
 }  // namespace

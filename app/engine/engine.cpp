@@ -38,9 +38,8 @@ ModelInfo model_info(const Model& model) {
   info.folder = model.folder();
   std::error_code ec;
   info.builtin = std::filesystem::equivalent(info.folder, builtin_model_folder(), ec);
-  info.display_name = info.builtin               ? "Built-in model"
-                      : info.config.name.empty() ? info.folder.filename().string()
-                                                 : info.config.name;
+  info.display_name =
+      model_identity(info.config, info.folder, info.builtin ? "Built-in model" : "");
   return info;
 }
 

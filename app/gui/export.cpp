@@ -31,7 +31,7 @@ FigureSpec figure_spec(const App& app, int scale) {
   const AttentionTrace& trace = *state.shown()->trace;
   if (!trace.options.reproduces_model()) {
     if (!spec.view_note.empty()) spec.view_note += ", ";
-    spec.view_note += "what-if (not the model's real computation)";
+    spec.view_note += what_if_description(trace.options) + " (not the model's real computation)";
   }
   if (app.view.kind == ViewKind::kGrid)
     spec.roles = ui::role_labels(state.roles_table(), trace.layers(), trace.heads());

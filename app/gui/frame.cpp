@@ -192,8 +192,10 @@ void draw_center(App& app, const Columns& c, float scale) {
                                ImGui::GetStyle().WindowPadding.y * 2;
   place({x, c.origin.y + strip}, {width, options_height});
   const EngineState& state = *app.state;
-  ui::draw_view_options_window(app.view, app.pointer, state.view ? &state.view->derived : nullptr,
-                               app.actions);
+  const TraceRef* on_screen = state.shown();
+  ui::draw_view_options_window(
+      app.view, app.pointer, state.view ? &state.view->derived : nullptr,
+      on_screen ? what_if_description(on_screen->trace->options) : std::string(), app.actions);
   place({x, c.origin.y + strip + options_height}, {width, c.size.y - strip - options_height});
   const TraceRef* shown = state.shown();
   if (!shown) {
@@ -342,6 +344,10 @@ void draw_status_bar(App& app, float height) {
     ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 %s", name.c_str(),
                         shown->trace->tokens_count(),
                         view_source_label(app.view, shown->trace->heads()).c_str());
+    if (const std::string what_if = what_if_description(shown->trace->options); !what_if.empty()) {
+      ImGui::SameLine(0, 20);
+      ImGui::TextColored(ui::to_imvec4(theme_colors(app.view.theme).warning), "%s", what_if.c_str());
+    }
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
   }

@@ -34,6 +34,8 @@ class AttentionReader {
     return out;
   }
   const std::string& model_name() const { return trace_->model_name; }
+  const RunOptions& options() const { return trace_->options; }  // the run's what-ifs
+  std::string mask_description() const { return attnviz::mask_description(*trace_); }
 
   // Keys 0..visible_keys(query)-1 are visible to the query; the rest are masked (weight 0).
   int visible_keys(int query) const { return trace_->row_length(query); }

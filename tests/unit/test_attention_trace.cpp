@@ -3,6 +3,8 @@
 // Legend: L layers, H heads, T tokens, C width, D = C / H head width.
 #include <gtest/gtest.h>
 
+#include "model_test_support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -375,4 +377,30 @@ TEST(AttentionTrace, CopiesShareTheirStorage) {
 }
 
 }  // namespace
+
+// Issue 11: a decoder with its mask turned off was labelled "bidirectional (encoder)", and the
+// what-if was named only in the Inspector and Predictions.
+TEST(WhatIfWords, NameTheWhatIfsAndTheMask) {
+  RunOptions options;
+  EXPECT_EQ(what_if_description(options), "");
+  options.causal_mask = false;
+  EXPECT_EQ(what_if_description(options), "what-if: causal mask off");
+  options.scale_by_sqrt_dk = false;
+  options.temperature = 2.0f;
+  EXPECT_EQ(what_if_description(options),
+            "what-if: causal mask off, scores not divided by sqrt(d_k), temperature 2.00");
+
+  auto model = test::fixture_model("gpt2-tiny");
+  ASSERT_TRUE(model);
+  RunOptions mask_off;
+  mask_off.causal_mask = false;
+  auto tokens = model->tokenizer().encode("The cat sat");
+  ASSERT_TRUE(tokens.ok());
+  auto own = test::run_ok(*model, *tokens, {});
+  auto off = test::run_ok(*model, *tokens, mask_off);
+  EXPECT_EQ(mask_description(*own), "causal (decoder)");
+  EXPECT_FALSE(off->causal());
+  EXPECT_EQ(mask_description(*off), "causal mask off (what-if)");
+}
+
 }  // namespace attnviz

@@ -83,5 +83,32 @@ TEST(ModelCard, FormatsParameterCounts) {
   EXPECT_EQ(format_parameters(274880), "275 K");
 }
 
+// Issue 11: every model was called "model" (its folder's name) in the header, status bar, picker
+// and figure titles. The name is the hub repo, else a repo-like _name_or_path, else the folder
+// (its parent when the folder is "model" or a snapshot hash), with family and size after it.
+TEST(ModelIdentity, NamesTheModelNotItsFolder) {
+  ModelConfig config;
+  config.architecture = Architecture::kGpt2;
+  config.name = "model";
+  const std::string hash(40, 'a');
+  EXPECT_EQ(model_identity_name(config, "/home/u/.cache/huggingface/hub/models--openai-community--gpt2/"
+                                        "snapshots/" + hash),
+            "openai-community/gpt2");
+  EXPECT_EQ(model_identity_name(config, "/data/checkpoints/gpt2-tiny/model"), "gpt2-tiny");
+  EXPECT_EQ(model_identity_name(config, "/data/checkpoints/gpt2-tiny/model/"), "gpt2-tiny");
+  EXPECT_EQ(model_identity_name(config, "/data/mine/" + hash), "mine");
+  EXPECT_EQ(model_identity_name(config, "/data/my-finetune"), "my-finetune");
+  config.name_or_path = "EleutherAI/pythia-70m";
+  EXPECT_EQ(model_identity_name(config, "/data/x/model"), "EleutherAI/pythia-70m");
+  config.name_or_path = "/home/someone/out/checkpoint-500";  // a local path names nothing
+  EXPECT_EQ(model_identity_name(config, "/data/x/model"), "x");
+
+  auto loaded = load_model_config(test::fixture("gpt2-tiny") / "model" / "config.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const std::string identity = model_identity(*loaded, test::fixture("gpt2-tiny") / "model");
+  EXPECT_EQ(identity.rfind("gpt2-tiny \u00B7 GPT-2 \u00B7 ", 0), 0u) << identity;
+  EXPECT_EQ(model_identity(*loaded, "/anywhere", "Built-in model").rfind("Built-in model \u00B7 GPT-2", 0), 0u);
+}
+
 }  // namespace
 }  // namespace attnviz

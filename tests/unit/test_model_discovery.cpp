@@ -157,8 +157,9 @@ TEST_F(DiscoveryTest, HubCacheVariableWinsAndExtraFolders) {
                                        fixtures / "bert-tiny", root_ / "does-not-exist"};
   const std::vector<DiscoveredModel> models = discover_models(extra);
   ASSERT_EQ(models.size(), 3u);
-  EXPECT_EQ(models[0].name, "model");
-  EXPECT_EQ(models[1].name, "model");
+  // Named by their parent folder, not "model" (issue 11: every model was called "model").
+  EXPECT_EQ(models[0].name, "bert-tiny");
+  EXPECT_EQ(models[1].name, "gpt2-tiny");
   for (const DiscoveredModel& model : models) EXPECT_TRUE(model.supported) << model.reason;
   EXPECT_NE(find(models, "openai-community/gpt2"), nullptr);
 }
