@@ -73,6 +73,7 @@ struct OpenModelPicker {};
 struct ToggleShortcuts {};
 struct ShowAbout {};
 struct Quit {};
+struct CancelRun {};  // stop the run in progress (the last finished one stays on screen)
 
 }  // namespace action
 
@@ -83,7 +84,8 @@ using Action =
                  action::CycleHeadMode, action::ClickHead, action::SoloHead, action::SetAllHeads,
                  action::SelectHead, action::SetKind, action::ToggleArcsLayout, action::ToggleTheme,
                  action::ToggleMergeWords, action::ToggleDiff, action::Export,
-                 action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout, action::Quit>;
+                 action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout, action::Quit,
+                 action::CancelRun>;
 
 // Where panels push their actions during a frame.
 using Actions = std::vector<Action>;
