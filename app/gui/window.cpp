@@ -79,6 +79,11 @@ Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& 
     if (events && action == GLFW_PRESS && key >= 0 && key < 512)
       events->taps.emplace_back(key, mods);
   });
+  glfwSetMouseButtonCallback(self->window_, [](GLFWwindow* window, int button, int action, int) {
+    auto* events = events_of<Events>(window);
+    if (events && button >= 0 && button < kButtons && action != GLFW_REPEAT)
+      events->buttons.push_back({button, action == GLFW_PRESS, glfwGetTime()});
+  });
 
   float scale_x = 1.0f, scale_y = 1.0f;
   glfwGetWindowContentScale(self->window_, &scale_x, &scale_y);
@@ -187,6 +192,7 @@ void DesktopWindow::begin_frame(double timeout_s) {
   io.KeyShift = io.KeyShift || (mods & GLFW_MOD_SHIFT);
   io.KeyAlt = io.KeyAlt || (mods & GLFW_MOD_ALT);
   io.KeySuper = io.KeySuper || (mods & GLFW_MOD_SUPER);
+  replay_buttons(io);
   // ImGui 1.86's backend reports the mouse only while it believes the cursor entered a focused
   // window; enter/leave and focus events get lost or reordered without a window manager (and
   // around screen grabs). When it reports nothing but the cursor is over the window, ask GLFW.
@@ -196,6 +202,36 @@ void DesktopWindow::begin_frame(double timeout_s) {
     io.MousePos = {static_cast<float>(x), static_cast<float>(y)};
   }
   ImGui::NewFrame();
+}
+
+void DesktopWindow::replay_buttons(ImGuiIO& io) {
+  // The buttons ImGui sees are decided here, like the keys. The backend's io.MouseDown (pressed
+  // since the last frame, or down now) merges a release and the next press within one frame, so
+  // on a slow frame (a loaded machine, software GL) the second click of a double-click vanished.
+  // Each button takes its next queued press or release, one a frame, in order. ImGui counts a
+  // double-click by frame time (g.Time), which a slow frame stretches past its 0.3 s; so the
+  // double-click time is set for this frame from the presses' real times instead.
+  constexpr double kDoubleClickSeconds = 0.30;
+  bool pressed = false, repeated = false;
+  for (int button = 0; button < kButtons; ++button) {
+    auto& queue = events_.buttons;
+    auto next = std::find_if(queue.begin(), queue.end(),
+                             [&](const Events::Button& b) { return b.button == button; });
+    if (next == queue.end()) {
+      buttons_down_[button] = glfwGetMouseButton(window_, button) == GLFW_PRESS;
+    } else {
+      if (next->press && !buttons_down_[button]) {
+        const bool again = next->seconds - last_press_[button] < kDoubleClickSeconds;
+        last_press_[button] = next->seconds;
+        if (!pressed) repeated = again;  // one setting a frame: the lowest button decides
+        pressed = true;
+      }
+      buttons_down_[button] = next->press;
+      queue.erase(next);
+    }
+    io.MouseDown[button] = buttons_down_[button];
+  }
+  if (pressed) io.MouseDoubleClickTime = repeated ? 1e9f : 0.0f;
 }
 
 void DesktopWindow::end_frame() {

@@ -13,6 +13,7 @@
 #include "core/view/colors.h"
 
 struct GLFWwindow;
+struct ImGuiIO;
 
 namespace attnviz {
 
@@ -41,8 +42,9 @@ class DesktopWindow {
   // Waits for input up to timeout_s (0: just polls), then starts an ImGui frame.
   void begin_frame(double timeout_s);
   void end_frame();  // renders and swaps
-  // Key presses not yet given to ImGui (one per frame): the caller draws the next frame at once.
-  bool keys_queued() const { return !events_.taps.empty(); }
+  // Key presses or mouse buttons not yet given to ImGui (one per frame): the caller draws the
+  // next frame at once.
+  bool keys_queued() const { return !events_.taps.empty() || !events_.buttons.empty(); }
   void apply_theme(Theme theme);
 
   GLFWwindow* handle() const { return window_; }
@@ -55,6 +57,7 @@ class DesktopWindow {
  private:
   DesktopWindow() = default;
   bool load_fonts(float size_px);
+  void replay_buttons(ImGuiIO& io);
 
   GLFWwindow* window_ = nullptr;
   float scale_ = 1.0f;
@@ -67,7 +70,19 @@ class DesktopWindow {
     // fast typing of a shortcut, or xdotool — would be lost; begin_frame replays these, one a
     // frame.
     std::vector<std::pair<int, int>> taps;  // (GLFW key, GLFW mods)
+    // Mouse button presses and releases since the last frame, with their times, replayed the
+    // same way: a click shorter than a frame, or two clicks within one slow frame, still count.
+    struct Button {
+      int button;
+      bool press;
+      double seconds;  // glfwGetTime() when it happened
+    };
+    std::vector<Button> buttons;
   };
+  // Left, right, middle: down last frame, and when each was last pressed (for double-clicks).
+  static constexpr int kButtons = 3;
+  std::array<bool, kButtons> buttons_down_{};
+  std::array<double, kButtons> last_press_{-1e9, -1e9, -1e9};
   Events events_;
   std::array<bool, 512> keys_down_{};  // what ImGui saw down last frame (see begin_frame)
   bool imgui_ready_ = false;
