@@ -73,6 +73,8 @@ void draw_status(const TextPanelInput& in, Actions& out) {
       ImGui::SameLine();
       ImGui::TextDisabled("\xC2\xB7 %d cached", raw->timings.reused_positions);
     }
+  } else if (state.model && !state.run_note.empty()) {
+    ImGui::TextDisabled("no finished run");
   } else {
     ImGui::TextDisabled("waiting for the model\xE2\x80\xA6");
   }

@@ -281,6 +281,8 @@ void draw_status_bar(App& app, float height) {
     ImGui::TextDisabled("%s \xC2\xB7 %d tokens \xC2\xB7 %s", name.c_str(),
                         shown->trace->tokens_count(),
                         view_source_label(app.view, shown->trace->heads()).c_str());
+  } else if (state.model && !state.run_note.empty()) {
+    ImGui::TextDisabled("%s", state.run_note.c_str());
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
   }

@@ -14,8 +14,11 @@ from gui_driver import (App, capture, center, changed_pixels, click, fail, focus
 LAYERS = 24
 
 
+PIN = 2000  # --pin: the view opens scrolled to this token once the text has run
+
+
 def long_text():
-    return "".join(f"The bank by the river was eroding, said witness {i}. " for i in range(260))
+    return "".join(f"The bank by the river was eroding, said witness {i}. " for i in range(125))
 
 
 def run(binary, data, scratch):
@@ -25,7 +28,8 @@ def run(binary, data, scratch):
                     str(LAYERS)], check=True, timeout=120)
     layout_path = os.path.join(scratch, "layout.json")
     env = {"XDG_CONFIG_HOME": os.path.join(scratch, "config")}
-    app = App(binary, ["--model", model, "--text", long_text()], layout_path, scratch, env)
+    app = App(binary, ["--model", model, "--text", long_text(), "--pin", str(PIN)], layout_path,
+              scratch, env)
     try:
         # The first run shows its layers; cancel it with a real click once one is done.
         layout = app.wait_for(lambda l: l["state"].get("run_layers_done", -1) >= 1 and
@@ -35,6 +39,7 @@ def run(binary, data, scratch):
         if f"of {LAYERS}" not in layout["state"]["run_progress"]:
             fail(f"the progress does not say 'layer k of {LAYERS}': {layout['state']['run_progress']}")
         focus_app()
+        capture(os.path.join(scratch, "progress.png"))
         layout = app.layout()
         click(*center(layout["items"]["cancel_run"]))
         layout = app.wait_for(lambda l: "cancelled" in l["state"]["run_note"] and
@@ -53,24 +58,22 @@ def run(binary, data, scratch):
         key("ctrl+End")
         run_command(["xdotool", "type", "--delay", "60", " Yes."])
         layout = app.wait_for(lambda l: l["state"]["trace_ready"] and not l["state"]["running"]
-                              and l["state"]["tokens"] > 2000, "the long text's trace",
-                              timeout=240)
+                              and l["state"]["tokens"] > PIN + 50, "the long text's trace",
+                              timeout=300)
         count = layout["state"]["tokens"]
         print(f"{count} tokens on screen, forward {layout['state']['forward_ms']:.0f} ms")
         if layout["state"]["run_note"]:
             fail(f"the note of the cancelled run stayed: {layout['state']['run_note']}")
 
-        # Scroll the arcs to the end of the text and click a late token.
+        # The view scrolled to the pinned token; click the last token on screen after it.
+        layout = app.wait_for(lambda l: PIN in items_with_prefix(l, "arc_token."),
+                              f"token {PIN} on screen", 30)
+        layout = app.wait_stable("the arcs scrolled to the pinned token")
         canvas = layout["items"]["arcs_canvas"]
-        move(*center(canvas))
-        run_command(["xdotool", "click", "--repeat", "400", "--delay", "5", "5"])
-        layout = app.wait_stable("the arcs scrolled to the end")
         tokens = items_with_prefix(layout, "arc_token.")
-        if not tokens:
-            fail("no arc tokens on screen after scrolling")
-        late = max(tokens)
-        if late < count // 2:
-            fail(f"scrolling reached token {late} of {count} only")
+        late = max(k for k, r in tokens.items() if r[3] < canvas[3] - 4)
+        if late <= PIN:
+            fail(f"no token after {PIN} on screen (last {late})")
         move(5, layout["items"]["text_box"][3] + 200)
         before = capture(os.path.join(scratch, "before_pin.png"))
         click(*center(tokens[late]))
@@ -88,14 +91,28 @@ def run(binary, data, scratch):
         strongest = max(range(late + 1), key=lambda k: weights[k])
         print(f"pinned {late}: row sums to {total:.6f}; strongest key {strongest} "
               f"({weights[strongest]:.4f})")
-        tokens = items_with_prefix(layout, "arc_token.")
-        first_visible = min(tokens)
-        top = canvas[1]
-        q = tokens[late]
-        left = (tokens[first_visible][0] - 4, top, q[0], q[1] - 1)
-        arcs = changed_pixels(before, pinned, left)
-        print(f"arc pixels left of the pinned token: {arcs}")
-        if arcs < 100:
-            fail(f"no arcs left of token {late} ({arcs} changed pixels in {left})")
+        # The arcs go to the strongest keys of the row: every key of head 0's row above the min
+        # weight, up to top-k, has an arc (the layout dump names where each arc lands).
+        view = layout["state"]["view"]
+        min_weight, top_k = view["arc_min_weight"], view["arc_top_k"]
+        want = sorted((k for k in range(late + 1) if weights[k] >= min_weight),
+                      key=lambda k: -weights[k])[:top_k]
+        drawn = set(items_with_prefix(layout, "arc_to."))
+        print(f"head 0's keys above {min_weight}: {want[:8]}...; arcs land on {len(drawn)} keys")
+        if not want:
+            fail(f"no weight of token {late} reaches the min weight {min_weight}")
+        missing = [k for k in want if k not in drawn]
+        if missing:
+            fail(f"no arc to keys {missing} of token {late}'s row")
+        if any(k > late for k in drawn):
+            fail(f"arcs to keys after the query: {sorted(k for k in drawn if k > late)}")
+        # And they are drawn: pixels change just above the pinned chip, where its arcs leave (the
+        # space above a line is the arcs'; the line above is farther up).
+        q = items_with_prefix(layout, "arc_token.")[late]
+        band = (q[0] - 40, q[1] - 30, q[2] + 40, q[1] - 2)
+        arcs = changed_pixels(before, pinned, band)
+        print(f"arc pixels above the pinned token's line: {arcs}")
+        if arcs < 50:
+            fail(f"no arcs drawn above token {late} ({arcs} changed pixels in {band})")
     finally:
         app.kill()

@@ -21,8 +21,9 @@ def tensors(layers):
     for l in range(layers):
         p = f"model.layers.{l}."
         yield p + "input_layernorm.weight", (WIDTH,), None
-        yield p + "self_attn.q_proj.weight", (HEADS * HEAD_DIM, WIDTH), 0.05
-        yield p + "self_attn.k_proj.weight", (KV_HEADS * HEAD_DIM, WIDTH), 0.05
+        # Wide q and k: peaked attention, so a clicked token has arcs above the min weight.
+        yield p + "self_attn.q_proj.weight", (HEADS * HEAD_DIM, WIDTH), 0.3
+        yield p + "self_attn.k_proj.weight", (KV_HEADS * HEAD_DIM, WIDTH), 0.3
         yield p + "self_attn.v_proj.weight", (KV_HEADS * HEAD_DIM, WIDTH), 0.05
         yield p + "self_attn.o_proj.weight", (WIDTH, HEADS * HEAD_DIM), 0.05
         yield p + "post_attention_layernorm.weight", (WIDTH,), None
