@@ -28,6 +28,7 @@ const char* kUsage =
     "  attnviz heads [--model DIR] [--text TEXT | --probe induction] [--repeat R] [--seed S]\n"
     "                [--exclude-first-token] [--exclude-current-token] [--json]\n"
     "  attnviz models [--dir DIR] [--json]     models in the Hugging Face cache, supported or not\n"
+    "  attnviz models --card DIR [--json]      one model's card: family, heads, positions, windows\n"
     "  attnviz view-data --attention FILE [--tokens TOKENS.json] --out FILE.json|.npy|.safetensors\n"
     "  attnviz selftest-gl                      render a known heatmap offscreen and check it\n"
     "  attnviz --help | --version\n"

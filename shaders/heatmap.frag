@@ -4,7 +4,8 @@
 // texel holds the largest weight of a (u_block x u_block) group of cells. When a pixel covers
 // several texels (a long text fitted to the panel), it shows their largest weight, so thin
 // patterns such as a previous-token diagonal stay visible. Keys after the query (causal mask)
-// are drawn in the mask colour; the hatch over them is part of the picture's geometry
+// are drawn in the mask colour, keys before a sliding window in the window's colour; the
+// hatches over them are part of the picture's geometry
 // (core/view/map_scene.cpp). core/view/map_picture.cpp's paint_map is this rule on the CPU,
 // and `attnviz selftest-gl` checks that the two agree.
 uniform sampler2D u_values;      // R32F atlas, texel (x = key, y = query)
@@ -17,15 +18,28 @@ uniform int u_causal;            // 1: hide keys after the query
 uniform float u_value_max;       // value shown at the top of the colour map
 uniform float u_gamma;           // 1 linear, 0.5 square-root contrast for faint weights
 uniform vec4 u_background;       // outside the map
-uniform vec4 u_mask_colour;      // masked cells
+uniform vec4 u_mask_colour;      // masked cells (causal)
+uniform vec4 u_window_colour;    // cells outside the sliding window
+uniform int u_windows[256];      // window of each row of tiles in cells (0: none); kMaxWindowRows
+uniform int u_window_rows;       // rows of u_windows set
 in vec2 v_cell;
 out vec4 frag_colour;
 
 const int kMaxTaps = 12;  // texels read per axis at most; larger footprints are strided
 
-bool masked(ivec2 texel) {
+// 0 visible, 1 causal mask (every cell of the texel's block after its query), 2 outside the
+// window (every cell before its query's window): map_picture.cpp's texel_mask.
+int texel_mask(ivec2 texel) {
   ivec2 local = texel % u_tile_texels;
-  return u_causal != 0 && local.x * u_block > local.y * u_block + u_block - 1;
+  int first_key = local.x * u_block, last_key = first_key + u_block - 1;
+  int first_query = local.y * u_block, last_query = first_query + u_block - 1;
+  if (u_causal != 0 && first_key > last_query) return 1;
+  int row = texel.y / u_tile_texels;
+  int window = row < u_window_rows ? u_windows[row] : 0;
+  if (window > 0 && (last_key <= first_query - window ||
+                     (u_causal == 0 && first_key >= last_query + window)))
+    return 2;
+  return 0;
 }
 
 void main() {
@@ -46,14 +60,17 @@ void main() {
   }
   ivec2 step = max((high - low + kMaxTaps) / kMaxTaps, ivec2(1));
   float value = -1.0;  // stays negative when every texel of the footprint is masked
+  bool any_causal = false;
   for (int y = low.y; y <= high.y; y += step.y) {
     for (int x = low.x; x <= high.x; x += step.x) {
       ivec2 at = ivec2(x, y);
-      if (!masked(at)) value = max(value, texelFetch(u_values, at, 0).r);
+      int mask = texel_mask(at);
+      if (mask == 0) value = max(value, texelFetch(u_values, at, 0).r);
+      if (mask == 1) any_causal = true;
     }
   }
   if (value < 0.0) {
-    frag_colour = u_mask_colour;
+    frag_colour = any_causal ? u_mask_colour : u_window_colour;
     return;
   }
   float t = clamp(value / max(u_value_max, 1e-20), 0.0, 1.0);

@@ -72,6 +72,7 @@ struct Export {
 struct OpenModelPicker {};
 struct ToggleShortcuts {};
 struct ShowAbout {};
+struct ShowModelCard {};
 struct Quit {};
 struct CancelRun {};  // stop the run in progress (the last finished one stays on screen)
 
@@ -84,8 +85,8 @@ using Action =
                  action::CycleHeadMode, action::ClickHead, action::SoloHead, action::SetAllHeads,
                  action::SelectHead, action::SetKind, action::ToggleArcsLayout, action::ToggleTheme,
                  action::ToggleMergeWords, action::ToggleDiff, action::Export,
-                 action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout, action::Quit,
-                 action::CancelRun>;
+                 action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout,
+                 action::ShowModelCard, action::Quit, action::CancelRun>;
 
 // Where panels push their actions during a frame.
 using Actions = std::vector<Action>;

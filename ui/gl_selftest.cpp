@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include <random>
+#include <span>
 
 #include "core/view/map_picture.h"
 #include "ui/gl_renderer.h"
@@ -172,10 +173,38 @@ int check_cpu_rule() {
     MapWindow window;
     int width, height;
   };
-  const Case cases[] = {{{0, 0, kMap, kMap}, 23, 29}, {{5.5f, 3.25f, 20.0f, 30.0f}, 61, 53}};
+  const Case plain_cases[] = {{{0, 0, kMap, kMap}, 23, 29}, {{5.5f, 3.25f, 20.0f, 30.0f}, 61, 53}};
+  // A sliding window of 9 keys, whole cells and pooled; then a grid-like atlas of two rows of
+  // tiles, pooled 2 x 2, the first row local (window 5) and the second global.
+  MapStyle windowed = style;
+  windowed.windows = {9};
+  windowed.window_masked = theme_colors(Theme::kDark).window_masked;
+  MapAtlas grid;
+  grid.tile_texels = 19;
+  grid.block = 2;
+  grid.width = 19;
+  grid.height = 2 * 19;
+  grid.values.resize(static_cast<size_t>(grid.width) * grid.height);
+  for (float& v : grid.values) v = uniform(rng);
+  MapStyle grid_style = windowed;
+  grid_style.windows = {5, 0};
+  const Case window_cases[] = {{{0, 0, kMap, kMap}, 2 * kMap, 2 * kMap},
+                               {{0, 0, kMap, kMap}, 23, 29}};
+  const Case grid_cases[] = {{{0, 0, 19, 38}, 38, 76}, {{0, 0, 19, 38}, 17, 31}};
+  struct Run {
+    const MapAtlas* atlas;
+    const MapStyle* style;
+    std::span<const Case> cases;
+  };
+  const Run runs[] = {{&atlas, &style, plain_cases},
+                      {&atlas, &windowed, window_cases},
+                      {&grid, &grid_style, grid_cases}};
   HeatmapRenderer renderer;
   int wrong = 0;
-  for (const Case& c : cases) {
+  for (const Run& run : runs)
+  for (const Case& c : run.cases) {
+    const MapAtlas& atlas = *run.atlas;
+    const MapStyle& style = *run.style;
     GlRenderTarget target;
     if (!renderer.ready() || !target.resize(c.width, c.height) ||
         !renderer.render_to(target, atlas, c.window, style)) {
@@ -235,8 +264,8 @@ int run_gl_selftest() {
   }
   std::printf(
       "selftest-gl: %d cells match viridis within %d/255, masked cells masked; a 64-cell "
-      "diagonal drawn at 16 px keeps every pixel of it; pooled and zoomed pictures match the "
-      "CPU rule of the figures\nPASS\n",
+      "diagonal drawn at 16 px keeps every pixel of it; pooled, zoomed and sliding-window "
+      "pictures match the CPU rule of the figures\nPASS\n",
       kCells * kCells, kTolerance);
   return 0;
 }

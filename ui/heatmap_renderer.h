@@ -104,6 +104,8 @@ class HeatmapRenderer {
     float value_max = 0, gamma = 0;
     Rgba masked, outside;
     bool causal = false;
+    std::vector<int> windows;
+    Rgba window_masked;
     bool operator==(const ViewKey&) const = default;
   };
   ViewKey view_key_;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/view/map_scene.h"
 #include "core/view/view_weights.h"
 #include "ui/figure_painter.h"
 #include "ui/imgui_colors.h"
@@ -64,6 +65,21 @@ void draw_toolbar(const ArcsPanelInput& in, const std::vector<ArcSeries>& series
     ImGui::TextColored(to_imvec4(colors.warning),
                        "no head enabled: turn one on in the Heads panel");
   }
+  // A sliding window: key chips outside the query's window are hatched; the swatch says so.
+  if (const int window = view_window(*in.reader, spec); window > 0) {
+    ImGui::SameLine(0, 12 * in.ui_scale);
+    const float size = ImGui::GetTextLineHeight();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    Figure swatch;
+    add_mask_swatch(swatch, {0, 0.15f * size / in.ui_scale, 0.8f * size / in.ui_scale,
+                             0.95f * size / in.ui_scale},
+                    MaskKind::kOutsideWindow, spec.theme);
+    FigurePainter{draw, p, in.ui_scale, in.font}.paint(swatch);
+    ImGui::Dummy({size, size});
+    ImGui::SameLine(0, 2 * in.ui_scale);
+    ImGui::TextUnformatted(mask_legend_label(MaskKind::kOutsideWindow, window).c_str());
+    name_item("arcs_window_legend");
+  }
 }
 
 void weight_tooltip(const ArcsPanelInput& in, const std::vector<ArcSeries>& series, int query,
@@ -85,7 +101,12 @@ void weight_tooltip(const ArcsPanelInput& in, const std::vector<ArcSeries>& seri
                          head_mode_info(in.spec->head_mode).description, row[key]);
     }
   }
-  if (reader.causal() && key > query) ImGui::TextDisabled("later token: masked (causal)");
+  const int window = view_window(reader, *in.spec);
+  const MaskKind mask = mask_kind(reader.causal(), window, query, key);
+  if (mask == MaskKind::kCausal) ImGui::TextDisabled("later token: masked (causal)");
+  if (mask == MaskKind::kOutsideWindow)
+    ImGui::TextDisabled("outside the window: layer %d sees the last %d keys", in.spec->layer,
+                        window);
   ImGui::EndTooltip();
 }
 

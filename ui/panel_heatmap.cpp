@@ -112,15 +112,23 @@ void draw_hover(ImDrawList* draw_list, const HeatmapTransform& transform, const 
   draw_list->PopClipRect();
 }
 
-void draw_tooltip(const AttentionReader& reader, const SelectedMap& map, Cell cell) {
+void draw_tooltip(const AttentionReader& reader, const ViewSpec& spec, const SelectedMap& map,
+                  Cell cell) {
   const auto& tokens = reader.tokens();
   const std::string query = token_label(tokens[cell.query].text, 24);
   const std::string key = token_label(tokens[cell.key].text, 24);
+  const int window = view_window(reader, spec);
+  const MaskKind mask = mask_kind(reader.causal(), window, cell.query, cell.key);
   ImGui::BeginTooltip();
-  if (cell.key >= reader.visible_keys(cell.query)) {
-    ImGui::Text("\"%s\" (%d) -> \"%s\" (%d): masked", query.c_str(), cell.query, key.c_str(),
-                cell.key);
-    ImGui::TextDisabled("causal mask: a token never sees keys after it");
+  if (mask != MaskKind::kNone) {
+    ImGui::Text("\"%s\" (%d) -> \"%s\" (%d): %s", query.c_str(), cell.query, key.c_str(),
+                cell.key, mask_label(mask));
+    if (mask == MaskKind::kCausal) {
+      ImGui::TextDisabled("causal mask: a token never sees keys after it");
+    } else {
+      ImGui::TextDisabled("layer %d has a sliding window: a token sees the last %d keys",
+                          spec.layer, window);
+    }
   } else {
     ImGui::Text("\"%s\" (%d) -> \"%s\" (%d): %.4f", query.c_str(), cell.query, key.c_str(),
                 cell.key, static_cast<double>(map.value(cell.query, cell.key)));
@@ -205,7 +213,7 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
     painter.paint(scene.figure, scene.map_layer, scene.figure.shapes.size());
     draw_list->PopClipRect();
     if (hovered) draw_hover(draw_list, screen_transform, map_rect, *hovered);
-    if (hovered && !state.dragging) draw_tooltip(reader, map, *hovered);
+    if (hovered && !state.dragging) draw_tooltip(reader, spec, map, *hovered);
   }
   ImGui::End();
   return size;

@@ -69,7 +69,6 @@ void draw_model_grid_panel(const GridPanelInput& in, HeatmapRenderer& renderer, 
     ImGui::End();
     return;
   }
-  const ThemeColors& colors = theme_colors(spec.theme);
   ViewSpec edited = spec;
   bool changed = ImGui::Checkbox("per-head contrast", &edited.grid_per_head_contrast);
   name_item("grid_per_head_contrast");
@@ -82,10 +81,6 @@ void draw_model_grid_panel(const GridPanelInput& in, HeatmapRenderer& renderer, 
   if (changed) out.push_back(action::SetView{edited});
 
   const std::vector<std::string> roles = role_labels(in.roles, reader.layers(), reader.heads());
-  MapStyle style;
-  style.causal = reader.causal();
-  style.masked = colors.masked;
-  style.outside = colors.background;
   const float s = in.ui_scale;
   const float framebuffer = ImGui::GetIO().DisplayFramebufferScale.x;
   GridSceneInput scene_input;
@@ -102,7 +97,7 @@ void draw_model_grid_panel(const GridPanelInput& in, HeatmapRenderer& renderer, 
   const GridScene scene = build_grid_scene(scene_input);
   const GridAtlas& atlas =
       renderer.grid_atlas(in.trace_id, reader, spec.grid_per_head_contrast,
-                          static_cast<int>(scene.tile * s * framebuffer + 0.5f), style);
+                          static_cast<int>(scene.tile * s * framebuffer + 0.5f), scene.style);
   if (atlas.texture == nullptr) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The grid cannot be drawn: %s", renderer.error().c_str());

@@ -3,6 +3,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "core/model_card.h"
 #include "core/models/architecture.h"
 #include "ui/layout_hook.h"
 
@@ -53,6 +54,16 @@ void draw_models_panel(const ModelsPanelInput& in, std::string& path_input, Acti
     out.push_back(action::Open{path_input});
   if (ImGui::SmallButton("Built-in model")) out.push_back(action::OpenBuiltinModel{});
   name_item("builtin_model");
+  if (state.model) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Model card")) out.push_back(action::ShowModelCard{});
+    name_item("model_card_button");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("%s, %s parameters, %s: family, heads, positions, windows, precision",
+                        state.model->card.family.c_str(),
+                        format_parameters(state.model->card.parameters).c_str(),
+                        state.model->card.precision.c_str());
+  }
   if (in.recent_models && !in.recent_models->empty()) {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(-1);

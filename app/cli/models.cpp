@@ -1,6 +1,7 @@
 // `attnviz models [--dir DIR] [--json]`: the models already on this machine (the Hugging Face
 // cache and DIR), whether attnviz can open each, and for those it can their family, size and
-// stored precision (from the model card).
+// stored precision (from the model card). `attnviz models --card DIR [--json]`: one folder's
+// model card, the lines the app's Model card window shows.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -13,9 +14,10 @@
 namespace attnviz {
 
 int run_models(const Args& words) {
-  auto args = CliArgs::parse(words, {"dir"}, {"json"});
+  auto args = CliArgs::parse(words, {"dir", "card"}, {"json"});
   if (!args) {
-    std::fprintf(stderr, "attnviz models: %s\nusage: attnviz models [--dir DIR] [--json]\n",
+    std::fprintf(stderr,
+                 "attnviz models: %s\nusage: attnviz models [--dir DIR | --card DIR] [--json]\n",
                  args.error().message.c_str());
     return 2;
   }
@@ -23,6 +25,24 @@ int run_models(const Args& words) {
     std::fprintf(stderr, "attnviz models: unexpected argument '%s'\n",
                  args->positional().front().c_str());
     return 2;
+  }
+  if (auto folder = args->value("card")) {
+    if (args->value("dir")) {
+      std::fprintf(stderr, "attnviz models: --card and --dir do not go together\n");
+      return 2;
+    }
+    auto card = read_model_card(*folder);
+    if (!card.ok()) {
+      std::fprintf(stderr, "attnviz models: %s\n", card.error().message.c_str());
+      return 1;
+    }
+    const auto lines = card_lines(*card);
+    if (args->has("json")) {
+      std::printf("%s\n", nlohmann::json(lines).dump(2).c_str());
+    } else {
+      for (const auto& [label, value] : lines) std::printf("%-16s %s\n", label.c_str(), value.c_str());
+    }
+    return 0;
   }
   std::vector<std::filesystem::path> extra;
   if (auto dir = args->value("dir")) extra.emplace_back(*dir);

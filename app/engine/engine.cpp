@@ -36,6 +36,7 @@ namespace {
 ModelInfo model_info(const Model& model) {
   ModelInfo info;
   info.config = model.config();
+  info.card = model.card();
   info.folder = model.folder();
   std::error_code ec;
   info.builtin = std::filesystem::equivalent(info.folder, builtin_model_folder(), ec);

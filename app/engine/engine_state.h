@@ -18,6 +18,7 @@
 #include "core/analysis/head_roles.h"
 #include "core/analysis/model_input.h"
 #include "core/attention_trace.h"
+#include "core/model_card.h"
 #include "core/model_config.h"
 #include "core/view/view_spec.h"
 #include "core/view_trace.h"
@@ -36,6 +37,7 @@ struct TraceRef {
 
 struct ModelInfo {
   ModelConfig config;
+  ModelCard card;  // family, sizes, positions, windows, precision (Model::card)
   std::filesystem::path folder;
   std::string display_name;  // "Built-in model" or the model's name
   bool builtin = false;

@@ -15,6 +15,7 @@
 #include "core/model.h"
 #include "core/ops.h"
 #include "core/view/view_weights.h"
+#include "ui/panel_heads.h"
 #include "ui/panel_view_options.h"
 
 namespace attnviz {
@@ -178,6 +179,10 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       labels.push_back(role.label);
     }
   }
+  // The head bar's groups under grouped-query attention ("kv 0: h0 h1"), none without it.
+  nlohmann::json kv_groups = nlohmann::json::array();
+  if (raw && raw->kv_heads() < raw->heads())
+    for (int g = 0; g < raw->kv_heads(); ++g) kv_groups.push_back(ui::kv_group_label(*raw, g));
   // The weights the arcs of the active query show (the first series), for checks of the modes.
   nlohmann::json query_row = nlohmann::json::array();
   if (shown) {
@@ -209,6 +214,10 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"query_weights", query_row},
       {"model", state.model ? state.model->folder.string() : std::string()},
       {"model_error", state.open_error},
+      {"model_card", state.model ? nlohmann::json(card_lines(state.model->card)) : nlohmann::json()},
+      {"model_card_open", app.flags.show_model_card},
+      {"layer_window", raw ? ui::layer_window_label(*raw, app.view.layer) : std::string()},
+      {"kv_groups", kv_groups},
       {"imported", state.imported},
       {"imported_source", state.imported_source},
       {"loading", !state.loading.empty()},

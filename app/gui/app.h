@@ -72,6 +72,7 @@ struct UiFlags {
   bool select_tab = false;  // force the centre tab bar to view.kind next frame
   bool show_shortcuts = false;
   bool show_about = false;
+  bool show_model_card = false;
   bool quit = false;
   bool theme_changed = false;
   // Where the last mouse click landed: single-key shortcuts act only when it was on the views

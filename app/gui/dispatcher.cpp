@@ -120,6 +120,7 @@ struct Apply {
     app.flags.show_shortcuts = !app.flags.show_shortcuts;
   }
   void operator()(const ui::action::ShowAbout&) const { app.flags.show_about = true; }
+  void operator()(const ui::action::ShowModelCard&) const { app.flags.show_model_card = true; }
   void operator()(const ui::action::Quit&) const { app.flags.quit = true; }
 };
 

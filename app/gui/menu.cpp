@@ -9,6 +9,7 @@
 #include "app/gui/app.h"
 #include "core/model.h"
 #include "ui/layout_hook.h"
+#include "ui/panel_model_card.h"
 #include "ui/panel_view_options.h"
 
 namespace attnviz {
@@ -217,6 +218,8 @@ void draw_menu_bar(App& app) {
   }
   if (ImGui::BeginMenu("Help")) {
     if (ImGui::MenuItem("Keyboard shortcuts", "F1")) push(app, ToggleShortcuts{});
+    if (ImGui::MenuItem("Model card", nullptr, false, app.state && app.state->model))
+      push(app, ShowModelCard{});
     if (ImGui::MenuItem("About attnviz")) push(app, ShowAbout{});
     ImGui::EndMenu();
   }
@@ -242,6 +245,10 @@ void draw_help_windows(App& app) {
       }
     }
     ImGui::End();
+  }
+  if (app.flags.show_model_card) {
+    const ModelInfo* model = app.state && app.state->model ? &*app.state->model : nullptr;
+    ui::draw_model_card_window(model, app.flags.show_model_card);
   }
   if (app.flags.show_about) {
     ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing,

@@ -62,9 +62,9 @@ void add_map_picture(Figure& figure, const MapAtlas& atlas, const MapWindow& win
   add_shape(figure, std::move(cells));
 }
 
-// "H1 ▬ H2 ▬" swatches, one per series, at the given baseline.
-void add_legend(Figure& figure, const Font& font, const ThemeColors& colors,
-                const std::vector<ArcSeries>& series, const ViewSpec& view, float y) {
+// "H1 ▬ H2 ▬" swatches, one per series, at the given baseline. Returns the width taken.
+float add_legend(Figure& figure, const Font& font, const ThemeColors& colors,
+                 const std::vector<ArcSeries>& series, const ViewSpec& view, float y) {
   float x = kMargin;
   for (const ArcSeries& s : series) {
     const std::string label = s.head >= 0 ? letter_number('H', s.head)
@@ -73,6 +73,7 @@ void add_legend(Figure& figure, const Font& font, const ThemeColors& colors,
     add_text(figure, x + 20.0f, y, label, kLabelSize, colors.text);
     x += 20.0f + font.measure(label, kLabelSize) + 12.0f;
   }
+  return x - kMargin;
 }
 
 struct Composed {
@@ -126,7 +127,14 @@ Result<Figure> arcs_figure(const AttentionReader& reader, const ViewSpec& view,
   const float legend = 16.0f;
   Composed out = compose(figure_title(reader, view, spec), subtitle, font, colors,
                          scene.figure.width, scene.figure.height + legend);
-  add_legend(out.figure, font, colors, scene.series, view, out.picture.y0 + 8.0f);
+  const float series_width =
+      add_legend(out.figure, font, colors, scene.series, view, out.picture.y0 + 8.0f);
+  // Keys outside the pinned query's window are hatched chips: say so beside the heads.
+  if (const int window = view_window(reader, view); window > 0) {
+    const MaskKind masks[] = {MaskKind::kOutsideWindow};
+    add_mask_legend(out.figure, &font, 13.0f, {kMargin + series_width + 8.0f, out.picture.y0 - 3.0f},
+                    masks, window, view.theme);
+  }
   out.picture.y0 += legend;
   append_moved(out.figure, scene.figure, 0, scene.figure.shapes.size(), out.picture.x0,
                out.picture.y0);
@@ -153,7 +161,8 @@ Result<Figure> heatmap_figure(const AttentionReader& reader, const ViewSpec& vie
   std::string subtitle =
       std::string("rows = queries, columns = keys \u00B7 colour = attention weight, 0 to ") +
       format_weight(scene.style.value_max) + (view.heatmap_sqrt ? " (square-root contrast)" : "") +
-      (reader.causal() ? " \u00B7 hatched = masked (causal)" : "");
+      (reader.causal() ? " \u00B7 hatched = masked (causal)" : "") +
+      (view_window(reader, view) > 0 ? " \u00B7 cross-hatched = outside the sliding window" : "");
   if (scene.transform.scale < 1.0f)
     subtitle += " \u00B7 each pixel: the largest of " +
                 std::to_string(static_cast<int>(std::ceil(1.0f / scene.transform.scale))) +
@@ -263,7 +272,8 @@ void set_default_picture_size(const AttentionReader& reader, const Font& font, V
     const float cell = std::clamp(std::floor(kHeatmapTarget / t), 1.0f, kMaxCell);
     const float margin = heatmap_label_margin(reader, view, &font, kPictureTextHeight);
     view.picture_width = margin + cell * t + kHeatmapBarRoom;
-    view.picture_height = margin + cell * t;
+    view.picture_height =
+        margin + cell * t + heatmap_legend_room(reader, view, kPictureTextHeight);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/view/map_scene.h"
 #include "core/view/text.h"
 #include "core/view/view_weights.h"
 
@@ -12,6 +13,15 @@ namespace {
 
 constexpr float kChipRounding = 4.0f;
 constexpr int kBackgroundTopK = 4;  // two columns: arcs of each query other than the focus
+constexpr float kChipMaskOpacity = 0.6f;  // a key chip outside the query's window
+
+// Whether key `key` is outside the active query's sliding window (hatched like the heatmap).
+bool outside_window(const ArcsSceneInput& in, int key) {
+  if (!in.query) return false;
+  const int window = view_window(*in.reader, *in.spec);
+  return window > 0 &&
+         mask_kind(in.reader->causal(), window, *in.query, key) == MaskKind::kOutsideWindow;
+}
 
 PathShape arc_path(const Bezier& curve, Rgba color, float width) {
   PathShape path;
@@ -90,6 +100,9 @@ void build_line(const ArcsSceneInput& in, const ChipLook& style, const std::vect
   for (int i = first; i < last; ++i) {
     add_chip(scene.figure, scene.flow.boxes[i], in.labels->labels[i], heat[i],
              spec.pinned_token == i, in.hovered == i, tokens[i].special, style);
+    if (outside_window(in, i))
+      add_mask_swatch(scene.figure, scene.flow.boxes[i], MaskKind::kOutsideWindow, spec.theme,
+                      kChipMaskOpacity);
   }
 }
 
@@ -157,6 +170,9 @@ void build_columns(const ArcsSceneInput& in, const ChipLook& style, const std::v
              spec.pinned_token == i, in.hovered == i, special, column_style);
     add_chip(scene.figure, {right.x0, right.y0 + 1, right.x1, right.y1 - 1}, in.labels->labels[i],
              in.query ? heat[i] : 0.0f, false, false, special, column_style);
+    if (outside_window(in, i))
+      add_mask_swatch(scene.figure, {right.x0, right.y0 + 1, right.x1, right.y1 - 1},
+                      MaskKind::kOutsideWindow, spec.theme, kChipMaskOpacity);
   }
 }
 

@@ -28,6 +28,7 @@ float luminance(Rgba color);
 struct ThemeColors {
   Rgba background, text, muted, frame;
   Rgba masked, hatch;                    // cells a causal mask hides, and their hatch lines
+  Rgba window_masked, window_hatch;      // keys outside a sliding window, and their hatch
   Rgba chip, chip_hot;                   // token chips: no attention .. the most attention
   Rgba chip_text_dark, chip_text_light;  // ink on light / on dark chips
   Rgba pinned_outline, hover_outline;

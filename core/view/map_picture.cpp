@@ -10,13 +10,23 @@ namespace {
 
 constexpr int kMaxTaps = 12;  // texels read per axis at most; larger footprints are strided
 
-bool masked(const MapAtlas& atlas, bool causal, int x, int y) {
-  if (!causal) return false;
-  const int local_x = x % atlas.tile_texels, local_y = y % atlas.tile_texels;
-  return local_x * atlas.block > local_y * atlas.block + atlas.block - 1;
-}
-
 }  // namespace
+
+MaskKind texel_mask(const MapAtlas& atlas, const MapStyle& style, int x, int y) {
+  const int tile = atlas.tile_texels, block = atlas.block;
+  const int first_key = (x % tile) * block, last_key = first_key + block - 1;
+  const int first_query = (y % tile) * block, last_query = first_query + block - 1;
+  if (style.causal && first_key > last_query) return MaskKind::kCausal;
+  const size_t row = static_cast<size_t>(y / tile);
+  const int window =
+      row < style.windows.size() && row < static_cast<size_t>(kMaxWindowRows) ? style.windows[row]
+                                                                              : 0;
+  // Query q sees keys q − W < k (and k < q + W when bidirectional): ScoreRule::visible.
+  if (window > 0 && (last_key <= first_query - window ||
+                     (!style.causal && first_key >= last_query + window)))
+    return MaskKind::kOutsideWindow;
+  return MaskKind::kNone;
+}
 
 MapAtlas single_map_atlas(std::vector<float> map, int tokens) {
   assert(map.size() == static_cast<size_t>(tokens) * tokens && "single_map_atlas: not (T, T)");
@@ -99,12 +109,21 @@ std::vector<Rgba> paint_map(const MapAtlas& atlas, const MapWindow& window, cons
       const int step_x = std::max((high_x - low_x + kMaxTaps) / kMaxTaps, 1);
       const int step_y = std::max((high_y - low_y + kMaxTaps) / kMaxTaps, 1);
       float value = -1.0f;  // stays negative when every texel of the footprint is masked
-      for (int y = low_y; y <= high_y; y += step_y)
-        for (int x = low_x; x <= high_x; x += step_x)
-          if (!masked(atlas, style.causal, x, y))
+      bool any_causal = false;
+      for (int y = low_y; y <= high_y; y += step_y) {
+        for (int x = low_x; x <= high_x; x += step_x) {
+          const MaskKind mask = texel_mask(atlas, style, x, y);
+          if (mask == MaskKind::kNone)
             value = std::max(value, atlas.values[static_cast<size_t>(y) * atlas.width + x]);
-      pixels[static_cast<size_t>(row) * width + column] =
-          value < 0.0f ? style.masked : map_value_colour(value, style);
+          any_causal |= mask == MaskKind::kCausal;
+        }
+      }
+      Rgba& pixel = pixels[static_cast<size_t>(row) * width + column];
+      if (value >= 0.0f) {
+        pixel = map_value_colour(value, style);
+      } else {
+        pixel = any_causal ? style.masked : style.window_masked;
+      }
     }
   }
   return pixels;

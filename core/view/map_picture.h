@@ -2,7 +2,8 @@
 // atlas of the grid's thumbnails) is a texture of values; each pixel of a picture shows the
 // largest visible value under its footprint (so a thin diagonal of a long text stays visible
 // when several cells share a pixel), through viridis with the view's value range and gamma;
-// pixels whose cells are all masked show the mask colour. shaders/heatmap.frag is the same rule
+// pixels whose cells are all masked show the mask colour: the causal mask's when any of them is
+// after its query, else the sliding window's. shaders/heatmap.frag is the same rule
 // on the GPU, and `attnviz selftest-gl` checks the two against each other.
 //
 // Legend: T tokens, L layers, H heads. Maps are (T, T), rows = queries.
@@ -14,6 +15,7 @@
 #include "core/view/attention_reader.h"
 #include "core/view/colors.h"
 #include "core/view/map_geometry.h"
+#include "core/view/view_spec.h"
 
 namespace attnviz {
 
@@ -31,9 +33,19 @@ struct MapStyle {
   float value_max = 1.0f;  // value at the top of the colour map
   float gamma = 1.0f;      // 1 linear, 0.5 square root (lifts faint weights)
   bool causal = false;     // keys after the query are masked
-  Rgba masked;             // pixels whose cells are all masked
-  Rgba outside;            // pixels outside the atlas (a map smaller than its rectangle)
+  // (tile rows) the sliding window of each row of tiles in cells (a heatmap: one row; the grid:
+  // one per layer); 0 or absent: no window. Keys before a query's window are masked. The GPU
+  // holds the first kMaxWindowRows.
+  std::vector<int> windows;
+  Rgba masked;         // pixels whose cells are all masked (causal)
+  Rgba window_masked;  // pixels whose cells are all outside the window
+  Rgba outside;        // pixels outside the atlas (a map smaller than its rectangle)
 };
+inline constexpr int kMaxWindowRows = 256;  // shaders/heatmap.frag's u_windows
+
+// The mask of texel (x, y) of an atlas: kCausal when every cell of its block is after its
+// query, kOutsideWindow when every cell is outside its row's window, else kNone.
+MaskKind texel_mask(const MapAtlas& atlas, const MapStyle& style, int x, int y);
 
 // The part of the atlas a picture shows: texel coordinates at its top-left and bottom-right
 // corners.

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/view/text.h"
+#include "core/view/view_weights.h"
 
 namespace attnviz {
 
@@ -63,6 +64,46 @@ void add_mask_hatch(Figure& figure, const HeatmapTransform& transform, const Rec
   }
 }
 
+// The hatch over keys outside a sliding window of `window` keys: lines key + query = c (across
+// the diagonal, so it never reads as the causal hatch), clipped to the cells no query sees,
+// k ≤ q − W (and k ≥ q + W without the causal mask), and to the visible cells.
+void add_window_hatch(Figure& figure, const HeatmapTransform& transform, const MapWindow& visible,
+                      int window, bool causal, Rgba color) {
+  const float cells = static_cast<float>(transform.cells), w = static_cast<float>(window);
+  const float step = kHatchSpacing / transform.scale;
+  // A point of the line is (k, q) = (t, c − t); each side bounds t to [low, high].
+  const auto draw = [&](float c, float low, float high) {
+    low = std::max({low, visible.x0, c - visible.y1});
+    high = std::min({high, visible.x1, c - visible.y0});
+    if (high <= low) return;
+    const Point a = transform.screen_at({low, c - low}), b = transform.screen_at({high, c - high});
+    add_line(figure, a, b, color, 1.0f);
+  };
+  for (float c = w + step; c < 2.0f * cells - w; c += step) {
+    draw(c, std::max(0.0f, c - cells), 0.5f * (c - w));  // before the window: k ≥ 0, q ≤ T
+    if (!causal) draw(c, 0.5f * (c + w), std::min(cells, c));  // after it: k ≤ T, q ≥ 0
+  }
+}
+
+// Hatch lines of a legend swatch or a chip, spaced `spacing` apart, clipped to `box`: along the
+// diagonal (causal) or across it (outside the window), as the heatmap draws them.
+void add_box_hatch(Figure& figure, const Rect& box, MaskKind kind, float spacing, Rgba color) {
+  const float w = box.width(), h = box.height();
+  for (float offset = 0.5f * spacing; offset < w + h; offset += spacing) {
+    if (kind == MaskKind::kOutsideWindow) {  // y = c − x
+      const float c = offset, x0 = std::max(0.0f, c - h), x1 = std::min(w, c);
+      if (x1 > x0)
+        add_line(figure, {box.x0 + x0, box.y0 + c - x0}, {box.x0 + x1, box.y0 + c - x1}, color,
+                 1.0f);
+    } else {  // y = x − d
+      const float d = offset - h, x0 = std::max(0.0f, d), x1 = std::min(w, d + h);
+      if (x1 > x0)
+        add_line(figure, {box.x0 + x0, box.y0 + x0 - d}, {box.x0 + x1, box.y0 + x1 - d}, color,
+                 1.0f);
+    }
+  }
+}
+
 std::string tick_label(float value) {
   char label[32];
   std::snprintf(label, sizeof label, "%g", static_cast<double>(value));
@@ -70,6 +111,45 @@ std::string tick_label(float value) {
 }
 
 }  // namespace
+
+void add_mask_swatch(Figure& figure, const Rect& box, MaskKind kind, Theme theme,
+                     float fill_opacity) {
+  const ThemeColors& colors = theme_colors(theme);
+  const bool window = kind == MaskKind::kOutsideWindow;
+  const Rgba fill = window ? colors.window_masked : colors.masked;
+  add_shape(figure, RectShape{box.x0, box.y0, box.width(), box.height(),
+                              with_alpha(fill, fill_opacity)});
+  add_box_hatch(figure, box, kind, 4.0f, window ? colors.window_hatch : colors.hatch);
+  if (fill_opacity >= 1.0f) add_outline(figure, box, colors.frame, 1.0f);
+}
+
+std::string mask_legend_label(MaskKind kind, int window) {
+  std::string label = mask_label(kind);
+  if (kind == MaskKind::kOutsideWindow && window > 0)
+    label += " (the last " + std::to_string(window) + " keys are seen)";
+  return label;
+}
+
+float add_mask_legend(Figure& figure, const Font* font, float text_height, Point at,
+                      std::span<const MaskKind> masks, int window, Theme theme) {
+  const Metrics metrics(font, text_height);
+  const ThemeColors& colors = theme_colors(theme);
+  const float side = std::round(0.75f * metrics.line);
+  float x = at.x;
+  for (MaskKind kind : masks) {
+    add_mask_swatch(figure, {x, at.y + 0.5f * (metrics.line - side), x + side,
+                             at.y + 0.5f * (metrics.line + side)},
+                    kind, theme);
+    const std::string label = mask_legend_label(kind, window);
+    add_shape(figure, metrics.text(x + side + 5.0f, at.y, label, colors.text));
+    x += side + 5.0f + metrics.measure(label) + 16.0f;
+  }
+  return x - at.x;
+}
+
+float heatmap_legend_room(const AttentionReader& reader, const ViewSpec& spec, float text_height) {
+  return view_window(reader, spec) > 0 ? std::round(text_height + 10.0f) : 0.0f;
+}
 
 float heatmap_label_margin(const AttentionReader& reader, const ViewSpec& spec, const Font* font,
                            float text_height) {
@@ -94,7 +174,10 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
   scene.style.gamma = spec.heatmap_sqrt ? 0.5f : 1.0f;
   scene.style.causal = in.reader->causal();
   scene.style.masked = colors.masked;
+  scene.style.window_masked = colors.window_masked;
   scene.style.outside = colors.background;
+  const int window = view_window(*in.reader, spec);
+  if (window > 0) scene.style.windows = {window};
   if (tokens == 0) return scene;
 
   // Label margins as wide as the widest label needs, the map, the colour bar right of it.
@@ -103,9 +186,10 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
     for (int i = 0; i < tokens; ++i)
       labels[i] = token_label(in.reader->tokens()[i].text, kLabelChars);
   const float margin = heatmap_label_margin(*in.reader, spec, in.font, in.text_height);
+  const float legend_room = heatmap_legend_room(*in.reader, spec, in.text_height);
   const Point map_min{margin, margin};
   const Point map_max{std::floor(std::max(map_min.x + 32.0f, in.width - kHeatmapBarRoom)),
-                      std::floor(std::max(map_min.y + 32.0f, in.height))};
+                      std::floor(std::max(map_min.y + 32.0f, in.height - legend_room))};
   scene.map_rect = {map_min.x, map_min.y, map_max.x, map_max.y};
   scene.map_pixels_x = static_cast<int>(map_max.x - map_min.x);
   scene.map_pixels_y = static_cast<int>(map_max.y - map_min.y);
@@ -115,9 +199,9 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
   const Point low = transform.visible_min(), high = transform.visible_max();
   scene.window = {low.x, low.y, high.x, high.y};
   scene.bar_rect = {map_max.x + 10.0f, map_min.y, map_max.x + 10.0f + kBarWidth, map_max.y};
-  scene.figure.height = map_max.y;
+  scene.figure.height = map_max.y + legend_room;
 
-  // Under the map: nothing. Over it: the hatch of masked cells, the pinned row.
+  // Under the map: nothing. Over it: the hatches of masked cells, the pinned row.
   scene.map_layer = scene.figure.shapes.size();
   const Rect map_extent =
       intersect(scene.map_rect, {transform.screen_at({0, 0}).x, transform.screen_at({0, 0}).y,
@@ -125,6 +209,17 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
                                  transform.screen_at({0, static_cast<float>(tokens)}).y});
   if (scene.style.causal && transform.scale * tokens >= 8.0f)
     add_mask_hatch(scene.figure, transform, map_extent, colors.hatch);
+  if (window > 0 && transform.scale * tokens >= 8.0f)
+    add_window_hatch(scene.figure, transform,
+                     {std::max(0.0f, low.x), std::max(0.0f, low.y),
+                      std::min(static_cast<float>(tokens), high.x),
+                      std::min(static_cast<float>(tokens), high.y)},
+                     window, scene.style.causal, colors.window_hatch);
+  if (legend_room > 0.0f) {  // under the map: what each mask's fill and hatch mean
+    const std::vector<MaskKind> masks = view_masks(*in.reader, spec);
+    add_mask_legend(scene.figure, in.font, in.text_height, {map_min.x, map_max.y + 6.0f}, masks,
+                    window, spec.theme);
+  }
   if (spec.pinned_token && *spec.pinned_token < tokens) {
     const float q = static_cast<float>(*spec.pinned_token);
     const Point a = transform.screen_at({0.0f, q}), b = transform.screen_at({float(tokens), q + 1});
@@ -171,6 +266,7 @@ GridScene build_grid_scene(const GridSceneInput& in) {
   scene.style.value_max = 1.0f;  // the atlas is already divided (per-head contrast) or absolute
   scene.style.causal = in.causal;
   scene.style.masked = colors.masked;
+  scene.style.window_masked = colors.window_masked;
   scene.style.outside = colors.background;
   const int texels = in.tile_texels;
   float side = std::round(spec.grid_tile);
@@ -186,6 +282,7 @@ GridScene build_grid_scene(const GridSceneInput& in) {
       in.kv_heads > 0 && in.kv_heads < in.heads && in.heads % in.kv_heads == 0;
   const bool windowed = in.windows.size() == static_cast<size_t>(in.layers) &&
                         std::any_of(in.windows.begin(), in.windows.end(), [](int w) { return w > 0; });
+  if (windowed) scene.style.windows = in.windows;  // a row of tiles per layer
   const auto row_label = [&](int l) {
     std::string label = letter_number('L', l);
     if (windowed) label += in.windows[l] > 0 ? " local" : " global";

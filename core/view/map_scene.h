@@ -48,6 +48,8 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& input);
 // The room the heatmap's token labels take left of and above the map (0 without labels).
 float heatmap_label_margin(const AttentionReader& reader, const ViewSpec& spec, const Font* font,
                            float text_height);
+// Under the map of a view with a sliding window: the room of its mask legend (0 without one).
+float heatmap_legend_room(const AttentionReader& reader, const ViewSpec& spec, float text_height);
 // Beside the map: the gap, the colour bar and its tick labels.
 inline constexpr float kHeatmapBarRoom = 70.0f;
 
@@ -86,6 +88,18 @@ GridScene build_grid_scene(const GridSceneInput& input);
 // viridis entry, an outline, round ticks labelled right of it. Returns the ticks.
 std::vector<float> add_colour_bar(Figure& figure, const Font* font, float text_height,
                                   const Rect& bar, float value_max, float gamma, Theme theme);
+
+// A box showing a mask as the heatmap draws it: its fill and its hatch (along the diagonal for
+// the causal mask, across it for keys outside the window). Legends fill it (and outline it);
+// over a token chip the fill is translucent (fill_opacity < 1), so the label still reads.
+void add_mask_swatch(Figure& figure, const Rect& box, MaskKind kind, Theme theme,
+                     float fill_opacity = 1.0f);
+// "masked (causal)"; "outside the window (the last 8 keys are seen)" with a window.
+std::string mask_legend_label(MaskKind kind, int window);
+// A swatch and its label for each mask, left to right from `at` (the line's top-left corner).
+// Returns the width taken.
+float add_mask_legend(Figure& figure, const Font* font, float text_height, Point at,
+                      std::span<const MaskKind> masks, int window, Theme theme);
 
 // The colour of a head role label ("prev", "induction", ...) in the grid and the role table.
 Rgba role_color(const std::string& label, Theme theme);

@@ -108,6 +108,26 @@ void ViewSpec::clamp_to(int layers, int heads, int tokens) {
   if (pinned_token && (*pinned_token < 0 || *pinned_token >= tokens)) pinned_token.reset();
 }
 
+MaskKind mask_kind(bool causal, int window, int query, int key) {
+  if (causal && key > query) return MaskKind::kCausal;
+  ScoreRule rule;
+  rule.causal = causal;
+  rule.window = window;
+  return rule.visible(query, key) ? MaskKind::kNone : MaskKind::kOutsideWindow;
+}
+
+const char* mask_label(MaskKind kind) {
+  switch (kind) {
+    case MaskKind::kCausal:
+      return "masked (causal)";
+    case MaskKind::kOutsideWindow:
+      return "outside the window";
+    case MaskKind::kNone:
+      break;
+  }
+  return "";
+}
+
 const char* view_kind_key(ViewKind kind) {
   switch (kind) {
     case ViewKind::kHeatmap:

@@ -21,9 +21,16 @@ namespace attnviz {
 enum class ViewKind { kArcs, kHeatmap, kGrid };
 enum class ArcsLayout { kLine, kTwoColumns };
 
-// What the mask of a key is, for pictures and legends. A second kind (keys outside a sliding
-// window) will sit beside the causal mask with its own colour and legend entry.
-enum class MaskKind { kNone, kCausal };
+// Why a key is hidden from a query, for pictures, legends and tooltips: the causal mask (a key
+// after the query) or a sliding window (a key before the query's window). Each kind has its own
+// fill, hatch and legend entry (mask_label), on screen and in every export.
+enum class MaskKind { kNone, kCausal, kOutsideWindow };
+
+// The mask of (query, key) for a layer that is `causal` with a sliding `window` (0: global):
+// the same rule as the forward pass (ScoreRule::visible).
+MaskKind mask_kind(bool causal, int window, int query, int key);
+// The legend's words: "masked (causal)", "outside the window"; "" for kNone.
+const char* mask_label(MaskKind kind);
 
 struct DiffSpec {
   enum class Source { kOtherText, kOtherModel };

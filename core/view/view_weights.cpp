@@ -179,4 +179,18 @@ std::string view_source_label(const ViewSpec& spec, int heads) {
          (mode.aggregate == AggregateMode::kLayerMax ? "max of " : "mean of ") + which;
 }
 
+int view_window(const AttentionReader& reader, const ViewSpec& spec) {
+  if (head_mode_info(spec.head_mode).whole_model) return 0;
+  if (spec.layer < 0 || spec.layer >= reader.layers()) return 0;
+  const int window = reader.window(spec.layer);
+  return reader.tokens_count() > window ? window : 0;  // a text inside the window hides nothing
+}
+
+std::vector<MaskKind> view_masks(const AttentionReader& reader, const ViewSpec& spec) {
+  std::vector<MaskKind> masks;
+  if (reader.causal()) masks.push_back(MaskKind::kCausal);
+  if (view_window(reader, spec) > 0) masks.push_back(MaskKind::kOutsideWindow);
+  return masks;
+}
+
 }  // namespace attnviz

@@ -48,6 +48,15 @@ void chip_heat(const AttentionReader& reader, const ViewSpec& spec,
                std::span<const float> whole_map, std::optional<int> query,
                std::span<const float> received, std::vector<float>& out);
 
+// The sliding window of what the view draws: the window of spec.layer for the modes that read
+// one layer, 0 (none) for the whole-model modes (their maps mix layers, and rollout reaches past
+// any window), for traces without windows (imported files, merged or hidden tokens) and for a
+// text no longer than the window (no key is outside it).
+int view_window(const AttentionReader& reader, const ViewSpec& spec);
+// The masks the view shows, for its legend: kCausal for a causal trace, kOutsideWindow when
+// view_window > 0; in that order.
+std::vector<MaskKind> view_masks(const AttentionReader& reader, const ViewSpec& spec);
+
 // What the view draws, for titles and the status bar: "layer 2 · head 3", "layer 2 · heads 1,
 // 2", "layer 2 · mean of heads 0-3", "attention rollout".
 std::string view_source_label(const ViewSpec& spec, int heads);

@@ -60,6 +60,23 @@ TEST(ModelCard, DescribesEachFamily) {
   EXPECT_TRUE(grouped);
 }
 
+// The app shows a loaded model's card, `attnviz models --card` reads the folder's: the same lines
+// for every fixture, so the two never disagree.
+TEST(ModelCard, LoadedModelAndFolderGiveTheSameLines) {
+  LoadOptions options;
+  options.require_tokenizer = false;
+  for (const char* name :
+       {"gpt2-tiny", "bert-tiny", "modern/llama3-tiny", "modern/llama-linear-tiny",
+        "modern/mistral-tiny", "modern/qwen2-tiny", "modern/qwen3-tiny", "modern/gemma2-tiny",
+        "modern/gemma3-tiny", "modern/phi3-tiny", "modern/gpt-neox-tiny"}) {
+    auto model = test::fixture_model(name, options);
+    ASSERT_TRUE(model) << name;
+    auto folder = read_model_card(test::fixture(name) / "model");
+    ASSERT_TRUE(folder.ok()) << name << ": " << folder.error().message;
+    EXPECT_EQ(card_lines(model->card()), card_lines(*folder)) << name;
+  }
+}
+
 TEST(ModelCard, FormatsParameterCounts) {
   EXPECT_EQ(format_parameters(1235814400), "1.24 B");
   EXPECT_EQ(format_parameters(494032768), "494 M");

@@ -2,7 +2,9 @@
 // against naive loops (whole cells, pooled pixels, a zoomed window), the arcs scene (what the
 // min weight and top-k leave, one series per enabled head in the registry's colours, two
 // columns, nothing drawn for a whole-model mode whose map is not there), and the heatmap scene
-// (whole-pixel cells, hatch only over masked cells, the pinned row outlined).
+// (whole-pixel cells, hatch only over masked cells, the pinned row outlined); sliding windows:
+// the mask rule against ScoreRule, texels and pixels outside the window in their own colour,
+// their own hatch only over those cells, the legend entry, hatched key chips in the arcs.
 //
 // Legend: T tokens, H heads. Maps are (T, T), rows = queries.
 #include <gtest/gtest.h>
@@ -172,6 +174,172 @@ TEST(HeatmapScene, WholePixelCellsHatchOnlyOverMaskedCellsAndThePinnedRow) {
   }
   EXPECT_GT(hatch, 3);
   EXPECT_EQ(outlines, 1) << "the pinned row";
+}
+
+// ---- sliding windows ----
+
+TEST(MaskKind, FollowsTheForwardPassRule) {
+  for (bool causal : {true, false})
+    for (int window : {0, 1, 3, 8})
+      for (int q = 0; q < 10; ++q)
+        for (int k = 0; k < 10; ++k) {
+          ScoreRule rule;
+          rule.causal = causal;
+          rule.window = window;
+          const MaskKind want = causal && k > q          ? MaskKind::kCausal
+                                : !rule.visible(q, k) ? MaskKind::kOutsideWindow
+                                                      : MaskKind::kNone;
+          ASSERT_EQ(mask_kind(causal, window, q, k), want) << causal << window << q << k;
+        }
+  EXPECT_STREQ(mask_label(MaskKind::kOutsideWindow), "outside the window");
+  EXPECT_STREQ(mask_label(MaskKind::kCausal), "masked (causal)");
+}
+
+// Every texel of pooled atlases (block 1..3, two rows of tiles with different windows) against
+// the cells it covers: masked only when all of them are, causal before window.
+TEST(MapPicture, TexelMaskIsTheMaskOfAllItsCells) {
+  for (bool causal : {true, false})
+    for (int block : {1, 2, 3}) {
+      MapAtlas atlas;
+      atlas.tile_texels = 6;
+      atlas.block = block;
+      atlas.width = 2 * 6;
+      atlas.height = 2 * 6;
+      MapStyle s = style();
+      s.causal = causal;
+      s.windows = {3, 0};  // row 0 local, row 1 global
+      for (int y = 0; y < atlas.height; ++y)
+        for (int x = 0; x < atlas.width; ++x) {
+          const int window = s.windows[y / 6];
+          bool all_causal = true, all_window = true;
+          for (int q = (y % 6) * block; q < (y % 6 + 1) * block; ++q)
+            for (int k = (x % 6) * block; k < (x % 6 + 1) * block; ++k) {
+              const MaskKind kind = mask_kind(causal, window, q, k);
+              all_causal &= kind == MaskKind::kCausal;
+              all_window &= kind == MaskKind::kOutsideWindow;
+            }
+          const MaskKind want = all_causal   ? MaskKind::kCausal
+                                : all_window ? MaskKind::kOutsideWindow
+                                             : MaskKind::kNone;
+          ASSERT_EQ(texel_mask(atlas, s, x, y), want)
+              << "causal " << causal << " block " << block << " texel " << x << "," << y;
+        }
+    }
+}
+
+TEST(MapPicture, CellsOutsideTheWindowTakeTheWindowColour) {
+  constexpr int t = 8, w = 3;
+  std::vector<float> map(t * t, 0.0f);
+  for (int q = 0; q < t; ++q)
+    for (int k = std::max(0, q - w + 1); k <= q; ++k) map[q * t + k] = 0.1f * (k + 1);
+  const MapAtlas atlas = single_map_atlas(map, t);
+  MapStyle s = style();
+  s.windows = {w};
+  s.window_masked = {90, 70, 50, 255};
+  const std::vector<Rgba> pixels = paint_map(atlas, {0, 0, t, t}, s, 2 * t, 2 * t);
+  for (int y = 0; y < 2 * t; ++y)
+    for (int x = 0; x < 2 * t; ++x) {
+      const int q = y / 2, k = x / 2;
+      const MaskKind kind = mask_kind(true, w, q, k);
+      const Rgba want = kind == MaskKind::kCausal          ? s.masked
+                        : kind == MaskKind::kOutsideWindow ? s.window_masked
+                                                           : map_value_colour(map[q * t + k], s);
+      ASSERT_EQ(pixels[y * 2 * t + x], want) << x << "," << y;
+    }
+  // Pooled 4 x 4 cells per pixel: the bottom-left pixel (queries 4-7, keys 0-3) still holds
+  // visible cells (query 4 sees keys 2-4); nothing is all outside at this size.
+  const std::vector<Rgba> pooled = paint_map(atlas, {0, 0, t, t}, s, 2, 2);
+  EXPECT_EQ(pooled[1 * 2 + 0], map_value_colour(map[5 * t + 3], s));
+  // Without windows in the style, the same cells are plain zero weights.
+  MapStyle plain = style();
+  EXPECT_EQ(paint_map(atlas, {0, 0, t, t}, plain, t, t)[7 * t + 0], map_value_colour(0.0f, plain));
+}
+
+// The 2 x 3 x 6 trace with a window of 3 keys on layer 0 and layer 1 global.
+AttentionTrace windowed_trace() {
+  AttentionTrace t = trace();
+  ScoreRule local, global;
+  local.window = 3;
+  t.set_rules({local, global});
+  return t;
+}
+
+size_t count_text(const Figure& figure, const std::string& needle) {
+  size_t count = 0;
+  for (const Shape& shape : figure.shapes)
+    if (const auto* text = std::get_if<TextShape>(&shape);
+        text && text->text.find(needle) != std::string::npos)
+      ++count;
+  return count;
+}
+
+TEST(HeatmapScene, WindowHatchOnlyOutsideTheWindowAndALegend) {
+  const AttentionTrace t = windowed_trace();
+  const AttentionReader reader(t);
+  ViewSpec spec;
+  spec.head_mode = HeadMode::kSingleHead;
+  HeatmapSceneInput in;
+  in.reader = &reader;
+  in.spec = &spec;
+  in.width = 400;
+  in.height = 300;
+  const HeatmapScene scene = build_heatmap_scene(in);
+  ASSERT_EQ(scene.style.windows, std::vector<int>{3});
+  const HeatmapTransform& tf = scene.transform;
+  int window_hatch = 0;
+  for (size_t i = scene.map_layer; i < scene.figure.shapes.size(); ++i) {
+    const auto* path = std::get_if<PathShape>(&scene.figure.shapes[i]);
+    if (!path || path->stroke != theme_colors(spec.theme).window_hatch) continue;
+    const Point a = tf.cell_at(path->start), b = tf.cell_at(path->segments[0].end);
+    if (a.y < 0 || a.y > 6 || b.y < 0 || b.y > 6) continue;  // the legend's swatch, below
+    ++window_hatch;
+    for (Point cell : {a, b}) EXPECT_GE(cell.y - cell.x, 3.0f - 1e-3f) << "query - key >= W";
+  }
+  EXPECT_GT(window_hatch, 2);
+  EXPECT_EQ(count_text(scene.figure, "outside the window"), 1u);
+  EXPECT_EQ(count_text(scene.figure, "masked (causal)"), 1u);
+  EXPECT_LE(scene.map_rect.y1 + 16.0f, scene.figure.height) << "room for the legend";
+
+  // Layer 1 is global, and a whole-model mode mixes layers: no window, no legend.
+  for (auto edit : {+[](ViewSpec& v) { v.layer = 1; },
+                    +[](ViewSpec& v) { v.head_mode = HeadMode::kMeanAllLayers; }}) {
+    ViewSpec other = spec;
+    edit(other);
+    in.spec = &other;
+    const HeatmapScene plain = build_heatmap_scene(in);
+    EXPECT_TRUE(plain.style.windows.empty());
+    EXPECT_EQ(count_text(plain.figure, "outside the window"), 0u);
+    EXPECT_EQ(plain.map_rect.y1, plain.figure.height);
+  }
+}
+
+TEST(ArcsScene, KeysOutsideTheQuerysWindowAreHatched) {
+  const AttentionTrace t = windowed_trace();
+  const AttentionReader reader(t);
+  ViewSpec spec;
+  spec.head_mode = HeadMode::kSingleHead;
+  spec.pinned_token = 5;
+  const ChipLabels labels = measure_chip_labels(reader.tokens(), nullptr, 16.0f);
+  ArcsSceneInput in;
+  in.reader = &reader;
+  in.spec = &spec;
+  in.query = 5;
+  in.labels = &labels;
+  const auto chips_hatched = [&](const ArcsScene& scene) {
+    int count = 0;
+    const Rgba fill = with_alpha(theme_colors(spec.theme).window_masked, 0.6f);
+    for (const Shape& shape : scene.figure.shapes)
+      if (const auto* rect = std::get_if<RectShape>(&shape); rect && rect->fill == fill) ++count;
+    return count;
+  };
+  EXPECT_EQ(chips_hatched(build_arcs_scene(in)), 3) << "query 5 sees keys 3-5 of 0-5";
+  spec.arcs_layout = ArcsLayout::kTwoColumns;
+  EXPECT_EQ(chips_hatched(build_arcs_scene(in)), 3) << "the key column";
+  spec.layer = 1;
+  EXPECT_EQ(chips_hatched(build_arcs_scene(in)), 0) << "a global layer";
+  spec.layer = 0;
+  in.query.reset();
+  EXPECT_EQ(chips_hatched(build_arcs_scene(in)), 0) << "no query, no window";
 }
 
 }  // namespace
