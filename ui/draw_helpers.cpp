@@ -1,6 +1,9 @@
 #include "ui/draw_helpers.h"
 
+#include <imgui_internal.h>
+
 #include <algorithm>
+#include <vector>
 
 #include "core/view/colors.h"
 
@@ -28,6 +31,27 @@ void add_text_vertical(ImDrawList* draw_list, ImVec2 anchor, ImU32 colour, const
     const float across = p.y - (origin.y + extent.y);   // -height .. 0, from the bottom
     p = ImVec2(anchor.x + across, anchor.y - along);    // counter-clockwise on a y-down screen
   }
+}
+
+void keep_windows_in_front(std::initializer_list<const char*> names) {
+  std::vector<ImGuiWindow*> floating;
+  for (const char* name : names)
+    if (ImGuiWindow* window = ImGui::FindWindowByName(name); window && window->Active)
+      floating.push_back(window);
+  std::sort(floating.begin(), floating.end(), [](ImGuiWindow* a, ImGuiWindow* b) {
+    return ImGui::FindWindowDisplayIndex(a) < ImGui::FindWindowDisplayIndex(b);
+  });
+  for (ImGuiWindow* window : floating) ImGui::BringWindowToDisplayFront(window);
+}
+
+void expand_collapsed_on_title_click() {
+  const ImGuiContext& g = *GImGui;
+  ImGuiWindow* window = g.HoveredWindow;
+  if (!window || !window->Collapsed || !ImGui::IsMouseClicked(ImGuiMouseButton_Left) ||
+      ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) || (window->Flags & ImGuiWindowFlags_NoTitleBar))
+    return;
+  if (window->TitleBarRect().Contains(ImGui::GetIO().MousePos))
+    ImGui::SetWindowCollapsed(window, false);
 }
 
 }  // namespace attnviz::ui

@@ -4,6 +4,8 @@
 
 #include <imgui.h>
 
+#include <initializer_list>
+
 namespace attnviz::ui {
 
 // viridis(t) as an ImGui colour, t in [0, 1].
@@ -14,5 +16,15 @@ ImU32 viridis_colour(float t, float alpha = 1.0f);
 // current one).
 void add_text_vertical(ImDrawList* draw_list, ImVec2 anchor, ImU32 colour, const char* text,
                        float size = 0.0f);
+
+// Call at the end of a frame with the names of the floating windows (Diff, the model picker,
+// help): those open stay drawn above the tiled panels, in their own order, even when a click
+// on a tab or panel brought one of those to the front (issue 11). Only the drawing order
+// changes; keyboard focus stays where it is.
+void keep_windows_in_front(std::initializer_list<const char*> names);
+
+// Call once a frame, before the panels: a click on the title bar of a collapsed panel opens it
+// (ImGui itself opens it only on a double-click or on the small arrow).
+void expand_collapsed_on_title_click();
 
 }  // namespace attnviz::ui

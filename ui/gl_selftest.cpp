@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-
 #include <random>
 #include <span>
 
@@ -202,36 +201,37 @@ int check_cpu_rule() {
   HeatmapRenderer renderer;
   int wrong = 0;
   for (const Run& run : runs)
-  for (const Case& c : run.cases) {
-    const MapAtlas& atlas = *run.atlas;
-    const MapStyle& style = *run.style;
-    GlRenderTarget target;
-    if (!renderer.ready() || !target.resize(c.width, c.height) ||
-        !renderer.render_to(target, atlas, c.window, style)) {
-      std::fprintf(stderr, "selftest-gl: FAIL: the CPU rule's map could not be drawn: %s\n",
-                   renderer.error().c_str());
-      return c.width * c.height;
-    }
-    const std::vector<uint8_t> pixels = target.read_rgba();
-    const std::vector<Rgba> cpu = paint_map(atlas, c.window, style, c.width, c.height);
-    int differing = 0;
-    for (int row = 0; row < c.height; ++row) {
-      for (int column = 0; column < c.width; ++column) {
-        const uint8_t* got = &pixels[(static_cast<size_t>(c.height - 1 - row) * c.width + column) * 4];
-        const Rgba want = cpu[static_cast<size_t>(row) * c.width + column];
-        const int worst = std::max({std::abs(got[0] - want.r), std::abs(got[1] - want.g),
-                                    std::abs(got[2] - want.b)});
-        if (worst > kTolerance) ++differing;
+    for (const Case& c : run.cases) {
+      const MapAtlas& atlas = *run.atlas;
+      const MapStyle& style = *run.style;
+      GlRenderTarget target;
+      if (!renderer.ready() || !target.resize(c.width, c.height) ||
+          !renderer.render_to(target, atlas, c.window, style)) {
+        std::fprintf(stderr, "selftest-gl: FAIL: the CPU rule's map could not be drawn: %s\n",
+                     renderer.error().c_str());
+        return c.width * c.height;
+      }
+      const std::vector<uint8_t> pixels = target.read_rgba();
+      const std::vector<Rgba> cpu = paint_map(atlas, c.window, style, c.width, c.height);
+      int differing = 0;
+      for (int row = 0; row < c.height; ++row) {
+        for (int column = 0; column < c.width; ++column) {
+          const uint8_t* got =
+              &pixels[(static_cast<size_t>(c.height - 1 - row) * c.width + column) * 4];
+          const Rgba want = cpu[static_cast<size_t>(row) * c.width + column];
+          const int worst = std::max(
+              {std::abs(got[0] - want.r), std::abs(got[1] - want.g), std::abs(got[2] - want.b)});
+          if (worst > kTolerance) ++differing;
+        }
+      }
+      if (differing * 100 > c.width * c.height) {
+        std::fprintf(stderr,
+                     "selftest-gl: the GPU picture differs from the CPU rule (core/view/"
+                     "map_picture) in %d of %d pixels\n",
+                     differing, c.width * c.height);
+        wrong += differing;
       }
     }
-    if (differing * 100 > c.width * c.height) {
-      std::fprintf(stderr,
-                   "selftest-gl: the GPU picture differs from the CPU rule (core/view/"
-                   "map_picture) in %d of %d pixels\n",
-                   differing, c.width * c.height);
-      wrong += differing;
-    }
-  }
   return wrong;
 }
 

@@ -113,8 +113,7 @@ Status HeatmapRenderer::draw(const Pass& pass) {
   glUniform4f(program_.uniform("u_mask_colour"), masked[0], masked[1], masked[2], masked[3]);
   glUniform4f(program_.uniform("u_window_colour"), window_masked[0], window_masked[1],
               window_masked[2], window_masked[3]);
-  const int window_rows =
-      std::min(static_cast<int>(pass.style.windows.size()), kMaxWindowRows);
+  const int window_rows = std::min(static_cast<int>(pass.style.windows.size()), kMaxWindowRows);
   glUniform1i(program_.uniform("u_window_rows"), window_rows);
   if (window_rows > 0)
     glUniform1iv(program_.uniform("u_windows"), window_rows, pass.style.windows.data());
@@ -142,10 +141,9 @@ const SelectedMap& HeatmapRenderer::selected_map(
 void* HeatmapRenderer::render_view(const MapWindow& window, int pixel_width, int pixel_height,
                                    const MapStyle& style) {
   if (!ready() || map_.tokens == 0 || pixel_width <= 0 || pixel_height <= 0) return nullptr;
-  const ViewKey key{map_.version, window.x0,    window.y0,     window.x1,
-                    window.y1,    pixel_width,  pixel_height,  style.value_max,
-                    style.gamma,  style.masked, style.outside, style.causal,
-                    style.windows, style.window_masked};
+  const ViewKey key{map_.version,  window.x0,    window.y0,       window.x1,          window.y1,
+                    pixel_width,   pixel_height, style.value_max, style.gamma,        style.masked,
+                    style.outside, style.causal, style.windows,   style.window_masked};
   if (view_valid_ && key == view_key_) return view_target_.texture().imgui_id();
   if (Status resized = view_target_.resize(pixel_width, pixel_height); !resized) {
     error_ = resized.error().message;
@@ -172,11 +170,10 @@ const GridAtlas& HeatmapRenderer::grid_atlas(uint64_t trace_id, const AttentionR
   tile_pixels = std::clamp(tile_pixels, 8, 1024);
   const bool values_current =
       trace_id == grid_trace_ && per_head_contrast == grid_per_head_ && atlas_.heads > 0;
-  const bool style_current = style.masked == atlas_style_.masked &&
-                             style.outside == atlas_style_.outside &&
-                             style.causal == atlas_style_.causal &&
-                             style.windows == atlas_style_.windows &&
-                             style.window_masked == atlas_style_.window_masked;
+  const bool style_current =
+      style.masked == atlas_style_.masked && style.outside == atlas_style_.outside &&
+      style.causal == atlas_style_.causal && style.windows == atlas_style_.windows &&
+      style.window_masked == atlas_style_.window_masked;
   if (values_current && style_current && tile_pixels == atlas_tile_pixels_ && atlas_.texture)
     return atlas_;
   if (!ready() || reader.layers() == 0 || reader.heads() == 0 || reader.tokens_count() == 0) {

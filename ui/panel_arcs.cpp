@@ -27,19 +27,29 @@ void draw_toolbar(const ArcsPanelInput& in, const std::vector<ArcSeries>& series
   changed |= ImGui::RadioButton("Two columns", &layout, 1);
   name_item("arcs_columns");
   edited.arcs_layout = layout == 1 ? ArcsLayout::kTwoColumns : ArcsLayout::kLine;
-  ImGui::SameLine();
+  // Each slider goes on the next line when the centre is too narrow for it (900x600, issue 11).
+  const auto same_line_if_fits = [](float width) {
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < width) ImGui::NewLine();
+  };
+  const float label_room = ImGui::CalcTextSize("min weight").x + ImGui::GetStyle().ItemInnerSpacing.x;
+  same_line_if_fits(110 * in.ui_scale + label_room);
   ImGui::SetNextItemWidth(110 * in.ui_scale);
   changed |= ImGui::SliderFloat("min weight", &edited.arc_min_weight, 0.0f, 0.5f, "%.3f",
                                 ImGuiSliderFlags_Logarithmic);
   name_item("arc_min_weight");
-  ImGui::SameLine();
+  same_line_if_fits(90 * in.ui_scale + label_room);
   ImGui::SetNextItemWidth(90 * in.ui_scale);
   changed |= ImGui::SliderInt("top-k", &edited.arc_top_k, 1, 128);
   name_item("arc_top_k");
   if (changed) out.push_back(action::SetView{edited});
-  ImGui::SameLine();
-  ImGui::TextDisabled("|  %s", in.reader->causal() ? "causal (decoder): no arcs to later tokens"
+  // The mask note goes on its own line when the toolbar leaves no room for it (a narrow
+  // centre clipped it, issue 11).
+  const std::string mask_note = std::string("|  ") + (in.reader->causal() ? "causal (decoder): no arcs to later tokens"
                                                    : "bidirectional (encoder)");
+  ImGui::SameLine();
+  if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(mask_note.c_str()).x) ImGui::NewLine();
+  ImGui::TextDisabled("%s", mask_note.c_str());
 
   // Legend: which colour is which head, and what the mode draws.
   ImGui::TextDisabled("%s", view_source_label(spec, in.reader->heads()).c_str());
@@ -71,9 +81,10 @@ void draw_toolbar(const ArcsPanelInput& in, const std::vector<ArcSeries>& series
     const float size = ImGui::GetTextLineHeight();
     const ImVec2 p = ImGui::GetCursorScreenPos();
     Figure swatch;
-    add_mask_swatch(swatch, {0, 0.15f * size / in.ui_scale, 0.8f * size / in.ui_scale,
-                             0.95f * size / in.ui_scale},
-                    MaskKind::kOutsideWindow, spec.theme);
+    add_mask_swatch(
+        swatch,
+        {0, 0.15f * size / in.ui_scale, 0.8f * size / in.ui_scale, 0.95f * size / in.ui_scale},
+        MaskKind::kOutsideWindow, spec.theme);
     FigurePainter{draw, p, in.ui_scale, in.font}.paint(swatch);
     ImGui::Dummy({size, size});
     ImGui::SameLine(0, 2 * in.ui_scale);

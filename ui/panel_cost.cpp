@@ -122,7 +122,11 @@ void draw_cost_contents(const AttentionTrace& trace) {
 }
 
 void draw_cost_panel(const AttentionTrace& trace) {
-  if (ImGui::Begin("Cost")) draw_cost_contents(trace);
+  if (ImGui::Begin("Cost")) {
+    ImGui::PushTextWrapPos(0.0f);  // lines wrap at the column's edge
+    draw_cost_contents(trace);
+    ImGui::PopTextWrapPos();
+  }
   ImGui::End();
 }
 

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/view/view_weights.h"
+#include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
 
 namespace attnviz::ui {
@@ -173,7 +175,7 @@ void draw_diff_panel(DiffPanelState& state, const DiffPanelInput& in, Actions& o
     return;
   }
   if (!maps->error.empty()) {
-    ImGui::TextColored({0.95f, 0.6f, 0.3f, 1}, "%s", maps->error.c_str());
+    ImGui::TextColored(to_imvec4(theme_colors(spec.theme).error), "%s", maps->error.c_str());
     ImGui::End();
     return;
   }
@@ -183,19 +185,27 @@ void draw_diff_panel(DiffPanelState& state, const DiffPanelInput& in, Actions& o
     return;
   }
   if (state.uploaded != maps->id) upload_textures(state, *maps);
-  if (!maps->note.empty()) ImGui::TextColored({0.95f, 0.6f, 0.3f, 1}, "%s", maps->note.c_str());
+  if (!maps->note.empty())
+    ImGui::TextColored(to_imvec4(theme_colors(spec.theme).warning), "%s", maps->note.c_str());
   const AttentionTrace& a = *maps->trace_a.trace;
   const AttentionTrace& b = *maps->trace_b.trace;
 
   const ImGuiStyle& style = ImGui::GetStyle();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float caption = ImGui::GetTextLineHeightWithSpacing() * 2;
+  // Under the maps: two caption lines, the difference map's note and its aligned tokens.
+  const float caption = ImGui::GetTextLineHeightWithSpacing() * 5;
   const float side = std::max(
       40.0f, std::floor(std::min((avail.x - 2 * style.ItemSpacing.x) / 3, avail.y - caption)));
 
+  // What the maps are (issue 11: the window named no layer, head or token).
+  ImGui::Text("%s", view_source_label(spec, a.heads()).c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("\xC2\xB7 rows: query tokens (top to bottom) \xC2\xB7 columns: key tokens "
+                      "(left to right) \xC2\xB7 hover a cell for its tokens");
   auto weight_text = [](const AttentionTrace& trace, const std::vector<float>& map, int cells) {
     return [&trace, &map, cells](int q, int k) {
-      return quoted(trace.tokens()[q].text) + " \xE2\x86\x92 " + quoted(trace.tokens()[k].text) +
+      return "query " + std::to_string(q) + " " + quoted(trace.tokens()[q].text) +
+             " \xE2\x86\x92 key " + std::to_string(k) + " " + quoted(trace.tokens()[k].text) +
              "\n" + number("%.4f", map[static_cast<size_t>(q) * cells + k]);
     };
   };
@@ -220,7 +230,8 @@ void draw_diff_panel(DiffPanelState& state, const DiffPanelInput& in, Actions& o
     const auto [qa, qb] = maps->pairs[q];
     const auto [ka, kb] = maps->pairs[key];
     const float d = maps->difference[static_cast<size_t>(q) * k + key];
-    return quoted(a.tokens()[qa].text) + " \xE2\x86\x92 " + quoted(a.tokens()[ka].text) + "\nA " +
+    return "query " + std::to_string(qa) + " " + quoted(a.tokens()[qa].text) +
+           " \xE2\x86\x92 key " + std::to_string(ka) + " " + quoted(a.tokens()[ka].text) + "\nA " +
            number("%.4f", maps->map_a[static_cast<size_t>(qa) * maps->tokens_a + ka]) + "   B " +
            number("%.4f", maps->map_b[static_cast<size_t>(qb) * maps->tokens_b + kb]) +
            "   B\xE2\x88\x92"

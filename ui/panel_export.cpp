@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/view/text.h"
+#include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
 
 namespace attnviz::ui {
@@ -144,7 +145,8 @@ void draw_export_panel(ExportUiState& state, const ExportPanelInput& in, Actions
   if (!state.message.empty()) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(
-        state.message_is_error ? ImVec4{0.95f, 0.35f, 0.3f, 1} : ImVec4{0.4f, 0.85f, 0.45f, 1},
+        to_imvec4(state.message_is_error ? theme_colors(in.spec->theme).error
+                                         : theme_colors(in.spec->theme).success),
         "%s", state.message.c_str());
     ImGui::PopTextWrapPos();
   }

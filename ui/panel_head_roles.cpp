@@ -134,6 +134,11 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
   }
+  if (roles.roles.front().label.empty()) {  // fewer than kMinTokensForLabel tokens
+    ImGui::TextDisabled("Type at least two tokens to see what each head does.");
+    ImGui::End();
+    return;
+  }
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg |
                                      ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
                                      ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
@@ -183,9 +188,11 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
     }
     ImGui::EndTable();
   }
+  ImGui::PushTextWrapPos(0.0f);
   if (in.probe_ready)
     ImGui::TextDisabled("induction: the probe's score (first token + %d random tokens, twice)",
                         in.probe_repeat);
+  ImGui::PopTextWrapPos();
   ImGui::End();
 }
 

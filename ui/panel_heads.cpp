@@ -64,7 +64,8 @@ namespace {
 // The role of (layer, head) in the table, or null when the table is missing or of another model.
 const HeadRole* role_of(const HeadRoleTable* roles, int layer, int head) {
   if (!roles || layer < 0 || layer >= roles->layers || head < 0 || head >= roles->heads ||
-      roles->roles.size() != static_cast<size_t>(roles->layers) * roles->heads)
+      roles->roles.size() != static_cast<size_t>(roles->layers) * roles->heads ||
+      roles->at(layer, head).label.empty())
     return nullptr;
   return &roles->at(layer, head);
 }

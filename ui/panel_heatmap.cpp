@@ -121,8 +121,8 @@ void draw_tooltip(const AttentionReader& reader, const ViewSpec& spec, const Sel
   const MaskKind mask = mask_kind(reader.causal(), window, cell.query, cell.key);
   ImGui::BeginTooltip();
   if (mask != MaskKind::kNone) {
-    ImGui::Text("\"%s\" (%d) -> \"%s\" (%d): %s", query.c_str(), cell.query, key.c_str(),
-                cell.key, mask_label(mask));
+    ImGui::Text("\"%s\" (%d) -> \"%s\" (%d): %s", query.c_str(), cell.query, key.c_str(), cell.key,
+                mask_label(mask));
     if (mask == MaskKind::kCausal) {
       ImGui::TextDisabled("causal mask: a token never sees keys after it");
     } else {

@@ -357,7 +357,12 @@ void draw_inspector_contents(const InspectorInput& in, InspectorState& state, Ac
 }
 
 void draw_inspector_panel(const InspectorInput& input, InspectorState& state, Actions& out) {
-  if (ImGui::Begin("Inspector")) draw_inspector_contents(input, state, out);
+  if (ImGui::Begin("Inspector")) {
+    // Every line wraps at the column's edge: the teaching lines were clipped (issue 11).
+    ImGui::PushTextWrapPos(0.0f);
+    draw_inspector_contents(input, state, out);
+    ImGui::PopTextWrapPos();
+  }
   ImGui::End();
 }
 

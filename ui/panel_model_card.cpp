@@ -7,8 +7,7 @@
 namespace attnviz::ui {
 
 void draw_model_card_window(const ModelInfo* model, bool& open) {
-  ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing,
-                          {0.5f, 0.5f});
+  ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing, {0.5f, 0.5f});
   if (!ImGui::Begin("Model card", &open, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::End();
     return;

@@ -18,7 +18,10 @@ namespace {
 constexpr float kPreviewPixels = 280.0f;  // side of the hover preview
 
 const HeadRole* role_at(const HeadRoleTable* roles, int layer, int head) {
-  if (roles == nullptr || layer >= roles->layers || head >= roles->heads) return nullptr;
+  if (roles == nullptr || layer >= roles->layers || head >= roles->heads ||
+      roles->roles.size() != static_cast<size_t>(roles->layers) * roles->heads ||
+      roles->at(layer, head).label.empty())
+    return nullptr;
   return &roles->at(layer, head);
 }
 

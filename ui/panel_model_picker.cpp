@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
 
 namespace attnviz::ui {
@@ -111,9 +112,10 @@ void draw_model_picker(ModelPickerState& state, const ModelPickerContext& contex
       ImGui::TextUnformatted(model.model_type.empty() ? "?" : model.model_type.c_str());
       ImGui::TableNextColumn();
       if (model.supported) {
-        ImGui::TextColored({0.4f, 0.85f, 0.45f, 1}, loaded ? "loaded" : "supported");
+        ImGui::TextColored(to_imvec4(theme_colors(context.theme).success),
+                           loaded ? "loaded" : "supported");
       } else {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4{0.95f, 0.6f, 0.3f, 1});
+        ImGui::PushStyleColor(ImGuiCol_Text, to_imvec4(theme_colors(context.theme).warning));
         ImGui::TextWrapped("not supported: %s", model.reason.c_str());
         ImGui::PopStyleColor();
       }

@@ -24,6 +24,7 @@ struct ModelPickerState {
 struct ModelPickerContext {
   const std::vector<std::string>* extra_folders = nullptr;  // recent model folders, say
   std::string loaded_folder;                                // highlighted as "loaded"
+  Theme theme = Theme::kDark;
 };
 
 // Scans the hub cache and the extra folders now (reads config.json of each model folder).

@@ -5,6 +5,7 @@
 
 #include "core/model_card.h"
 #include "core/models/architecture.h"
+#include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
 
 namespace attnviz::ui {
@@ -38,12 +39,6 @@ void draw_models_panel(const ModelsPanelInput& in, std::string& path_input, Acti
   }
   if (!state.loading.empty())
     ImGui::TextColored({0.5f, 0.75f, 1, 1}, "loading %s\xE2\x80\xA6", state.loading.c_str());
-  if (!state.open_error.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored({0.95f, 0.35f, 0.3f, 1}, "%s", state.open_error.c_str());
-    ImGui::PopTextWrapPos();
-    if (state.model || state.imported) ImGui::TextDisabled("what was on screen stays");
-  }
   ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 4);
   const bool entered = ImGui::InputTextWithHint(
       "##model_path", "model folder, or attention .npy/.safetensors (or drop it here)", &path_input,
@@ -76,6 +71,15 @@ void draw_models_panel(const ModelsPanelInput& in, std::string& path_input, Acti
       ImGui::EndCombo();
     }
     name_item("recent_models");
+  }
+  // The error goes below the path box and the buttons, so a long one never pushes them out of
+  // the pane (issue 11); the pane scrolls to show all of it.
+  if (!state.open_error.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(to_imvec4(theme_colors(in.theme).error), "%s", state.open_error.c_str());
+    ImGui::PopTextWrapPos();
+    name_item("model_error");
+    if (state.model || state.imported) ImGui::TextDisabled("what was on screen stays");
   }
   ImGui::End();
 }

@@ -14,6 +14,7 @@ namespace attnviz::ui {
 struct ModelsPanelInput {
   const EngineState* state = nullptr;
   const std::vector<std::string>* recent_models = nullptr;
+  Theme theme = Theme::kDark;
 };
 
 // `path_input` is the folder box's buffer.

@@ -14,7 +14,11 @@ namespace {
 void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view, bool can_append,
                                Actions& out) {
   const int tokens = trace.tokens_count();
-  if (trace.predictions.empty() || tokens == 0) {
+  if (tokens == 0) {
+    ImGui::TextDisabled("Type some text to see what the model predicts next.");
+    return;
+  }
+  if (trace.predictions.empty()) {
     ImGui::TextWrapped(
         "No next-token predictions: this model has no language-model head "
         "(e.g. BERT), or the attention was imported.");
@@ -77,7 +81,11 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view
 
 void draw_predictions_panel(const AttentionTrace& trace, const ViewSpec& spec, bool can_append,
                             Actions& out) {
-  if (ImGui::Begin("Predictions")) draw_predictions_contents(trace, spec, can_append, out);
+  if (ImGui::Begin("Predictions")) {
+    ImGui::PushTextWrapPos(0.0f);  // lines wrap at the column's edge
+    draw_predictions_contents(trace, spec, can_append, out);
+    ImGui::PopTextWrapPos();
+  }
   ImGui::End();
 }
 

@@ -26,17 +26,26 @@ std::string example_label(const std::string& text) {
   return text.substr(0, cut) + "\xE2\x80\xA6";
 }
 
+}  // namespace
+
+std::string example_title(const TextState& text, size_t i) {
+  if (i < text.example_titles.size() && !text.example_titles[i].empty())
+    return text.example_titles[i];
+  return example_label(text.examples[i]);
+}
+
+namespace {
+
 void draw_examples(const TextState& text, Actions& out) {
   if (text.examples.empty()) return;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
   if (ImGui::BeginCombo("##examples", "Example texts", ImGuiComboFlags_HeightLarge)) {
     for (size_t i = 0; i < text.examples.size(); ++i) {
       ImGui::PushID(static_cast<int>(i));
-      const bool titled = i < text.example_titles.size() && !text.example_titles[i].empty();
-      const std::string label = titled ? text.example_titles[i] : example_label(text.examples[i]);
+      const std::string label = example_title(text, i);
       if (ImGui::Selectable(label.c_str(), text.text == text.examples[i]))
         out.push_back(action::SetText{text.examples[i]});
-      if (ImGui::IsItemHovered() && (titled || text.examples[i].size() > 34))
+      if (ImGui::IsItemHovered() && label != text.examples[i])
         ImGui::SetTooltip("%s", text.examples[i].c_str());
       ImGui::PopID();
     }
@@ -44,6 +53,7 @@ void draw_examples(const TextState& text, Actions& out) {
   }
   ImGui::SameLine();
   if (ImGui::Button("Clear")) out.push_back(action::SetText{""});
+  name_item("text_clear");
 }
 
 void draw_status(const TextPanelInput& in, Actions& out) {
@@ -84,7 +94,7 @@ void draw_status(const TextPanelInput& in, Actions& out) {
     ImGui::TextColored(to_imvec4(colors.warning), "%s", state.run_note.c_str());
   if (!state.run_error.empty()) {
     ImGui::PushTextWrapPos(0);
-    ImGui::TextColored({0.95f, 0.35f, 0.3f, 1}, "%s", state.run_error.c_str());
+    ImGui::TextColored(to_imvec4(colors.error), "%s", state.run_error.c_str());
     ImGui::PopTextWrapPos();
   }
 }

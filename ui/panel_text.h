@@ -41,4 +41,8 @@ void draw_text_panel(TextState& text, TextPanelState& state, const TextPanelInpu
 // tokens)", empty when nothing was cut. What the app shows and its layout dump report.
 std::string truncation_message(const EngineState& state);
 
+// The short name of example i, as the Examples menu and the example box show it: its title,
+// else its first words with an ellipsis.
+std::string example_title(const TextState& text, size_t i);
+
 }  // namespace attnviz::ui

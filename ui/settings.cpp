@@ -80,8 +80,13 @@ Result<Settings> load_settings(const fs::path& file) {
     settings.export_scale = 2;
   settings.arc_min_weight = std::clamp(settings.arc_min_weight, 0.0f, 1.0f);
   settings.arc_top_k = std::clamp(settings.arc_top_k, 1, 4096);
-  settings.left_column_fraction = std::clamp(settings.left_column_fraction, 0.15f, 0.5f);
-  settings.right_column_fraction = std::clamp(settings.right_column_fraction, 0.1f, 0.45f);
+  settings.left_column_fraction =
+      std::clamp(settings.left_column_fraction, kMinLeftFraction, kMaxLeftFraction);
+  settings.right_column_fraction =
+      std::clamp(settings.right_column_fraction, kMinRightFraction, kMaxRightFraction);
+  // The centre keeps a quarter of the window.
+  settings.right_column_fraction =
+      std::min(settings.right_column_fraction, 0.75f - settings.left_column_fraction);
   if (settings.recent_models.size() > Settings::kMaxRecentModels)
     settings.recent_models.resize(Settings::kMaxRecentModels);
   return settings;

@@ -27,12 +27,17 @@ struct Settings {
   ArcsLayout arcs_layout = ArcsLayout::kLine;
   float arc_min_weight = 0.02f;
   int arc_top_k = 24;
-  float left_column_fraction = 0.26f;       // width of the text/heads column
-  float right_column_fraction = 0.23f;      // width of the inspector/export column
+  // Widths of the side columns as fractions of the window's; the splitters beside the centre
+  // change them (within the limits below).
+  float left_column_fraction = 0.24f;       // width of the text/heads column
+  float right_column_fraction = 0.27f;      // width of the inspector/export column
 
   static constexpr size_t kMaxRecentModels = 10;
   bool operator==(const Settings&) const = default;
 };
+
+constexpr float kMinLeftFraction = 0.15f, kMaxLeftFraction = 0.5f;
+constexpr float kMinRightFraction = 0.12f, kMaxRightFraction = 0.55f;
 
 // $XDG_CONFIG_HOME/attnviz, else $HOME/.config/attnviz; nullopt when neither is usable
 // (then nothing is remembered).

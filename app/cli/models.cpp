@@ -40,7 +40,8 @@ int run_models(const Args& words) {
     if (args->has("json")) {
       std::printf("%s\n", nlohmann::json(lines).dump(2).c_str());
     } else {
-      for (const auto& [label, value] : lines) std::printf("%-16s %s\n", label.c_str(), value.c_str());
+      for (const auto& [label, value] : lines)
+        std::printf("%-16s %s\n", label.c_str(), value.c_str());
     }
     return 0;
   }

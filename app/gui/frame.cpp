@@ -10,6 +10,8 @@
 #include "app/gui/app.h"
 #include "app/gui/window.h"
 #include "core/view/view_weights.h"
+#include "ui/draw_helpers.h"
+#include "ui/imgui_colors.h"
 #include "ui/panel_cost.h"
 #include "ui/panel_export.h"
 #include "ui/panel_heads.h"
@@ -49,21 +51,79 @@ void update_caches(App& app, const TraceRef& shown, float text_height) {
   }
 }
 
-// Fixed layout: left column (model, text + chips, heads), centre tabs (arcs, heatmap, grid),
-// right column (inspector and details). Recomputed every frame, so it follows the window.
+// Layout: left column (model, text + chips, heads), centre tabs (arcs, heatmap, grid), right
+// column (inspector and details), with a splitter between each column and the centre that the
+// user drags (the widths are fractions in the settings, so they are remembered). Recomputed
+// every frame, so it follows the window.
 struct Columns {
   ImVec2 origin, size;
-  float left = 0, right = 0;
+  float left = 0, right = 0;  // widths of the side columns
+  float gap = 0;              // each splitter's width, between a side column and the centre
 };
 
-Columns compute_columns(const App& app, float status_height) {
+// The centre keeps at least this share of the width; a side column at least its minimum in
+// the settings' clamp (ui/settings.cpp), so a narrow window still shows every column.
+constexpr float kMinCentreFraction = 0.25f;
+
+Columns compute_columns(const App& app, float status_height, float scale) {
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
   Columns c;
   c.origin = viewport->WorkPos;
   c.size = {viewport->WorkSize.x, viewport->WorkSize.y - status_height};
+  c.gap = std::round(6 * scale);
   c.left = std::round(c.size.x * app.settings.left_column_fraction);
   c.right = std::round(c.size.x * app.settings.right_column_fraction);
   return c;
+}
+
+// One splitter: a thin window in the gap beside the centre; dragging it moves the column edge.
+// Returns the new fraction (unchanged when not dragged).
+float draw_splitter(const char* id, ImVec2 pos, float height, float width, float fraction,
+                    float pixels_per_fraction, float direction) {
+  ImGui::SetNextWindowPos(pos, ImGuiCond_Always);
+  ImGui::SetNextWindowSize({width, height}, ImGuiCond_Always);
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoScrollWithMouse |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {0, 0});
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, {1, 1});
+  ImGui::Begin(id, nullptr, flags);
+  ImGui::InvisibleButton(id, {width, height});
+  ui::name_item(id);
+  const bool active = ImGui::IsItemActive();
+  if (active || ImGui::IsItemHovered()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  const ImU32 colour = ImGui::GetColorU32(active                  ? ImGuiCol_SeparatorActive
+                                          : ImGui::IsItemHovered() ? ImGuiCol_SeparatorHovered
+                                                                   : ImGuiCol_Separator);
+  const float mid = std::round((a.x + b.x) / 2);
+  ImGui::GetWindowDrawList()->AddLine({mid, a.y}, {mid, b.y}, colour, active ? 3.0f : 1.0f);
+  if (active && ImGui::GetIO().MouseDelta.x != 0 && pixels_per_fraction > 0)
+    fraction += direction * ImGui::GetIO().MouseDelta.x / pixels_per_fraction;
+  ImGui::End();
+  ImGui::PopStyleVar(2);
+  return fraction;
+}
+
+// Both splitters; a drag changes the settings' fractions within their limits.
+void draw_splitters(App& app, const Columns& c) {
+  ui::Settings& s = app.settings;
+  const float old_left = s.left_column_fraction;
+  const float left = draw_splitter("splitter.left", {c.origin.x + c.left, c.origin.y}, c.size.y,
+                                   c.gap, s.left_column_fraction, c.size.x, 1.0f);
+  const float right =
+      draw_splitter("splitter.right", {c.origin.x + c.size.x - c.right - c.gap, c.origin.y},
+                    c.size.y, c.gap, s.right_column_fraction, c.size.x, -1.0f);
+  s.left_column_fraction = std::clamp(left, ui::kMinLeftFraction, ui::kMaxLeftFraction);
+  s.right_column_fraction = std::clamp(right, ui::kMinRightFraction, ui::kMaxRightFraction);
+  const float room = 1.0f - kMinCentreFraction;
+  if (s.left_column_fraction + s.right_column_fraction > room) {
+    if (left != old_left)
+      s.left_column_fraction = room - s.right_column_fraction;
+    else
+      s.right_column_fraction = room - s.left_column_fraction;
+  }
 }
 
 // The placed windows tile the viewport, and the frame is cleared to the window colour first
@@ -117,7 +177,7 @@ float ui_text_height(float scale) {
 }
 
 void draw_center(App& app, const Columns& c, float scale) {
-  const float x = c.origin.x + c.left, width = c.size.x - c.left - c.right;
+  const float x = c.origin.x + c.left + c.gap, width = c.size.x - c.left - c.right - 2 * c.gap;
   const float strip = ImGui::GetFrameHeight() + 8 * scale;
   const ViewKind chosen = draw_tab_strip<ViewKind>(
       "##views", {x, c.origin.y}, width, strip,
@@ -292,8 +352,8 @@ void draw_status_bar(App& app, float height) {
   }
   if (!app.export_ui.message.empty()) {
     ImGui::SameLine(0, 30);
-    ImGui::TextColored(app.export_ui.message_is_error ? ImVec4{0.95f, 0.35f, 0.3f, 1}
-                                                      : ImVec4{0.4f, 0.85f, 0.45f, 1},
+    const ThemeColors& colors = theme_colors(app.view.theme);
+    ImGui::TextColored(ui::to_imvec4(app.export_ui.message_is_error ? colors.error : colors.success),
                        "%s", app.export_ui.message.c_str());
   }
   ImGui::End();
@@ -307,7 +367,8 @@ void draw_view_windows(App& app) {
   diff.main_text = &app.text.text;
   ui::draw_diff_panel(app.panels.diff, diff, app.actions);
   ui::ModelPickerContext picker{&app.settings.recent_models,
-                                app.state->model ? app.state->model->folder.string() : ""};
+                                app.state->model ? app.state->model->folder.string() : "",
+                                app.view.theme};
   ui::draw_model_picker(app.panels.model_picker, picker, app.actions);
 }
 
@@ -320,7 +381,8 @@ void note_click_target(App& app, const Columns& c, float heads_height) {
   if (ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) return;
   const ImVec2 p = io.MousePos;
   const bool in_rows = p.y >= c.origin.y && p.y < c.origin.y + c.size.y;
-  const bool centre = p.x >= c.origin.x + c.left && p.x < c.origin.x + c.size.x - c.right;
+  const bool centre =
+      p.x >= c.origin.x + c.left + c.gap && p.x < c.origin.x + c.size.x - c.right - c.gap;
   const bool heads = p.x >= c.origin.x && p.x < c.origin.x + c.left &&
                      p.y >= c.origin.y + c.size.y - heads_height;
   app.flags.canvas_focus = in_rows && (centre || heads);
@@ -331,9 +393,10 @@ void note_click_target(App& app, const Columns& c, float heads_height) {
 void draw_frame(App& app, const DesktopWindow& window) {
   const float scale = window.ui_scale();
   app.layout.items.clear();
+  ui::expand_collapsed_on_title_click();
   draw_menu_bar(app);
   const float status_height = ImGui::GetFrameHeight() + 4 * scale;
-  const Columns c = compute_columns(app, status_height);
+  const Columns c = compute_columns(app, status_height, scale);
   const EngineState& state = *app.state;
   const float model_height = std::round(ImGui::GetFrameHeightWithSpacing() * 4.6f);
   const float heads_height = std::round(ImGui::GetFrameHeightWithSpacing() * 7.0f);
@@ -341,7 +404,8 @@ void draw_frame(App& app, const DesktopWindow& window) {
 
   // Left column: model, text and chips, layers and heads.
   place(c.origin, {c.left, model_height});
-  ui::draw_models_panel({&state, &app.settings.recent_models}, app.model_path_input, app.actions);
+  ui::draw_models_panel({&state, &app.settings.recent_models, app.view.theme}, app.model_path_input,
+                        app.actions);
 
   place({c.origin.x, c.origin.y + model_height}, {c.left, c.size.y - model_height - heads_height});
   const TraceRef* shown = state.shown();
@@ -373,9 +437,14 @@ void draw_frame(App& app, const DesktopWindow& window) {
 
   draw_center(app, c, scale);
   draw_right_column(app, c, scale);
+  draw_splitters(app, c);
   draw_status_bar(app, status_height);
   draw_help_windows(app);
   draw_view_windows(app);
+  // The splitters above the tiled panels (whose edges would take the mouse), the floating
+  // windows above everything.
+  ui::keep_windows_in_front({"splitter.left", "splitter.right"});
+  ui::keep_windows_in_front({"Diff", "Models on this computer", "Keyboard shortcuts", "About attnviz"});
 }
 
 }  // namespace attnviz

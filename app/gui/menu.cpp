@@ -211,9 +211,16 @@ void draw_menu_bar(App& app) {
     ImGui::EndMenu();
   }
   const bool imported = app.state && app.state->imported;
-  if (ImGui::BeginMenu("Examples", !imported)) {
-    for (const std::string& example : app.text.examples)
-      if (ImGui::MenuItem(example.c_str())) push(app, SetText{example});
+  const bool examples_open = ImGui::BeginMenu("Examples", !imported);
+  ui::name_item("menu_examples");
+  if (examples_open) {
+    for (size_t i = 0; i < app.text.examples.size(); ++i) {
+      ImGui::PushID(static_cast<int>(i));
+      const std::string title = ui::example_title(app.text, i);
+      if (ImGui::MenuItem(title.c_str())) push(app, SetText{app.text.examples[i]});
+      ui::name_item("example." + std::to_string(i));
+      ImGui::PopID();
+    }
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {

@@ -71,7 +71,8 @@ HeadRole analyze_rows(RowFn row, int tokens, bool causal, std::span<const int32_
   }
   if (total > 0.0) role.mean_distance = distance / total;
   if (max_entropy > 0.0) role.normalized_entropy = entropy / max_entropy;
-  role.label = head_role_label(role, rule);
+  // One token attends only to itself: no pattern to name (an empty text was labelled "local").
+  if (tokens >= kMinTokensForLabel) role.label = head_role_label(role, rule);
   return role;
 }
 
@@ -193,7 +194,7 @@ void set_induction_from_probe(HeadRoleTable& table, std::span<const double> prob
   assert(probe_scores.size() == table.roles.size() && "set_induction_from_probe: one per head");
   for (size_t i = 0; i < table.roles.size(); ++i) {
     table.roles[i].induction = probe_scores[i];
-    table.roles[i].label = head_role_label(table.roles[i], rule);
+    if (!table.roles[i].label.empty()) table.roles[i].label = head_role_label(table.roles[i], rule);
   }
 }
 

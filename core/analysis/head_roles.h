@@ -49,8 +49,11 @@ struct HeadRole {
   // Σ row entropies / Σ ln(keys visible to the row): 1 when every row is uniform over the keys
   // it can see, 0 when every row is on one key.
   double normalized_entropy = 0.0;
-  std::string label;  // head_role_label()
+  std::string label;  // head_role_label(); empty below kMinTokensForLabel tokens
 };
+
+// Fewer tokens than this show no pattern (one token attends only to itself): no label.
+constexpr int kMinTokensForLabel = 2;
 
 // Thresholds of head_role_label(), kept in one place so the UI can show them.
 struct HeadLabelRule {

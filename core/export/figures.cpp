@@ -132,8 +132,9 @@ Result<Figure> arcs_figure(const AttentionReader& reader, const ViewSpec& view,
   // Keys outside the pinned query's window are hatched chips: say so beside the heads.
   if (const int window = view_window(reader, view); window > 0) {
     const MaskKind masks[] = {MaskKind::kOutsideWindow};
-    add_mask_legend(out.figure, &font, 13.0f, {kMargin + series_width + 8.0f, out.picture.y0 - 3.0f},
-                    masks, window, view.theme);
+    add_mask_legend(out.figure, &font, 13.0f,
+                    {kMargin + series_width + 8.0f, out.picture.y0 - 3.0f}, masks, window,
+                    view.theme);
   }
   out.picture.y0 += legend;
   append_moved(out.figure, scene.figure, 0, scene.figure.shapes.size(), out.picture.x0,
@@ -212,6 +213,8 @@ Result<Figure> grid_figure(const AttentionReader& reader, const ViewSpec& view,
       "rows = queries, columns = keys \u00B7 " +
       std::string(view.grid_per_head_contrast ? "each tile from 0 to its own largest weight"
                                               : "one colour scale for all heads, 0 to 1");
+  if (!scene.style.windows.empty())
+    subtitle += " \u00B7 local layers: keys outside the window shaded";
   if (atlas.block > 1)
     subtitle += " \u00B7 each cell is the max of " + std::to_string(atlas.block) + "\u00D7" +
                 std::to_string(atlas.block) + " weights";
@@ -272,8 +275,7 @@ void set_default_picture_size(const AttentionReader& reader, const Font& font, V
     const float cell = std::clamp(std::floor(kHeatmapTarget / t), 1.0f, kMaxCell);
     const float margin = heatmap_label_margin(reader, view, &font, kPictureTextHeight);
     view.picture_width = margin + cell * t + kHeatmapBarRoom;
-    view.picture_height =
-        margin + cell * t + heatmap_legend_room(reader, view, kPictureTextHeight);
+    view.picture_height = margin + cell * t + heatmap_legend_room(reader, view, kPictureTextHeight);
   }
 }
 

@@ -82,6 +82,8 @@ const ThemeColors& theme_colors(Theme theme) {
       .background_arc = {191, 204, 230, 255},
       .highlight = {255, 190, 60, 255},
       .warning = {242, 153, 77, 255},
+      .success = {102, 217, 115, 255},
+      .error = {247, 110, 100, 255},
   };
   static const ThemeColors kLight = {
       .background = {247, 247, 250, 255},
@@ -102,6 +104,8 @@ const ThemeColors& theme_colors(Theme theme) {
       .background_arc = {64, 77, 102, 255},
       .highlight = {200, 110, 0, 255},
       .warning = {180, 80, 10, 255},
+      .success = {20, 120, 45, 255},
+      .error = {190, 30, 30, 255},
   };
   return theme == Theme::kLight ? kLight : kDark;
 }

@@ -36,6 +36,8 @@ struct ThemeColors {
   Rgba background_arc;  // the faded arcs of other queries (two columns)
   Rgba highlight;       // the pinned row of a heatmap, a selected grid tile
   Rgba warning;         // what-if banners and notes
+  Rgba success;         // a finished export, a supported model
+  Rgba error;           // load, run and export failures
 };
 const ThemeColors& theme_colors(Theme theme);
 

@@ -18,12 +18,12 @@ MaskKind texel_mask(const MapAtlas& atlas, const MapStyle& style, int x, int y) 
   const int first_query = (y % tile) * block, last_query = first_query + block - 1;
   if (style.causal && first_key > last_query) return MaskKind::kCausal;
   const size_t row = static_cast<size_t>(y / tile);
-  const int window =
-      row < style.windows.size() && row < static_cast<size_t>(kMaxWindowRows) ? style.windows[row]
-                                                                              : 0;
+  const int window = row < style.windows.size() && row < static_cast<size_t>(kMaxWindowRows)
+                         ? style.windows[row]
+                         : 0;
   // Query q sees keys q − W < k (and k < q + W when bidirectional): ScoreRule::visible.
-  if (window > 0 && (last_key <= first_query - window ||
-                     (!style.causal && first_key >= last_query + window)))
+  if (window > 0 &&
+      (last_key <= first_query - window || (!style.causal && first_key >= last_query + window)))
     return MaskKind::kOutsideWindow;
   return MaskKind::kNone;
 }

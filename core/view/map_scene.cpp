@@ -113,13 +113,13 @@ std::string tick_label(float value) {
 }  // namespace
 
 void add_mask_swatch(Figure& figure, const Rect& box, MaskKind kind, Theme theme,
-                     float fill_opacity) {
+                     float fill_opacity, bool hatched) {
   const ThemeColors& colors = theme_colors(theme);
   const bool window = kind == MaskKind::kOutsideWindow;
   const Rgba fill = window ? colors.window_masked : colors.masked;
-  add_shape(figure, RectShape{box.x0, box.y0, box.width(), box.height(),
-                              with_alpha(fill, fill_opacity)});
-  add_box_hatch(figure, box, kind, 4.0f, window ? colors.window_hatch : colors.hatch);
+  add_shape(figure,
+            RectShape{box.x0, box.y0, box.width(), box.height(), with_alpha(fill, fill_opacity)});
+  if (hatched) add_box_hatch(figure, box, kind, 4.0f, window ? colors.window_hatch : colors.hatch);
   if (fill_opacity >= 1.0f) add_outline(figure, box, colors.frame, 1.0f);
 }
 
@@ -131,15 +131,16 @@ std::string mask_legend_label(MaskKind kind, int window) {
 }
 
 float add_mask_legend(Figure& figure, const Font* font, float text_height, Point at,
-                      std::span<const MaskKind> masks, int window, Theme theme) {
+                      std::span<const MaskKind> masks, int window, Theme theme, bool hatched) {
   const Metrics metrics(font, text_height);
   const ThemeColors& colors = theme_colors(theme);
   const float side = std::round(0.75f * metrics.line);
   float x = at.x;
   for (MaskKind kind : masks) {
-    add_mask_swatch(figure, {x, at.y + 0.5f * (metrics.line - side), x + side,
-                             at.y + 0.5f * (metrics.line + side)},
-                    kind, theme);
+    add_mask_swatch(
+        figure,
+        {x, at.y + 0.5f * (metrics.line - side), x + side, at.y + 0.5f * (metrics.line + side)},
+        kind, theme, 1.0f, hatched);
     const std::string label = mask_legend_label(kind, window);
     add_shape(figure, metrics.text(x + side + 5.0f, at.y, label, colors.text));
     x += side + 5.0f + metrics.measure(label) + 16.0f;
@@ -210,11 +211,11 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
   if (scene.style.causal && transform.scale * tokens >= 8.0f)
     add_mask_hatch(scene.figure, transform, map_extent, colors.hatch);
   if (window > 0 && transform.scale * tokens >= 8.0f)
-    add_window_hatch(scene.figure, transform,
-                     {std::max(0.0f, low.x), std::max(0.0f, low.y),
-                      std::min(static_cast<float>(tokens), high.x),
-                      std::min(static_cast<float>(tokens), high.y)},
-                     window, scene.style.causal, colors.window_hatch);
+    add_window_hatch(
+        scene.figure, transform,
+        {std::max(0.0f, low.x), std::max(0.0f, low.y), std::min(static_cast<float>(tokens), high.x),
+         std::min(static_cast<float>(tokens), high.y)},
+        window, scene.style.causal, colors.window_hatch);
   if (legend_room > 0.0f) {  // under the map: what each mask's fill and hatch mean
     const std::vector<MaskKind> masks = view_masks(*in.reader, spec);
     add_mask_legend(scene.figure, in.font, in.text_height, {map_min.x, map_max.y + 6.0f}, masks,
@@ -292,10 +293,31 @@ GridScene build_grid_scene(const GridSceneInput& in) {
   for (int l = 0; windowed && l < in.layers; ++l)
     row_label_width = std::max(row_label_width, std::round(metrics.measure(row_label(l)) + 8.0f));
   const float cell_x = side + gap, cell_y = side + label_height + gap;
+  // Under the tiles of a model with local layers: what the tiles' mask fills mean (the tiles
+  // are too small for hatches). The window's size when every local layer has the same.
+  const float legend_room = windowed ? std::round(line + 8.0f) : 0.0f;
   const float group_height = grouped ? line + 4.0f : 0.0f;
   const Point origin{row_label_width, group_height + line + 4.0f};
   scene.figure.width = origin.x + in.heads * cell_x;
-  scene.figure.height = origin.y + in.layers * cell_y;
+  scene.figure.height = origin.y + in.layers * cell_y + legend_room;
+  if (windowed) {
+    int common = 0;  // the window every local layer shares; 0 when they differ
+    for (int w : in.windows) {
+      if (w == 0 || w == common) continue;
+      if (common != 0) {
+        common = 0;
+        break;
+      }
+      common = w;
+    }
+    std::vector<MaskKind> masks;
+    if (in.causal) masks.push_back(MaskKind::kCausal);
+    masks.push_back(MaskKind::kOutsideWindow);
+    const float legend_width = add_mask_legend(scene.figure, in.font, in.text_height,
+                                               {origin.x, origin.y + in.layers * cell_y}, masks,
+                                               common, spec.theme, false);
+    scene.figure.width = std::max(scene.figure.width, std::ceil(origin.x + legend_width));
+  }
 
   for (int l = 0; l < in.layers; ++l)
     for (int h = 0; h < in.heads; ++h)

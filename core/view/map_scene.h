@@ -93,13 +93,15 @@ std::vector<float> add_colour_bar(Figure& figure, const Font* font, float text_h
 // the causal mask, across it for keys outside the window). Legends fill it (and outline it);
 // over a token chip the fill is translucent (fill_opacity < 1), so the label still reads.
 void add_mask_swatch(Figure& figure, const Rect& box, MaskKind kind, Theme theme,
-                     float fill_opacity = 1.0f);
+                     float fill_opacity = 1.0f, bool hatched = true);
 // "masked (causal)"; "outside the window (the last 8 keys are seen)" with a window.
 std::string mask_legend_label(MaskKind kind, int window);
-// A swatch and its label for each mask, left to right from `at` (the line's top-left corner).
-// Returns the width taken.
+// A swatch and its label for each mask, left to right from `at` (the line's top-left corner);
+// `hatched` false for pictures that show the fills only (the grid's tiles). Returns the width
+// taken.
 float add_mask_legend(Figure& figure, const Font* font, float text_height, Point at,
-                      std::span<const MaskKind> masks, int window, Theme theme);
+                      std::span<const MaskKind> masks, int window, Theme theme,
+                      bool hatched = true);
 
 // The colour of a head role label ("prev", "induction", ...) in the grid and the role table.
 Rgba role_color(const std::string& label, Theme theme);

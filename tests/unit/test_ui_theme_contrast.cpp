@@ -61,6 +61,9 @@ TEST(ThemeContrast, RegistryTextColoursMeetAA) {
     EXPECT_GE(contrast_ratio(c.text, c.background), 4.5) << name(theme) << " text";
     EXPECT_GE(contrast_ratio(c.muted, c.background), 4.5) << name(theme) << " muted";
     EXPECT_GE(contrast_ratio(c.warning, c.background), 4.5) << name(theme) << " warning";
+    // The export message and load errors (issue 11: the light theme's green was hard to read).
+    EXPECT_GE(contrast_ratio(c.success, c.background), 4.5) << name(theme) << " success";
+    EXPECT_GE(contrast_ratio(c.error, c.background), 4.5) << name(theme) << " error";
     // The chips take whichever ink reads better on them (dark on light chips and vice versa).
     for (Rgba chip : {c.chip, c.chip_hot})
       EXPECT_GE(std::max(contrast_ratio(c.chip_text_light, chip), contrast_ratio(c.chip_text_dark, chip)), 4.5)

@@ -186,7 +186,7 @@ TEST(MaskKind, FollowsTheForwardPassRule) {
           ScoreRule rule;
           rule.causal = causal;
           rule.window = window;
-          const MaskKind want = causal && k > q          ? MaskKind::kCausal
+          const MaskKind want = causal && k > q       ? MaskKind::kCausal
                                 : !rule.visible(q, k) ? MaskKind::kOutsideWindow
                                                       : MaskKind::kNone;
           ASSERT_EQ(mask_kind(causal, window, q, k), want) << causal << window << q << k;
@@ -340,6 +340,32 @@ TEST(ArcsScene, KeysOutsideTheQuerysWindowAreHatched) {
   spec.layer = 0;
   in.query.reset();
   EXPECT_EQ(chips_hatched(build_arcs_scene(in)), 0) << "no query, no window";
+}
+
+TEST(GridScene, LocalRowsTheirWindowsAndALegend) {
+  ViewSpec spec;
+  GridSceneInput in;
+  in.layers = 2;
+  in.heads = 4;
+  in.spec = &spec;
+  in.tile_texels = 6;
+  in.causal = true;
+  in.kv_heads = 2;
+  in.windows = {3, 0};
+  const GridScene scene = build_grid_scene(in);
+  EXPECT_EQ(scene.style.windows, (std::vector<int>{3, 0}));
+  EXPECT_EQ(count_text(scene.figure, "L0 local"), 1u);
+  EXPECT_EQ(count_text(scene.figure, "L1 global"), 1u);
+  EXPECT_EQ(count_text(scene.figure, "kv 1"), 1u);
+  EXPECT_EQ(count_text(scene.figure, "outside the window (the last 3 keys are seen)"), 1u);
+  EXPECT_GT(scene.figure.height, scene.tiles.back().rect.y1 + 10.0f) << "room for the legend";
+  in.windows = {3, 5};  // different windows: the legend does not name one
+  EXPECT_EQ(count_text(build_grid_scene(in).figure, "keys are seen"), 0u);
+  in.windows = {0, 0};
+  const GridScene global = build_grid_scene(in);
+  EXPECT_TRUE(global.style.windows.empty());
+  EXPECT_EQ(count_text(global.figure, "outside the window"), 0u);
+  EXPECT_EQ(count_text(global.figure, "global"), 0u) << "nothing to tell apart";
 }
 
 }  // namespace
