@@ -225,6 +225,16 @@ class AttentionTrace {
   // Residual stream when RunOptions::keep_hidden_states: (L+1, T, C); [0] the embeddings, [L]
   // after the final norm (decoders).
   std::vector<float> hidden_states;
+  // ‖v_j W_O^h‖ of every layer, head and key (Kobayashi et al. 2020, "Attention is not only a
+  // weight"): the size of what head h moves from token j per unit of attention. v_j keeps the
+  // value bias; the output bias is no key's and is left out; Gemma's post-attention norm comes
+  // after. (L, H, T); empty for imported traces. Value-weighted attention is α_ij·value_norm(j)
+  // normalized per query row (core/view_trace.h).
+  std::vector<float> value_norms;
+  bool has_value_norms() const { return !value_norms.empty(); }
+  float value_norm(int layer, int head, int key) const {
+    return value_norms[(static_cast<size_t>(layer) * heads() + head) * tokens_count() + key];
+  }
   // A run with RunOptions::defer_predictions: positions pending_from..T-1 have no predictions
   // yet (Model::complete_predictions fills them). -1: none pending.
   int pending_from = -1;

@@ -17,6 +17,10 @@
 namespace attnviz {
 namespace {
 
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixMap = Eigen::Map<RowMatrix>;
+using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+
 // The thread count the process started with (OMP_NUM_THREADS or the cores), read when the
 // program loads, so neither a ThreadLimit in force nor run_serially_on_this_thread() on the
 // thread that asks first lowers it.
@@ -37,6 +41,7 @@ void ForwardScratch::reserve(const ModelConfig& config, int tokens, int rows, bo
   grow(attention, n * c);
   grow(mlp, n * c);
   grow(final_hidden, n * c);
+  grow(moved, n * c);
   grow(context, n * static_cast<size_t>(config.query_width()));
   grow(mlp_hidden, std::min<size_t>(n, kMlpRows) * 2 * static_cast<size_t>(config.inner));
   const size_t qkv_floats = static_cast<size_t>(config.query_width() + 2 * config.kv_width());
@@ -216,6 +221,41 @@ void ForwardPass::self_attention(float* out, const float* in, int layer) {
   }
   attend_layer(scratch_.context.data(), trace_, qkv, layer, config_, plan_, scratch_);
   dense(out, scratch_.context.data(), n, w.attention_output);
+  if (trace_.has_value_norms()) value_norms(qkv, layer);
+}
+
+void ForwardPass::value_norms(const float* qkv, int layer) {
+  const DenseWeights& w = weights_.layers[layer].attention_output;  // H·D → C
+  const int n = rows(), p = plan_.first, t = plan_.tokens, d = config_.head_width;
+  const int heads = config_.heads, kv_heads = config_.kv_heads, groups = config_.kv_groups();
+  const int c = config_.width, in = config_.query_width();
+  const size_t stride = static_cast<size_t>(config_.query_width() + 2 * config_.kv_width());
+  const float* weight = static_cast<const float*>(w.weight);
+  if (w.type != WeightType::kF32) {
+    scratch_.output_weights.resize(static_cast<size_t>(in) * c);
+    widen(scratch_.output_weights.data(), w.weight, scratch_.output_weights.size(), w.type);
+    weight = scratch_.output_weights.data();
+  }
+  for (int h = 0; h < heads; ++h) {
+    const int g = h / groups;
+    ConstStridedMap values(qkv + static_cast<size_t>(p) * stride +
+                               static_cast<size_t>(heads + kv_heads + g) * d,
+                           n, d, Eigen::OuterStride<>(stride));  // (N, D) with the value bias
+    MatrixMap moved(scratch_.moved.data(), n, c);                // (N, C) v_j W_O^h
+    if (w.out_major) {  // (C, H·D): head h's columns, transposed
+      ConstStridedMap slice(weight + static_cast<size_t>(h) * d, c, d, Eigen::OuterStride<>(in));
+      moved.noalias() = values * slice.transpose();
+    } else {  // (H·D, C): head h's rows
+      ConstStridedMap slice(weight + static_cast<size_t>(h) * d * c, d, c, Eigen::OuterStride<>(c));
+      moved.noalias() = values * slice;
+    }
+    float* norms = trace_.value_norms.data() + (static_cast<size_t>(layer) * heads + h) * t + p;
+    for (int r = 0; r < n; ++r) {
+      double sum = 0.0;
+      for (int i = 0; i < c; ++i) sum += static_cast<double>(moved(r, i)) * moved(r, i);
+      norms[r] = static_cast<float>(std::sqrt(sum));
+    }
+  }
 }
 
 void ForwardPass::mlp(float* out, const float* in, int layer) {

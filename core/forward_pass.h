@@ -44,6 +44,8 @@ struct ForwardScratch {
   AlignedFloats keys_t;        // (G, D, S) one layer's keys transposed for the scores
   AlignedFloats probs;         // (threads, B, S) one block of weights per thread
   AlignedFloats final_hidden;  // (N, C) after the final norm
+  AlignedFloats moved;         // (N, C) one head's v_j W_O^h, for the value norms
+  AlignedFloats output_weights;  // (H·D, C) the output projection widened, when not float32
 
   void reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv);
 };
@@ -160,6 +162,9 @@ class ForwardPass {
   ForwardScratch& scratch_;
   const RopeTables& rope_;
   std::span<const Token> tokens_;
+
+  // The trace's value_norms of rows p..T−1 of one layer from the layer's values (qkv).
+  void value_norms(const float* qkv, int layer);
 };
 
 // A family's forward pass (core/models/<family>.cpp), written with ForwardPass's blocks.

@@ -151,6 +151,8 @@ std::shared_ptr<AttentionTrace> TransformerModel::start_trace(std::span<const To
   trace->set_rotary_dims(std::move(rotary));
   const size_t t = static_cast<size_t>(plan.tokens), c = static_cast<size_t>(config_.width);
   if (options.keep_hidden_states) trace->hidden_states.assign((config_.layers + 1) * t * c, 0.0f);
+  const size_t heads = static_cast<size_t>(config_.layers) * config_.heads;
+  trace->value_norms.assign(heads * t, 0.0f);
   const bool predicts = row_.lm_head && options.top_predictions > 0;
   if (predicts) trace->predictions.resize(t);
   trace->timings.reused_positions = plan.first;
@@ -167,6 +169,10 @@ std::shared_ptr<AttentionTrace> TransformerModel::start_trace(std::span<const To
                   trace->hidden_states.begin() + index * t * c);
   }
   if (predicts) std::copy_n(previous->predictions.begin(), p, trace->predictions.begin());
+  if (previous->has_value_norms())
+    for (size_t lh = 0; lh < heads; ++lh)
+      std::copy_n(previous->value_norms.begin() + lh * previous_t, p,
+                  trace->value_norms.begin() + lh * t);
   return trace;
 }
 

@@ -90,8 +90,44 @@ void append_description(std::string& description, const std::string& part) {
 
 }  // namespace
 
+const char* const kValueWeightedLegend = "value-weighted \u2016\u03B1\u00B7vW_O\u2016, normalized per row";
+
+std::shared_ptr<AttentionTrace> value_weighted_trace(const AttentionTrace& source,
+                                                     std::string* why) {
+  if (!source.has_value_norms()) {
+    if (why) *why = "no value weights (the trace has no values: imported attention)";
+    return nullptr;
+  }
+  if (!source.stores_weights()) {
+    if (why) *why = "no value weights (the text is too long to keep a weighted copy)";
+    return nullptr;
+  }
+  const int layers = source.layers(), heads = source.heads(), t = source.tokens_count();
+  auto result = std::make_shared<AttentionTrace>(source.tokens(), layers, heads, source.causal(),
+                                                 AttentionTrace::Fill::kUnwritten);
+  result->model_name = source.model_name;
+  result->options = source.options;
+  result->timings = source.timings;
+  result->predictions = source.predictions;
+  result->value_norms = source.value_norms;
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h) {
+      const float* norms = source.value_norms.data() + (static_cast<size_t>(l) * heads + h) * t;
+      for (int q = 0; q < t; ++q) {
+        const std::span<const float> alpha = source.row(l, h, q);
+        const std::span<float> out = result->mutable_row(l, h, q);
+        double sum = 0.0;
+        for (size_t k = 0; k < alpha.size(); ++k) sum += static_cast<double>(alpha[k]) * norms[k];
+        const double inverse = sum > 0.0 ? 1.0 / sum : 0.0;
+        for (size_t k = 0; k < alpha.size(); ++k)
+          out[k] = static_cast<float>(static_cast<double>(alpha[k]) * norms[k] * inverse);
+      }
+    }
+  return result;
+}
+
 bool TraceViewOptions::operator==(const TraceViewOptions& other) const {
-  if (merge_words != other.merge_words || hide_first != other.hide_first ||
+  if (value_weighted != other.value_weighted || merge_words != other.merge_words || hide_first != other.hide_first ||
       hide_special != other.hide_special || aggregate.has_value() != other.aggregate.has_value())
     return false;
   if (!aggregate) return true;
@@ -207,9 +243,19 @@ DerivedTrace derive_trace(std::shared_ptr<const AttentionTrace> source,
     made = std::move(next);
     current = made;
   };
+  // 0. Value weights, on the raw tokens (each key's value vector is a raw token's).
+  if (options.value_weighted) {
+    std::string why;
+    if (auto weighted = value_weighted_trace(*source, &why)) {
+      take(std::move(weighted));
+      append_description(result.description, kValueWeightedLegend);
+    } else {
+      append_description(result.description, why);
+    }
+  }
   const bool rollout_first =
       options.aggregate && options.aggregate->mode == AggregateMode::kRollout;
-  if (rollout_first) take(aggregate_trace(*source, *options.aggregate));
+  if (rollout_first) take(aggregate_trace(*current, *options.aggregate));
 
   // 1. Hide, unless that would leave nothing to draw.
   std::vector<int> kept(result.source_first);  // (K) raw index of each token of `current`
@@ -266,6 +312,8 @@ DerivedTrace derive_trace(std::shared_ptr<const AttentionTrace> source,
   if (made) made->timings = source->timings;
   result.trace = current;
   result.derived = made != nullptr;
+  result.raw_tokens =
+      result.trace->tokens_count() == t && result.hidden_count == 0 && !options.aggregate;
   return result;
 }
 

@@ -24,13 +24,18 @@
 namespace attnviz {
 
 struct TraceViewOptions {
+  // Value-weighted attention: every weight α_ij times ‖v_j W_O^h‖ (the trace's value_norms),
+  // renormalized per query row; the first step, on the raw tokens, before rollout and hiding.
+  bool value_weighted = false;
   bool merge_words = false;   // queries averaged, keys summed over the tokens of a word
   bool hide_first = false;    // hide raw token 0 and renormalize rows
   bool hide_special = false;  // hide every special token and renormalize rows
   // Replace every head by one pseudo-head (1 layer x 1 head) holding this aggregate.
   std::optional<AggregateChoice> aggregate;
 
-  bool any() const { return merge_words || hide_first || hide_special || aggregate.has_value(); }
+  bool any() const {
+    return value_weighted || merge_words || hide_first || hide_special || aggregate.has_value();
+  }
   bool operator==(const TraceViewOptions& other) const;
 };
 
@@ -39,6 +44,9 @@ struct DerivedTrace {
   // What panels draw: `source` itself when no option is on, else a derived trace without Q/K/V.
   std::shared_ptr<const AttentionTrace> trace;
   bool derived = false;  // the inspector's arithmetic works on the raw tokens only
+  // The view's tokens are the raw tokens (nothing hidden or merged; value weights change only
+  // the weights), so the inspector can explain the raw trace's arithmetic beside it.
+  bool raw_tokens = true;
 
   // Raw tokens [source_first[i], source_end[i]) make derived token i. Hidden raw tokens
   // belong to no derived token; a word never spans a hidden token.
@@ -67,6 +75,15 @@ struct DerivedTrace {
 // mapping). Costs O(L·H·T²); call it when the trace or the options change, not per frame.
 DerivedTrace derive_trace(std::shared_ptr<const AttentionTrace> source,
                           const TraceViewOptions& options);
+
+// "value-weighted ‖α·vW_O‖, normalized per row": the legend of value-weighted views.
+extern const char* const kValueWeightedLegend;
+
+// The value-weighted trace of a model's trace (α_ij·‖v_j W_O^h‖ / Σ_k α_ik·‖v_k W_O^h‖ per row):
+// null when the trace has no value norms (imported attention) or keeps no weights (a long
+// text: the (L, H, T, T) copy would take what on-demand attention saves); `why` says which.
+std::shared_ptr<AttentionTrace> value_weighted_trace(const AttentionTrace& source,
+                                                     std::string* why = nullptr);
 
 // The aggregate as a trace of one layer and one head: causal when the source is (the mean, the
 // max and the rollout of lower-triangular maps are lower-triangular). Tokens and predictions

@@ -56,6 +56,17 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
   reader.row(detail.layer, detail.head, query, weights);
   const std::span<const float> row(weights.data(), static_cast<size_t>(reader.visible_keys(query)));
   result.entropy = entropy(row);
+  if (!detail.values.empty())
+    result.value_norm = norm(detail.values.data() + static_cast<size_t>(key) * d);
+  if (trace.has_value_norms()) {
+    result.has_value_norms = true;
+    result.moved_norm = trace.value_norm(detail.layer, detail.head, key);
+    result.moved_weight = result.weight * result.moved_norm;
+    double sum = 0.0;
+    for (size_t j = 0; j < row.size(); ++j)
+      sum += static_cast<double>(row[j]) * trace.value_norm(detail.layer, detail.head, static_cast<int>(j));
+    result.value_weight = sum > 0.0 ? static_cast<float>(result.moved_weight / sum) : 0.0f;
+  }
   result.max_entropy = std::log(static_cast<float>(row.size()));
   // Raw dot products of the row (-inf stays -inf where masked), then both scalings.
   std::vector<float> dots(static_cast<size_t>(t));
@@ -272,6 +283,16 @@ void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
                   static_cast<double>(math.score));
     ImGui::Text("score = %.4f  -> softmax weight = %.4f", static_cast<double>(math.score),
                 static_cast<double>(math.weight));
+  }
+  ImGui::TextDisabled("what the head moves from key %d (value-weighted attention):", math.key);
+  ImGui::Text("\xE2\x80\x96v_j\xE2\x80\x96 = %.4f", static_cast<double>(math.value_norm));
+  name_item("inspector_value_norm");
+  if (math.has_value_norms) {
+    ImGui::Text("\xE2\x80\x96v_j W_O^h\xE2\x80\x96 = %.4f   \xCE\xB1\xC2\xB7\xE2\x80\x96v_j W_O^h\xE2\x80\x96 = %.4f",
+                static_cast<double>(math.moved_norm), static_cast<double>(math.moved_weight));
+    name_item("inspector_moved_norm");
+    ImGui::Text("value-weighted (normalized per row) = %.4f", static_cast<double>(math.value_weight));
+    name_item("inspector_value_weight");
   }
 }
 

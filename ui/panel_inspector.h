@@ -39,6 +39,11 @@ struct ScoreArithmetic {
   int kv_head = 0;
   int group_first = 0, group_size = 1;
   float weight = 0.0f;       // the trace's post-softmax weight (the model's real output)
+  // What the head moves (Kobayashi et al. 2020): ‖v_j‖ (value bias included), ‖v_j W_O^h‖, α
+  // times it, and the value-weighted weight α·‖v_j W_O^h‖ / Σ_k α_k·‖v_k W_O^h‖ of the row.
+  // has_value_norms false for traces without them (then only ‖v_j‖ is set).
+  bool has_value_norms = false;
+  float value_norm = 0.0f, moved_norm = 0.0f, moved_weight = 0.0f, value_weight = 0.0f;
   float entropy = 0.0f;      // of the trace's row, nats
   float max_entropy = 0.0f;  // ln(visible keys): a uniform row
   // The same row's entropy with q·k / √D (as GPT-2 and BERT do) and with q·k unscaled, both

@@ -118,12 +118,40 @@ void draw_view_options_window(const ViewSpec& spec, const Pointer& pointer,
   ImGui::SameLine();
   changed |= ImGui::Checkbox("Hide special tokens", &edited.hide_special);
   name_item("view_hide_special");
+  // Second line: the weights switch (ViewSpec::weights), what every view and export shows.
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Weights:");
+  struct Choice {
+    Weights weights;
+    const char* label;
+    const char* item;
+    const char* tip;
+  };
+  static constexpr Choice kChoices[] = {
+      {Weights::kRaw, "Raw", "view_weights_raw", "raw attention \xCE\xB1: where each head looks"},
+      {Weights::kValue, "Value", "view_weights_value",
+       "value-weighted \xE2\x80\x96\xCE\xB1\xC2\xB7vW_O\xE2\x80\x96 (Kobayashi et al. 2020): "
+       "what each head moves from each key,\nnormalized per query row"},
+      {Weights::kRollout, "Rollout", "view_weights_rollout",
+       "attention rollout (Abnar & Zuidema 2020) through every layer: the rollout head mode"},
+  };
+  const Weights current = spec.weights();
+  for (const Choice& choice : kChoices) {
+    ImGui::SameLine();
+    if (ImGui::RadioButton(choice.label, current == choice.weights) && current != choice.weights) {
+      edited.set_weights(choice.weights);
+      changed = true;
+    }
+    name_item(choice.item);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", choice.tip);
+  }
   if (changed) out.push_back(action::SetView{edited});
 
-  // Below: where the hidden tokens' attention went, then what the view changed (on the same
-  // line when it fits).
+  // After it: where the hidden tokens' attention went, then what the view changed (on the
+  // same line when it fits).
   bool line_started = false;
   if (derived && !derived->absorbed.empty() && derived->trace) {
+    ImGui::SameLine(0, 16);
     ImGui::TextUnformatted(absorbed_summary(*derived, spec).c_str());
     line_started = true;
     if (auto query = active_query(spec, pointer);
@@ -142,10 +170,12 @@ void draw_view_options_window(const ViewSpec& spec, const Pointer& pointer,
   // What the view changed: a tooltip of the absorbed line, or the second line itself when
   // nothing is hidden (the bar keeps to two lines).
   if (derived && derived->derived) {
-    const std::string note = "view: " + derived->description + " (words and kept tokens only)";
+    const std::string note = "view: " + derived->description +
+                             (derived->raw_tokens ? "" : " (words and kept tokens only)");
     if (line_started) {
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", note.c_str());
     } else {
+      ImGui::SameLine(0, 16);
       ImGui::TextDisabled("%s", note.c_str());
     }
   }

@@ -43,10 +43,13 @@ constexpr const char* kUsage =
     "                      [--aggregate single|multi|mean|max|all-layers|rollout] [--heads H,H]\n"
     "                      [--min-weight W] [--top-k K] [--columns] [--view VIEW.json]\n"
     "                      [--merge-words] [--hide-first] [--hide-special]\n"
+    "                      [--weights raw|value|rollout]\n"
     "  --aggregate: the head mode (the app's names): single = the --head (default); multi =\n"
     "    each enabled head in its colour (arcs), their mean (heatmap); mean / max = of the\n"
     "    enabled heads of --layer; all-layers = mean of every layer and head; rollout =\n"
     "    attention rollout across layers. --heads: the enabled heads (default: all)\n"
+    "  --weights: raw attention (default); value = value-weighted ||alpha v W_O|| (Kobayashi et\n"
+    "    al. 2020), normalized per row; rollout = --aggregate rollout\n"
     "  --min-weight, --top-k, --columns: the arcs' filters and two-column layout\n"
     "  --view: a view as the app saves it (core/view/view_spec.h); the other options change it\n"
     "  --merge-words: sub-word tokens merged into words (queries averaged, keys summed)\n"
@@ -110,7 +113,7 @@ Result<ExportRequest> parse_request(const Args& args) {
   auto parsed = CliArgs::parse(
       args,
       {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
-       "aggregate", "heads", "min-weight", "top-k", "view"},
+       "aggregate", "heads", "min-weight", "top-k", "view", "weights"},
       {"grid", "timings", "merge-words", "hide-first", "hide-special", "columns"});
   if (!parsed.ok()) return parsed.error();
   const CliArgs& cli = *parsed;
@@ -183,6 +186,25 @@ Result<ExportRequest> parse_request(const Args& args) {
     if (grid) return make_error("--aggregate draws one map; it excludes --grid (every head)");
     if (request.head_given && *mode != HeadMode::kSingleHead)
       return make_error("--aggregate " + *name + " replaces --head; give one of them");
+  }
+  if (auto name = cli.value("weights")) {
+    auto weights = weights_from_key(*name);
+    if (!weights)
+      return make_error("option --weights expects raw, value or rollout, got '" + *name + "'");
+    if (cli.has("aggregate") &&
+        (*weights == Weights::kRollout) != (view.head_mode == HeadMode::kRollout))
+      return make_error("--weights rollout is the rollout head mode: give --weights rollout alone, "
+                        "or --aggregate with --weights raw|value");
+    if (*weights == Weights::kRollout && grid)
+      return make_error("--weights rollout draws one map; it excludes --grid (every head)");
+    if (*weights == Weights::kRollout && request.head_given)
+      return make_error("--weights rollout replaces --head; give one of them");
+    if (*weights == Weights::kRollout || view.weights() == Weights::kRollout) {
+      view.set_weights(*weights);
+      request.aggregate = *weights == Weights::kRollout;
+    } else {
+      view.value_weighted = *weights == Weights::kValue;
+    }
   }
   if (auto list = cli.value("heads")) {
     auto heads = parse_head_list(*list);

@@ -205,6 +205,8 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"layer", app.view.layer},
       {"head", app.view.head},
       {"head_mode", head_mode_info(app.view.head_mode).key},
+      {"weights", weights_key(app.view.weights())},
+      {"weights_legend", weights_legend(app.view)},
       {"enabled_heads", app.view.enabled_heads},
       {"pinned", app.view.pinned_token ? *app.view.pinned_token : -1},
       {"canvas_focus", app.flags.canvas_focus},

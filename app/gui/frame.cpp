@@ -185,9 +185,10 @@ void draw_center(App& app, const Columns& c, float scale) {
       app.view.kind, app.flags.select_tab);
   app.flags.select_tab = false;
   if (chosen != app.view.kind) app.actions.push_back(ui::action::SetKind{chosen});
-  // The view options (words, hidden tokens) between the tabs and the view they change.
+  // The view options (words, hidden tokens; the weights switch on the second line) between the
+  // tabs and the view they change.
   const float options_height = ImGui::GetFrameHeightWithSpacing() +
-                               ImGui::GetTextLineHeightWithSpacing() +
+                               ImGui::GetFrameHeightWithSpacing() +
                                ImGui::GetStyle().WindowPadding.y * 2;
   place({x, c.origin.y + strip}, {width, options_height});
   const EngineState& state = *app.state;
@@ -261,10 +262,14 @@ void draw_right_column(App& app, const Columns& c, float scale) {
   if (!state.imported) {
     const float inspector_height = std::round(c.size.y * 0.5f);
     place({x, top}, {c.right, inspector_height});
-    if (state.view && state.view->derived.derived) {
+    if (state.view && state.view->derived.derived && !state.view->derived.raw_tokens) {
       ui::draw_inspector_needs_raw_tokens(app.view, state.view->derived.description, app.actions);
     } else if (shown) {
-      ui::InspectorInput input{shown->trace.get(), shown->id, &app.view, &app.pointer,
+      // Value weights keep the raw tokens: the inspector explains the raw trace's arithmetic
+      // (α and what each key's value moves) beside the value-weighted picture.
+      const bool weighted = state.view && state.view->derived.derived;
+      ui::InspectorInput input{weighted ? state.view->derived.source.get() : shown->trace.get(),
+                               weighted ? state.raw.id : shown->id, &app.view, &app.pointer,
                                &app.run_options};
       ui::draw_inspector_panel(input, app.panels.inspector, app.actions);
     } else {

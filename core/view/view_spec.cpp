@@ -93,8 +93,51 @@ std::vector<int> ViewSpec::enabled_head_list(int heads) const {
   return list;
 }
 
+void ViewSpec::set_weights(Weights weights) {
+  if (weights == Weights::kRollout) {
+    head_mode = HeadMode::kRollout;
+    value_weighted = false;
+    return;
+  }
+  if (head_mode == HeadMode::kRollout) head_mode = HeadMode::kMultiHead;
+  value_weighted = weights == Weights::kValue;
+}
+
+const char* weights_key(Weights weights) {
+  switch (weights) {
+    case Weights::kValue:
+      return "value";
+    case Weights::kRollout:
+      return "rollout";
+    case Weights::kRaw:
+      break;
+  }
+  return "raw";
+}
+
+std::optional<Weights> weights_from_key(const std::string& key) {
+  for (Weights weights : {Weights::kRaw, Weights::kValue, Weights::kRollout})
+    if (key == weights_key(weights)) return weights;
+  return std::nullopt;
+}
+
+std::string weights_legend(const ViewSpec& spec) {
+  switch (spec.weights()) {
+    case Weights::kValue:
+      return kValueWeightedLegend;
+    case Weights::kRollout:
+      return spec.value_weighted
+                 ? std::string("attention rollout of value-weighted \u2016\u03B1\u00B7vW_O\u2016")
+                 : std::string("attention rollout");
+    case Weights::kRaw:
+      break;
+  }
+  return "raw attention \u03B1";
+}
+
 TraceViewOptions ViewSpec::token_view() const {
   TraceViewOptions options;
+  options.value_weighted = value_weighted;
   options.merge_words = merge_words;
   options.hide_first = hide_first;
   options.hide_special = hide_special;
@@ -158,6 +201,8 @@ json view_spec_json(const ViewSpec& spec) {
       {"heads", spec.enabled_heads.size()},
       {"enabled_heads", enabled},
       {"pinned_token", spec.pinned_token ? json(*spec.pinned_token) : json(nullptr)},
+      {"weights", weights_key(spec.weights())},
+      {"value_weighted", spec.value_weighted},
       {"arcs_layout", layout_key(spec.arcs_layout)},
       {"arc_min_weight", spec.arc_min_weight},
       {"arc_top_k", spec.arc_top_k},
@@ -200,6 +245,21 @@ Result<ViewSpec> view_spec_from_json(const json& object, const std::string& sour
                           ", not a head of 0.." + std::to_string(heads - 1));
       spec.enabled_heads[h.get<size_t>()] = 1;
     }
+  }
+  field.read("value_weighted", spec.value_weighted);
+  std::optional<Weights> weights;
+  field.read_key(
+      "weights", weights,
+      [](const std::string& key) -> std::optional<std::optional<Weights>> {
+        if (auto w = weights_from_key(key)) return std::optional<Weights>(*w);
+        return std::nullopt;
+      },
+      "raw, value or rollout");
+  // "weights" wins over the head mode it implies: rollout sets it, raw/value leave rollout.
+  if (weights && *weights != spec.weights()) {
+    const bool value = spec.value_weighted;
+    spec.set_weights(*weights);
+    if (*weights == Weights::kRollout) spec.value_weighted = value;
   }
   int pinned = -1;
   field.read("pinned_token", pinned);

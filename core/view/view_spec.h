@@ -40,6 +40,11 @@ struct DiffSpec {
   std::string model_b;  // the second model's folder (kOtherModel)
 };
 
+// The weights switch: which numbers every view and export shows. Rollout is the rollout head
+// mode of core/view/head_modes.h (one table, one rollout); raw and value leave the head mode as
+// it is. Value-weighted: ‖α_ij·v_j W_O^h‖ normalized per query row (core/view_trace.h).
+enum class Weights { kRaw, kValue, kRollout };
+
 struct ViewSpec {
   ViewKind kind = ViewKind::kArcs;
   int layer = 0;
@@ -47,6 +52,8 @@ struct ViewSpec {
   HeadMode head_mode = HeadMode::kMultiHead;
   std::vector<char> enabled_heads;  // (H) 1 = drawn by the modes that use enabled heads
   std::optional<int> pinned_token;  // the query pinned by a click (a token of the view)
+  // Weights α·‖v_j W_O^h‖ per row instead of α (read and set through weights()/set_weights()).
+  bool value_weighted = false;
 
   // Arcs
   ArcsLayout arcs_layout = ArcsLayout::kLine;
@@ -82,7 +89,16 @@ struct ViewSpec {
   }
   // The enabled heads of a model with `heads` heads, in order (every head when none is listed).
   std::vector<int> enabled_head_list(int heads) const;
-  // Words, hidden tokens and no aggregate: the derived trace the panels draw.
+  // The weights switch: rollout when the head mode is rollout, else value or raw.
+  Weights weights() const {
+    return head_mode == HeadMode::kRollout ? Weights::kRollout
+           : value_weighted                ? Weights::kValue
+                                           : Weights::kRaw;
+  }
+  // Rollout selects the rollout head mode (of raw α); raw and value leave rollout for the
+  // multi-head mode.
+  void set_weights(Weights weights);
+  // Value weights, words, hidden tokens and no aggregate: the derived trace the panels draw.
   TraceViewOptions token_view() const;
   // Keeps indices valid for a trace of this shape (a new text, another model).
   void clamp_to(int layers, int heads, int tokens);
@@ -96,7 +112,13 @@ nlohmann::json view_spec_json(const ViewSpec& spec);
 // `source` and the field.
 Result<ViewSpec> view_spec_from_json(const nlohmann::json& json, const std::string& source);
 
-const char* view_kind_key(ViewKind kind);  // "arcs", "heatmap", "grid"
+const char* view_kind_key(ViewKind kind);
+const char* weights_key(Weights weights);  // "raw", "value", "rollout"
+std::optional<Weights> weights_from_key(const std::string& key);
+// What the weights switch shows, for legends and titles: "raw attention α",
+// "value-weighted ‖α·vW_O‖, normalized per row", "attention rollout"
+// (+ " of value-weighted ‖α·vW_O‖" when the rollout runs on value weights).
+std::string weights_legend(const ViewSpec& spec);  // "arcs", "heatmap", "grid"
 std::optional<ViewKind> view_kind_from_key(const std::string& key);
 
 }  // namespace attnviz
