@@ -48,9 +48,18 @@ void transpose_keys(float* keys_t, size_t keys_t_stride, const float* keys, size
                     int count, int head_dim) {
   const int padded = (count + kLanes - 1) / kLanes * kLanes + kLanes;
   assert(static_cast<size_t>(padded) <= keys_t_stride && "transpose_keys: stride too small");
+  // Blocks of keys: each key row is read once, contiguously (a long text's keys are T rows
+  // `row_stride` apart; reading column by column touched every row's cache line D times).
+  constexpr int kBlock = 16;
+  int j = 0;
+  for (; j + kBlock <= count; j += kBlock)
+    for (int d = 0; d < head_dim; ++d) {
+      float* out = keys_t + d * keys_t_stride + j;
+      for (int b = 0; b < kBlock; ++b) out[b] = keys[(j + b) * row_stride + d];
+    }
   for (int d = 0; d < head_dim; ++d) {
     float* out = keys_t + d * keys_t_stride;
-    for (int j = 0; j < count; ++j) out[j] = keys[j * row_stride + d];
+    for (int k = j; k < count; ++k) out[k] = keys[k * row_stride + d];
     std::fill(out + count, out + padded, 0.0f);
   }
 }

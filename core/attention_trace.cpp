@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/head_rows.h"
+
 namespace attnviz {
 namespace {
 
@@ -136,11 +138,12 @@ void AttentionTrace::copy_head(int layer, int head, std::span<float> out) const 
   const int t = tokens_count();
   assert(out.size() >= static_cast<size_t>(t) * t && "copy_head: output too small");
   if (!stores_weights()) {
+    const HeadRows rows(*this, layer, head);
 #pragma omp parallel for schedule(dynamic, 64) if (t >= 256)
     for (int q = 0; q < t; ++q) {
       float* dst = out.data() + static_cast<size_t>(q) * t;
       const int n = row_length(q);
-      recompute_row(layer, head, q, {dst, static_cast<size_t>(n)});
+      rows.row(q, {dst, static_cast<size_t>(n)});
       std::fill(dst + n, dst + t, 0.0f);
     }
     return;
@@ -234,6 +237,33 @@ void AttentionTrace::recompute_row(int layer, int head, int query, std::span<flo
   score_keys(scores.data(), q, keys_t.data(), keys_stride, 0, count, d, r);
   std::fill(out.begin(), out.end(), 0.0f);
   weights_from_lse(out.data() + first, scores.data(), count, row_lse(layer, head, query));
+}
+
+HeadRows::HeadRows(const AttentionTrace& trace, int layer, int head)
+    : trace_(&trace), layer_(layer), head_(head) {
+  assert(trace.has_qkv() && trace.has_lse() && "HeadRows needs q, k and the lse");
+  const int t = trace.tokens_count(), d = trace.head_dim(), lanes = score_lanes();
+  keys_stride_ = static_cast<size_t>((t + lanes - 1) / lanes * lanes + 2 * lanes);
+  keys_t_.resize(keys_stride_ * d);
+  const size_t stride = static_cast<size_t>(trace.shape().qkv_floats());
+  transpose_keys(keys_t_.data(), keys_stride_,
+                 trace.qkv(layer).data() +
+                     static_cast<size_t>(trace.heads() + trace.kv_head_of(head)) * d,
+                 stride, t, d);
+}
+
+void HeadRows::row(int query, std::span<float> out) const {
+  assert(out.size() == static_cast<size_t>(trace_->row_length(query)) && "HeadRows: row size");
+  const ScoreRule& r = trace_->rule(layer_);
+  const int t = trace_->tokens_count(), d = trace_->head_dim();
+  const int first = r.first_key(query), count = r.last_key(query, t) - first + 1;
+  const size_t stride = static_cast<size_t>(trace_->shape().qkv_floats());
+  const float* q = trace_->qkv(layer_).data() + query * stride + static_cast<size_t>(head_) * d;
+  std::fill(out.begin(), out.begin() + first, 0.0f);
+  std::fill(out.begin() + first + count, out.end(), 0.0f);
+  float* scores = out.data() + first;  // scored in place, then exp(score − lse) over them
+  score_keys(scores, q, keys_t_.data(), keys_stride_, first, count, d, r);
+  weights_from_lse(scores, scores, count, trace_->row_lse(layer_, head_, query));
 }
 
 HeadDetail AttentionTrace::head_detail(int layer, int head) const {

@@ -43,7 +43,7 @@ void ForwardScratch::reserve(const ModelConfig& config, int tokens, int rows, bo
   grow(final_hidden, n * c);
   grow(moved, n * c);
   grow(context, n * static_cast<size_t>(config.query_width()));
-  grow(mlp_hidden, n * 2 * static_cast<size_t>(config.inner));
+  grow(mlp_hidden, std::min<size_t>(n, kMlpRows) * 2 * static_cast<size_t>(config.inner));
   const size_t qkv_floats = static_cast<size_t>(config.query_width() + 2 * config.kv_width());
   if (own_qkv) grow(qkv, static_cast<size_t>(tokens) * qkv_floats);
   const size_t keys = static_cast<size_t>(tokens + 2 * score_lanes());
@@ -259,8 +259,18 @@ void ForwardPass::value_norms(const float* qkv, int layer) {
 }
 
 void ForwardPass::mlp(float* out, const float* in, int layer) {
+  // In chunks of kMlpRows rows: the (rows, 2I) hidden activations of a long text need not exist
+  // whole (SmolLM2-135M at T = 8192: 100 MB).
+  const size_t c = width();
+  for (int first = 0; first < rows(); first += kMlpRows) {
+    const int n = std::min(kMlpRows, rows() - first);
+    mlp_rows(out + first * c, in + first * c, n, layer);
+  }
+}
+
+void ForwardPass::mlp_rows(float* out, const float* in, int n, int layer) {
   const LayerWeights& w = weights_.layers[layer];
-  const int n = rows(), inner = config_.inner;
+  const int inner = config_.inner;
   float* hidden = scratch_.mlp_hidden.data();
   dense(hidden, in, n, w.mlp_in);
   auto activate = [&](float* values, size_t count) {

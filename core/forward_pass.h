@@ -24,6 +24,8 @@ namespace attnviz {
 // Queries per attention block: a block's (B, S) weights stay in cache, and causal blocks skip
 // most keys a block cannot see.
 inline constexpr int kQueryBlock = 64;
+// Rows the MLP computes at once (its hidden activations are (rows, 2I) floats).
+inline constexpr int kMlpRows = 512;
 
 // Scratch memory aligned for the widest SIMD Eigen uses, so results never depend on where the
 // heap put a buffer.
@@ -37,7 +39,7 @@ struct ForwardScratch {
   AlignedFloats attention;     // (N, C) the attention branch's output
   AlignedFloats mlp;           // (N, C) the MLP branch's output
   AlignedFloats context;       // (N, H·D) attention output before the projection
-  AlignedFloats mlp_hidden;    // (N, 2I) [gate | up], or (N, I)
+  AlignedFloats mlp_hidden;    // (min(N, kMlpRows), 2I) [gate | up], or (·, I)
   AlignedFloats qkv;           // (T, (H + 2G)·D) when the trace does not keep Q/K/V
   AlignedFloats keys_t;        // (G, D, S) one layer's keys transposed for the scores
   AlignedFloats probs;         // (threads, B, S) one block of weights per thread
@@ -58,6 +60,7 @@ struct RunPlan {
   int threads = 1;               // OpenMP threads worth using: 1 when the run is too small to split
   bool stores_weights = true;    // the trace stores (L, H, T, T) weights (RunOptions::weights)
   bool keeps_qkv = true;         // the trace keeps q/k/v (asked for, or weights on demand)
+  bool keeps_pre_rope = false;   // and q/k before RoPE (RoPE models with stored weights only)
   int rows() const { return tokens - first; }
 };
 
@@ -148,6 +151,9 @@ class ForwardPass {
   void add_positions(float* out, const WeightTensor& table);
 
  private:
+  // mlp() of n rows.
+  void mlp_rows(float* out, const float* in, int n, int layer);
+
   const ModelConfig& config_;
   const ArchitectureRow& row_;
   const ModelWeights& weights_;

@@ -112,6 +112,10 @@ RunPlan TransformerModel::plan_run(std::span<const Token> tokens, const RunOptio
   RunOptions effective = options;
   effective.keep_qkv = plan.keeps_qkv;
   plan.first = reusable_prefix(tokens, effective, plan.causal, previous, same_rope);
+  // q/k before RoPE, for the inspector: not for weights on demand (a long text), nor when the
+  // reused prefix comes from a run that did not keep them (typing that shortens a long text).
+  plan.keeps_pre_rope = config_.rotary && options.keep_qkv && plan.stores_weights &&
+                        (plan.first == 0 || previous->has_pre_rope());
   // Multiply-adds: projections and MLP per row and layer, attention per row, the LM head.
   const double c = config_.width, q = config_.query_width(), kv = config_.kv_width();
   const double mlp = (row_.mlp == MlpKind::kGated ? 3.0 : 2.0) * c * config_.inner;
@@ -130,9 +134,11 @@ std::shared_ptr<AttentionTrace> TransformerModel::start_trace(std::span<const To
   TraceShape shape{config_.layers, config_.heads, config_.kv_heads, config_.head_width,
                    plan.causal};
   shape.stores_weights = plan.stores_weights;
-  // q/k before RoPE serve the inspector only: not kept when only the recomputation asked for q/k.
+  // q/k before RoPE serve the inspector only: not kept when only the recomputation asked for q/k,
+  // nor when the weights are recomputed on demand (a long text: at T = 8192 they would add
+  // 755 MB to SmolLM2-135M's 944 MB of q/k/v; the inspector then says they were not kept).
   run = take_run_storage(storage_, tokens, shape, options, plan.keeps_qkv,
-                         config_.rotary && options.keep_qkv, plan.rope_variant, plan.first);
+                         plan.keeps_pre_rope, plan.rope_variant, plan.first);
   auto trace = std::make_shared<AttentionTrace>(std::vector<Token>(tokens.begin(), tokens.end()),
                                                 shape, run.storage);
   trace->model_name = config_.name;

@@ -74,6 +74,7 @@ struct ToggleShortcuts {};
 struct ShowAbout {};
 struct ShowModelCard {};
 struct Quit {};
+struct CancelRun {};  // stop the run in progress (the last finished one stays on screen)
 
 }  // namespace action
 
@@ -85,7 +86,7 @@ using Action =
                  action::SelectHead, action::SetKind, action::ToggleArcsLayout, action::ToggleTheme,
                  action::ToggleMergeWords, action::ToggleDiff, action::Export,
                  action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout,
-                 action::ShowModelCard, action::Quit>;
+                 action::ShowModelCard, action::Quit, action::CancelRun>;
 
 // Where panels push their actions during a frame.
 using Actions = std::vector<Action>;

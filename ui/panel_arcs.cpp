@@ -236,6 +236,9 @@ PictureSize draw_arcs_view(const ArcsPanelInput& in, ArcsPanelState& state, Acti
                                                      scene_input.visible_bottom);
       for (int i = first; i < last; ++i)
         name_rect("arc_token." + std::to_string(i), painter.to_screen_rect(scene.flow.boxes[i]));
+      // Where the query's arcs land (on screen or not): tests check them against its row.
+      for (int key : scene.arc_keys)
+        name_rect("arc_to." + std::to_string(key), painter.to_screen_rect(scene.flow.boxes[key]));
     } else {
       for (int i = 0; i < tokens; ++i) {
         const Rect q = painter.to_screen_rect(scene.layout.queries[i]);

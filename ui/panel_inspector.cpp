@@ -238,6 +238,11 @@ void draw_arithmetic(const AttentionTrace& trace, const HeadDetail& detail,
     dims("k before:", k0, math.k_norm_before);
     dims("k after: ", k, math.k_norm_after);
     ImGui::TextDisabled("the score below uses the rotated q and k");
+  } else if (math.rotary_dims > 0) {
+    ImGui::Text("RoPE: q rotated by position %d, k by position %d: difference %d", math.query,
+                math.key, math.position_difference);
+    ImGui::TextDisabled("(q and k before RoPE are not kept for a long text; q and k above are "
+                        "after RoPE, as the score uses them)");
   }
   std::vector<float> products(static_cast<size_t>(d));
   for (int i = 0; i < d; ++i) products[i] = q[i] * k[i];

@@ -56,7 +56,7 @@ void draw_examples(const TextState& text, Actions& out) {
   name_item("text_clear");
 }
 
-void draw_status(const TextPanelInput& in) {
+void draw_status(const TextPanelInput& in, Actions& out) {
   const EngineState& state = *in.state;
   const ThemeColors& colors = theme_colors(in.spec->theme);
   const double running_ms = state.running
@@ -66,9 +66,15 @@ void draw_status(const TextPanelInput& in) {
                                 : 0.0;
   const AttentionTrace* raw = state.raw.trace.get();
   if (state.running && running_ms > 100.0) {
-    char overlay[48];
-    std::snprintf(overlay, sizeof overlay, "running %.0f%%", 100.0f * in.progress);
-    ImGui::ProgressBar(in.progress, {-1, 0}, overlay);
+    const std::string overlay = in.run_progress.running && in.run_progress.layers > 0
+                                    ? run_progress_label(in.run_progress)
+                                    : "running";
+    const float cancel_width = ImGui::CalcTextSize("Cancel").x + 2 * ImGui::GetStyle().FramePadding.x;
+    ImGui::ProgressBar(in.progress, {-(cancel_width + ImGui::GetStyle().ItemSpacing.x), 0},
+                       overlay.c_str());
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) out.push_back(action::CancelRun{});
+    name_item("cancel_run");
   } else if (raw) {
     ImGui::TextDisabled("%d tokens \xC2\xB7 %s \xC2\xB7 %.1f ms", raw->tokens_count(),
                         mask_description(*raw).c_str(),
@@ -77,11 +83,15 @@ void draw_status(const TextPanelInput& in) {
       ImGui::SameLine();
       ImGui::TextDisabled("\xC2\xB7 %d cached", raw->timings.reused_positions);
     }
+  } else if (state.model && !state.run_note.empty()) {
+    ImGui::TextDisabled("no finished run");
   } else {
     ImGui::TextDisabled("waiting for the model\xE2\x80\xA6");
   }
   if (const std::string cut = truncation_message(state); !cut.empty())
     ImGui::TextColored(to_imvec4(colors.warning), "%s", cut.c_str());
+  if (!state.run_note.empty() && !state.running)
+    ImGui::TextColored(to_imvec4(colors.warning), "%s", state.run_note.c_str());
   if (!state.run_error.empty()) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(to_imvec4(colors.error), "%s", state.run_error.c_str());
@@ -192,7 +202,7 @@ void draw_text_panel(TextState& text, TextPanelState& state, const TextPanelInpu
     out.push_back(action::SetText{text.text});
   }
   name_item("text_box");
-  draw_status(in);
+  draw_status(in, out);
   ImGui::Separator();
   if (in.reader && in.labels) draw_chips(in, state, out);
   ImGui::End();

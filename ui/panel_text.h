@@ -24,6 +24,7 @@ struct TextPanelInput {
   std::span<const float> received;
   const Font* font = nullptr;
   float progress = 0.0f;  // of the run in progress
+  RunProgress run_progress;  // its layers, speed and time left
   float ui_scale = 1.0f;
 };
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <system_error>
 
 #include "core/analysis/diff.h"
@@ -122,6 +124,40 @@ void Engine::run_text(const std::string& text, const RunOptions& options) {
       });
   }
   wake_.notify_all();
+}
+
+void Engine::cancel_run() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!requests_->run_pending && !published_->running) return;
+    requests_->run_pending = false;
+    ++run_generation_;  // the run in progress sees it at the end of its layer and stops
+    const RunProgress where = run_progress();
+    std::string note = "run cancelled";
+    if (where.running && where.layers > 0)
+      note += " at layer " + std::to_string(where.layers_done) + " of " +
+              std::to_string(where.layers);
+    if (published_->raw) note += "; the view shows the last finished run";
+    publish([&](EngineState& s) {
+      s.running = false;
+      s.run_note = note;
+    });
+  }
+  wake_.notify_all();
+  if (wake_ui_) wake_ui_();
+}
+
+RunProgress Engine::run_progress() const {
+  RunProgress out;
+  out.running = forward_running_.load();
+  out.layers = progress_layers_.load();
+  out.tokens = progress_tokens_.load();
+  out.layers_done = static_cast<int>(std::lround(progress_.load() * out.layers));
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (out.running) out.elapsed_s = static_cast<double>(now - progress_start_.load()) * 1e-9;
+  return out;
 }
 
 void Engine::set_view(const ViewRequest& view) {
@@ -268,6 +304,7 @@ bool Engine::run_step(std::unique_lock<std::mutex>& lock) {
   publish([](EngineState& s) {
     s.running = true;
     s.run_started = std::chrono::steady_clock::now();
+    s.run_note.clear();
   });
   progress_ = 0.0f;
   lock.unlock();
@@ -293,10 +330,17 @@ bool Engine::run_step(std::unique_lock<std::mutex>& lock) {
       progress_ = fraction;
       return run_generation_.load() == generation && !load_waiting_ && !stopping_;
     };
+    progress_layers_ = model->config().layers;
+    progress_tokens_ = static_cast<int>(input.tokens.size());
+    progress_start_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+    forward_running_ = true;
     // The attention goes on screen first; the predictions follow.
     RunOptions options = request.options;
     options.defer_predictions = true;
     result = model->run(input.tokens, options, previous.get(), progress);
+    forward_running_ = false;
   }
 
   lock.lock();
@@ -318,6 +362,7 @@ bool Engine::run_step(std::unique_lock<std::mutex>& lock) {
     s.raw = {id, id, trace};
     s.input = input;
     s.run_error.clear();
+    s.run_note.clear();
   });
   if (!trace->predictions_pending()) return true;
   // The predictions: a few milliseconds, not cancelled (the next run reuses this trace's prefix

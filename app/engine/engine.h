@@ -56,8 +56,15 @@ class Engine {
 
   // The newest published state (never null).
   std::shared_ptr<const EngineState> state() const;
+  // Stops the run in progress (at the end of the layer it is in) and drops a queued one: the
+  // trace on screen stays the last finished one, and run_note says the run was cancelled. The
+  // engine stays ready for the next run_text.
+  void cancel_run();
+
   // Progress of the run in progress, 0..1 (not worth a publish of its own).
   float progress() const { return progress_.load(); }
+  // The same with layers, speed and time left (read every frame; no publish).
+  RunProgress run_progress() const;
 
  private:
   struct Requests;  // what the UI asked for, under mutex_
@@ -85,6 +92,10 @@ class Engine {
   std::shared_ptr<const EngineState> published_;
   uint64_t ids_ = 0;
   std::atomic<float> progress_{0.0f};
+  std::atomic<int> progress_layers_{0};     // L of the run in progress
+  std::atomic<int> progress_tokens_{0};     // T of the run in progress
+  std::atomic<int64_t> progress_start_{0};  // its forward pass's start, steady_clock ns
+  std::atomic<bool> forward_running_{false};
   std::atomic<uint64_t> run_generation_{0};  // +1 per run request: a stale run cancels itself
   std::atomic<bool> load_waiting_{false};
   std::atomic<bool> stopping_{false};

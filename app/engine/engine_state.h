@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -110,6 +112,41 @@ struct DiffResult {
   float max_change = 0.0f;                 // largest |difference|
 };
 
+// Where the run in progress is, for the status bar: layers done, its speed and the time left.
+struct RunProgress {
+  bool running = false;  // a run's forward pass is under way
+  int layers_done = 0;   // k of L
+  int layers = 0;        // L
+  int tokens = 0;        // T of the text being run
+  double elapsed_s = 0.0;
+  // Tokens through all layers per second so far (T · k / L over the time), 0 before a layer.
+  double tokens_per_second() const {
+    return layers > 0 && elapsed_s > 0.0 && layers_done > 0
+               ? static_cast<double>(tokens) * layers_done / layers / elapsed_s
+               : 0.0;
+  }
+  // Seconds left at the pace so far; negative while unknown (no layer done yet).
+  double seconds_left() const {
+    return layers_done > 0 ? elapsed_s * (layers - layers_done) / layers_done : -1.0;
+  }
+};
+
+// "layer 3 of 30 · 812 tokens/s · about 41 s left" (the start of a run: "layer 0 of 30").
+inline std::string run_progress_label(const RunProgress& progress) {
+  std::string label = "layer " + std::to_string(progress.layers_done) + " of " +
+                      std::to_string(progress.layers);
+  char buffer[64];
+  if (const double rate = progress.tokens_per_second(); rate > 0.0) {
+    std::snprintf(buffer, sizeof buffer, " \xC2\xB7 %.0f tokens/s", rate);
+    label += buffer;
+  }
+  if (const double left = progress.seconds_left(); left >= 0.0) {
+    std::snprintf(buffer, sizeof buffer, " \xC2\xB7 about %.0f s left", std::ceil(left));
+    label += buffer;
+  }
+  return label;
+}
+
 struct EngineState {
   uint64_t id = 0;  // +1 per publish
 
@@ -126,6 +163,7 @@ struct EngineState {
   TraceRef raw;      // the newest finished trace (raw tokens)
   ModelInput input;  // its tokens and how many the text had before truncation
   std::string run_error;
+  std::string run_note;  // "run cancelled at layer 3 of 30": cleared by the next run's trace
   bool running = false;
   std::chrono::steady_clock::time_point run_started;
 

@@ -164,6 +164,7 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
   const EngineState& state = *app.state;
   const TraceRef* shown = state.shown();
   const AttentionTrace* raw = state.raw.trace.get();
+  const RunProgress run_progress = app.engine->run_progress();
   nlohmann::json token_ids = nlohmann::json::array();
   if (raw)
     for (const Token& token : raw->tokens()) token_ids.push_back(token.id);
@@ -224,6 +225,9 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"imported_source", state.imported_source},
       {"loading", !state.loading.empty()},
       {"running", state.running || run_asked},
+      {"run_progress", run_progress.running ? run_progress_label(run_progress) : ""},
+      {"run_layers_done", run_progress.running ? run_progress.layers_done : -1},
+      {"run_note", state.run_note},
       {"truncation", ui::truncation_message(state)},
       {"roles_ready", state.roles_table() != nullptr},
       {"roles", roles_table},

@@ -336,7 +336,11 @@ void draw_status_bar(App& app, float height) {
   if (!state.loading.empty()) {
     ImGui::TextColored({0.5f, 0.75f, 1, 1}, "loading\xE2\x80\xA6");
   } else if (state.running && running_ms > 100.0) {
-    ImGui::Text("running %.0f%%", 100.0f * app.engine->progress());
+    const RunProgress progress = app.engine->run_progress();
+    if (progress.running && progress.layers > 0)
+      ImGui::Text("running: %s", run_progress_label(progress).c_str());
+    else
+      ImGui::Text("running %.0f%%", 100.0f * app.engine->progress());
   } else if (const TraceRef* shown = state.shown()) {
     const std::string name = state.imported ? state.imported_source
                              : state.model  ? state.model->display_name
@@ -348,6 +352,8 @@ void draw_status_bar(App& app, float height) {
       ImGui::SameLine(0, 20);
       ImGui::TextColored(ui::to_imvec4(theme_colors(app.view.theme).warning), "%s", what_if.c_str());
     }
+  } else if (state.model && !state.run_note.empty()) {
+    ImGui::TextDisabled("%s", state.run_note.c_str());
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
   }
@@ -429,6 +435,7 @@ void draw_frame(App& app, const DesktopWindow& window) {
   text.received = app.panels.received.received;
   text.font = app.font.get();
   text.progress = app.engine->progress();
+  text.run_progress = app.engine->run_progress();
   text.ui_scale = scale;
   ui::draw_text_panel(app.text, app.panels.text_panel, text, app.actions);
 

@@ -90,6 +90,7 @@ void build_line(const ArcsSceneInput& in, const ChipLook& style, const std::vect
         add_shape(scene.figure, arc_path(curve, color, thickness));
         add_shape(scene.figure, dot(curve.p1, 1.0f + 0.6f * thickness, color));
         ++scene.arcs_drawn;
+        scene.arc_keys.push_back(pick.key);
       }
     }
   }
@@ -155,6 +156,7 @@ void build_columns(const ArcsSceneInput& in, const ChipLook& style, const std::v
                   arc_path(curve, with_alpha(series.color, arc_alpha(pick.weight) * 0.85f),
                            arc_thickness(pick.weight, 1.0f)));
         ++scene.arcs_drawn;
+        scene.arc_keys.push_back(pick.key);
       }
     }
   }

@@ -85,6 +85,7 @@ struct ArcsScene {
   ColumnsLayout layout;  // the two-column layout
   std::vector<ArcSeries> series;
   int arcs_drawn = 0;       // the query's arcs in the picture
+  std::vector<int> arc_keys;  // the key each of them goes to, series after series
   int arcs_candidates = 0;  // its weights above the min weight, before top-k
   float arc_room = 0.0f;    // line view: the space above each line
 };

@@ -31,8 +31,10 @@ std::vector<float> AttentionReader::head_map(int layer, int head) const {
 
 float AttentionReader::head_max(int layer, int head) const {
   float best = 0.0f;
+  const HeadReader rows = head_reader(layer, head);
+  std::vector<float> buffer;
   for (int q = 0; q < tokens_count(); ++q)
-    visit_row(layer, head, q, [&best](std::span<const float> weights) {
+    rows.visit_row(q, buffer, [&best](std::span<const float> weights) {
       for (float w : weights) best = std::max(best, w);
     });
   return best;

@@ -7,11 +7,13 @@
 // Legend: L layers, H heads, T tokens. Rows are queries; a causal row sees keys 0..query.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/attention_trace.h"
+#include "core/head_rows.h"
 
 namespace attnviz {
 
@@ -52,6 +54,32 @@ class AttentionReader {
     trace_->recompute_row(layer, head, query, recomputed);
     visit(std::span<const float>(recomputed));
   }
+  // Many rows of one head: stored rows, or rows recomputed from the head's keys prepared once
+  // (HeadRows). visit_row may be called from several threads at once, each with its own buffer.
+  class HeadReader {
+   public:
+    HeadReader(const AttentionTrace& trace, int layer, int head)
+        : trace_(&trace), layer_(layer), head_(head) {
+      if (!trace.stores_weights()) rows_.emplace(trace, layer, head);
+    }
+    template <class Visit>
+    void visit_row(int query, std::vector<float>& buffer, Visit&& visit) const {
+      if (!rows_) {
+        visit(trace_->row(layer_, head_, query));
+        return;
+      }
+      buffer.resize(static_cast<size_t>(trace_->row_length(query)));
+      rows_->row(query, buffer);
+      visit(std::span<const float>(buffer));
+    }
+
+   private:
+    const AttentionTrace* trace_;
+    int layer_, head_;
+    std::optional<HeadRows> rows_;
+  };
+  HeadReader head_reader(int layer, int head) const { return HeadReader(*trace_, layer, head); }
+
   // (T) weights of one query over every key, zeros where masked.
   void row(int layer, int head, int query, std::span<float> out) const;
   float weight(int layer, int head, int query, int key) const {

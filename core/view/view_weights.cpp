@@ -104,10 +104,35 @@ void received_attention(const AttentionReader& reader, const ViewSpec& spec, std
   for (int h = 0; h < reader.heads(); ++h) {
     if (single ? h != spec.head : !spec.head_enabled(h)) continue;
     ++count;
-    for (int q = 0; q < t; ++q)
-      reader.visit_row(layer, h, q, [&](std::span<const float> row) {
-        for (size_t k = 0; k < row.size(); ++k) out[k] += row[k];
-      });
+    // A head's rows through one HeadReader (keys prepared once when recomputed), queries split
+    // over threads, each summing into its own (T) and then into out in a fixed order, so the
+    // result does not depend on the thread count's scheduling.
+    const AttentionReader::HeadReader rows = reader.head_reader(layer, h);
+    const int parts = static_cast<double>(t) * t >= 1e6 ? 8 : 1;
+    if (parts == 1) {  // a short text: straight into out, row after row
+      std::vector<float> buffer;
+      for (int q = 0; q < t; ++q)
+        rows.visit_row(q, buffer, [&](std::span<const float> row) {
+          for (size_t k = 0; k < row.size(); ++k) out[k] += row[k];
+        });
+      continue;
+    }
+    std::vector<std::vector<float>> sums(parts);
+#pragma omp parallel for schedule(dynamic, 1) if (parts > 1)
+    for (int part = 0; part < parts; ++part) {
+      std::vector<float>& sum = sums[part];
+      sum.assign(t, 0.0f);
+      std::vector<float> buffer;
+      for (int q = part; q < t; q += parts)
+        rows.visit_row(q, buffer, [&](std::span<const float> row) {
+          for (size_t k = 0; k < row.size(); ++k) sum[k] += row[k];
+        });
+    }
+    for (int k = 0; k < t; ++k) {
+      float head_sum = 0.0f;
+      for (const std::vector<float>& sum : sums) head_sum += sum[k];
+      out[k] += head_sum;
+    }
   }
   if (count == 0) return;
   // Mean over heads and over the queries that can see each key (causal: queries k..T-1), so

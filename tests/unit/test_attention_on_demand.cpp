@@ -12,6 +12,7 @@
 
 #include "core/transformer_model.h"
 #include "core/view/attention_reader.h"
+#include "core/view/map_geometry.h"
 #include "model_test_support.h"
 
 namespace attnviz {
@@ -62,6 +63,20 @@ void expect_same_weights(const AttentionTrace& stored, const AttentionTrace& on_
   }
   EXPECT_EQ(worst.value, 0.0) << "largest difference " << worst.value << " at " << worst.where;
   EXPECT_EQ(a.dense(), b.dense());
+  // The pooled overview (rows of a head recomputed from keys prepared once, in parallel) and
+  // the head's largest weight, at pooling blocks of 1 and 3 cells.
+  for (int max_texels : {t, std::max(1, t / 3)}) {
+    const Thumbnail layout = thumbnail_layout(t, max_texels);
+    std::vector<float> pooled_a(static_cast<size_t>(layout.texels) * layout.texels),
+        pooled_b(pooled_a.size());
+    for (int l = 0; l < stored.layers(); ++l)
+      for (int h = 0; h < stored.heads(); ++h) {
+        downsample_max(a, l, h, layout, 1.0f, pooled_a);
+        downsample_max(b, l, h, layout, 1.0f, pooled_b);
+        EXPECT_EQ(pooled_a, pooled_b) << "pooled l" << l << " h" << h << " block " << layout.block;
+        EXPECT_EQ(a.head_max(l, h), b.head_max(l, h)) << "l" << l << " h" << h;
+      }
+  }
 }
 
 void expect_stored_equals_on_demand(Model& model, const std::vector<Token>& tokens) {

@@ -6,14 +6,20 @@
 // Legend: L layers, H heads, T tokens.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <thread>
 
 #include "app/engine/engine.h"
 #include "core/analysis/head_roles.h"
 #include "core/attention_import.h"
+#include "core/model_config.h"
+#include "core/safetensors.h"
+#include "core/weight_registry.h"
 #include "core/view/attention_reader.h"
 #include "core/view_trace.h"
 
@@ -181,6 +187,113 @@ TEST(Engine, TheDiffsSecondRunIsADirectRunAndABadFolderIsNamed) {
   ASSERT_TRUE(state);
   EXPECT_NE(state->diff->error.find("/nonexistent/model/folder"), std::string::npos)
       << state->diff->error;
+}
+
+// A Llama-family folder with random weights, big enough that a run of a long text takes a few
+// seconds (16 layers, width 256, 4 heads over 2 kv heads, up to 4096 positions), with the
+// llama3-tiny fixture's tokenizer.
+std::filesystem::path write_long_model(const std::filesystem::path& folder) {
+  namespace fs = std::filesystem;
+  const fs::path fixture = fs::path(ATTNVIZ_TEST_DATA) / "modern" / "llama3-tiny" / "model";
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json"})
+    fs::copy_file(fixture / name, folder / name);
+  {
+    std::ofstream out(folder / "config.json");
+    out << R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 256,
+      "intermediate_size": 512, "num_hidden_layers": 16, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "head_dim": 64, "hidden_act": "silu", "rms_norm_eps": 1e-05,
+      "rope_theta": 100000, "tie_word_embeddings": true, "vocab_size": 2560,
+      "bos_token_id": 2500, "eos_token_id": 2501, "max_position_embeddings": 4096})";
+  }
+  auto config = load_model_config(folder / "config.json");
+  EXPECT_TRUE(config.ok()) << config.error().message;
+  if (!config.ok()) return folder;
+  RawWeights raw = random_weights(*config, 5);
+  std::vector<TensorToWrite> tensors;
+  for (const WeightSpec& spec : weight_specs(*config)) {
+    const WeightTensor& tensor = raw.at(spec.name);
+    const auto* bytes = static_cast<const uint8_t*>(tensor.data());
+    tensors.push_back({checkpoint_name(spec, *config), DType::kF32, tensor.shape,
+                       std::vector<uint8_t>(bytes, bytes + tensor.bytes.size())});
+  }
+  const Status written = write_safetensors(folder / "model.safetensors", tensors);
+  EXPECT_TRUE(written.ok()) << written.error().message;
+  return folder;
+}
+
+// A long run shows where it is (layer k of L, tokens per second, time left); cancelling it stops
+// it before its last layer, keeps nothing of it on screen, and the next run completes with the
+// weights a direct run of the same model computes.
+TEST(Engine, ACancelledLongRunStopsAndTheNextRunIsCorrect) {
+  const auto folder = write_long_model(std::filesystem::temp_directory_path() /
+                                       ("attnviz_engine_long_" + std::to_string(::getpid())));
+  std::string text;
+  for (int i = 0; i < 120; ++i) text += "The bank by the river was eroding, said " + std::to_string(i) + ". ";
+  Engine engine({});
+  engine.open(folder);
+  ASSERT_TRUE(wait_for(engine, [](const EngineState& s) { return s.model.has_value(); }))
+      << "the random model did not load";
+
+  engine.run_text(text, {});
+  // Wait for the first layer, then cancel.
+  RunProgress seen;
+  for (int i = 0; i < 600000 && seen.layers_done < 1; ++i) {
+    seen = engine.run_progress();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  ASSERT_GE(seen.layers_done, 1) << "no layer done within a minute";
+  ASSERT_LT(seen.layers_done, seen.layers) << "the run ended before it could be cancelled";
+  engine.cancel_run();
+  EXPECT_EQ(seen.layers, 16);
+  EXPECT_GT(seen.tokens, 1000);
+  EXPECT_GT(seen.elapsed_s, 0.0);
+  EXPECT_GT(seen.tokens_per_second(), 0.0);
+  EXPECT_GE(seen.seconds_left(), 0.0);
+  const std::string label = run_progress_label(seen);
+  EXPECT_NE(label.find("layer " + std::to_string(seen.layers_done) + " of 16"), std::string::npos)
+      << label;
+  EXPECT_NE(label.find("tokens/s"), std::string::npos) << label;
+  EXPECT_NE(label.find("s left"), std::string::npos) << label;
+
+  auto state = engine.state();
+  EXPECT_FALSE(state->running);
+  EXPECT_NE(state->run_note.find("run cancelled at layer"), std::string::npos) << state->run_note;
+  // The forward pass stops at the end of its layer.
+  for (int i = 0; i < 6000 && engine.run_progress().running; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(engine.run_progress().running) << "the cancelled run goes on";
+  EXPECT_LT(engine.progress(), 1.0f) << "the cancelled run finished its layers";
+  state = engine.state();
+  EXPECT_FALSE(state->raw) << "a cancelled run published a trace";
+
+  // The engine runs the next text (here the same) to the end, correctly.
+  engine.run_text(text, {});
+  state = wait_for(engine, [](const EngineState& s) {
+    return s.raw && !s.running && !s.raw.trace->predictions_pending();
+  });
+  ASSERT_TRUE(state) << "no trace after the cancelled run";
+  EXPECT_TRUE(state->run_note.empty()) << state->run_note;
+  const AttentionTrace& got = *state->raw.trace;
+  EXPECT_FALSE(got.stores_weights()) << "expected a long text's on-demand trace";
+  auto model = Model::load(folder);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  auto want = (*model)->run(got.tokens(), RunOptions{});
+  ASSERT_TRUE(want.ok()) << want.error().message;
+  const AttentionReader a(got), b(**want);
+  const int t = got.tokens_count();
+  std::vector<float> row_a(t), row_b(t);
+  float worst = 0.0f;
+  for (int layer = 0; layer < got.layers(); layer += 5)
+    for (int head = 0; head < got.heads(); ++head)
+      for (int query : {0, t / 3, t - 2, t - 1}) {
+        a.row(layer, head, query, row_a);
+        b.row(layer, head, query, row_b);
+        for (int k = 0; k < t; ++k) worst = std::max(worst, std::fabs(row_a[k] - row_b[k]));
+      }
+  EXPECT_LE(worst, 1e-6f);
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace
