@@ -293,15 +293,17 @@ int run_export(const Args& args) {
   if (!model.ok()) return fail(model.error().message, kExitBadInput);
   const double load_ms = ms_since(load_start);
   const ModelConfig& config = (*model)->config();
+  // A layer, head or token beyond this model or text is bad input (exit 1, with the valid
+  // range), not a usage error: the same command is right for another model or text.
   if (Status s = check_range("layer", request.view.layer, config.layers, "layers"); !s.ok()) {
-    return fail(s.error().message, kExitUsage);
+    return fail(s.error().message, kExitBadInput);
   }
   if (Status s = check_range("head", request.view.head, config.heads, "heads"); !s.ok()) {
-    return fail(s.error().message, kExitUsage);
+    return fail(s.error().message, kExitBadInput);
   }
   for (int h : request.heads)
     if (Status s = check_range("heads", h, config.heads, "heads"); !s.ok())
-      return fail(s.error().message, kExitUsage);
+      return fail(s.error().message, kExitBadInput);
 
   // Tokenize everything, then cut to the model's context (core/analysis/model_input.h: the
   // same rule as the app's).
@@ -316,7 +318,7 @@ int run_export(const Args& args) {
   if (Status s = check_range("token", request.token, static_cast<int>(tokens.size()),
                              "tokens of this text");
       !s.ok()) {
-    return fail(s.error().message, kExitUsage);
+    return fail(s.error().message, kExitBadInput);
   }
 
   const auto forward_start = Clock::now();
@@ -345,7 +347,7 @@ int run_export(const Args& args) {
       if (pinned < 0)
         return fail("--token " + std::to_string(request.token) +
                         " is hidden by --hide-first/--hide-special; pick another token",
-                    kExitUsage);
+                    kExitBadInput);
       view.pinned_token = pinned;
     }
     std::vector<float> whole_map;

@@ -190,12 +190,14 @@ run 2 export --model "$MODEL" --text "$TEXT" --text-file text.txt --out x.png
 run 2 export --model "$MODEL" --text "$TEXT" --out x.png --head 1 --grid
 run 2 export --model "$MODEL" --text "$TEXT" --out x.png --scale 3
 run 2 export --model "$MODEL" --text "$TEXT" --out x.png --theme blue
-run 2 export --model "$MODEL" --text "$TEXT" --out x.png --layer 2
+run 1 export --model "$MODEL" --text "$TEXT" --out x.png --layer 2
 expect_stderr "0 to 1"
-run 2 export --model "$MODEL" --text "$TEXT" --out x.png --head 4
+run 1 export --model "$MODEL" --text "$TEXT" --out x.png --head 4
 expect_stderr "0 to 3"
-run 2 export --model "$MODEL" --text "$TEXT" --out x.png --token 9
+run 1 export --model "$MODEL" --text "$TEXT" --out x.png --token 9
 expect_stderr "0 to 8"
+# Bad input, not misuse (issue 11, item 9): the message with the range, not the usage.
+! grep -q "^usage:" err.txt || fail "--token 9: the usage was printed for a token beyond the text"
 run 2 export --model "$MODEL" --text "$TEXT" --out x.png --bogus
 expect_no_file x.png
 

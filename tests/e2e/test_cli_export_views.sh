@@ -102,7 +102,7 @@ run 2 export --model "$MODEL" --text "$TEXT" --out bad1.png --aggregate median
 grep -q "single, multi, mean, max, all-layers or rollout" err.txt || fail "--aggregate median: no list of choices"
 run 2 export --model "$MODEL" --text "$TEXT" --out bad2.png --aggregate mean --grid
 run 2 export --model "$MODEL" --text "$TEXT" --out bad3.png --aggregate mean --head 1
-run 2 export --model "$MODEL" --text "$TEXT" --out bad4.png --hide-first --token 0
+run 1 export --model "$MODEL" --text "$TEXT" --out bad4.png --hide-first --token 0
 grep -q "hidden" err.txt || fail "--hide-first --token 0: the message does not say the token is hidden"
 for f in bad1.png bad2.png bad3.png bad4.png; do [ ! -e "$f" ] || fail "$f written on failure"; done
 
