@@ -31,9 +31,12 @@ const std::filesystem::path kGpt2 =
 const char* kText = "The bank by the river was eroding.";
 
 // The engine's newest state once `ready` holds (a minute at most on a loaded machine).
+// Waits up to `seconds` (a bound against hangs, not a speed: sanitizer builds are many times
+// slower) for a state that is ready.
 std::shared_ptr<const EngineState> wait_for(const Engine& engine,
-                                            const std::function<bool(const EngineState&)>& ready) {
-  for (int i = 0; i < 1200; ++i) {
+                                            const std::function<bool(const EngineState&)>& ready,
+                                            int seconds = 60) {
+  for (int i = 0; i < seconds * 20; ++i) {
     auto state = engine.state();
     if (ready(*state)) return state;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -270,9 +273,13 @@ TEST(Engine, ACancelledLongRunStopsAndTheNextRunIsCorrect) {
 
   // The engine runs the next text (here the same) to the end, correctly.
   engine.run_text(text, {});
-  state = wait_for(engine, [](const EngineState& s) {
-    return s.raw && !s.running && !s.raw.trace->predictions_pending();
-  });
+  // 16 layers of 1,000+ tokens: over a minute under ASan + UBSan on 2 cores.
+  state = wait_for(
+      engine,
+      [](const EngineState& s) {
+        return s.raw && !s.running && !s.raw.trace->predictions_pending();
+      },
+      900);
   ASSERT_TRUE(state) << "no trace after the cancelled run";
   EXPECT_TRUE(state->run_note.empty()) << state->run_note;
   const AttentionTrace& got = *state->raw.trace;
