@@ -267,6 +267,16 @@ void HeadRows::row(int query, std::span<float> out) const {
 }
 
 HeadDetail AttentionTrace::head_detail(int layer, int head) const {
+  return head_detail_rows(layer, head, 0, tokens_count());
+}
+
+HeadDetail AttentionTrace::head_detail(int layer, int head, int query) const {
+  assert(query >= 0 && query < tokens_count() && "head_detail: query out of range");
+  return head_detail_rows(layer, head, query, query + 1);
+}
+
+HeadDetail AttentionTrace::head_detail_rows(int layer, int head, int row_begin,
+                                            int row_end) const {
   assert(has_qkv() && "head_detail needs Q, K, V");
   const int t = tokens_count(), d = shape_.head_dim;
   const size_t stride = static_cast<size_t>(shape_.qkv_floats());
@@ -303,18 +313,20 @@ HeadDetail AttentionTrace::head_detail(int layer, int head) const {
   std::vector<float> keys_t(keys_stride * d);
   transpose_keys(keys_t.data(), keys_stride, detail.keys.data(), d, t, d);
   const float minus_infinity = -std::numeric_limits<float>::infinity();
-  detail.scores.assign(static_cast<size_t>(t) * t, minus_infinity);
+  detail.first_row = row_begin;
+  detail.scores.assign(static_cast<size_t>(row_end - row_begin) * t, minus_infinity);
   ScoreRule uncapped = detail.rule;
   uncapped.softcap = 0.0f;
   if (detail.rule.softcap > 0.0f) detail.scores_before_cap = detail.scores;
-  for (int i = 0; i < t; ++i) {
+  for (int i = row_begin; i < row_end; ++i) {
     const int first = detail.rule.first_key(i), last = detail.rule.last_key(i, t);
     const float* q = detail.queries.data() + static_cast<size_t>(i) * d;
-    float* out = detail.scores.data() + static_cast<size_t>(i) * t + first;
-    score_keys(out, q, keys_t.data(), keys_stride, first, last - first + 1, d, detail.rule);
+    const size_t at = static_cast<size_t>(i - row_begin) * t + first;
+    score_keys(detail.scores.data() + at, q, keys_t.data(), keys_stride, first, last - first + 1,
+               d, detail.rule);
     if (!detail.scores_before_cap.empty())
-      score_keys(detail.scores_before_cap.data() + static_cast<size_t>(i) * t + first, q,
-                 keys_t.data(), keys_stride, first, last - first + 1, d, uncapped);
+      score_keys(detail.scores_before_cap.data() + at, q, keys_t.data(), keys_stride, first,
+                 last - first + 1, d, uncapped);
   }
   return detail;
 }

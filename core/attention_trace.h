@@ -87,8 +87,17 @@ struct HeadDetail {
   std::vector<float> values;   // (T, D) of kv_head
   std::vector<float> queries_before_rope;  // (T, D) after q-norm, before RoPE; empty without RoPE
   std::vector<float> keys_before_rope;     // (T, D); empty without RoPE
-  std::vector<float> scores_before_cap;    // (T, T) q·k·scale; empty unless soft-capped
-  std::vector<float> scores;               // (T, T) what the softmax saw; −infinity where masked
+  std::vector<float> scores_before_cap;    // (R, T) q·k·scale; empty unless soft-capped
+  std::vector<float> scores;               // (R, T) what the softmax saw; −infinity where masked
+  // The scores hold rows first_row..first_row + R − 1 (all T rows, or the one query asked for).
+  int first_row = 0;
+  bool has_scores(int query) const {
+    return query >= first_row && static_cast<size_t>(query - first_row + 1) * tokens <= scores.size();
+  }
+  // Query's row of `scores` (or of scores_before_cap), T floats; requires has_scores(query).
+  const float* score_row(const std::vector<float>& of, int query) const {
+    return of.data() + static_cast<size_t>(query - first_row) * tokens;
+  }
 
   int position_difference(int query, int key) const { return query - key; }
   bool causally_masked(int query, int key) const { return rule.causal && key > query; }
@@ -215,6 +224,9 @@ class AttentionTrace {
   void recompute_row(int layer, int head, int query, std::span<float> out) const;
   // The arithmetic of one head (O(T²·D)). Requires has_qkv().
   HeadDetail head_detail(int layer, int head) const;
+  // The same with the scores of one query's row only (O(T·D), what the inspector shows: no
+  // (T, T) block at a long text).
+  HeadDetail head_detail(int layer, int head, int query) const;
 
   // Describes the run.
   std::string model_name;
@@ -241,6 +253,7 @@ class AttentionTrace {
   bool predictions_pending() const { return pending_from >= 0; }
 
  private:
+  HeadDetail head_detail_rows(int layer, int head, int row_begin, int row_end) const;
   size_t row_offset(int layer, int head, int query) const;
   size_t head_stride() const;  // floats per head of the weights: P(P+1)/2 causal, P·P otherwise
   size_t lse_offset() const;

@@ -14,6 +14,7 @@ uniform vec2 u_atlas_texels;     // atlas size in texels (x, y)
 uniform vec2 u_texels_per_pixel; // footprint of one pixel in texels
 uniform int u_tile_texels;       // texels per tile side
 uniform int u_block;             // cells per texel side (1 = full resolution)
+uniform ivec2 u_origin;          // cell (key, query) of each tile's first texel (a region)
 uniform int u_causal;            // 1: hide keys after the query
 uniform float u_value_max;       // value shown at the top of the colour map
 uniform float u_gamma;           // 1 linear, 0.5 square-root contrast for faint weights
@@ -31,8 +32,8 @@ const int kMaxTaps = 12;  // texels read per axis at most; larger footprints are
 // window (every cell before its query's window): map_picture.cpp's texel_mask.
 int texel_mask(ivec2 texel) {
   ivec2 local = texel % u_tile_texels;
-  int first_key = local.x * u_block, last_key = first_key + u_block - 1;
-  int first_query = local.y * u_block, last_query = first_query + u_block - 1;
+  int first_key = u_origin.x + local.x * u_block, last_key = first_key + u_block - 1;
+  int first_query = u_origin.y + local.y * u_block, last_query = first_query + u_block - 1;
   if (u_causal != 0 && first_key > last_query) return 1;
   int row = texel.y / u_tile_texels;
   int window = row < u_window_rows ? u_windows[row] : 0;
@@ -55,7 +56,8 @@ void main() {
     ivec2 tile_origin = (texel / u_tile_texels) * u_tile_texels;
     vec2 half_footprint = 0.5 * u_texels_per_pixel;
     low = max(ivec2(floor(v_cell - half_footprint)), tile_origin);
-    high = min(ivec2(ceil(v_cell + half_footprint)) - 1, tile_origin + u_tile_texels - 1);
+    high = min(min(ivec2(ceil(v_cell + half_footprint)) - 1, tile_origin + u_tile_texels - 1),
+               ivec2(u_atlas_texels) - 1);
     high = max(high, low);
   }
   ivec2 step = max((high - low + kMaxTaps) / kMaxTaps, ivec2(1));

@@ -38,6 +38,7 @@ struct HeatmapRenderer::Pass {
   const GlTexture* values = nullptr;
   int tile_texels = 1;
   int block = 1;
+  int origin_x = 0, origin_y = 0;  // cell of each tile's first texel
   MapWindow window;  // texel window across the whole target
   MapStyle style;
 };
@@ -104,6 +105,7 @@ Status HeatmapRenderer::draw(const Pass& pass) {
               (w.y1 - w.y0) / static_cast<float>(pass.target->height()));
   glUniform1i(program_.uniform("u_tile_texels"), pass.tile_texels);
   glUniform1i(program_.uniform("u_block"), pass.block);
+  glUniform2i(program_.uniform("u_origin"), pass.origin_x, pass.origin_y);
   glUniform1i(program_.uniform("u_causal"), pass.style.causal ? 1 : 0);
   glUniform1f(program_.uniform("u_value_max"), pass.style.value_max);
   glUniform1f(program_.uniform("u_gamma"), pass.style.gamma);
@@ -124,23 +126,39 @@ Status HeatmapRenderer::draw(const Pass& pass) {
   return Ok{};
 }
 
-const SelectedMap& HeatmapRenderer::selected_map(
-    const MapKey& key, int tokens, const std::function<std::vector<float>()>& compute) {
-  if (key == map_.key && map_.version != 0) return map_;
+const HeatmapValues& HeatmapRenderer::overview(const MapKey& key, int tokens,
+                                               const std::function<HeatmapValues()>& compute) {
+  if (has_overview_ && key == overview_key_ && overview_tokens_ == tokens) return overview_;
+  overview_ = compute();
+  overview_key_ = key;
+  overview_tokens_ = tokens;
+  has_overview_ = true;
+  return overview_;
+}
+
+const SelectedMap& HeatmapRenderer::selected_map(const MapKey& key, const HeatmapPlan& plan,
+                                                 int tokens,
+                                                 const std::function<HeatmapValues()>& compute) {
+  if (key == map_.key && plan == map_.plan && tokens == map_.tokens && map_.version != 0)
+    return map_;
   map_.key = key;
+  map_.plan = plan;
   map_.tokens = tokens;
   map_.values = compute();
-  assert(map_.values.size() == static_cast<size_t>(tokens) * tokens && "the map must be (T, T)");
-  map_.max_value = map_max(map_.values);
+  const MapAtlas& atlas = map_.values.atlas;
+  assert(atlas.values.size() == static_cast<size_t>(atlas.width) * atlas.height &&
+         "the map's values must fill its atlas");
   ++map_.version;
   view_valid_ = false;
-  if (map_.tokens > 0 && ready()) map_texture_.upload_r32f(map_.tokens, map_.tokens, map_.values);
+  if (atlas.width > 0 && atlas.height > 0 && ready())
+    map_texture_.upload_r32f(atlas.width, atlas.height, atlas.values);
   return map_;
 }
 
 void* HeatmapRenderer::render_view(const MapWindow& window, int pixel_width, int pixel_height,
                                    const MapStyle& style) {
-  if (!ready() || map_.tokens == 0 || pixel_width <= 0 || pixel_height <= 0) return nullptr;
+  if (!ready() || map_.values.atlas.width == 0 || pixel_width <= 0 || pixel_height <= 0)
+    return nullptr;
   const ViewKey key{map_.version,  window.x0,    window.y0,       window.x1,          window.y1,
                     pixel_width,   pixel_height, style.value_max, style.gamma,        style.masked,
                     style.outside, style.causal, style.windows,   style.window_masked};
@@ -152,7 +170,10 @@ void* HeatmapRenderer::render_view(const MapWindow& window, int pixel_width, int
   Pass pass;
   pass.target = &view_target_;
   pass.values = &map_texture_;
-  pass.tile_texels = map_.tokens;
+  pass.tile_texels = map_.values.atlas.tile_texels;
+  pass.block = map_.values.atlas.block;
+  pass.origin_x = map_.values.atlas.origin_x;
+  pass.origin_y = map_.values.atlas.origin_y;
   pass.window = window;
   pass.style = style;
   if (Status drawn = draw(pass); !drawn) {
@@ -254,6 +275,8 @@ Status HeatmapRenderer::render_to(GlRenderTarget& target, const MapAtlas& atlas,
   pass.values = &texture;
   pass.tile_texels = atlas.tile_texels;
   pass.block = atlas.block;
+  pass.origin_x = atlas.origin_x;
+  pass.origin_y = atlas.origin_y;
   pass.window = window;
   pass.style = style;
   return draw(pass);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/view/heatmap_values.h"
 #include "core/view/map_picture.h"
 #include "core/view/view_spec.h"
 #include "ui/gl_renderer.h"
@@ -29,16 +30,15 @@ struct MapKey {
 };
 MapKey map_key(uint64_t trace_id, const ViewSpec& spec, bool whole_map_ready);
 
-// The (T, T) map a heatmap shows, kept on the CPU for tooltips and on the GPU for drawing.
+// What a heatmap shows, kept on the CPU and on the GPU: the whole (T, T) map, a pooled
+// overview or an exact region (core/view/heatmap_values.h), for a map key and a plan.
 struct SelectedMap {
   MapKey key;
+  HeatmapPlan plan;
   int tokens = 0;
-  std::vector<float> values;  // (T, T), rows = queries
-  float max_value = 0.0f;
+  HeatmapValues values;
   unsigned version = 0;  // bumped on every rebuild
-  float value(int query, int key) const {
-    return values[static_cast<size_t>(query) * tokens + key];
-  }
+  float max_value() const { return values.max_value; }
 };
 
 // The grid's atlas on the GPU: where each head's thumbnail sits, its values and colours.
@@ -64,10 +64,18 @@ class HeatmapRenderer {
   // Shader, framebuffer or GL errors, to show in the panel instead of the map.
   const std::string& error() const { return error_; }
 
-  // The map for `key`, computed by `compute` ((T, T) values) and uploaded only when the key
-  // changed.
-  const SelectedMap& selected_map(const MapKey& key, int tokens,
-                                  const std::function<std::vector<float>()>& compute);
+  // The overview of the map for `key` (heatmap_overview), computed by `compute` only when the
+  // key changed; kept while the picture shows a region of it.
+  const HeatmapValues& overview(const MapKey& key, int tokens,
+                                const std::function<HeatmapValues()>& compute);
+  // The values the picture shows for `key` and `plan`, computed by `compute` and uploaded only
+  // when either changed.
+  const SelectedMap& selected_map(const MapKey& key, const HeatmapPlan& plan, int tokens,
+                                  const std::function<HeatmapValues()>& compute);
+  // The plan of the values on the GPU when they are of a text of `tokens` (else the default).
+  HeatmapPlan shown_plan(int tokens) const {
+    return map_.version != 0 && map_.tokens == tokens ? map_.plan : HeatmapPlan{};
+  }
   // Colours the window of the selected map into the view target at `pixel_width` x
   // `pixel_height`; returns its ImTextureID, or nullptr on error.
   void* render_view(const MapWindow& window, int pixel_width, int pixel_height,
@@ -94,6 +102,10 @@ class HeatmapRenderer {
   GlTexture colormap_;
   unsigned vertex_array_ = 0;
 
+  MapKey overview_key_;
+  bool has_overview_ = false;
+  int overview_tokens_ = 0;
+  HeatmapValues overview_;
   SelectedMap map_;
   GlTexture map_texture_;
   GlRenderTarget view_target_;

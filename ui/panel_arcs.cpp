@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/view/map_scene.h"
@@ -151,6 +152,110 @@ void scroll_to_pin(ScrollState& state, std::optional<int> pinned, std::optional<
   ImGui::SetScrollY(std::max(0.0f, box->y0 - margin));
 }
 
+
+// The row the minimap shows: the query's row as the mode combines it (multi-head: the mean of
+// the enabled heads, as the chips' heat), recomputed only when the query or the view changes.
+void update_minimap(const ArcsPanelInput& in, MinimapState& state, int query, int bins) {
+  const ViewSpec& spec = *in.spec;
+  const bool ready = !in.whole_map.empty();
+  const bool same = state.trace_id == in.trace_id && state.query == query &&
+                    state.spec.layer == spec.layer && state.spec.head == spec.head &&
+                    state.spec.head_mode == spec.head_mode &&
+                    state.spec.enabled_heads == spec.enabled_heads &&
+                    state.whole_map_ready == ready;
+  if (same && static_cast<int>(state.minimap.bins.size()) == std::min(bins, in.reader->tokens_count()))
+    return;
+  if (!same) {
+    ViewSpec combined = spec;
+    if (spec.head_mode == HeadMode::kMultiHead) combined.head_mode = HeadMode::kMeanOfHeads;
+    state.row.assign(static_cast<size_t>(in.reader->tokens_count()), 0.0f);
+    query_weights(*in.reader, combined, in.whole_map, query, spec.head, state.row);
+    if (state.query != query || state.trace_id != in.trace_id) {
+      state.next = 0;
+      state.jumped = -1;
+    }
+    state.trace_id = in.trace_id;
+    state.query = query;
+    state.spec = spec;
+    state.whole_map_ready = ready;
+  }
+  state.minimap = build_weight_minimap(state.row, bins, 8);
+}
+
+// A long text: a strip of where the active query's weight lies along 0..T-1 (brighter = more
+// weight), the query (white), its strongest keys (orange ticks) and the tokens in view (frame);
+// a click jumps to the heaviest key under it, "next strongest" walks the strongest keys.
+void draw_minimap(const ArcsPanelInput& in, MinimapState& state, int query) {
+  const float s = in.ui_scale;
+  const ThemeColors& colors = theme_colors(in.spec->theme);
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float width = std::max(40.0f, ImGui::GetContentRegionAvail().x);
+  const float height = std::round(16.0f * s), ticks = std::round(5.0f * s);
+  update_minimap(in, state, query, static_cast<int>(width));
+  const WeightMinimap& map = state.minimap;
+  const int t = in.reader->tokens_count();
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const float y0 = at.y + ticks, y1 = y0 + height;
+  const float n = static_cast<float>(map.bins.size());
+  const auto x_of_key = [&](float key) { return at.x + width * key / static_cast<float>(t); };
+  draw->AddRectFilled({at.x, y0}, {at.x + width, y1}, to_imgui(viridis(0.0f)));
+  for (size_t b = 0; b < map.bins.size(); ++b) {
+    if (map.bins[b] <= 0.0f || map.bin_max <= 0.0f) continue;
+    const float x0 = at.x + width * b / n, x1 = at.x + width * (b + 1) / n;
+    draw->AddRectFilled({x0, y0}, {std::max(x1, x0 + 1.0f), y1},
+                        to_imgui(viridis(std::sqrt(map.bins[b] / map.bin_max))));
+  }
+  // The tokens in view, the query, the strongest keys.
+  draw->AddRect({x_of_key(static_cast<float>(state.first_visible)), y0 - 1},
+                {std::max(x_of_key(static_cast<float>(state.last_visible)),
+                          x_of_key(static_cast<float>(state.first_visible)) + 2.0f),
+                 y1 + 1},
+                to_imgui(colors.text), 0.0f, 0, 1.0f);
+  const float qx = x_of_key(query + 0.5f);
+  draw->AddLine({qx, y0 - ticks}, {qx, y1}, IM_COL32(255, 255, 255, 255), 2.0f);
+  for (size_t i = 0; i < map.strongest.size(); ++i) {
+    const float x = x_of_key(map.strongest[i] + 0.5f);
+    const ImU32 tick = static_cast<int>(i) == state.next ? IM_COL32(255, 200, 60, 255)
+                                                         : IM_COL32(255, 150, 40, 220);
+    draw->AddTriangleFilled({x - 0.6f * ticks, at.y}, {x + 0.6f * ticks, at.y}, {x, y0}, tick);
+    name_rect("minimap_strongest." + std::to_string(map.strongest[i]),
+              Rect{x - ticks, at.y, x + ticks, y1});
+  }
+  ImGui::InvisibleButton("##arcs_minimap", {width, y1 - at.y});
+  name_item("arcs_minimap");
+  if (ImGui::IsItemHovered()) {
+    const float mouse_x = ImGui::GetIO().MousePos.x;
+    int key = minimap_key_at(map, state.row, (mouse_x - at.x) / width);
+    for (int strong : map.strongest)  // on a strong key's tick: that key
+      if (std::abs(x_of_key(strong + 0.5f) - mouse_x) <= 0.6f * ticks) {
+        key = strong;
+        break;
+      }
+    if (ImGui::IsItemClicked(ImGuiMouseButton_Left)) state.jump_to = key;
+    ImGui::SetTooltip("keys %d-%d: weight %.4f in all\nclick: jump to key %d (%.4f)",
+                      map.first_key(map.bin_of(key)),
+                      map.bin_of(key) + 1 < static_cast<int>(map.bins.size())
+                          ? map.first_key(map.bin_of(key) + 1) - 1
+                          : t - 1,
+                      static_cast<double>(map.bins[map.bin_of(key)]), key,
+                      static_cast<double>(state.row[key]));
+  }
+  if (!map.strongest.empty()) {
+    const int i = std::clamp(state.next, 0, static_cast<int>(map.strongest.size()) - 1);
+    char label[96];
+    std::snprintf(label, sizeof label, "next strongest \xE2\x86\x92 key %d (%.3f, %d of %zu)",
+                  map.strongest[i], static_cast<double>(map.strongest_weights[i]), i + 1,
+                  map.strongest.size());
+    if (ImGui::SmallButton(label)) {
+      state.jump_to = map.strongest[i];
+      state.next = (i + 1) % static_cast<int>(map.strongest.size());
+    }
+    name_item("arcs_next_strongest");
+    ImGui::SameLine();
+  }
+  ImGui::TextDisabled("where token %d's attention lies along its %d keys", query,
+                      in.reader->visible_keys(query));
+}
 }  // namespace
 
 PictureSize draw_arcs_view(const ArcsPanelInput& in, ArcsPanelState& state, Actions& out) {
@@ -176,6 +281,9 @@ PictureSize draw_arcs_view(const ArcsPanelInput& in, ArcsPanelState& state, Acti
         "token %d \"%s\"%s", *query, chip_label(reader.tokens()[*query]).c_str(),
         spec.pinned_token == query && !in.pointer->hovered_token ? " (pinned)" : " (preview)");
   }
+  MinimapState& minimap = state.minimap;
+  if (query && tokens >= kMinimapTokens && !(whole_model && in.whole_map.empty()))
+    draw_minimap(in, minimap, *query);
   ImGui::BeginChild("arcs_scroll", {0, 0}, false, ImGuiWindowFlags_NoMove);
   const float s = in.ui_scale;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -247,6 +355,27 @@ PictureSize draw_arcs_view(const ArcsPanelInput& in, ArcsPanelState& state, Acti
         name_rect("arc_key." + std::to_string(i), painter.to_screen_rect(scene.layout.keys[i]));
       }
     }
+  }
+  // The minimap's jump: the key scrolls into view (a third down the window) and is outlined.
+  if (minimap.jump_to && *minimap.jump_to < tokens) {
+    const int key = *minimap.jump_to;
+    const Rect box = scene.columns ? scene.layout.keys[key] : scene.flow.boxes[key];
+    ImGui::SetScrollY(std::max(0.0f, box.y0 * s - ImGui::GetWindowHeight() / 3));
+    minimap.jumped = key;
+    minimap.jump_to.reset();
+  }
+  if (query && minimap.query == *query && minimap.jumped >= 0 && minimap.jumped < tokens) {
+    const Rect box = painter.to_screen_rect(scene.columns ? scene.layout.keys[minimap.jumped]
+                                                          : scene.flow.boxes[minimap.jumped]);
+    draw->AddRect({box.x0 - 3, box.y0 - 3}, {box.x1 + 3, box.y1 + 3}, IM_COL32(255, 200, 60, 255),
+                  4.0f, 0, 2.5f);
+    name_rect("arcs_jumped." + std::to_string(minimap.jumped), box);
+  }
+  if (!scene.columns) {  // the tokens in view, for the minimap's frame
+    const auto [first, last] =
+        scene.flow.tokens_in_band(scene_input.visible_top, scene_input.visible_bottom);
+    minimap.first_visible = first;
+    minimap.last_visible = last;
   }
   // A newly pinned token scrolls into view.
   if (!scene.columns) {

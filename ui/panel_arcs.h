@@ -11,6 +11,7 @@
 #include "core/view/arcs_scene.h"
 #include "core/view/attention_reader.h"
 #include "core/view/view_spec.h"
+#include "core/view/weight_minimap.h"
 #include "ui/actions.h"
 #include "ui/ui_state.h"
 
@@ -18,6 +19,7 @@ namespace attnviz::ui {
 
 struct ArcsPanelInput {
   const AttentionReader* reader = nullptr;
+  uint64_t trace_id = 0;  // the engine's id of the trace (the minimap's cache)
   const ViewSpec* spec = nullptr;
   const Pointer* pointer = nullptr;
   std::span<const float> whole_map;  // the whole-model map of the mode (empty: not ready)
@@ -27,9 +29,25 @@ struct ArcsPanelInput {
   float ui_scale = 1.0f;
 };
 
+// A long text's minimap of the active query's row (core/view/weight_minimap.h), the row it was
+// built from and what it was built for, and the jumps it asked for.
+struct MinimapState {
+  uint64_t trace_id = 0;
+  int query = -1;
+  ViewSpec spec;  // the parts that choose the row (layer, head mode, heads)
+  bool whole_map_ready = false;
+  std::vector<float> row;  // (T) the mode's combined row of the query
+  WeightMinimap minimap;
+  int next = 0;                  // the strongest key "next strongest" goes to
+  std::optional<int> jump_to;    // a key to scroll to (this frame)
+  int jumped = -1;               // the key last jumped to: outlined until the query changes
+  int first_visible = 0, last_visible = 0;  // the tokens the scroll window showed last frame
+};
+
 struct ArcsPanelState {
   ScrollState scroll;                      // the line view's scroll to a new pin
   std::optional<int> columns_scrolled_to;  // the pin the two-column view last scrolled to
+  MinimapState minimap;
 };
 
 // What the view's picture measured this frame (logical pixels): the size an export takes.

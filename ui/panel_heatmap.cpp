@@ -17,11 +17,12 @@ namespace attnviz::ui {
 
 namespace {
 
-void draw_toolbar(const HeatmapPanelInput& in, const SelectedMap& map, Actions& out) {
+void draw_toolbar(const HeatmapPanelInput& in, const HeatmapValues& map, Actions& out) {
   const ViewSpec& spec = *in.spec;
   ImGui::TextUnformatted(view_source_label(spec, in.reader->heads()).c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("(%d tokens, max %.3f)", map.tokens, static_cast<double>(map.max_value));
+  ImGui::TextDisabled("(%d tokens, max %.3f)", in.reader->tokens_count(),
+                      static_cast<double>(map.max_value));
   ViewSpec edited = spec;
   bool changed = false;
   ImGui::SameLine();
@@ -112,8 +113,10 @@ void draw_hover(ImDrawList* draw_list, const HeatmapTransform& transform, const 
   draw_list->PopClipRect();
 }
 
-void draw_tooltip(const AttentionReader& reader, const ViewSpec& spec, const SelectedMap& map,
-                  Cell cell) {
+// The exact weight of the hovered cell, read from the reader at any zoom (a pooled overview's
+// texel is not the cell's value).
+void draw_tooltip(const AttentionReader& reader, const ViewSpec& spec,
+                  std::span<const float> whole_map, Cell cell) {
   const auto& tokens = reader.tokens();
   const std::string query = token_label(tokens[cell.query].text, 24);
   const std::string key = token_label(tokens[cell.key].text, 24);
@@ -130,8 +133,11 @@ void draw_tooltip(const AttentionReader& reader, const ViewSpec& spec, const Sel
                           spec.layer, window);
     }
   } else {
-    ImGui::Text("\"%s\" (%d) -> \"%s\" (%d): %.4f", query.c_str(), cell.query, key.c_str(),
-                cell.key, static_cast<double>(map.value(cell.query, cell.key)));
+    // Weights of a long text are small: four significant digits below 0.001.
+    const float weight = view_weight(reader, spec, whole_map, cell.query, cell.key);
+    ImGui::Text(weight > 0.0f && weight < 1e-3f ? "\"%s\" (%d) -> \"%s\" (%d): %.4g"
+                                                 : "\"%s\" (%d) -> \"%s\" (%d): %.4f",
+                query.c_str(), cell.query, key.c_str(), cell.key, static_cast<double>(weight));
     ImGui::TextDisabled("query -> key: weight; click pins the query row");
   }
   ImGui::EndTooltip();
@@ -159,13 +165,12 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
   } else if (whole_model && in.whole_map.empty()) {
     ImGui::TextDisabled("computing the %s\xE2\x80\xA6", head_mode_info(spec.head_mode).description);
   } else {
-    const SelectedMap& map =
-        renderer.selected_map(map_key(in.trace_id, spec, !in.whole_map.empty()), tokens, [&] {
-          std::vector<float> values;
-          view_map(reader, spec, in.whole_map, values);
-          return values;
-        });
-    draw_toolbar(in, map, out);
+    // The overview first (its max sets the colour bar), then what the scene's plan shows: the
+    // overview, or the exact cells of the region zoomed into.
+    const MapKey key = map_key(in.trace_id, spec, !in.whole_map.empty());
+    const HeatmapValues& overview = renderer.overview(
+        key, tokens, [&] { return heatmap_overview(reader, spec, in.whole_map); });
+    draw_toolbar(in, overview, out);
     const float s = in.ui_scale;
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -173,12 +178,18 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
     HeatmapSceneInput scene_input;
     scene_input.reader = &reader;
     scene_input.spec = &spec;
-    scene_input.map_max = map.max_value;
+    scene_input.map_max = overview.max_value;
     scene_input.font = in.font;
     scene_input.text_height = ImGui::GetFontSize() / s;
     scene_input.width = size.width;
     scene_input.height = size.height;
+    const HeatmapPlan shown = renderer.shown_plan(tokens);
+    scene_input.shown_plan = &shown;
     const HeatmapScene scene = build_heatmap_scene(scene_input);
+    const SelectedMap& map = renderer.selected_map(key, scene.plan, tokens, [&] {
+      return plan_values(reader, spec, in.whole_map, scene.plan, overview);
+    });
+
     const FigurePainter painter{ImGui::GetWindowDrawList(), origin, s, in.font};
     const Rect map_rect = painter.to_screen_rect(scene.map_rect);
     // The transform in screen pixels, for the mouse.
@@ -193,6 +204,10 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
       out.push_back(action::HoverKey{std::nullopt});
       state.set_hovered_key = false;
     }
+    // What the map's values are, for the end-to-end tests: whole, overview, or region.
+    static const char* const kPlanNames[] = {"heatmap_values.whole", "heatmap_values.overview",
+                                             "heatmap_values.region"};
+    name_rect(kPlanNames[static_cast<int>(scene.plan.kind)], map_rect);
     name_rect("heatmap_picture",
               painter.to_screen_rect(Rect{0, 0, scene.figure.width, scene.figure.height}));
 
@@ -200,7 +215,7 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
     painter.paint(scene.figure, 0, scene.map_layer);
     const ImVec2 framebuffer = ImGui::GetIO().DisplayFramebufferScale;
     void* texture = renderer.render_view(
-        scene.window, static_cast<int>(map_rect.width() * framebuffer.x + 0.5f),
+        atlas_window(map.values, scene.window), static_cast<int>(map_rect.width() * framebuffer.x + 0.5f),
         static_cast<int>(map_rect.height() * framebuffer.y + 0.5f), scene.style);
     if (texture == nullptr) {
       ImGui::SetCursorScreenPos({map_rect.x0, map_rect.y0});
@@ -213,7 +228,7 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
     painter.paint(scene.figure, scene.map_layer, scene.figure.shapes.size());
     draw_list->PopClipRect();
     if (hovered) draw_hover(draw_list, screen_transform, map_rect, *hovered);
-    if (hovered && !state.dragging) draw_tooltip(reader, spec, map, *hovered);
+    if (hovered && !state.dragging) draw_tooltip(reader, spec, in.whole_map, *hovered);
   }
   ImGui::End();
   return size;

@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -30,11 +31,13 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
   result.outside_window = detail.outside_window(query, key);
   result.masked = detail.causally_masked(query, key) || result.outside_window;
   result.window = detail.rule.window;
-  const size_t at = static_cast<size_t>(query) * t + key;
-  result.score = result.masked ? -std::numeric_limits<float>::infinity() : detail.scores[at];
+  assert(detail.has_scores(query) && "score_arithmetic: the detail lacks the query's scores");
+  const float* scores = detail.score_row(detail.scores, query);
+  result.score = result.masked ? -std::numeric_limits<float>::infinity() : scores[key];
   result.softcap = detail.rule.softcap;
-  result.score_before_cap = detail.scores_before_cap.empty() ? result.dot * detail.score_scale
-                                                              : detail.scores_before_cap[at];
+  result.score_before_cap = detail.scores_before_cap.empty()
+                                ? result.dot * detail.score_scale
+                                : detail.score_row(detail.scores_before_cap, query)[key];
   result.rotary_dims = detail.rotary_dims;
   result.position_difference = detail.position_difference(query, key);
   const auto norm = [d](const float* v) {
@@ -71,7 +74,7 @@ ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& 
   // Raw dot products of the row (-inf stays -inf where masked), then both scalings.
   std::vector<float> dots(static_cast<size_t>(t));
   const float unscale = detail.score_scale != 0.0f ? 1.0f / detail.score_scale : 1.0f;
-  for (int j = 0; j < t; ++j) dots[j] = detail.scores[static_cast<size_t>(query) * t + j] * unscale;
+  for (int j = 0; j < t; ++j) dots[j] = scores[j] * unscale;
   result.entropy_scaled = entropy(softmax(dots, 1.0f / std::sqrt(static_cast<float>(d))));
   result.entropy_unscaled = entropy(softmax(dots, 1.0f));
   return result;
@@ -343,11 +346,13 @@ void draw_inspector_contents(const InspectorInput& in, InspectorState& state, Ac
         "the weights are shown.");
   } else {
     if (!state.has_detail || state.detail_trace != in.trace_id || state.detail_layer != layer ||
-        state.detail_head != head) {
-      state.detail = trace.head_detail(layer, head);  // O(T²·D), once per head
+        state.detail_head != head || state.detail_query != query) {
+      // The query's row of scores only (O(T·D)): no (T, T) block at a long text.
+      state.detail = trace.head_detail(layer, head, query);
       state.detail_trace = in.trace_id;
       state.detail_layer = layer;
       state.detail_head = head;
+      state.detail_query = query;
       state.has_detail = true;
     }
     const ScoreArithmetic math = score_arithmetic(trace, state.detail, query, key);

@@ -51,16 +51,17 @@ struct ScoreArithmetic {
   float entropy_scaled = 0.0f;
   float entropy_unscaled = 0.0f;
 };
-// detail = trace.head_detail(layer, head); query and key are token indices.
+// detail = trace.head_detail(layer, head[, query]) (with query's scores); query and key are
+// token indices.
 ScoreArithmetic score_arithmetic(const AttentionTrace& trace, const HeadDetail& detail, int query,
                                  int key);
 
 // The inspector's own state: the cached head detail and the key being explained.
 struct InspectorState {
   uint64_t detail_trace = 0;
-  int detail_layer = -1, detail_head = -1;
+  int detail_layer = -1, detail_head = -1, detail_query = -1;
   bool has_detail = false;
-  HeadDetail detail;          // (T, D) q, k, v and (T, T) scores of the selected head
+  HeadDetail detail;          // (T, D) q, k, v and the query's row of scores of the selected head
   std::optional<int> key;     // follows view.hovered_key; stays when the mouse leaves
   bool show_numbers = false;  // q and k as numbers under the strips
   bool model_causal = true;   // the model's own mask, learnt from a trace run without what-ifs

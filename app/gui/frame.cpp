@@ -213,6 +213,7 @@ void draw_center(App& app, const Columns& c, float scale) {
         update_caches(app, *shown, ui_text_height(scale));
         ui::ArcsPanelInput input;
         input.reader = &reader;
+        input.trace_id = shown->id;
         input.spec = &app.view;
         input.pointer = &app.pointer;
         input.whole_map = whole_map;

@@ -7,6 +7,7 @@
 
 #include "core/export/figure_parts.h"
 #include "core/view/arcs_scene.h"
+#include "core/view/heatmap_values.h"
 #include "core/view/map_picture.h"
 #include "core/view/map_scene.h"
 #include "core/view/text.h"
@@ -147,12 +148,13 @@ Result<Figure> heatmap_figure(const AttentionReader& reader, const ViewSpec& vie
                               std::span<const float> whole_map, const FigureSpec& spec,
                               const Font& font, Rect* picture) {
   const ThemeColors& colors = theme_colors(view.theme);
-  std::vector<float> map;  // (T, T)
-  view_map(reader, view, whole_map, map);
+  // As the screen: the overview (whole map, or pooled for a long text) sets the colour bar, the
+  // scene's plan says whether the picture shows it or the exact cells of a zoomed region.
+  const HeatmapValues overview = heatmap_overview(reader, view, whole_map);
   HeatmapSceneInput input;
   input.reader = &reader;
   input.spec = &view;
-  input.map_max = map_max(map);
+  input.map_max = overview.max_value;
   input.font = &font;
   input.text_height = kPictureTextHeight;
   input.width = view.picture_width;
@@ -172,18 +174,22 @@ Result<Figure> heatmap_figure(const AttentionReader& reader, const ViewSpec& vie
                          scene.figure.width, scene.figure.height);
   const float dx = out.picture.x0, dy = out.picture.y0;
   append_moved(out.figure, scene.figure, 0, scene.map_layer, dx, dy);
-  const MapAtlas atlas = single_map_atlas(std::move(map), reader.tokens_count());
+  const HeatmapValues values = plan_values(reader, view, whole_map, scene.plan, overview);
+  const MapAtlas& atlas = values.atlas;
   const HeatmapTransform& t = scene.transform;
   if (view.heatmap_zoom <= 1.0f && t.scale >= 1.0f) {
     // The whole map in whole-pixel cells (centred in its rectangle).
     const Point corner = t.screen_at({0.0f, 0.0f});
     const float side = t.scale * reader.tokens_count();
     add_map_picture(
-        out.figure, atlas, {0.0f, 0.0f, float(reader.tokens_count()), float(reader.tokens_count())},
+        out.figure, atlas,
+        atlas_window(values, {0.0f, 0.0f, float(reader.tokens_count()),
+                              float(reader.tokens_count())}),
         scene.style, {corner.x + dx, corner.y + dy, corner.x + dx + side, corner.y + dy + side},
         spec.scale);
   } else {
-    add_map_picture(out.figure, atlas, scene.window, scene.style, scene.map_rect.translated(dx, dy),
+    add_map_picture(out.figure, atlas, atlas_window(values, scene.window), scene.style,
+                    scene.map_rect.translated(dx, dy),
                     spec.scale);
   }
   append_moved(out.figure, scene.figure, scene.map_layer, scene.figure.shapes.size(), dx, dy);
@@ -282,9 +288,11 @@ void set_default_picture_size(const AttentionReader& reader, const Font& font, V
   } else if (view.kind == ViewKind::kHeatmap) {
     const int t = std::max(1, reader.tokens_count());
     const float cell = std::clamp(std::floor(kHeatmapTarget / t), 1.0f, kMaxCell);
+    // A long text's map is its pooled overview, at the overview's resolution.
+    const float side = t > kDenseHeatmapTokens ? static_cast<float>(kOverviewTexels) : cell * t;
     const float margin = heatmap_label_margin(reader, view, &font, kPictureTextHeight);
-    view.picture_width = margin + cell * t + kHeatmapBarRoom;
-    view.picture_height = margin + cell * t + heatmap_legend_room(reader, view, kPictureTextHeight);
+    view.picture_width = margin + side + kHeatmapBarRoom;
+    view.picture_height = margin + side + heatmap_legend_room(reader, view, kPictureTextHeight);
   }
 }
 

@@ -14,8 +14,9 @@ constexpr int kMaxTaps = 12;  // texels read per axis at most; larger footprints
 
 MaskKind texel_mask(const MapAtlas& atlas, const MapStyle& style, int x, int y) {
   const int tile = atlas.tile_texels, block = atlas.block;
-  const int first_key = (x % tile) * block, last_key = first_key + block - 1;
-  const int first_query = (y % tile) * block, last_query = first_query + block - 1;
+  const int first_key = atlas.origin_x + (x % tile) * block, last_key = first_key + block - 1;
+  const int first_query = atlas.origin_y + (y % tile) * block,
+            last_query = first_query + block - 1;
   if (style.causal && first_key > last_query) return MaskKind::kCausal;
   const size_t row = static_cast<size_t>(y / tile);
   const int window = row < style.windows.size() && row < static_cast<size_t>(kMaxWindowRows)
@@ -99,10 +100,11 @@ std::vector<Rgba> paint_map(const MapAtlas& atlas, const MapWindow& window, cons
         const int origin_x = (tx / tile) * tile, origin_y = (ty / tile) * tile;
         low_x = std::max(static_cast<int>(std::floor(cx - 0.5f * per_pixel_x)), origin_x);
         low_y = std::max(static_cast<int>(std::floor(cy - 0.5f * per_pixel_y)), origin_y);
-        high_x =
-            std::min(static_cast<int>(std::ceil(cx + 0.5f * per_pixel_x)) - 1, origin_x + tile - 1);
-        high_y =
-            std::min(static_cast<int>(std::ceil(cy + 0.5f * per_pixel_y)) - 1, origin_y + tile - 1);
+        // Inside the tile and the atlas (a region's tile may be wider than it is tall).
+        high_x = std::min({static_cast<int>(std::ceil(cx + 0.5f * per_pixel_x)) - 1,
+                           origin_x + tile - 1, atlas.width - 1});
+        high_y = std::min({static_cast<int>(std::ceil(cy + 0.5f * per_pixel_y)) - 1,
+                           origin_y + tile - 1, atlas.height - 1});
         high_x = std::max(high_x, low_x);
         high_y = std::max(high_y, low_y);
       }

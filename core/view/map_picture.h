@@ -25,6 +25,9 @@ struct MapAtlas {
   int width = 0, height = 0;  // texels
   int tile_texels = 0;
   int block = 1;
+  // The cell (key, query) of texel (0, 0) of each tile: a region of a map (the heatmap zoomed
+  // into a long text) starts there; 0 for whole maps.
+  int origin_x = 0, origin_y = 0;
   std::vector<float> values;  // (height, width), texel (x = key, y = query)
 };
 

@@ -149,7 +149,9 @@ float add_mask_legend(Figure& figure, const Font* font, float text_height, Point
 }
 
 float heatmap_legend_room(const AttentionReader& reader, const ViewSpec& spec, float text_height) {
-  return view_window(reader, spec) > 0 ? std::round(text_height + 10.0f) : 0.0f;
+  const int lines = (view_window(reader, spec) > 0 ? 1 : 0) +
+                    (reader.tokens_count() > kDenseHeatmapTokens ? 1 : 0);
+  return lines > 0 ? std::round(lines * text_height + 4.0f + 6.0f * lines) : 0.0f;
 }
 
 float heatmap_label_margin(const AttentionReader& reader, const ViewSpec& spec, const Font* font,
@@ -197,6 +199,7 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
   scene.transform = make_transform(map_min, {map_max.x - map_min.x, map_max.y - map_min.y}, tokens,
                                    spec.heatmap_zoom, {spec.heatmap_pan_x, spec.heatmap_pan_y});
   const HeatmapTransform& transform = scene.transform;
+  scene.plan = plan_heatmap(tokens, transform, in.shown_plan);
   const Point low = transform.visible_min(), high = transform.visible_max();
   scene.window = {low.x, low.y, high.x, high.y};
   scene.bar_rect = {map_max.x + 10.0f, map_min.y, map_max.x + 10.0f + kBarWidth, map_max.y};
@@ -216,11 +219,18 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& in) {
         {std::max(0.0f, low.x), std::max(0.0f, low.y), std::min(static_cast<float>(tokens), high.x),
          std::min(static_cast<float>(tokens), high.y)},
         window, scene.style.causal, colors.window_hatch);
-  if (legend_room > 0.0f) {  // under the map: what each mask's fill and hatch mean
+  float legend_y = map_max.y + 6.0f;
+  if (window > 0) {  // under the map: what each mask's fill and hatch mean
     const std::vector<MaskKind> masks = view_masks(*in.reader, spec);
-    add_mask_legend(scene.figure, in.font, in.text_height, {map_min.x, map_max.y + 6.0f}, masks,
-                    window, spec.theme);
+    add_mask_legend(scene.figure, in.font, in.text_height, {map_min.x, legend_y}, masks, window,
+                    spec.theme);
+    legend_y += metrics.line + 6.0f;
   }
+  if (tokens > kDenseHeatmapTokens)  // a long text: pooled, or exact when zoomed in
+    add_shape(scene.figure,
+              metrics.text(map_min.x, legend_y, heatmap_plan_label(scene.plan, tokens, Pooling::kMax),
+                           scene.plan.kind == HeatmapPlan::Kind::kOverview ? colors.highlight
+                                                                           : colors.text));
   if (spec.pinned_token && *spec.pinned_token < tokens) {
     const float q = static_cast<float>(*spec.pinned_token);
     const Point a = transform.screen_at({0.0f, q}), b = transform.screen_at({float(tokens), q + 1});

@@ -16,6 +16,7 @@
 #include "core/view/attention_reader.h"
 #include "core/view/figure.h"
 #include "core/view/font.h"
+#include "core/view/heatmap_values.h"
 #include "core/view/map_geometry.h"
 #include "core/view/map_picture.h"
 #include "core/view/view_spec.h"
@@ -29,6 +30,9 @@ struct HeatmapSceneInput {
   const Font* font = nullptr;
   float text_height = 16.0f;              // line height of labels (ImGui's font size)
   float width = 640.0f, height = 640.0f;  // the area the map, its labels and bar fill
+  // The region the screen shows now, kept while it still covers the view (a pan inside it
+  // needs no recompute); null for figures.
+  const HeatmapPlan* shown_plan = nullptr;
 };
 
 struct HeatmapScene {
@@ -41,6 +45,9 @@ struct HeatmapScene {
   MapStyle style;
   std::vector<float> ticks;  // of the colour bar
   Rect bar_rect;
+  // What the map's values are (core/view/heatmap_values.h): the whole map, a pooled overview
+  // or an exact region; a long text's picture says which under the map.
+  HeatmapPlan plan;
 };
 
 HeatmapScene build_heatmap_scene(const HeatmapSceneInput& input);
@@ -48,7 +55,8 @@ HeatmapScene build_heatmap_scene(const HeatmapSceneInput& input);
 // The room the heatmap's token labels take left of and above the map (0 without labels).
 float heatmap_label_margin(const AttentionReader& reader, const ViewSpec& spec, const Font* font,
                            float text_height);
-// Under the map of a view with a sliding window: the room of its mask legend (0 without one).
+// Under the map: the room of the mask legend of a view with a sliding window and of the line
+// saying whether a long text's map is pooled or exact (0 without either).
 float heatmap_legend_room(const AttentionReader& reader, const ViewSpec& spec, float text_height);
 // Beside the map: the gap, the colour bar and its tick labels.
 inline constexpr float kHeatmapBarRoom = 70.0f;
