@@ -18,6 +18,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "core/analysis/ablation.h"
 #include "core/analysis/model_input.h"
 #include "core/atomic_file.h"
 #include "core/json_read.h"
@@ -44,12 +45,15 @@ constexpr const char* kUsage =
     "                      [--min-weight W] [--top-k K] [--columns] [--view VIEW.json]\n"
     "                      [--merge-words] [--hide-first] [--hide-special]\n"
     "                      [--weights raw|value|rollout]\n"
+    "                      [--ablate L.H[,L.H...] [--ablate-kind zero|mean]]\n"
     "  --aggregate: the head mode (the app's names): single = the --head (default); multi =\n"
     "    each enabled head in its colour (arcs), their mean (heatmap); mean / max = of the\n"
     "    enabled heads of --layer; all-layers = mean of every layer and head; rollout =\n"
     "    attention rollout across layers. --heads: the enabled heads (default: all)\n"
     "  --weights: raw attention (default); value = value-weighted ||alpha v W_O|| (Kobayashi et\n"
     "    al. 2020), normalized per row; rollout = --aggregate rollout\n"
+    "  --ablate: those heads switched off in the model (zero: the head's output before the output\n"
+    "    projection is 0; mean: its mean over the text's positions); the title names the what-if\n"
     "  --min-weight, --top-k, --columns: the arcs' filters and two-column layout\n"
     "  --view: a view as the app saves it (core/view/view_spec.h); the other options change it\n"
     "  --merge-words: sub-word tokens merged into words (queries averaged, keys summed)\n"
@@ -81,6 +85,7 @@ struct ExportRequest {
   int token = 0;  // --token, counted in the model's tokens
   bool aggregate = false;  // --aggregate given (data formats: one pseudo-head)
   bool timings = false;
+  std::vector<HeadAblation> ablations;  // --ablate, --ablate-kind
 };
 
 // "1,3" -> {1, 3}.
@@ -113,7 +118,7 @@ Result<ExportRequest> parse_request(const Args& args) {
   auto parsed = CliArgs::parse(
       args,
       {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
-       "aggregate", "heads", "min-weight", "top-k", "view", "weights"},
+       "aggregate", "heads", "min-weight", "top-k", "view", "weights", "ablate", "ablate-kind"},
       {"grid", "timings", "merge-words", "hide-first", "hide-special", "columns"});
   if (!parsed.ok()) return parsed.error();
   const CliArgs& cli = *parsed;
@@ -215,6 +220,16 @@ Result<ExportRequest> parse_request(const Args& args) {
     auto value = parse_fraction("min-weight", *weight);
     if (!value) return value.error();
     view.arc_min_weight = *value;
+  }
+  if (cli.has("ablate-kind") && !cli.has("ablate"))
+    return make_error("--ablate-kind belongs to --ablate");
+  if (auto list = cli.value("ablate")) {
+    const std::string kind_key = cli.value("ablate-kind").value_or("zero");
+    const auto kind = ablation_kind_from_key(kind_key);
+    if (!kind) return make_error("option --ablate-kind expects zero or mean, got '" + kind_key + "'");
+    auto ablations = parse_ablation_list(*list, *kind);
+    if (!ablations) return make_error("option --ablate: " + ablations.error().message);
+    request.ablations = std::move(ablations).value();
   }
   if (cli.has("columns")) view.arcs_layout = ArcsLayout::kTwoColumns;
   request.timings = cli.has("timings");
@@ -324,6 +339,7 @@ int run_export(const Args& args) {
   const auto forward_start = Clock::now();
   RunOptions options;
   options.keep_qkv = false;  // exports need only the weights
+  options.ablations = request.ablations;
   auto trace = (*model)->run(tokens, options);
   if (!trace.ok()) return fail(trace.error().message, kExitBadInput);
   const double forward_ms = ms_since(forward_start);
@@ -357,6 +373,7 @@ int run_export(const Args& args) {
     spec.scale = request.scale;
     spec.model_name = display_name(config, request.model_folder);
     if (derived.derived) spec.view_note = derived.description;
+    add_what_if_note(spec, (*trace)->options);
     if (Status written = export_figure(*derived.trace, view, whole_map, request.format, spec,
                                        request.out, font ? &*font : nullptr);
         !written.ok()) {

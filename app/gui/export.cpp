@@ -29,10 +29,7 @@ FigureSpec figure_spec(const App& app, int scale) {
   if (state.model && !state.imported) spec.model_name = state.model->display_name;
   if (state.view && state.view->derived.derived) spec.view_note = state.view->derived.description;
   const AttentionTrace& trace = *state.shown()->trace;
-  if (!trace.options.reproduces_model()) {
-    if (!spec.view_note.empty()) spec.view_note += ", ";
-    spec.view_note += what_if_description(trace.options) + " (not the model's real computation)";
-  }
+  add_what_if_note(spec, trace.options);
   if (app.view.kind == ViewKind::kGrid)
     spec.roles = ui::role_labels(state.roles_table(), trace.layers(), trace.heads());
   return spec;

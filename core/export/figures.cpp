@@ -241,6 +241,12 @@ Result<Figure> grid_figure(const AttentionReader& reader, const ViewSpec& view,
 
 }  // namespace
 
+void add_what_if_note(FigureSpec& spec, const RunOptions& options) {
+  if (options.reproduces_model()) return;
+  if (!spec.view_note.empty()) spec.view_note += ", ";
+  spec.view_note += what_if_description(options) + " (not the model's real computation)";
+}
+
 Status validate_view(const AttentionReader& reader, const ViewSpec& view) {
   if (reader.tokens_count() == 0) return make_error("there are no tokens to draw");
   if (view.layer < 0 || view.layer >= reader.layers())
