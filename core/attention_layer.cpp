@@ -136,9 +136,16 @@ constexpr int kVocabPanel = 512;
 
 void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int first_row,
                          const float* final_hidden, int rows, const WeightTensor& head,
-                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k) {
+                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
+                         std::span<const int32_t> targets, float* target_probabilities) {
   const int k = std::min(top_k, config.vocab_size);
-  if (k <= 0 || rows <= 0) return;
+  if ((k <= 0 && targets.empty()) || rows <= 0) return;
+  const size_t per_row = targets.size() / rows;  // M
+  assert((targets.empty() || (targets.size() == per_row * rows && per_row > 0 &&
+                              target_probabilities)) &&
+         "M targets per row, and where to put their probabilities");
+  // Each target's logit, written by the one thread whose panel holds it.
+  std::vector<float> target_logits(targets.size(), 0.0f);
   const int c = config.width, v = config.vocab_size;
   const int panels = (v + kVocabPanel - 1) / kVocabPanel;
   const int threads = std::max(1, std::min(max_threads(), panels));
@@ -176,7 +183,10 @@ void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int 
         const Eigen::Map<const Eigen::ArrayXf> values(row, count);
         const float panel_max = values.maxCoeff();
         normalizers[thread][r].add(panel_max, (values - panel_max).exp().sum());
-        for (int i = 0; i < count; ++i) tops[thread][r].offer(row[i], first_id + i, k);
+        for (int i = 0; k > 0 && i < count; ++i) tops[thread][r].offer(row[i], first_id + i, k);
+        for (size_t i = r * per_row; i < (r + 1) * per_row; ++i)
+          if (targets[i] >= first_id && targets[i] < first_id + count)
+            target_logits[i] = row[targets[i] - first_id];
       }
     };
     if (few_rows) {
@@ -195,6 +205,9 @@ void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int 
       for (const auto& [logit, id] : tops[thread][r].best) best.offer(logit, id, k);
     }
     std::sort_heap(best.best.begin(), best.best.end(), TopK::worse);
+    for (size_t i = r * per_row; i < (r + 1) * per_row; ++i)
+      target_probabilities[i] = static_cast<float>(
+          std::exp(static_cast<double>(target_logits[i]) - total.max) / total.sum);
     std::vector<Prediction>& out = predictions[first_row + r];
     out.resize(best.best.size());
     for (size_t i = 0; i < best.best.size(); ++i) {

@@ -331,6 +331,23 @@ HeadDetail AttentionTrace::head_detail_rows(int layer, int head, int row_begin,
   return detail;
 }
 
+std::string ablation_description(const std::vector<HeadAblation>& ablations) {
+  std::string text;
+  for (const HeadAblation::Kind kind : {HeadAblation::Kind::kZero, HeadAblation::Kind::kMean}) {
+    std::string heads;
+    int count = 0;
+    for (const HeadAblation& ablation : ablations) {
+      if (ablation.kind != kind) continue;
+      heads += (count++ ? ", " : "") + std::to_string(ablation.layer) + "." +
+               std::to_string(ablation.head);
+    }
+    if (count == 0) continue;
+    text += (text.empty() ? "" : ", ") + std::string(count == 1 ? "head " : "heads ") + heads +
+            " ablated (" + (kind == HeadAblation::Kind::kZero ? "zero" : "mean") + ")";
+  }
+  return text;
+}
+
 std::string what_if_description(const RunOptions& options) {
   if (options.reproduces_model()) return {};
   std::string parts;
@@ -342,6 +359,7 @@ std::string what_if_description(const RunOptions& options) {
     std::snprintf(text, sizeof text, "temperature %.2f", static_cast<double>(options.temperature));
     add(text);
   }
+  if (!options.ablations.empty()) add(ablation_description(options.ablations));
   return "what-if: " + parts;
 }
 

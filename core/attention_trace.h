@@ -37,6 +37,21 @@ namespace attnviz {
 // (short texts: views read stored rows); longer runs keep q, k and the lse and recompute.
 constexpr size_t kStoredWeightsBudget = 128u << 20;
 
+// Head ablation, a what-if: head `head` (a query head) of layer `layer` is switched off in the
+// model. Its output z (the head's (T, D) attention-weighted values, before the output
+// projection W_O) is replaced: kZero by 0 at every position; kMean by its mean over the T
+// positions of this text, the same vector at every position (TransformerLens's mean ablation of
+// hook_z with this one text as the reference; on a causal model the mean includes later
+// positions). The head's own attention weights are still those it computed; the output bias is
+// kept. Later layers, predictions and every view then show the ablated model.
+struct HeadAblation {
+  enum class Kind { kZero, kMean };
+  int layer = 0;
+  int head = 0;
+  Kind kind = Kind::kZero;
+  bool operator==(const HeadAblation&) const = default;
+};
+
 // What-ifs a person can switch on a run. Defaults reproduce the model exactly.
 struct RunOptions {
   std::optional<bool> causal_mask;  // unset: the model's own (decoders causal, BERT not)
@@ -53,11 +68,15 @@ struct RunOptions {
   // Leave the predictions of the positions this run computes for Model::complete_predictions,
   // so the attention is ready without waiting for the LM head (the app shows it first).
   bool defer_predictions = false;
+  // Heads switched off (HeadAblation), in the order given; a (layer, head) at most once.
+  std::vector<HeadAblation> ablations;
 
-  bool reproduces_model() const { return !causal_mask && scale_by_sqrt_dk && temperature == 1.0f; }
+  bool reproduces_model() const {
+    return !causal_mask && scale_by_sqrt_dk && temperature == 1.0f && ablations.empty();
+  }
   bool same_math(const RunOptions& o) const {
     return causal_mask == o.causal_mask && scale_by_sqrt_dk == o.scale_by_sqrt_dk &&
-           temperature == o.temperature;
+           temperature == o.temperature && ablations == o.ablations;
   }
 };
 
@@ -272,6 +291,8 @@ class AttentionTrace {
 // The what-ifs of a run in words, for every view and export (issue 11): "what-if: causal mask
 // off, scores not divided by sqrt(d_k), temperature 2.00"; "" when the run reproduces the model.
 std::string what_if_description(const RunOptions& options);
+// Ablated heads in words, grouped by kind: "heads 1.0, 1.3 ablated (zero)"; "" for none.
+std::string ablation_description(const std::vector<HeadAblation>& ablations);
 // The attention's mask in words: "causal (decoder)" or "bidirectional (encoder)" for the model's
 // own, "causal mask off (what-if)" / "causal mask on (what-if)" under a what-if (a decoder with
 // its mask off is not an encoder).

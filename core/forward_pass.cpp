@@ -66,6 +66,18 @@ Status validate_run(const ModelConfig& config, std::span<const Token> tokens,
   if (!(options.temperature > 0.0f) || !std::isfinite(options.temperature))
     return make_error("softmax temperature must be a number > 0, got " +
                       std::to_string(options.temperature));
+  for (size_t i = 0; i < options.ablations.size(); ++i) {
+    const HeadAblation& a = options.ablations[i];
+    if (a.layer < 0 || a.layer >= config.layers || a.head < 0 || a.head >= config.heads)
+      return make_error("ablated head " + std::to_string(a.layer) + "." + std::to_string(a.head) +
+                        " is outside the model " + config.name + " (layers 0-" +
+                        std::to_string(config.layers - 1) + ", heads 0-" +
+                        std::to_string(config.heads - 1) + ")");
+    for (size_t j = 0; j < i; ++j)
+      if (options.ablations[j].layer == a.layer && options.ablations[j].head == a.head)
+        return make_error("head " + std::to_string(a.layer) + "." + std::to_string(a.head) +
+                          " is ablated twice");
+  }
   if (options.top_predictions < 0)
     return make_error("top_predictions must be >= 0, got " +
                       std::to_string(options.top_predictions));
@@ -105,6 +117,9 @@ int reusable_prefix(std::span<const Token> tokens, const RunOptions& options, bo
                     const AttentionTrace* previous, bool same_rope) {
   if (!previous || !causal || !previous->causal() || !same_rope) return 0;
   if (!options.same_math(previous->options) || !options.keep_qkv || !previous->has_qkv()) return 0;
+  // A mean-ablated head's output at every position depends on the whole text.
+  for (const HeadAblation& ablation : options.ablations)
+    if (ablation.kind == HeadAblation::Kind::kMean) return 0;
   if (options.top_predictions != previous->options.top_predictions) return 0;
   if (options.keep_hidden_states && previous->hidden_states.empty()) return 0;
   int limit = std::min<int>(static_cast<int>(tokens.size()) - 1, previous->tokens_count());
@@ -174,19 +189,24 @@ ForwardPass::ForwardPass(const ModelConfig& config, const ModelWeights& weights,
       rope_(rope),
       tokens_(tokens) {}
 
-void ForwardPass::norm(float* out, const float* in, const NormWeights& w) {
+void norm_rows(float* out, const float* in, int rows, NormKind kind, const NormWeights& w,
+               const ModelConfig& config) {
   assert(w.present() && "norm: the family has no such norm");
-  const int n = rows(), c = config_.width;
-  const float eps = config_.layer_norm_epsilon;
-  switch (row_.norm) {
+  const int c = config.width;
+  const float eps = config.layer_norm_epsilon;
+  switch (kind) {
     case NormKind::kLayerNorm:
-      layer_norm(out, in, w.gain.data(), w.bias.data(), n, c, eps);
+      layer_norm(out, in, w.gain.data(), w.bias.data(), rows, c, eps);
       break;
     case NormKind::kRmsNorm:
     case NormKind::kRmsNormPlusOne:
-      rms_norm(out, in, w.gain.data(), n, c, eps, row_.norm == NormKind::kRmsNormPlusOne, c);
+      rms_norm(out, in, w.gain.data(), rows, c, eps, kind == NormKind::kRmsNormPlusOne, c);
       break;
   }
+}
+
+void ForwardPass::norm(float* out, const float* in, const NormWeights& w) {
+  norm_rows(out, in, rows(), row_.norm, w, config_);
 }
 
 void ForwardPass::self_attention(float* out, const float* in, int layer) {
@@ -220,6 +240,7 @@ void ForwardPass::self_attention(float* out, const float* in, int layer) {
     rotate_heads(keys, n, stride, kv_heads, d, table, p);
   }
   attend_layer(scratch_.context.data(), trace_, qkv, layer, config_, plan_, scratch_);
+  if (!plan_.ablations.empty()) ablate_heads(scratch_.context.data(), layer);
   dense(out, scratch_.context.data(), n, w.attention_output);
   if (trace_.has_value_norms()) value_norms(qkv, layer);
 }
@@ -255,6 +276,25 @@ void ForwardPass::value_norms(const float* qkv, int layer) {
       for (int i = 0; i < c; ++i) sum += static_cast<double>(moved(r, i)) * moved(r, i);
       norms[r] = static_cast<float>(std::sqrt(sum));
     }
+  }
+}
+
+void ForwardPass::ablate_heads(float* context, int layer) {
+  const int n = rows(), d = config_.head_width;
+  const size_t stride = static_cast<size_t>(config_.query_width());
+  for (const HeadAblation& ablation : plan_.ablations) {
+    if (ablation.layer != layer) continue;
+    float* column = context + static_cast<size_t>(ablation.head) * d;  // (N, D) at stride H·D
+    if (ablation.kind == HeadAblation::Kind::kZero) {
+      for (int r = 0; r < n; ++r) std::fill_n(column + r * stride, d, 0.0f);
+      continue;
+    }
+    assert(plan_.first == 0 && "mean ablation needs every position of the text");
+    std::vector<double> sum(static_cast<size_t>(d), 0.0);
+    for (int r = 0; r < n; ++r)
+      for (int i = 0; i < d; ++i) sum[i] += column[r * stride + i];
+    for (int r = 0; r < n; ++r)
+      for (int i = 0; i < d; ++i) column[r * stride + i] = static_cast<float>(sum[i] / n);
   }
 }
 

@@ -61,6 +61,7 @@ struct RunPlan {
   bool stores_weights = true;    // the trace stores (L, H, T, T) weights (RunOptions::weights)
   bool keeps_qkv = true;         // the trace keeps q/k/v (asked for, or weights on demand)
   bool keeps_pre_rope = false;   // and q/k before RoPE (RoPE models with stored weights only)
+  std::vector<HeadAblation> ablations;  // heads switched off (RunOptions::ablations)
   int rows() const { return tokens - first; }
 };
 
@@ -80,7 +81,7 @@ class ThreadLimit {
 };
 
 // Rejects what the model cannot run: no tokens, more than max_positions, ids outside the
-// embedding, temperature not > 0.
+// embedding, temperature not > 0, an ablated head outside the model or named twice.
 Status validate_run(const ModelConfig& config, std::span<const Token> tokens,
                     const RunOptions& options);
 
@@ -165,6 +166,9 @@ class ForwardPass {
 
   // The trace's value_norms of rows p..T−1 of one layer from the layer's values (qkv).
   void value_norms(const float* qkv, int layer);
+  // Applies the plan's ablations of this layer to context (N, H·D): a head's D columns set to
+  // 0, or to their mean over the rows (all T positions: mean ablation never reuses a prefix).
+  void ablate_heads(float* context, int layer);
 };
 
 // A family's forward pass (core/models/<family>.cpp), written with ForwardPass's blocks.
@@ -175,6 +179,10 @@ struct FamilyRecipe {
   void (*layer)(ForwardPass& pass, int layer);
 };
 
+// out (rows, C) = the norm `kind` (LayerNorm, RMSNorm or Gemma's (1 + w)) of in; may alias.
+void norm_rows(float* out, const float* in, int rows, NormKind kind, const NormWeights& weights,
+               const ModelConfig& config);
+
 // The attention of all heads of one layer for queries [p, T), from Q/K/V rows (T, (H+2G)·D)
 // of q and k after RoPE: writes the trace's rows and lse of the layer and context (N, H·D).
 // Heads and query blocks run in parallel.
@@ -183,9 +191,12 @@ void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int l
 
 // Top-k next tokens for rows [p, T) from the final hidden states (N, C): softmax over
 // final · headᵀ (soft-capped when the config says so), streamed over panels of the vocabulary
-// so the (N, V) logits never exist whole.
+// so the (N, V) logits never exist whole. With `targets` (N·M ids, M per row), target_probabilities
+// (N·M) receives each row's probabilities of its targets.
 void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int first_row,
                          const float* final_hidden, int rows, const WeightTensor& head,
-                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k);
+                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
+                         std::span<const int32_t> targets = {},
+                         float* target_probabilities = nullptr);
 
 }  // namespace attnviz

@@ -120,4 +120,9 @@ fs::path builtin_model_folder() {
   return fs::path(ATTNVIZ_SOURCE_DIR) / "assets" / "model";
 }
 
+Result<std::vector<ReadOut>> Model::read_out(std::span<const float>, bool, int,
+                                            std::span<const int32_t>) const {
+  return make_error("the model " + config().name + " has no LM head to read the residual stream with");
+}
+
 }  // namespace attnviz

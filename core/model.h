@@ -25,6 +25,12 @@ struct LoadOptions {
   bool require_tokenizer = true;
 };
 
+// One row of the residual stream read through the model's LM head (Model::read_out).
+struct ReadOut {
+  std::vector<Prediction> top;      // the top-k next tokens, most likely first
+  std::vector<float> target_probabilities;  // of the row's target tokens, when asked
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -58,6 +64,17 @@ class Model {
       const std::shared_ptr<const AttentionTrace>& trace) {
     return trace;
   }
+
+  // The LM head on rows of a residual stream (issue 14: the logit lens, the probability of the
+  // token that actually follows): each row of `rows` (C floats) through the final norm (unless
+  // `normed`: the rows already are final hidden states, as hidden_states[L] of a trace), the
+  // unembedding (soft-capped as the model does) and a softmax over the vocabulary; the top_k
+  // tokens and, when `targets` (M ids per row, row after row) is given, their probabilities.
+  // The (rows, V) logits never exist whole. An error for a model without an LM head. Const and
+  // independent of run(): callable from any one thread at a time.
+  virtual Result<std::vector<ReadOut>> read_out(std::span<const float> rows, bool normed,
+                                                int top_k,
+                                                std::span<const int32_t> targets = {}) const;
 
  protected:
   std::filesystem::path folder_;

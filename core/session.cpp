@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/analysis/ablation.h"
 #include "core/atomic_file.h"
 #include "core/json_fields.h"
 #include "core/json_read.h"
@@ -18,6 +19,7 @@ namespace {
 
 constexpr const char* kFormat = "attnviz-session";
 constexpr size_t kMaxModelFiles = 1024;
+constexpr size_t kMaxAblations = 65536;
 
 bool is_model_file(const std::string& name) {
   auto ends_with = [&](const std::string& tail) {
@@ -35,9 +37,14 @@ bool is_hex_digest(const std::string& text) {
 }
 
 json run_json(const RunOptions& run) {
+  json ablations = json::array();
+  for (const HeadAblation& a : run.ablations)
+    ablations.push_back(
+        {{"layer", a.layer}, {"head", a.head}, {"kind", ablation_kind_key(a.kind)}});
   return {{"causal_mask", run.causal_mask ? json(*run.causal_mask) : json(nullptr)},
           {"scale_by_sqrt_dk", run.scale_by_sqrt_dk},
-          {"temperature", run.temperature}};
+          {"temperature", run.temperature},
+          {"ablations", ablations}};
 }
 
 Status read_run(const json& object, const std::string& source, RunOptions& run) {
@@ -50,7 +57,31 @@ Status read_run(const json& object, const std::string& source, RunOptions& run) 
   }
   field.read("scale_by_sqrt_dk", run.scale_by_sqrt_dk);
   field.read("temperature", run.temperature);
+  const json* ablations = field.list("ablations");
   if (!field.error().empty()) return make_error(field.error());
+  if (ablations && ablations->size() > kMaxAblations)
+    return make_error(source + ": \"ablations\" lists " + std::to_string(ablations->size()) +
+                      " heads; at most " + std::to_string(kMaxAblations));
+  if (ablations) {
+    for (const json& entry : *ablations) {
+      if (!entry.is_object()) return make_error(source + ": an ablation should be an object");
+      HeadAblation a;
+      FieldReader ablation(entry, source + " (run ablations)");
+      ablation.read("layer", a.layer);
+      ablation.read("head", a.head);
+      ablation.read_key("kind", a.kind, ablation_kind_from_key, "zero or mean");
+      if (!ablation.error().empty()) return make_error(ablation.error());
+      if (a.layer < 0 || a.head < 0 || a.layer > 4096 || a.head > 4096)
+        return make_error(source + ": an ablation names layer " + std::to_string(a.layer) +
+                          ", head " + std::to_string(a.head));
+      if (std::any_of(run.ablations.begin(), run.ablations.end(), [&](const HeadAblation& b) {
+            return b.layer == a.layer && b.head == a.head;
+          }))
+        return make_error(source + ": head " + std::to_string(a.layer) + "." +
+                          std::to_string(a.head) + " is ablated twice");
+      run.ablations.push_back(a);
+    }
+  }
   if (!(run.temperature >= 0.05f && run.temperature <= 20.0f))
     return make_error(source + ": \"temperature\" " + std::to_string(run.temperature) +
                       " is outside 0.05 to 20");

@@ -52,7 +52,8 @@ struct SessionWindow {
 struct Session {
   SessionModel model;
   std::string text;
-  RunOptions run;  // only the what-ifs are kept: causal mask, √d_k scaling, temperature
+  RunOptions run;  // only the what-ifs are kept: causal mask, √d_k scaling, temperature,
+                  // ablated heads
   ViewSpec view;
   SessionWindow window;
 };

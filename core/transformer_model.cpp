@@ -91,6 +91,7 @@ RunPlan TransformerModel::plan_run(std::span<const Token> tokens, const RunOptio
   plan.causal = options.causal_mask.value_or(config_.causal());
   plan.rules = score_rules(config_, options, plan.causal);
   plan.rope_variant = rope_variant(config_, plan.tokens);
+  plan.ablations = options.ablations;
   if (previous &&
       (previous->layers() != config_.layers || previous->heads() != config_.heads ||
        previous->kv_heads() != config_.kv_heads || previous->head_dim() != config_.head_width))
@@ -267,6 +268,45 @@ std::shared_ptr<const AttentionTrace> TransformerModel::complete_predictions(
   std::shared_ptr<const AttentionTrace> completed = std::move(trace);
   remember(completed);
   return completed;
+}
+
+Result<std::vector<ReadOut>> TransformerModel::read_out(std::span<const float> rows,
+                                                        bool normed, int top_k,
+                                                        std::span<const int32_t> targets) const {
+  if (!row_.lm_head || !weights_.lm_head)
+    return make_error("the model " + config_.name + " (" + row_.display_name +
+                      ") has no LM head: there are no next-token probabilities to read");
+  const size_t c = static_cast<size_t>(config_.width);
+  if (rows.size() % c != 0)
+    return make_error("read_out: " + std::to_string(rows.size()) + " floats are not rows of " +
+                      std::to_string(c));
+  const int n = static_cast<int>(rows.size() / c);
+  if (n > 0 && targets.size() % n != 0)
+    return make_error("read_out: " + std::to_string(targets.size()) + " targets for " +
+                      std::to_string(n) + " rows");
+  const size_t per_row = n > 0 ? targets.size() / n : 0;
+  for (const int32_t id : targets)
+    if (id < 0 || id >= config_.vocab_size)
+      return make_error("read_out: target id " + std::to_string(id) + " is outside the vocabulary");
+  if (top_k < 0) return make_error("read_out: top_k must be >= 0");
+  std::vector<float> normed_rows;
+  const float* input = rows.data();
+  if (!normed && weights_.final_norm.present()) {
+    normed_rows.resize(rows.size());
+    norm_rows(normed_rows.data(), rows.data(), n, row_.norm, weights_.final_norm, config_);
+    input = normed_rows.data();
+  }
+  std::vector<std::vector<Prediction>> tops(n);
+  std::vector<float> probabilities(targets.size());
+  predict_next_tokens(tops, 0, input, n, *weights_.lm_head, config_, *tokenizer_, top_k, targets,
+                      probabilities.data());
+  std::vector<ReadOut> out(n);
+  for (int r = 0; r < n; ++r) {
+    out[r].top = std::move(tops[r]);
+    out[r].target_probabilities.assign(probabilities.begin() + r * per_row,
+                                       probabilities.begin() + (r + 1) * per_row);
+  }
+  return out;
 }
 
 }  // namespace attnviz

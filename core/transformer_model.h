@@ -40,6 +40,8 @@ class TransformerModel final : public Model {
                                                     const ProgressFn& progress = {}) override;
   std::shared_ptr<const AttentionTrace> complete_predictions(
       const std::shared_ptr<const AttentionTrace>& trace) override;
+  Result<std::vector<ReadOut>> read_out(std::span<const float> rows, bool normed, int top_k,
+                                        std::span<const int32_t> targets = {}) const override;
 
  private:
   // Final hidden states (after the final norm) of a trace's pending positions.

@@ -19,6 +19,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "core/analysis/head_roles.h"
+#include "core/analysis/ablation.h"
 #include "core/analysis/model_input.h"
 #include "core/atomic_file.h"
 #include "core/export/figures.h"
@@ -50,12 +51,15 @@ constexpr const char* kUsage =
     "                      [--min-weight W] [--top-k K] [--columns] [--view VIEW.json]\n"
     "                      [--merge-words] [--hide-first] [--hide-special]\n"
     "                      [--weights raw|value|rollout]\n"
+    "                      [--ablate L.H[,L.H...] [--ablate-kind zero|mean]]\n"
     "  --aggregate: the head mode (the app's names): single = the --head (default); multi =\n"
     "    each enabled head in its colour (arcs), their mean (heatmap); mean / max = of the\n"
     "    enabled heads of --layer; all-layers = mean of every layer and head; rollout =\n"
     "    attention rollout across layers. --heads: the enabled heads (default: all)\n"
     "  --weights: raw attention (default); value = value-weighted ||alpha v W_O|| (Kobayashi et\n"
     "    al. 2020), normalized per row; rollout = --aggregate rollout\n"
+    "  --ablate: those heads switched off in the model (zero: the head's output before the output\n"
+    "    projection is 0; mean: its mean over the text's positions); the title names the what-if\n"
     "  --min-weight, --top-k, --columns: the arcs' filters and two-column layout\n"
     "  --view: a view as the app saves it (core/view/view_spec.h); the other options change it\n"
     "  --session: a session the app saved (File > Save session): its model, text, what-ifs\n"
@@ -91,6 +95,7 @@ struct ExportRequest {
   bool timings = false;
   std::optional<Session> session;  // --session: model, text, what-ifs and view
   RunOptions run;                  // the what-ifs (a session's; else the model's own math)
+  std::vector<HeadAblation> ablations;  // --ablate, --ablate-kind
 };
 
 // "1,3" -> {1, 3}.
@@ -123,7 +128,8 @@ Result<ExportRequest> parse_request(const Args& args) {
   auto parsed = CliArgs::parse(
       args,
       {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
-       "aggregate", "heads", "min-weight", "top-k", "view", "weights", "session"},
+       "aggregate", "heads", "min-weight", "top-k", "view", "weights", "session", "ablate",
+       "ablate-kind"},
       {"grid", "timings", "merge-words", "hide-first", "hide-special", "columns"});
   if (!parsed.ok()) return parsed.error();
   const CliArgs& cli = *parsed;
@@ -245,6 +251,16 @@ Result<ExportRequest> parse_request(const Args& args) {
     if (!value) return value.error();
     view.arc_min_weight = *value;
   }
+  if (cli.has("ablate-kind") && !cli.has("ablate"))
+    return make_error("--ablate-kind belongs to --ablate");
+  if (auto list = cli.value("ablate")) {
+    const std::string kind_key = cli.value("ablate-kind").value_or("zero");
+    const auto kind = ablation_kind_from_key(kind_key);
+    if (!kind) return make_error("option --ablate-kind expects zero or mean, got '" + kind_key + "'");
+    auto ablations = parse_ablation_list(*list, *kind);
+    if (!ablations) return make_error("option --ablate: " + ablations.error().message);
+    request.ablations = std::move(ablations).value();
+  }
   if (cli.has("columns")) view.arcs_layout = ArcsLayout::kTwoColumns;
   request.timings = cli.has("timings");
   view.merge_words = view.merge_words || cli.has("merge-words");
@@ -359,6 +375,7 @@ int run_export(const Args& args) {
   const auto forward_start = Clock::now();
   RunOptions options = request.run;
   options.keep_qkv = false;  // exports need only the weights
+  if (!request.ablations.empty()) options.ablations = request.ablations;  // else a session's
   auto trace = (*model)->run(tokens, options);
   if (!trace.ok()) return fail(trace.error().message, kExitBadInput);
   const double forward_ms = ms_since(forward_start);

@@ -225,8 +225,22 @@ def mask(tokens, window):
     return torch.where(allowed, 0.0, -math.inf).to(F64)
 
 
-def attention(cfg, w, prefix, x, layer, tables, layer_types):
-    """Self-attention of one layer (eager_attention_forward), returns (output (T, C), weights)."""
+def ablate(z, heads):
+    """z (H, T, D): each head's output before the output projection (TransformerLens's hook_z).
+    heads: {head: "zero" | "mean"}; an ablated head's output becomes 0, or its mean over this
+    text's T positions at every position (TransformerLens's mean ablation, this text the
+    reference)."""
+    if not heads:
+        return z
+    z = z.clone()
+    for head, kind in heads.items():
+        z[head] = 0.0 if kind == "zero" else z[head].mean(0, keepdim=True).expand_as(z[head])
+    return z
+
+
+def attention(cfg, w, prefix, x, layer, tables, layer_types, ablated=None):
+    """Self-attention of one layer (eager_attention_forward), returns (output (T, C), weights).
+    ablated: {head: "zero" | "mean"} heads of this layer switched off (ablate())."""
     family, t = cfg["family"], x.shape[0]
     h, g, d = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
     if family == "phi3":
@@ -260,7 +274,7 @@ def attention(cfg, w, prefix, x, layer, tables, layer_types):
         scores = torch.tanh(scores / softcap) * softcap
     window = cfg["sliding_window"] if layer_types[layer] == "sliding_attention" else None
     weights = torch.softmax(scores + mask(t, window), dim=-1)
-    out = torch.matmul(weights, v).transpose(0, 1).reshape(t, h * d)
+    out = ablate(torch.matmul(weights, v), ablated).transpose(0, 1).reshape(t, h * d)
     name = prefix + ("attention.dense" if family == "gpt_neox" else "self_attn.o_proj")
     return linear(out, w, name), weights
 
@@ -297,8 +311,10 @@ def layer_types_of(cfg):
     return ["full_attention"] * n
 
 
-def forward(cfg, w, ids):
-    """hidden_states (L+1, T, C), attentions (L, H, T, T), last logits (V), all float64."""
+def forward(cfg, w, ids, ablations=None):
+    """hidden_states (L+1, T, C), attentions (L, H, T, T), last logits (V), all float64.
+    ablations: {layer: {head: "zero" | "mean"}} heads switched off (ablate())."""
+    ablations = ablations or {}
     family, t = cfg["family"], len(ids)
     base = "gpt_neox." if family == "gpt_neox" else "model."
     eps = cfg["norm_eps"]
@@ -314,7 +330,7 @@ def forward(cfg, w, ids):
         p = f"{base}layers.{layer}."
         if family == "gpt_neox":
             normed = layer_norm(x, w[p + "input_layernorm.weight"], w[p + "input_layernorm.bias"], eps)
-            attn, weights = attention(cfg, w, p, normed, layer, tables, types)
+            attn, weights = attention(cfg, w, p, normed, layer, tables, types, ablations.get(layer))
             if cfg.get("use_parallel_residual", True):
                 post = layer_norm(x, w[p + "post_attention_layernorm.weight"],
                                   w[p + "post_attention_layernorm.bias"], eps)
@@ -326,13 +342,13 @@ def forward(cfg, w, ids):
                 x = mlp(cfg, w, p, post) + attn
         elif gemma:
             attn, weights = attention(cfg, w, p, rms_norm(x, w[p + "input_layernorm.weight"], eps, True),
-                                      layer, tables, types)
+                                      layer, tables, types, ablations.get(layer))
             x = x + rms_norm(attn, w[p + "post_attention_layernorm.weight"], eps, True)
             out = mlp(cfg, w, p, rms_norm(x, w[p + "pre_feedforward_layernorm.weight"], eps, True))
             x = x + rms_norm(out, w[p + "post_feedforward_layernorm.weight"], eps, True)
         else:
             attn, weights = attention(cfg, w, p, rms_norm(x, w[p + "input_layernorm.weight"], eps),
-                                      layer, tables, types)
+                                      layer, tables, types, ablations.get(layer))
             x = x + attn
             x = x + mlp(cfg, w, p, rms_norm(x, w[p + "post_attention_layernorm.weight"], eps))
         hidden.append(x)

@@ -82,6 +82,7 @@ Session sample_session() {
   session.run.causal_mask = false;
   session.run.scale_by_sqrt_dk = false;
   session.run.temperature = 2.5f;
+  session.run.ablations = {{1, 2, HeadAblation::Kind::kMean}, {0, 3, HeadAblation::Kind::kZero}};
   session.view.kind = ViewKind::kHeatmap;
   session.view.layer = 1;
   session.view.head = 3;
@@ -110,6 +111,7 @@ TEST(Session, ReadsBackWhatItWrote) {
   EXPECT_EQ(loaded->run.causal_mask, std::optional<bool>(false));
   EXPECT_FALSE(loaded->run.scale_by_sqrt_dk);
   EXPECT_FLOAT_EQ(loaded->run.temperature, 2.5f);
+  EXPECT_EQ(loaded->run.ablations, saved.run.ablations);
   // The view is the same JSON (every field of ViewSpec goes through view_spec_json).
   EXPECT_EQ(view_spec_json(loaded->view), view_spec_json(saved.view));
   EXPECT_EQ(loaded->window.width, 1280);
@@ -206,6 +208,14 @@ TEST(Session, ABadSessionIsRefusedWithAMessageNamingTheFile) {
   expect_refused("temperature.attnviz",
                  head + model + R"("text": "x", "view": {}, "run": {"temperature": 0}})",
                  "\"temperature\"");
+  expect_refused("ablated_twice.attnviz",
+                 head + model + R"("text": "x", "view": {}, "run": {"ablations": [
+                 {"layer": 1, "head": 2}, {"layer": 1, "head": 2, "kind": "mean"}]}})",
+                 "ablated twice");
+  expect_refused("ablation_kind.attnviz",
+                 head + model + R"("text": "x", "view": {}, "run": {"ablations": [
+                 {"layer": 1, "head": 2, "kind": "half"}]}})",
+                 "zero or mean");
   expect_refused("window.attnviz", head + model + R"("text": "x", "view": {}, "window": 3})",
                  "\"window\" should be an object");
   // Nesting deep enough to overflow a recursive parser's stack.
