@@ -241,10 +241,13 @@ Result<Figure> grid_figure(const AttentionReader& reader, const ViewSpec& view,
 
 }  // namespace
 
-void add_what_if_note(FigureSpec& spec, const RunOptions& options) {
-  if (options.reproduces_model()) return;
-  if (!spec.view_note.empty()) spec.view_note += ", ";
-  spec.view_note += what_if_description(options) + " (not the model's real computation)";
+std::string figure_view_note(const std::string& derived_description, const RunOptions& run) {
+  std::string note = derived_description;
+  if (!run.reproduces_model()) {
+    if (!note.empty()) note += ", ";
+    note += what_if_description(run) + " (not the model's real computation)";
+  }
+  return note;
 }
 
 Status validate_view(const AttentionReader& reader, const ViewSpec& view) {
