@@ -6,29 +6,9 @@
 # shows the copying break when the induction heads are switched off (and much less so when as
 # many other heads are); BERT (no LM head) says there are no predictions; bad lists are refused.
 # usage: test_cli_ablation.sh <attnviz binary> <tests/data dir> <scratch dir>
-set -u
-BIN=$(readlink -f "$1")
-DATA=$(readlink -f "$2")
-SCRATCH=$(readlink -m "$3")
-PY=/usr/bin/python3
+source "$(dirname "$0")/cli_lib.sh" "$1" "$2" "$3"
 MODEL=$DATA/gpt2-tiny/model
 TEXT="The bank by the river was eroding."  # reference text 0
-
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH"
-cd "$SCRATCH" || exit 1
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-run() {  # run EXPECTED_RC args...
-  local expected=$1
-  shift
-  "$BIN" "$@" >out.txt 2>err.txt
-  local rc=$?
-  [ "$rc" = "$expected" ] || { fail "expected exit $expected, got $rc: attnviz $*"; cat err.txt >&2; }
-}
 
 run 0 export --model "$MODEL" --text "$TEXT" --out plain.npy
 run 0 export --model "$MODEL" --text "$TEXT" --out zero.npy --ablate 0.1,0.3
@@ -92,16 +72,12 @@ run 0 heads --model "$DATA/bert-tiny/model" --text "$TEXT" --ablate 1.0
 grep -q "no LM head" out.txt || fail "BERT: heads --ablate does not say there are no predictions"
 
 run 1 export --model "$MODEL" --text "$TEXT" --out bad.npy --ablate 2.0
-grep -q "layers 0-1, heads 0-3" err.txt || fail "--ablate 2.0: the message does not give the range"
+expect_stderr "layers 0-1, heads 0-3"
 run 2 export --model "$MODEL" --text "$TEXT" --out bad.npy --ablate 1
-grep -q "LAYER.HEAD" err.txt || fail "--ablate 1: the message does not show the form"
+expect_stderr "LAYER.HEAD"
 run 2 export --model "$MODEL" --text "$TEXT" --out bad.npy --ablate 1.0 --ablate-kind half
 run 2 export --model "$MODEL" --text "$TEXT" --out bad.npy --ablate-kind mean
 run 2 heads --ablate 1.0,1.0
 [ -e bad.npy ] && fail "a failed export wrote bad.npy"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "test_cli_ablation: ok"
+finish test_cli_ablation
