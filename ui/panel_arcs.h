@@ -30,6 +30,7 @@ struct ArcsPanelInput {
 struct ArcsPanelState {
   ScrollState scroll;                      // the line view's scroll to a new pin
   std::optional<int> columns_scrolled_to;  // the pin the two-column view last scrolled to
+  bool set_hovered_key = false;  // this view named the hovered key (and clears it on leaving)
 };
 
 // What the view's picture measured this frame (logical pixels): the size an export takes.
