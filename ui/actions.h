@@ -74,7 +74,16 @@ struct ToggleShortcuts {};
 struct ShowAbout {};
 struct ShowModelCard {};
 struct Quit {};
-struct CancelRun {};  // stop the run in progress (the last finished one stays on screen)
+struct CancelRun {};
+struct ShowSessionDialog {  // File > Save session… / Open session…
+  bool save = true;
+};
+struct SaveSession {  // write the session to this file
+  std::string path;
+};
+struct OpenSession {  // a .attnviz file: its model, text, what-ifs, view and layout
+  std::string path;
+};  // stop the run in progress (the last finished one stays on screen)
 
 }  // namespace action
 
@@ -86,7 +95,8 @@ using Action =
                  action::SelectHead, action::SetKind, action::ToggleArcsLayout, action::ToggleTheme,
                  action::ToggleMergeWords, action::ToggleDiff, action::Export,
                  action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout,
-                 action::ShowModelCard, action::Quit, action::CancelRun>;
+                 action::ShowModelCard, action::Quit, action::CancelRun,
+                 action::ShowSessionDialog, action::SaveSession, action::OpenSession>;
 
 // Where panels push their actions during a frame.
 using Actions = std::vector<Action>;

@@ -79,6 +79,7 @@ void draw_status(const TextPanelInput& in, Actions& out) {
     ImGui::TextDisabled("%d tokens \xC2\xB7 %s \xC2\xB7 %.1f ms", raw->tokens_count(),
                         mask_description(*raw).c_str(),
                         raw->timings.forward_ms);
+    name_item("text_run_timing");  // a measured time: screenshots that must match mask it
     if (raw->timings.reused_positions > 0) {
       ImGui::SameLine();
       ImGui::TextDisabled("\xC2\xB7 %d cached", raw->timings.reused_positions);

@@ -18,9 +18,12 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "core/analysis/head_roles.h"
 #include "core/analysis/model_input.h"
 #include "core/atomic_file.h"
+#include "core/export/figures.h"
 #include "core/json_read.h"
+#include "core/session.h"
 #include "core/view/view_weights.h"
 #include "core/export/exporter.h"
 #include "core/view/font.h"
@@ -35,9 +38,12 @@ namespace {
 
 constexpr int kExitBadInput = 1;
 constexpr int kExitUsage = 2;
+// Marks a parse error that is bad input (a damaged session file), not a usage error.
+constexpr const char* kBadSessionMark = "\x01session: ";
 
 constexpr const char* kUsage =
     "usage: attnviz export [--model DIR] (--text TEXT | --text-file FILE) --out FILE\n"
+    "       attnviz export --session FILE.attnviz --out FILE [options below]\n"
     "                      [--format png|svg|json|npy] [--layer L] [--head H | --grid]\n"
     "                      [--token I] [--scale 1|2|4] [--theme light|dark] [--timings]\n"
     "                      [--aggregate single|multi|mean|max|all-layers|rollout] [--heads H,H]\n"
@@ -52,6 +58,8 @@ constexpr const char* kUsage =
     "    al. 2020), normalized per row; rollout = --aggregate rollout\n"
     "  --min-weight, --top-k, --columns: the arcs' filters and two-column layout\n"
     "  --view: a view as the app saves it (core/view/view_spec.h); the other options change it\n"
+    "  --session: a session the app saved (File > Save session): its model, text, what-ifs\n"
+    "    and view, redrawn as the app exports it; the other options change the view\n"
     "  --merge-words: sub-word tokens merged into words (queries averaged, keys summed)\n"
     "  --hide-first / --hide-special: hide token 0 / special tokens, rows renormalized\n"
     "  --token I counts the model's tokens (as `attnviz tokenize` lists them)\n";
@@ -81,6 +89,8 @@ struct ExportRequest {
   int token = 0;  // --token, counted in the model's tokens
   bool aggregate = false;  // --aggregate given (data formats: one pseudo-head)
   bool timings = false;
+  std::optional<Session> session;  // --session: model, text, what-ifs and view
+  RunOptions run;                  // the what-ifs (a session's; else the model's own math)
 };
 
 // "1,3" -> {1, 3}.
@@ -113,7 +123,7 @@ Result<ExportRequest> parse_request(const Args& args) {
   auto parsed = CliArgs::parse(
       args,
       {"model", "text", "text-file", "out", "format", "layer", "head", "token", "scale", "theme",
-       "aggregate", "heads", "min-weight", "top-k", "view", "weights"},
+       "aggregate", "heads", "min-weight", "top-k", "view", "weights", "session"},
       {"grid", "timings", "merge-words", "hide-first", "hide-special", "columns"});
   if (!parsed.ok()) return parsed.error();
   const CliArgs& cli = *parsed;
@@ -121,10 +131,24 @@ Result<ExportRequest> parse_request(const Args& args) {
     return make_error("unexpected argument '" + cli.positional()[0] + "'");
 
   ExportRequest request;
-  if (cli.has("text") == cli.has("text-file")) {
+  if (auto file = cli.value("session")) {
+    for (const char* excluded : {"model", "text", "text-file", "view"})
+      if (cli.has(excluded))
+        return make_error(std::string("--session holds the model, the text and the view; give it "
+                                      "without --") +
+                          excluded);
+    auto session = load_session(*file);
+    // A damaged or newer session is bad input, not a usage error: marked for run_export.
+    if (!session) return make_error(kBadSessionMark + session.error().message);
+    request.session = std::move(session).value();
+    request.text = request.session->text;
+    request.run.causal_mask = request.session->run.causal_mask;
+    request.run.scale_by_sqrt_dk = request.session->run.scale_by_sqrt_dk;
+    request.run.temperature = request.session->run.temperature;
+  } else if (cli.has("text") == cli.has("text-file")) {
     return make_error("give exactly one of --text TEXT or --text-file FILE");
   }
-  request.text = cli.value("text");
+  if (!request.session) request.text = cli.value("text");
   if (auto file = cli.value("text-file")) request.text_file = *file;
   const std::optional<std::string> out = cli.value("out");
   if (!out || out->empty()) return make_error("--out FILE is required");
@@ -138,7 +162,10 @@ Result<ExportRequest> parse_request(const Args& args) {
   ViewSpec& view = request.view;
   view.theme = Theme::kLight;  // figures for papers; --theme dark or a --view changes it
   view.head_mode = HeadMode::kSingleHead;
-  if (auto file = cli.value("view")) {
+  if (request.session) {
+    view = request.session->view;
+    view.diff = {};  // the diff is a window of its own, not part of the figure
+  } else if (auto file = cli.value("view")) {
     auto json = read_json_file_bounded(*file, 1u << 20);
     if (!json) return json.error();
     auto loaded = view_spec_from_json(*json, *file);
@@ -168,7 +195,7 @@ Result<ExportRequest> parse_request(const Args& args) {
     if (grid) view.head_mode = HeadMode::kMultiHead;
   } else if (grid) {
     view.kind = ViewKind::kGrid;
-  } else if (!cli.has("view")) {
+  } else if (!cli.has("view") && !request.session) {
     view.kind = ViewKind::kHeatmap;
   }
   if (auto theme = cli.value("theme")) {
@@ -180,7 +207,8 @@ Result<ExportRequest> parse_request(const Args& args) {
   if (auto name = cli.value("aggregate")) {
     auto mode = head_mode_from_key(*name);
     if (!mode)
-      return make_error("option --aggregate expects " + head_mode_key_list() + ", got '" + *name + "'");
+      return make_error("option --aggregate expects " + head_mode_key_list() + ", got '" + *name +
+                        "'");
     view.head_mode = *mode;
     request.aggregate = *mode != HeadMode::kSingleHead && *mode != HeadMode::kMultiHead;
     if (grid) return make_error("--aggregate draws one map; it excludes --grid (every head)");
@@ -193,8 +221,9 @@ Result<ExportRequest> parse_request(const Args& args) {
       return make_error("option --weights expects raw, value or rollout, got '" + *name + "'");
     if (cli.has("aggregate") &&
         (*weights == Weights::kRollout) != (view.head_mode == HeadMode::kRollout))
-      return make_error("--weights rollout is the rollout head mode: give --weights rollout alone, "
-                        "or --aggregate with --weights raw|value");
+      return make_error(
+          "--weights rollout is the rollout head mode: give --weights rollout alone, "
+          "or --aggregate with --weights raw|value");
     if (*weights == Weights::kRollout && grid)
       return make_error("--weights rollout draws one map; it excludes --grid (every head)");
     if (*weights == Weights::kRollout && request.head_given)
@@ -221,8 +250,9 @@ Result<ExportRequest> parse_request(const Args& args) {
   view.merge_words = view.merge_words || cli.has("merge-words");
   view.hide_first = view.hide_first || cli.has("hide-first");
   view.hide_special = view.hide_special || cli.has("hide-special");
-  request.model_folder =
-      cli.value("model") ? std::filesystem::path(*cli.value("model")) : builtin_model_folder();
+  request.model_folder = request.session      ? session_model_folder(*request.session)
+                         : cli.value("model") ? std::filesystem::path(*cli.value("model"))
+                                              : builtin_model_folder();
   return request;
 }
 
@@ -273,7 +303,12 @@ std::string display_name(const ModelConfig& config, const std::filesystem::path&
 
 int run_export(const Args& args) {
   Result<ExportRequest> parsed = parse_request(args);
-  if (!parsed.ok()) return fail(parsed.error().message, kExitUsage);
+  if (!parsed.ok()) {
+    const std::string& message = parsed.error().message;
+    if (message.rfind(kBadSessionMark, 0) == 0)
+      return fail(message.substr(std::strlen(kBadSessionMark)), kExitBadInput);
+    return fail(message, kExitUsage);
+  }
   const ExportRequest& request = *parsed;
   if (Status writable = check_writable_path(request.out); !writable.ok()) {
     return fail(writable.error().message, kExitBadInput);
@@ -322,7 +357,7 @@ int run_export(const Args& args) {
   }
 
   const auto forward_start = Clock::now();
-  RunOptions options;
+  RunOptions options = request.run;
   options.keep_qkv = false;  // exports need only the weights
   auto trace = (*model)->run(tokens, options);
   if (!trace.ok()) return fail(trace.error().message, kExitBadInput);
@@ -330,19 +365,33 @@ int run_export(const Args& args) {
 
   const auto export_start = Clock::now();
   ViewSpec view = request.view;
-  view.enabled_heads.assign(config.heads, request.heads.empty() ? 1 : 0);
-  for (int h : request.heads) view.enabled_heads[h] = 1;
+  if (!request.session || !request.heads.empty() ||
+      view.enabled_heads.size() != static_cast<size_t>(config.heads)) {
+    view.enabled_heads.assign(config.heads, request.heads.empty() ? 1 : 0);
+    for (int h : request.heads) view.enabled_heads[h] = 1;
+  }
   if (!is_figure_format(request.format)) {
     // Data: the derived trace (words, hidden tokens), or one pseudo-head for a combining mode.
     TraceViewOptions view_options = view.token_view();
-    if (request.aggregate) view_options.aggregate = aggregate_choice(view, config.layers, config.heads);
+    if (request.aggregate)
+      view_options.aggregate = aggregate_choice(view, config.layers, config.heads);
     const DerivedTrace derived = derive_trace(*trace, view_options);
     if (Status written = export_data(*derived.trace, request.format, request.out); !written.ok())
       return fail(written.error().message, kExitBadInput);
   } else {
     const DerivedTrace derived = derive_trace(*trace, view.token_view());
+    // A session's pin counts the tokens of its view (words, hidden tokens), as the app does.
+    const std::optional<int> session_pin =
+        request.session && !request.token_given ? view.pinned_token : std::nullopt;
     view.pinned_token.reset();
-    if (view.kind == ViewKind::kArcs) {
+    if (session_pin) {
+      if (*session_pin >= derived.trace->tokens_count())
+        return fail("the session's pinned token " + std::to_string(*session_pin) +
+                        " is not in its text (" + std::to_string(derived.trace->tokens_count()) +
+                        " tokens)",
+                    kExitBadInput);
+      view.pinned_token = session_pin;
+    } else if (view.kind == ViewKind::kArcs) {
       const int pinned = derived.derived_index(request.token);
       if (pinned < 0)
         return fail("--token " + std::to_string(request.token) +
@@ -352,11 +401,15 @@ int run_export(const Args& args) {
     }
     std::vector<float> whole_map;
     if (head_mode_info(view.head_mode).whole_model)
-      whole_map = whole_model_map(*trace, view.token_view(), head_mode_info(view.head_mode).aggregate);
+      whole_map =
+          whole_model_map(*trace, view.token_view(), head_mode_info(view.head_mode).aggregate);
     FigureSpec spec;
     spec.scale = request.scale;
     spec.model_name = display_name(config, request.model_folder);
-    if (derived.derived) spec.view_note = derived.description;
+    spec.view_note = figure_view_note(derived.derived ? derived.description : "", options);
+    if (view.kind == ViewKind::kGrid)  // role labels under the tiles, as the app draws them
+      for (const HeadRole& role : compute_head_roles(**trace).roles)
+        spec.roles.push_back(role.label);
     if (Status written = export_figure(*derived.trace, view, whole_map, request.format, spec,
                                        request.out, font ? &*font : nullptr);
         !written.ok()) {

@@ -10,6 +10,7 @@
 
 #include "core/analysis/diff.h"
 #include "core/attention_import.h"
+#include "core/session.h"
 #include "core/view/attention_reader.h"
 
 namespace attnviz {
@@ -65,6 +66,7 @@ struct Engine::Requests {
   ViewRequest view;
   bool probe_pending = false;
   std::optional<DiffRequest> diff;
+  bool hash_pending = false;
 };
 
 struct Engine::Worker {
@@ -99,6 +101,32 @@ void Engine::open(const std::filesystem::path& path) {
     load_waiting_ = true;
   }
   wake_.notify_all();
+}
+
+void Engine::hash_model_files() {
+  {
+    std::lock_guard lock(mutex_);
+    requests_->hash_pending = true;
+  }
+  wake_.notify_all();
+}
+
+bool Engine::hash_step(std::unique_lock<std::mutex>& lock) {
+  if (!requests_->hash_pending) return false;
+  requests_->hash_pending = false;
+  const uint64_t model_id = published_->model_id;
+  if (!worker_->model || (published_->model_files && published_->model_files->model_id == model_id))
+    return true;
+  const std::filesystem::path folder = worker_->model->folder();
+  lock.unlock();
+  auto result = std::make_shared<ModelFilesResult>();
+  result->model_id = model_id;
+  auto files = attnviz::hash_model_files(folder);
+  if (files) result->files = std::move(files).value();
+  if (!files) result->error = files.error().message;
+  lock.lock();
+  publish([&](EngineState& s) { s.model_files = std::move(result); });
+  return true;
 }
 
 void Engine::show_imported(std::shared_ptr<const AttentionTrace> trace, const std::string& source) {
@@ -205,7 +233,7 @@ void Engine::loop() {
   while (!requests_->stop) {
     const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
                         whole_map_step(lock) || roles_step(lock) || probe_step(lock) ||
-                        diff_step(lock);
+                        diff_step(lock) || hash_step(lock);
     if (worked) {
       lock.unlock();
       if (wake_ui_) wake_ui_();

@@ -51,6 +51,9 @@ class Engine {
   void set_view(const ViewRequest& view);
   // The standard induction probe with the current model; its scores go into the role table.
   void run_probe();
+  // The SHA-256 of the loaded model's files, once per model, for sessions: published as
+  // EngineState::model_files after everything the views wait for.
+  void hash_model_files();
   // The diff's second run and maps; nullopt closes it.
   void set_diff(std::optional<DiffRequest> request);
 
@@ -80,6 +83,7 @@ class Engine {
   bool roles_step(std::unique_lock<std::mutex>& lock);
   bool probe_step(std::unique_lock<std::mutex>& lock);
   bool diff_step(std::unique_lock<std::mutex>& lock);
+  bool hash_step(std::unique_lock<std::mutex>& lock);
   // Publishes a copy of the current state changed by `edit` (under the lock), with a new id.
   void publish(const std::function<void(EngineState&)>& edit);
   uint64_t next_id() { return ++ids_; }

@@ -20,6 +20,7 @@
 #include "core/attention_trace.h"
 #include "core/model_card.h"
 #include "core/model_config.h"
+#include "core/session.h"
 #include "core/view/view_spec.h"
 #include "core/view_trace.h"
 
@@ -147,6 +148,13 @@ inline std::string run_progress_label(const RunProgress& progress) {
   return label;
 }
 
+// The fingerprints of a model's files (core/session.h), for saving and checking sessions.
+struct ModelFilesResult {
+  uint64_t model_id = 0;  // the EngineState::model_id they were computed for
+  std::vector<ModelFile> files;
+  std::string error;  // hashing failed (a file unreadable): the message
+};
+
 struct EngineState {
   uint64_t id = 0;  // +1 per publish
 
@@ -172,6 +180,7 @@ struct EngineState {
   std::shared_ptr<const RolesResult> roles;   // of `raw`
   std::shared_ptr<const ProbeResult> probe;   // of the current model
   std::shared_ptr<const DiffResult> diff;     // null: no diff requested
+  std::shared_ptr<const ModelFilesResult> model_files;  // once asked for (hash_model_files)
 
   // The view trace on screen (null before the first trace).
   const TraceRef* shown() const { return view && view->trace ? &view->trace : nullptr; }

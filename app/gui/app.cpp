@@ -281,6 +281,12 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"probe_undo", app.text_before_probe.has_value()},
       {"missing_glyphs", missing_glyphs_note(app.fallback_fonts.missing(), app.text.text)},
       {"fallback_fonts", fallback_font_names(app.fallback_fonts.faces())},
+      {"session_message", app.session.message},
+      {"session_error", app.session.message_is_error},
+      {"session_warning", app.session.warning},
+      {"session_pending", app.session.pending_save.has_value() ||
+                              app.session.pending_open.has_value() ||
+                              app.session.pending_check.has_value()},
       {"export_error", app.export_ui.message_is_error},
       {"export_path", app.export_ui.last_path},
       {"export_picture", app.export_ui.last_picture},
@@ -347,6 +353,16 @@ int run_gui(AppOptions options) {
   load_examples(app.text);
   app.text.text = app.options.text ? *app.options.text : app.text.examples.front();
   if (app.options.view) app.view = *app.options.view;
+  if (app.options.session) {  // applied in full once its model has loaded (update_sessions)
+    app.text.text = app.options.session->text;
+    app.session.pending_open = app.options.session;
+    app.options.model_folder = session_model_folder(*app.options.session).string();
+    if (app.options.session->window.width >= 320 && app.options.session->window.height >= 240) {
+      app.settings.window_width = app.options.session->window.width;
+      app.settings.window_height = app.options.session->window.height;
+      app.settings.window_maximized = false;
+    }
+  }
   if (app.options.start_tab == "heatmap") app.view.kind = ViewKind::kHeatmap;
   if (app.options.start_tab == "grid") app.view.kind = ViewKind::kGrid;
   app.flags.select_tab = true;
@@ -389,7 +405,8 @@ int run_gui(AppOptions options) {
     app.model_path_input = folder;
     engine.open(folder);
   }
-  engine.run_text(app.text.text, app.run_options);
+  // A session's text runs once its model has loaded and its what-ifs are set (update_sessions).
+  if (!app.session.pending_open) engine.run_text(app.text.text, app.run_options);
   app.state = engine.state();
   app.heatmap_renderer = std::make_unique<ui::HeatmapRenderer>();
 
@@ -434,8 +451,13 @@ int run_gui(AppOptions options) {
     const ImGuiIO& io = ImGui::GetIO();
     const uint64_t state_before = app.state->id;
     sync_from_engine(app);
-    for (const std::string& path : desktop.take_dropped_paths())
-      app.actions.push_back(ui::action::Open{path});
+    update_sessions(app, desktop);
+    for (const std::string& path : desktop.take_dropped_paths()) {
+      if (std::filesystem::path(path).extension() == kSessionExtension)
+        app.actions.push_back(ui::action::OpenSession{path});
+      else
+        app.actions.push_back(ui::action::Open{path});
+    }
     push_shortcut_actions(app);
     const Clock::time_point ui_start = Clock::now();
     draw_frame(app, desktop);

@@ -15,6 +15,7 @@
 
 #include "app/engine/engine.h"
 #include "core/attention_trace.h"
+#include "core/session.h"
 #include "core/view/font.h"
 #include "core/view/view_spec.h"
 #include "ui/actions.h"
@@ -37,6 +38,7 @@ struct AppOptions {
   std::optional<std::string> model_folder;  // --model; else the built-in model
   std::optional<std::string> text;          // --text; else the first example
   std::optional<ViewSpec> view;             // --view FILE: the view to start with
+  std::optional<Session> session;           // --session FILE: the session to open
   std::string dump_layout;                  // --dump-layout FILE
   std::string frame_stats;                  // --frame-stats FILE
   long exit_after_frames = 0;               // --exit-after-frames N (0: never)
@@ -53,6 +55,22 @@ struct AppOptions {
 };
 
 enum class DetailsTab { kPredictions, kHeadRoles, kCost, kExport };
+
+// Sessions (core/session.h) in the app: the File menu's dialogs, a save that waits for the
+// model files' fingerprints, an opened session waiting for its model, and what was said.
+struct SessionUi {
+  bool save_dialog = false, open_dialog = false;
+  std::string path;                         // the dialogs' path box
+  std::optional<std::string> pending_save;  // saved once the engine has the fingerprints
+  std::optional<Session> pending_open;      // applied when its model has loaded
+  uint64_t model_id_before_open = 0;
+  uint64_t open_error_id_before_open = 0;
+  std::optional<std::vector<ModelFile>> pending_check;  // compared when the fingerprints come
+  std::string message;  // the last save or open, or why it failed
+  bool message_is_error = false;
+  std::chrono::steady_clock::time_point message_until{};  // success: shown until then
+  std::string warning;  // the model changed since the session was saved (stays until the next)
+};
 
 // What each panel keeps between frames: its own state, and caches keyed by trace ids.
 struct Panels {
@@ -103,6 +121,8 @@ struct App {
   // The user's text that "Show probe text" replaced; Ctrl+Z or the status bar's Undo brings it
   // back. Any other edit of the text drops it.
   std::optional<std::string> text_before_probe;
+  SessionUi session;
+  int window_width = 0, window_height = 0;  // the window's size this frame (sessions)
 
   Engine* engine = nullptr;
   std::shared_ptr<const EngineState> state;      // the engine's latest published state
@@ -155,6 +175,17 @@ void dispatch(App& app, const ui::Action& action);
 void dispatch_queued(App& app);
 // The trace the panels draw (the view on screen), null before the first one.
 const TraceRef* shown_trace(const App& app);
+
+// session.cpp: File > Save session / Open session. open_session reads the file and opens its
+// model (an Error names the file); update_sessions, once a frame after the engine's state is
+// taken, finishes a save waiting for fingerprints, applies an opened session once its model is
+// loaded, and compares the files; draw_session_dialogs draws the path dialogs.
+Status open_session(App& app, const std::filesystem::path& file);
+void request_session_save(App& app, const std::string& path);
+void update_sessions(App& app, DesktopWindow& window);
+void draw_session_dialogs(App& app);
+// The details tab's key in sessions ("predictions", "head-roles", "cost", "export").
+const char* details_tab_key(DetailsTab tab);
 
 // menu.cpp
 void draw_menu_bar(App& app);

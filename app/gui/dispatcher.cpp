@@ -131,6 +131,12 @@ struct Apply {
   void operator()(const ui::action::ShowAbout&) const { app.flags.show_about = true; }
   void operator()(const ui::action::ShowModelCard&) const { app.flags.show_model_card = true; }
   void operator()(const ui::action::Quit&) const { app.flags.quit = true; }
+  void operator()(const ui::action::ShowSessionDialog& a) const {
+    app.session.save_dialog = a.save;
+    app.session.open_dialog = !a.save;
+  }
+  void operator()(const ui::action::SaveSession& a) const { request_session_save(app, a.path); }
+  void operator()(const ui::action::OpenSession& a) const { (void)open_session(app, a.path); }
 };
 
 }  // namespace

@@ -27,12 +27,10 @@ FigureSpec figure_spec(const App& app, int scale) {
   spec.scale = scale;
   const EngineState& state = *app.state;
   if (state.model && !state.imported) spec.model_name = state.model->display_name;
-  if (state.view && state.view->derived.derived) spec.view_note = state.view->derived.description;
   const AttentionTrace& trace = *state.shown()->trace;
-  if (!trace.options.reproduces_model()) {
-    if (!spec.view_note.empty()) spec.view_note += ", ";
-    spec.view_note += what_if_description(trace.options) + " (not the model's real computation)";
-  }
+  spec.view_note = figure_view_note(
+      state.view && state.view->derived.derived ? state.view->derived.description : "",
+      trace.options);
   if (app.view.kind == ViewKind::kGrid)
     spec.roles = ui::role_labels(state.roles_table(), trace.layers(), trace.heads());
   return spec;

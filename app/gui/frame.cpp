@@ -331,6 +331,10 @@ void draw_status_bar(App& app, float height) {
                                  ImGuiWindowFlags_NoSavedSettings |
                                  ImGuiWindowFlags_NoScrollWithMouse;
   ImGui::Begin("##status", nullptr, flags);
+  {
+    const ImVec2 at = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+    ui::name_rect("status.bar", {at.x, at.y, at.x + size.x, at.y + size.y});
+  }
   const EngineState& state = *app.state;
   const double running_ms = state.running ? ms_since(state.run_started) : 0.0;
   if (!state.loading.empty()) {
@@ -371,6 +375,19 @@ void draw_status_bar(App& app, float height) {
     ImGui::SameLine(0, 30);
     ImGui::TextUnformatted(app.flags.note.c_str());  // the theme's text colour: AA on both
   }
+  const bool session_message_shown = app.session.message_is_error ||
+                                     std::chrono::steady_clock::now() < app.session.message_until;
+  for (const auto& [message, is_error] :
+       {std::pair<const std::string&, bool>{app.session.warning, true},
+        std::pair<const std::string&, bool>{app.session.message, app.session.message_is_error}}) {
+    if (message.empty() || (&message == &app.session.message && !session_message_shown)) continue;
+    ImGui::SameLine(0, 30);
+    const ThemeColors& colors = theme_colors(app.view.theme);
+    ImGui::TextColored(ui::to_imvec4(is_error ? colors.error : colors.success), "%s",
+                       message.c_str());
+    ui::name_item(&message == &app.session.warning ? "status.session_warning"
+                                                   : "status.session_message");
+  }
   if (!app.export_ui.message.empty()) {
     ImGui::SameLine(0, 30);
     const ThemeColors& colors = theme_colors(app.view.theme);
@@ -397,15 +414,16 @@ void draw_view_windows(App& app) {
 // single-key shortcuts to them; a click anywhere else takes them away (UiFlags::canvas_focus).
 void note_click_target(App& app, const Columns& c, float heads_height) {
   const ImGuiIO& io = ImGui::GetIO();
-  if (!ImGui::IsMouseClicked(ImGuiMouseButton_Left) && !ImGui::IsMouseClicked(ImGuiMouseButton_Right))
+  if (!ImGui::IsMouseClicked(ImGuiMouseButton_Left) &&
+      !ImGui::IsMouseClicked(ImGuiMouseButton_Right))
     return;
   if (ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) return;
   const ImVec2 p = io.MousePos;
   const bool in_rows = p.y >= c.origin.y && p.y < c.origin.y + c.size.y;
   const bool centre =
       p.x >= c.origin.x + c.left + c.gap && p.x < c.origin.x + c.size.x - c.right - c.gap;
-  const bool heads = p.x >= c.origin.x && p.x < c.origin.x + c.left &&
-                     p.y >= c.origin.y + c.size.y - heads_height;
+  const bool heads =
+      p.x >= c.origin.x && p.x < c.origin.x + c.left && p.y >= c.origin.y + c.size.y - heads_height;
   app.flags.canvas_focus = in_rows && (centre || heads);
 }
 
@@ -452,7 +470,10 @@ void draw_frame(App& app, const DesktopWindow& window) {
 
   place({c.origin.x, c.origin.y + c.size.y - heads_height}, {c.left, heads_height});
   ui::HeadsPanelInput heads{
-      &app.view, shown ? shown->trace->layers() : 0, shown ? shown->trace->heads() : 0, scale,
+      &app.view,
+      shown ? shown->trace->layers() : 0,
+      shown ? shown->trace->heads() : 0,
+      scale,
       state.view && !state.view->derived.derived ? state.roles_table() : nullptr,
       shown ? shown->trace.get() : nullptr};
   ui::draw_heads_panel(heads, app.actions);
@@ -462,11 +483,13 @@ void draw_frame(App& app, const DesktopWindow& window) {
   draw_splitters(app, c);
   draw_status_bar(app, status_height);
   draw_help_windows(app);
+  draw_session_dialogs(app);
   draw_view_windows(app);
   // The splitters above the tiled panels (whose edges would take the mouse), the floating
   // windows above everything.
   ui::keep_windows_in_front({"splitter.left", "splitter.right"});
-  ui::keep_windows_in_front({"Diff", "Models on this computer", "Keyboard shortcuts", "About attnviz"});
+  ui::keep_windows_in_front(
+      {"Diff", "Models on this computer", "Keyboard shortcuts", "About attnviz"});
 }
 
 }  // namespace attnviz

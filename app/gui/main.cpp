@@ -12,7 +12,7 @@ namespace attnviz {
 
 namespace {
 
-const std::set<std::string> kModelOptions = {"model", "text"};
+const std::set<std::string> kModelOptions = {"model", "text", "session"};
 
 void print_no_display() {
   std::fputs(
@@ -96,6 +96,20 @@ int run_desktop_app(const Args& words) {
   if (Status view = read_view_option(args.value(), *options); !view) {
     std::fprintf(stderr, "attnviz: --view: %s\n", view.error().message.c_str());
     return 1;
+  }
+  if (auto file = args->value("session")) {
+    if (args->has("model") || args->has("text") || args->has("view")) {
+      std::fprintf(stderr,
+                   "attnviz: --session holds the model, the text and the view; give it "
+                   "without --model, --text and --view\n");
+      return 2;
+    }
+    auto session = load_session(*file);
+    if (!session) {
+      std::fprintf(stderr, "attnviz: --session: %s\n", session.error().message.c_str());
+      return 1;
+    }
+    options->session = std::move(session).value();
   }
   if (!display_named()) {
     print_no_display();

@@ -127,6 +127,10 @@ const std::vector<Shortcut>& shortcuts() {
        [](App& app) {
          if (ImGui::GetIO().KeyCtrl && pressed(GLFW_KEY_O)) push(app, OpenModelPicker{});
        }},
+      {"Ctrl+S", "save the session (model, text, view) to reopen it exactly",
+       [](App& app) {
+         if (ImGui::GetIO().KeyCtrl && pressed(GLFW_KEY_S)) push(app, ShowSessionDialog{true});
+       }},
       {"Ctrl+E", "export what you see",
        [](App& app) {
          if (ImGui::GetIO().KeyCtrl && pressed(GLFW_KEY_E)) push(app, Export{false});
@@ -190,6 +194,13 @@ void draw_menu_bar(App& app) {
       ImGui::EndMenu();
     }
     ui::name_item("menu_recent");
+    ImGui::Separator();
+    if (ImGui::MenuItem("Open session\xE2\x80\xA6")) push(app, ShowSessionDialog{false});
+    ui::name_item("menu_open_session");
+    if (ImGui::MenuItem("Save session\xE2\x80\xA6", "Ctrl+S", false,
+                        app.state && app.state->model && !app.state->imported))
+      push(app, ShowSessionDialog{true});
+    ui::name_item("menu_save_session");
     ImGui::Separator();
     if (ImGui::MenuItem("Export what you see", "Ctrl+E")) push(app, Export{false});
     if (ImGui::MenuItem("Export every head", nullptr)) push(app, Export{true});

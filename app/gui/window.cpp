@@ -292,6 +292,11 @@ void DesktopWindow::window_size(int& width, int& height, bool& maximized) const 
   maximized = glfwGetWindowAttrib(window_, GLFW_MAXIMIZED) == GLFW_TRUE;
 }
 
+void DesktopWindow::set_window_size(int width, int height) {
+  if (glfwGetWindowAttrib(window_, GLFW_MAXIMIZED) == GLFW_TRUE) glfwRestoreWindow(window_);
+  glfwSetWindowSize(window_, width, height);
+}
+
 void DesktopWindow::window_position(int& x, int& y) const {
   glfwGetWindowPos(window_, &x, &y);
 }

@@ -59,6 +59,8 @@ class DesktopWindow {
   std::vector<std::string> take_dropped_paths();
   void window_size(int& width, int& height, bool& maximized) const;
   void window_position(int& x, int& y) const;
+  // Restores a size (a session's); a maximized window is restored first.
+  void set_window_size(int width, int height);
 
  private:
   DesktopWindow() = default;

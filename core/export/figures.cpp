@@ -241,6 +241,15 @@ Result<Figure> grid_figure(const AttentionReader& reader, const ViewSpec& view,
 
 }  // namespace
 
+std::string figure_view_note(const std::string& derived_description, const RunOptions& run) {
+  std::string note = derived_description;
+  if (!run.reproduces_model()) {
+    if (!note.empty()) note += ", ";
+    note += what_if_description(run) + " (not the model's real computation)";
+  }
+  return note;
+}
+
 Status validate_view(const AttentionReader& reader, const ViewSpec& view) {
   if (reader.tokens_count() == 0) return make_error("there are no tokens to draw");
   if (view.layer < 0 || view.layer >= reader.layers())

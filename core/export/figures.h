@@ -29,6 +29,11 @@ struct FigureSpec {
   std::vector<std::string> roles;  // (L, H) role labels under the grid's tiles; empty: none
 };
 
+// The note a figure's title adds to the view: the derived view's description ("words, token 0
+// hidden") and, for a what-if run, what it changed. The app's exports and `attnviz export` (a
+// session's figure) word it the same way.
+std::string figure_view_note(const std::string& derived_description, const RunOptions& run);
+
 // The line height of text in pictures, as the app draws it (ImGui's font size at scale 1).
 inline constexpr float kPictureTextHeight = 16.0f;
 

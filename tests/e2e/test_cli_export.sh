@@ -3,37 +3,9 @@
 # Python/numpy, and every failure mode (bad model, missing tokenizer, unwritable output, bad
 # text, bad options) exits non-zero and leaves no file behind.
 # usage: test_cli_export.sh <attnviz binary> <tests/data dir> <scratch dir>
-set -u
-BIN=$(readlink -f "$1")
-DATA=$(readlink -f "$2")
-SCRATCH=$(readlink -m "$3")
-PY=/usr/bin/python3
+source "$(dirname "$0")/cli_lib.sh" "$1" "$2" "$3"
 MODEL=$DATA/gpt2-tiny/model
 TEXT="The bank by the river was eroding."
-
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH"
-cd "$SCRATCH" || exit 1
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# run EXPECTED_RC args...: runs the binary, keeps stdout/stderr in files, checks the exit code.
-run() {
-  local expected=$1
-  shift
-  "$BIN" "$@" >out.txt 2>err.txt
-  rc=$?
-  if [ "$rc" != "$expected" ]; then
-    fail "expected exit $expected, got $rc: attnviz $*"
-    sed 's/^/  stderr: /' err.txt >&2
-  fi
-}
-expect_stderr() {
-  grep -q -- "$1" err.txt || { fail "stderr lacks '$1'"; sed 's/^/  stderr: /' err.txt >&2; }
-}
 # A failed export must leave neither the target nor a temporary file.
 expect_no_file() {
   [ ! -e "$1" ] || fail "a failed export left $1"
@@ -215,9 +187,4 @@ positions = json.load(open('$MODEL/config.json'))['n_positions']
 a = np.load('big.npy')
 sys.exit(0 if a.shape == (2, 4, positions, positions) else 1)
 " || fail "the 1 MB text should give (2, 4, P, P) with P = n_positions"
-
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo "all export checks passed"
+finish test_cli_export

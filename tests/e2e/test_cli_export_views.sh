@@ -5,29 +5,9 @@
 # hide token 0 and renormalize rows, merge "er"+"oding" (queries averaged, keys summed), mean of
 # the heads of a layer; and attention rollout. Bad combinations exit 2 and write nothing.
 # usage: test_cli_export_views.sh <attnviz binary> <tests/data dir> <scratch dir>
-set -u
-BIN=$(readlink -f "$1")
-DATA=$(readlink -f "$2")
-SCRATCH=$(readlink -m "$3")
-PY=/usr/bin/python3
+source "$(dirname "$0")/cli_lib.sh" "$1" "$2" "$3"
 MODEL=$DATA/gpt2-tiny/model
 TEXT="The bank by the river was eroding."  # reference text 0: ... " er" "oding" "."
-
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH"
-cd "$SCRATCH" || exit 1
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-run() {  # run EXPECTED_RC args...
-  local expected=$1
-  shift
-  "$BIN" "$@" >out.txt 2>err.txt
-  local rc=$?
-  [ "$rc" = "$expected" ] || { fail "expected exit $expected, got $rc: attnviz $*"; cat err.txt >&2; }
-}
 
 run 0 export --model "$MODEL" --text "$TEXT" --out words.npy --layer 1 --aggregate mean \
   --merge-words --hide-first
@@ -105,6 +85,4 @@ run 2 export --model "$MODEL" --text "$TEXT" --out bad3.png --aggregate mean --h
 run 1 export --model "$MODEL" --text "$TEXT" --out bad4.png --hide-first --token 0
 grep -q "hidden" err.txt || fail "--hide-first --token 0: the message does not say the token is hidden"
 for f in bad1.png bad2.png bad3.png bad4.png; do [ ! -e "$f" ] || fail "$f written on failure"; done
-
-[ "$failures" = 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
-echo "PASS: export with derived views"
+finish test_cli_export_views

@@ -10,32 +10,11 @@
 # - `attnviz models` over a fake Hugging Face cache holding a Mistral and a Gemma 2 snapshot
 #   (the fixtures' files as blobs): both supported, with family, parameters and precision.
 # usage: test_cli_modern_views.sh <attnviz binary> <tests/data dir> <scratch dir>
-set -u
-BIN=$(readlink -f "$1")
-DATA=$(readlink -f "$2")
-SCRATCH=$(readlink -m "$3")
-PY=/usr/bin/python3
+source "$(dirname "$0")/cli_lib.sh" "$1" "$2" "$3"
 MISTRAL=$DATA/modern/mistral-tiny/model
 GEMMA2=$DATA/modern/gemma2-tiny/model
 GEMMA3=$DATA/modern/gemma3-tiny/model
 TEXT="The quick brown fox jumps over the lazy dog and then the cat sat on the mat again"
-
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH"
-cd "$SCRATCH" || exit 1
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-run() {  # run EXPECTED_RC args...
-  local expected=$1
-  shift
-  "$BIN" "$@" >out.txt 2>err.txt
-  local rc=$?
-  [ "$rc" = "$expected" ] || { fail "expected exit $expected, got $rc: attnviz $*"; cat err.txt >&2; }
-  return $((rc != expected))
-}
 
 # ---- sliding windows in exported figures (light theme: window fill #f1e8da, hatch #ceaa78) ----
 run 0 tokenize --model "$MISTRAL" --text "$TEXT" --json && cp out.txt mistral_tokens.json
@@ -137,9 +116,4 @@ assert g["supported"] and g["family"] == "Gemma 2" and g["precision"] == "F32" a
 assert "3 layers, 4 query / 2 kv heads" in m["description"], m["description"]
 PYEOF
 fi
-
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo PASS
+finish test_cli_modern_views

@@ -5,29 +5,9 @@
 # differs from the raw one; the SVG's title names what is shown; --weights rollout is the
 # rollout head mode (the same bytes as --aggregate rollout); bad values exit 2, writing nothing.
 # usage: test_cli_weights.sh <attnviz binary> <tests/data dir> <scratch dir>
-set -u
-BIN=$(readlink -f "$1")
-DATA=$(readlink -f "$2")
-SCRATCH=$(readlink -m "$3")
-PY=/usr/bin/python3
+source "$(dirname "$0")/cli_lib.sh" "$1" "$2" "$3"
 MODEL=$DATA/gpt2-tiny/model
 TEXT="The bank by the river was eroding."  # reference text 0
-
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH"
-cd "$SCRATCH" || exit 1
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-run() {  # run EXPECTED_RC args...
-  local expected=$1
-  shift
-  "$BIN" "$@" >out.txt 2>err.txt
-  local rc=$?
-  [ "$rc" = "$expected" ] || { fail "expected exit $expected, got $rc: attnviz $*"; cat err.txt >&2; }
-}
 
 run 0 export --model "$MODEL" --text "$TEXT" --out raw.npy
 run 0 export --model "$MODEL" --text "$TEXT" --out value.npy --weights value
@@ -62,9 +42,4 @@ grep -q "raw, value or rollout" err.txt || fail "bad --weights: message does not
 run 2 export --model "$MODEL" --text "$TEXT" --out bad.npy --weights rollout --grid
 run 2 export --model "$MODEL" --text "$TEXT" --out bad.npy --weights rollout --aggregate mean
 [ -e bad.npy ] && fail "a failed export wrote bad.npy"
-
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "test_cli_weights: ok"
+finish test_cli_weights
