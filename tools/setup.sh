@@ -18,8 +18,8 @@ shift || true
 packages=(
   build-essential cmake pkg-config
   libeigen3-dev nlohmann-json3-dev libstb-dev libicu-dev
-  libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri
-  libgtest-dev libbenchmark-dev fonts-dejavu-core
+  libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libfontconfig-dev
+  libgtest-dev libbenchmark-dev fonts-dejavu-core fonts-noto-core fonts-noto-cjk
   xvfb xauth xdotool imagemagick python3 python3-numpy python3-pil python3-xlib
   python3-torch clang libclang-rt-dev
 )

@@ -328,6 +328,17 @@ PictureSize draw_arcs_view(const ArcsPanelInput& in, ArcsPanelState& state, Acti
   if (clicked && under_mouse)
     out.push_back(action::Select{{SelectionEventKind::kClick, *under_mouse}});
   if (under_mouse) out.push_back(action::Select{{SelectionEventKind::kHover, *under_mouse}});
+  // With a query pinned, the chip (or key) under the mouse is the key the Inspector explains,
+  // as a heatmap cell is (issue 11: only the heatmap set it).
+  std::optional<int> hovered_key = key_under_mouse;
+  if (under_mouse && spec.pinned_token && !in.pointer->hovered_token) hovered_key = under_mouse;
+  if (hovered_key) {
+    out.push_back(action::HoverKey{hovered_key});
+    state.set_hovered_key = true;
+  } else if (state.set_hovered_key) {
+    out.push_back(action::HoverKey{std::nullopt});
+    state.set_hovered_key = false;
+  }
 
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 clip_min = ImGui::GetWindowPos();

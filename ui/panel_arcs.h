@@ -48,6 +48,7 @@ struct ArcsPanelState {
   ScrollState scroll;                      // the line view's scroll to a new pin
   std::optional<int> columns_scrolled_to;  // the pin the two-column view last scrolled to
   MinimapState minimap;
+  bool set_hovered_key = false;  // this view named the hovered key (and clears it on leaving)
 };
 
 // What the view's picture measured this frame (logical pixels): the size an export takes.

@@ -325,10 +325,19 @@ void draw_inspector_contents(const InspectorInput& in, InspectorState& state, Ac
   std::vector<float> weights(static_cast<size_t>(trace.tokens_count()));  // (T)
   reader.row(layer, head, query, weights);
   const std::span<const float> row(weights.data(), static_cast<size_t>(reader.visible_keys(query)));
-  if (in.pointer->hovered_key && *in.pointer->hovered_key < trace.tokens_count())
+  const std::vector<Token>& tokens = trace.tokens();
+  if (in.pointer->hovered_key && *in.pointer->hovered_key < trace.tokens_count()) {
     state.key = in.pointer->hovered_key;
-  if (!state.key || *state.key >= trace.tokens_count()) state.key = argmax(row);
+  } else if (state.key && (*state.key >= trace.tokens_count() || state.key_query != query ||
+                           tokens[*state.key].id != state.key_token_id ||
+                           tokens[*state.key].start != state.key_token_start)) {
+    state.key.reset();
+  }
+  if (!state.key) state.key = argmax(row);
   const int key = *state.key;
+  state.key_query = query;
+  state.key_token_id = tokens[key].id;
+  state.key_token_start = tokens[key].start;
 
   const std::string query_label = token_label(trace.tokens()[query].text, 20);
   const std::string key_label = token_label(trace.tokens()[key].text, 20);
@@ -372,6 +381,8 @@ void draw_inspector_contents(const InspectorInput& in, InspectorState& state, Ac
       row.size() < static_cast<size_t>(trace.tokens_count()) ? "; later keys are masked" : "");
   if (std::optional<int> clicked = draw_softmax_row(trace, row, key)) {
     state.key = clicked;
+    state.key_token_id = tokens[*clicked].id;
+    state.key_token_start = tokens[*clicked].start;
   }
   const float row_entropy = entropy(row);
   ImGui::Text("entropy %.3f nats (uniform over %zu keys: %.3f)", static_cast<double>(row_entropy),

@@ -63,6 +63,12 @@ struct InspectorState {
   bool has_detail = false;
   HeadDetail detail;          // (T, D) q, k, v and the query's row of scores of the selected head
   std::optional<int> key;     // follows view.hovered_key; stays when the mouse leaves
+  // What `key` was chosen for: the query, and the key token's id and first byte. Another query,
+  // or another token at that index (a new text or model), drops it for the row's strongest key,
+  // so no stale key from an earlier pin stays (issue 11).
+  int key_query = -1;
+  int32_t key_token_id = -1;
+  size_t key_token_start = 0;
   bool show_numbers = false;  // q and k as numbers under the strips
   bool model_causal = true;   // the model's own mask, learnt from a trace run without what-ifs
 };

@@ -204,6 +204,13 @@ void draw_text_panel(TextState& text, TextPanelState& state, const TextPanelInpu
   }
   name_item("text_box");
   draw_status(in, out);
+  if (!in.missing_glyphs.empty()) {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(to_imvec4(theme_colors(in.spec->theme).warning), "%s",
+                       in.missing_glyphs.c_str());
+    ImGui::PopTextWrapPos();
+    name_item("missing_glyphs");
+  }
   ImGui::Separator();
   if (in.reader && in.labels) draw_chips(in, state, out);
   ImGui::End();

@@ -26,6 +26,7 @@ struct TextPanelInput {
   float progress = 0.0f;  // of the run in progress
   RunProgress run_progress;  // its layers, speed and time left
   float ui_scale = 1.0f;
+  std::string missing_glyphs;  // characters of the text no font here can draw (empty: none)
 };
 
 struct TextPanelState {

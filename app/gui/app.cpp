@@ -107,6 +107,36 @@ void save_settings_from(App& app, const DesktopWindow& window) {
     std::fprintf(stderr, "attnviz: %s\n", saved.error().message.c_str());
 }
 
+// "file:index: count code points" of each fallback face, for the layout dump.
+nlohmann::json fallback_font_names(const std::vector<FallbackFace>& faces) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const FallbackFace& face : faces)
+    names.push_back(face.path + ":" + std::to_string(face.index) + ": " +
+                    std::to_string(face.code_points.size()) + " code points");
+  return names;
+}
+
+// A pin is an index into the tokens on screen. When another run replaces them (the text was
+// edited, another model loaded), the pin stays only if the same token is still at its index.
+void keep_pin_on_its_token(App& app, const AttentionTrace& trace, uint64_t raw_id) {
+  App::PinnedIdentity& identity = app.pinned_identity;
+  std::optional<int>& pinned = app.view.pinned_token;
+  const std::vector<Token>& tokens = trace.tokens();
+  const auto same = [&](const Token& token) {
+    return token.id == identity.id && token.start == identity.start && token.text == identity.text;
+  };
+  if (pinned && identity.index == *pinned && identity.raw_id != raw_id &&
+      (*pinned >= trace.tokens_count() || !same(tokens[*pinned]))) {
+    pinned.reset();
+    app.pointer.hovered_key.reset();
+  }
+  identity = {};
+  if (pinned && *pinned < trace.tokens_count()) {
+    const Token& token = tokens[*pinned];
+    identity = {raw_id, *pinned, token.id, token.start, token.text};
+  }
+}
+
 // Takes the engine's latest state: remembers loaded models, keeps the view's token indices
 // meaning what they meant, and tells the engine what the view needs.
 void sync_from_engine(App& app) {
@@ -138,6 +168,11 @@ void sync_from_engine(App& app) {
   }
   if (const TraceRef* shown = state.shown()) {
     const AttentionTrace& trace = *shown->trace;
+    keep_pin_on_its_token(app, trace, state.raw.id);
+    if (app.export_message_until_text && trace.tokens_count() > 0) {
+      app.export_ui.message.clear();
+      app.export_message_until_text = false;
+    }
     app.view.clamp_to(trace.layers(), trace.heads(), trace.tokens_count());
     ui::Pointer& pointer = app.pointer;
     for (std::optional<int>* token : {&pointer.hovered_token, &pointer.hovered_key})
@@ -209,6 +244,9 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"weights_legend", weights_legend(app.view)},
       {"enabled_heads", app.view.enabled_heads},
       {"pinned", app.view.pinned_token ? *app.view.pinned_token : -1},
+      {"inspector_key", app.panels.inspector.key ? *app.panels.inspector.key : -1},
+      {"inspector_query", app.panels.inspector.key_query},
+      {"hovered_key", app.pointer.hovered_key ? *app.pointer.hovered_key : -1},
       {"canvas_focus", app.flags.canvas_focus},
       {"note", std::chrono::steady_clock::now() < app.flags.note_until ? app.flags.note : ""},
       {"view", view_spec_json(app.view)},
@@ -240,6 +278,9 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"copied_positions", raw ? raw->timings.copied_positions : 0},
       {"text", app.text.text},
       {"export_message", app.export_ui.message},
+      {"probe_undo", app.text_before_probe.has_value()},
+      {"missing_glyphs", missing_glyphs_note(app.fallback_fonts.missing(), app.text.text)},
+      {"fallback_fonts", fallback_font_names(app.fallback_fonts.faces())},
       {"session_message", app.session.message},
       {"session_error", app.session.message_is_error},
       {"session_warning", app.session.warning},
@@ -254,6 +295,42 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"diff_aligned", diff ? diff->aligned : 0},
       {"diff_max_change", diff ? diff->max_change : 0.0f},
   };
+}
+
+// Fonts for the characters of the text (and of the tokens on screen) that DejaVu Sans lacks:
+// looked up when either changes, added between frames on this thread (issue 11).
+void update_fallback_fonts(App& app, DesktopWindow& desktop) {
+  if (!app.base_font) return;
+  const TraceRef* shown = app.state ? app.state->shown() : nullptr;
+  const uint64_t trace_id = shown ? shown->id : 0;
+  if (app.text.text == app.fonts_scanned_text && trace_id == app.fonts_scanned_trace) return;
+  const Font& base = *app.base_font;
+  const auto in_atlas = [&](char32_t cp) {
+    return DesktopWindow::in_base_ranges(cp) && base.has_glyph(cp);
+  };
+  bool changed = false;
+  if (app.text.text != app.fonts_scanned_text) {
+    changed |= app.fallback_fonts.add_text(app.text.text, in_atlas);
+    app.fonts_scanned_text = app.text.text;
+  }
+  if (trace_id != app.fonts_scanned_trace) {
+    if (shown)
+      for (const Token& token : shown->trace->tokens())
+        changed |= app.fallback_fonts.add_text(token.text, in_atlas);
+    app.fonts_scanned_trace = trace_id;
+  }
+  if (!changed) return;
+  Font font = base;
+  for (const FallbackFace& face : app.fallback_fonts.faces()) {
+    if (auto with = font.with_fallback(face.path, face.index)) {
+      font = std::move(with).value();
+    } else {
+      std::fprintf(stderr, "attnviz: %s\n", with.error().message.c_str());
+    }
+  }
+  app.font = std::make_shared<const Font>(std::move(font));
+  app.panels.labels.trace_id = 0;  // the chips are measured again with the new faces
+  desktop.set_fallback_faces(app.fallback_fonts.faces());
 }
 
 bool should_exit(const App& app, long frame, Clock::time_point start) {
@@ -292,7 +369,7 @@ int run_gui(AppOptions options) {
   if (app.options.pin_token) app.view.pinned_token = app.options.pin_token;
   if (app.options.start_layer) app.view.layer = *app.options.start_layer;  // clamped on the trace
   if (auto font = Font::load_default())
-    app.font = std::make_shared<const Font>(std::move(font).value());
+    app.font = app.base_font = std::make_shared<const Font>(std::move(font).value());
 
   WindowOptions window_options;
   window_options.width = app.settings.window_width;
@@ -391,6 +468,7 @@ int run_gui(AppOptions options) {
       app.flags.theme_changed = false;
     }
     desktop.end_frame();
+    update_fallback_fonts(app, desktop);
     // An edited text runs once the frame is on screen: under a software renderer the frame's
     // drawing would otherwise take the cores from the run's first milliseconds.
     const bool run_asked = app.text_changed;

@@ -28,6 +28,7 @@
 #include "ui/panel_inspector.h"
 #include "ui/panel_model_picker.h"
 #include "ui/panel_text.h"
+#include "app/gui/fallback_fonts.h"
 #include "ui/settings.h"
 #include "ui/ui_state.h"
 
@@ -115,12 +116,26 @@ struct App {
   RunOptions run_options;     // what-ifs; the defaults reproduce the model
   std::string model_path_input;
   ui::ExportUiState export_ui;
+  // The export message says there was nothing to export: it goes once there is (issue 11).
+  bool export_message_until_text = false;
+  // The user's text that "Show probe text" replaced; Ctrl+Z or the status bar's Undo brings it
+  // back. Any other edit of the text drops it.
+  std::optional<std::string> text_before_probe;
   SessionUi session;
   int window_width = 0, window_height = 0;  // the window's size this frame (sessions)
 
   Engine* engine = nullptr;
   std::shared_ptr<const EngineState> state;      // the engine's latest published state
   std::shared_ptr<const ViewResult> shown_view;  // the view the spec's tokens refer to
+  // The token the pin pointed at, and in which run: a new run (text or model changed) whose
+  // token at that index is another one drops the pin instead of pinning a stranger (issue 11).
+  struct PinnedIdentity {
+    uint64_t raw_id = 0;
+    int index = -1;
+    int32_t id = 0;
+    size_t start = 0;
+    std::string text;
+  } pinned_identity;
   uint64_t logged_trace = 0;                     // --log-runs: the last trace printed
   ui::Actions actions;                           // pushed while drawing, applied after it
   bool hovered_this_frame = false;               // a panel reported a token under the mouse
@@ -128,6 +143,12 @@ struct App {
   Panels panels;
   std::unique_ptr<ui::HeatmapRenderer> heatmap_renderer;  // needs the GL context
   std::shared_ptr<const Font> font;  // the metrics pictures are laid out with; figure exports
+  // DejaVu Sans alone, and the installed faces for the text's other scripts (`font` is DejaVu
+  // with them); what they were last looked up for.
+  std::shared_ptr<const Font> base_font;
+  FallbackFonts fallback_fonts;
+  std::string fonts_scanned_text;
+  uint64_t fonts_scanned_trace = 0;
   ui::LayoutRecorder layout;
   UiFlags flags;
 };

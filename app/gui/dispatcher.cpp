@@ -52,8 +52,14 @@ struct Apply {
   void operator()(const ui::action::OpenBuiltinModel&) const {
     (*this)(ui::action::Open{builtin_model_folder().string()});
   }
-  void operator()(const ui::action::SetText& a) const { set_text(app, a.text); }
-  void operator()(const ui::action::AppendText& a) const { set_text(app, app.text.text + a.text); }
+  void operator()(const ui::action::SetText& a) const {
+    app.text_before_probe.reset();
+    set_text(app, a.text);
+  }
+  void operator()(const ui::action::AppendText& a) const {
+    app.text_before_probe.reset();
+    set_text(app, app.text.text + a.text);
+  }
   void operator()(const ui::action::SetRunOptions& a) const {
     app.run_options = a.options;
     app.text_changed = true;
@@ -66,6 +72,9 @@ struct Apply {
     std::string text;
     const std::vector<Token>& tokens = app.state->probe->trace.trace->tokens();
     for (size_t i = 1; i < tokens.size(); ++i) text += tokens[i].text;
+    if (text == app.text.text) return;
+    // The user's own text, kept for Undo (a second press keeps the first one's).
+    if (!app.text_before_probe) app.text_before_probe = app.text.text;
     set_text(app, text);
   }
   void operator()(const ui::action::SetView& a) const { set_view(app, a.spec); }

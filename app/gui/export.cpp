@@ -119,8 +119,11 @@ void export_every_head(App& app) {
 }  // namespace
 
 void carry_out_export(App& app, bool every_head) {
-  if (!app.state || !app.state->shown() || app.state->shown()->trace->tokens_count() == 0)
+  app.export_message_until_text = false;
+  if (!app.state || !app.state->shown() || app.state->shown()->trace->tokens_count() == 0) {
+    app.export_message_until_text = true;
     return report(app.export_ui, false, "Nothing to export yet: type some text first");
+  }
   if (every_head) {
     export_every_head(app);
   } else {

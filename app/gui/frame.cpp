@@ -362,6 +362,16 @@ void draw_status_bar(App& app, float height) {
   } else {
     ImGui::TextDisabled("loading\xE2\x80\xA6");
   }
+  if (app.text_before_probe) {
+    // "Show probe text" replaced the user's text: say so, with the way back (issue 11).
+    ImGui::SameLine(0, 30);
+    ImGui::TextUnformatted("The probe's text replaced yours.");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Undo")) app.actions.push_back(ui::action::SetText{*app.text_before_probe});
+    ui::name_item("undo_probe_text");
+    ImGui::SameLine();
+    ImGui::TextDisabled("(Ctrl+Z)");
+  }
   if (std::chrono::steady_clock::now() < app.flags.note_until) {
     ImGui::SameLine(0, 30);
     ImGui::TextUnformatted(app.flags.note.c_str());  // the theme's text colour: AA on both
@@ -456,6 +466,7 @@ void draw_frame(App& app, const DesktopWindow& window) {
   text.progress = app.engine->progress();
   text.run_progress = app.engine->run_progress();
   text.ui_scale = scale;
+  text.missing_glyphs = missing_glyphs_note(app.fallback_fonts.missing(), app.text.text);
   ui::draw_text_panel(app.text, app.panels.text_panel, text, app.actions);
 
   place({c.origin.x, c.origin.y + c.size.y - heads_height}, {c.left, heads_height});

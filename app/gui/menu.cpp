@@ -139,6 +139,12 @@ const std::vector<Shortcut>& shortcuts() {
        [](App& app) {
          if (pressed(GLFW_KEY_F1)) push(app, ToggleShortcuts{});
        }},
+      {"Ctrl+Z", "undo \"Show probe text\": your text back",
+       [](App& app) {
+         if (ImGui::GetIO().KeyCtrl && !ImGui::GetIO().WantTextInput && pressed(GLFW_KEY_Z) &&
+             app.text_before_probe)
+           push(app, SetText{*app.text_before_probe});
+       }},
       {"Ctrl+Q", "quit",
        [](App& app) {
          if (ImGui::GetIO().KeyCtrl && pressed(GLFW_KEY_Q)) push(app, Quit{});

@@ -97,7 +97,8 @@ Result<std::unique_ptr<DesktopWindow>> DesktopWindow::open(const WindowOptions& 
   io.IniFilename = self->ini_path_.empty() ? nullptr : self->ini_path_.c_str();
   io.ConfigWindowsMoveFromTitleBarOnly = true;
   self->apply_theme(options.theme);
-  if (!self->load_fonts(options.font_size * self->scale_)) {
+  self->font_px_ = options.font_size * self->scale_;
+  if (!self->load_fonts(self->font_px_, {})) {
     std::fprintf(stderr, "attnviz: DejaVu Sans not found in %s; using ImGui's built-in font\n",
                  ATTNVIZ_FONT_DIR);
   }
@@ -118,7 +119,21 @@ DesktopWindow::~DesktopWindow() {
   if (glfw_ready_) glfwTerminate();
 }
 
-bool DesktopWindow::load_fonts(float size_px) {
+bool DesktopWindow::in_base_ranges(char32_t code_point) {
+  for (const ImWchar* range = kGlyphRanges; range[0] != 0; range += 2)
+    if (code_point >= range[0] && code_point <= range[1]) return true;
+  return false;
+}
+
+void DesktopWindow::set_fallback_faces(const std::vector<FallbackFace>& faces) {
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui::GetIO().Fonts->Clear();
+  load_fonts(font_px_, faces);
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+}
+
+bool DesktopWindow::load_fonts(float size_px, const std::vector<FallbackFace>& faces) {
+  static_assert(sizeof(ImWchar) == sizeof(unsigned short), "ImWchar is 16 bits here");
   ImGuiIO& io = ImGui::GetIO();
   const std::string path = std::string(ATTNVIZ_FONT_DIR) + "/DejaVuSans.ttf";
   std::error_code ec;
@@ -131,7 +146,27 @@ bool DesktopWindow::load_fonts(float size_px) {
   ImFontConfig config;
   config.OversampleH = 2;
   config.OversampleV = 1;
-  return io.Fonts->AddFontFromFileTTF(path.c_str(), size_px, &config, kGlyphRanges) != nullptr;
+  if (!io.Fonts->AddFontFromFileTTF(path.c_str(), size_px, &config, kGlyphRanges)) return false;
+  // Each fallback face adds only the text's code points it draws: one (c, c) range each.
+  fallback_ranges_.clear();
+  for (const FallbackFace& face : faces) {
+    std::vector<unsigned short>& ranges = fallback_ranges_.emplace_back();
+    for (char32_t cp : face.code_points) {
+      ranges.push_back(static_cast<unsigned short>(cp));
+      ranges.push_back(static_cast<unsigned short>(cp));
+    }
+    ranges.push_back(0);
+  }
+  for (size_t i = 0; i < faces.size(); ++i) {
+    ImFontConfig merge;
+    merge.MergeMode = true;
+    merge.OversampleH = 1;
+    merge.OversampleV = 1;
+    merge.FontNo = faces[i].index;
+    io.Fonts->AddFontFromFileTTF(faces[i].path.c_str(), size_px, &merge,
+                                 reinterpret_cast<const ImWchar*>(fallback_ranges_[i].data()));
+  }
+  return true;
 }
 
 void DesktopWindow::apply_theme(Theme theme) {

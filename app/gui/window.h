@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/gui/fallback_fonts.h"
 #include "core/result.h"
 #include "core/view/colors.h"
 
@@ -46,6 +47,11 @@ class DesktopWindow {
   // next frame at once.
   bool keys_queued() const { return !events_.taps.empty() || !events_.buttons.empty(); }
   void apply_theme(Theme theme);
+  // Rebuilds the font atlas between frames (on this thread): DejaVu Sans, with the code points
+  // of each fallback face merged in (only those, so the atlas stays small).
+  void set_fallback_faces(const std::vector<FallbackFace>& faces);
+  // Whether the atlas's DejaVu ranges include the code point (DejaVu may still lack it).
+  static bool in_base_ranges(char32_t code_point);
 
   GLFWwindow* handle() const { return window_; }
   float ui_scale() const { return scale_; }
@@ -58,12 +64,15 @@ class DesktopWindow {
 
  private:
   DesktopWindow() = default;
-  bool load_fonts(float size_px);
+  bool load_fonts(float size_px, const std::vector<FallbackFace>& faces);
   void replay_buttons(ImGuiIO& io);
 
   GLFWwindow* window_ = nullptr;
   float scale_ = 1.0f;
   std::string ini_path_;  // ImGui keeps a pointer to it
+  float font_px_ = 16.0f;
+  // The glyph ranges of the fallback faces: the atlas reads them when it builds.
+  std::vector<std::vector<unsigned short>> fallback_ranges_;
   // Filled by GLFW callbacks (the window's user pointer points here).
   struct Events {
     std::vector<std::string> dropped;

@@ -32,6 +32,44 @@ PathShape arc_path(const Bezier& curve, Rgba color, float width) {
   return path;
 }
 
+// An arc to a key on another line of the wrapped layout, routed around the chips instead of
+// across them (issue 11): up from the query into the gap above its line, along that gap to
+// the channel right of the lines, along the channel to the gap above the key's line, along it
+// and down onto the key. Corners are rounded; the lane within each gap and the channel's lane
+// follow the key's x, so arcs to different keys run apart. Every piece lies in a gap or in the
+// channel, where there are no chips.
+PathShape routed_arc(const Rect& query, const Rect& key, float arc_room, float channel_x,
+                     float channel_width, float line_width, Rgba color, float width) {
+  const float along = std::clamp(key.center_x() / std::max(1.0f, line_width), 0.0f, 1.0f);
+  const float lift = 4.0f + (0.25f + 0.6f * (1.0f - along)) * (arc_room - 8.0f);
+  const float x_query = query.center_x(), x_key = key.center_x();
+  const float y_query = query.y0 - lift, y_key = key.y0 - lift;
+  const float x_channel = channel_x + (0.2f + 0.6f * along) * channel_width;
+  const float corner = std::max(1.0f, std::min({0.4f * lift, 0.5f * std::abs(y_key - y_query),
+                                                0.5f * (x_channel - std::max(x_query, x_key))}));
+  const float down = y_key > y_query ? 1.0f : -1.0f;  // the channel's direction
+  PathShape path;
+  path.start = {x_query, query.y0};
+  const auto line = [&](Point to) {
+    path.segments.push_back({PathSegment::Kind::kLine, {}, {}, to});
+  };
+  const auto turn = [&](Point corner_point, Point to) {
+    path.segments.push_back({PathSegment::Kind::kQuadratic, corner_point, {}, to});
+  };
+  line({x_query, y_query + corner});
+  turn({x_query, y_query}, {x_query + corner, y_query});
+  line({x_channel - corner, y_query});
+  turn({x_channel, y_query}, {x_channel, y_query + down * corner});
+  line({x_channel, y_key - down * corner});
+  turn({x_channel, y_key}, {x_channel - corner, y_key});
+  line({x_key + corner, y_key});
+  turn({x_key, y_key}, {x_key, y_key + corner});
+  line({x_key, key.y0});
+  path.stroke = color;
+  path.width = width;
+  return path;
+}
+
 // A filled dot: a rectangle rounded into a circle.
 RectShape dot(Point center, float radius, Rgba color) {
   return {center.x - radius, center.y - radius, 2 * radius, 2 * radius, color, radius};
@@ -83,12 +121,22 @@ void build_line(const ArcsSceneInput& in, const ChipLook& style, const std::vect
       const float offset = (i - 0.5f * (count - 1)) * spread;
       for (const ArcPick& pick : pick_arcs(row, spec.arc_min_weight, spec.arc_top_k)) {
         const Rect key_box = scene.flow.boxes[pick.key].translated(offset, 0);
-        const Bezier curve = flow_arc(query_box.translated(offset, 0), key_box, scene.arc_room - 4);
         const Rgba color =
             with_alpha(scene.series[i].color, arc_alpha(pick.weight) * (in.preview ? 0.8f : 1.0f));
         const float thickness = arc_thickness(pick.weight, 1.0f);
-        add_shape(scene.figure, arc_path(curve, color, thickness));
-        add_shape(scene.figure, dot(curve.p1, 1.0f + 0.6f * thickness, color));
+        Point end{key_box.center_x(), key_box.y0};
+        if (scene.flow.line_of(pick.key) != scene.flow.line_of(*in.query)) {
+          add_shape(scene.figure,
+                    routed_arc(query_box.translated(offset, 0), key_box, scene.arc_room,
+                               params.line_width, in.width - params.line_width, params.line_width,
+                               color, thickness));
+        } else {
+          const Bezier curve =
+              flow_arc(query_box.translated(offset, 0), key_box, scene.arc_room - 4);
+          add_shape(scene.figure, arc_path(curve, color, thickness));
+          end = curve.p1;
+        }
+        add_shape(scene.figure, dot(end, 1.0f + 0.6f * thickness, color));
         ++scene.arcs_drawn;
         scene.arc_keys.push_back(pick.key);
       }

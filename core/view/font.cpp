@@ -13,10 +13,40 @@
 
 namespace attnviz {
 
-struct Font::Data {
-  std::vector<unsigned char> bytes;
-  stbtt_fontinfo info{};        // points into bytes, which never moves after construction
+namespace {
+
+// One font file's face. Copies share the bytes, which never move after loading.
+struct Face {
+  std::shared_ptr<const std::vector<unsigned char>> bytes;
+  stbtt_fontinfo info{};        // points into *bytes
   int ascent = 0, descent = 0;  // font units; descent negative as in the font
+};
+
+Result<Face> load_face(const std::filesystem::path& path, int index) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(std::string("cannot open the font file '") + path.string() +
+                      "'; install fonts-dejavu-core or set ATTNVIZ_FONT_DIR to a folder with "
+                      "DejaVuSans.ttf");
+  }
+  auto bytes = std::make_shared<std::vector<unsigned char>>(std::istreambuf_iterator<char>(in),
+                                                            std::istreambuf_iterator<char>());
+  if (in.bad()) return make_error(std::string("cannot read the font file '") + path.string() + "'");
+  Face face;
+  const int offset =
+      bytes->size() >= 12 ? stbtt_GetFontOffsetForIndex(bytes->data(), index) : -1;
+  if (offset < 0 || !stbtt_InitFont(&face.info, bytes->data(), offset))
+    return make_error(std::string("'") + path.string() + "' is not a TrueType font");
+  int line_gap = 0;
+  stbtt_GetFontVMetrics(&face.info, &face.ascent, &face.descent, &line_gap);
+  face.bytes = std::move(bytes);
+  return face;
+}
+
+}  // namespace
+
+struct Font::Data {
+  std::vector<Face> faces;  // [0] the font's own; then fallbacks, tried in order
 };
 
 namespace {
@@ -40,23 +70,20 @@ bool is_invisible_code_point(char32_t cp) {
 }
 
 Result<Font> Font::load(const std::filesystem::path& ttf_path) {
-  std::ifstream in(ttf_path, std::ios::binary);
-  if (!in) {
-    return make_error(std::string("cannot open the font file '") + ttf_path.string() +
-                      "'; install fonts-dejavu-core or set ATTNVIZ_FONT_DIR to a folder with "
-                      "DejaVuSans.ttf");
-  }
+  auto face = load_face(ttf_path, 0);
+  if (!face) return face.error();
   auto data = std::make_shared<Data>();
-  data->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad())
-    return make_error(std::string("cannot read the font file '") + ttf_path.string() + "'");
-  const int offset =
-      data->bytes.size() >= 12 ? stbtt_GetFontOffsetForIndex(data->bytes.data(), 0) : -1;
-  if (offset < 0 || !stbtt_InitFont(&data->info, data->bytes.data(), offset)) {
-    return make_error(std::string("'") + ttf_path.string() + "' is not a TrueType font");
-  }
-  int line_gap = 0;
-  stbtt_GetFontVMetrics(&data->info, &data->ascent, &data->descent, &line_gap);
+  data->faces.push_back(std::move(face).value());
+  Font font;
+  font.data_ = std::move(data);
+  return font;
+}
+
+Result<Font> Font::with_fallback(const std::filesystem::path& path, int index) const {
+  auto face = load_face(path, index);
+  if (!face) return face.error();
+  auto data = std::make_shared<Data>(*data_);
+  data->faces.push_back(std::move(face).value());
   Font font;
   font.data_ = std::move(data);
   return font;
@@ -73,36 +100,46 @@ Result<Font> Font::load_default() {
 }
 
 float Font::ascent(float size) const {
-  return data_->ascent * stbtt_ScaleForMappingEmToPixels(&data_->info, size);
+  const Face& face = data_->faces.front();
+  return face.ascent * stbtt_ScaleForMappingEmToPixels(&face.info, size);
 }
 
 float Font::descent(float size) const {
-  return -data_->descent * stbtt_ScaleForMappingEmToPixels(&data_->info, size);
+  const Face& face = data_->faces.front();
+  return -face.descent * stbtt_ScaleForMappingEmToPixels(&face.info, size);
 }
 
 bool Font::has_glyph(char32_t code_point) const {
-  return stbtt_FindGlyphIndex(&data_->info, static_cast<int>(code_point)) != 0;
+  for (const Face& face : data_->faces)
+    if (stbtt_FindGlyphIndex(&face.info, static_cast<int>(code_point)) != 0) return true;
+  return false;
 }
 
 std::vector<PlacedGlyph> Font::layout(std::string_view utf8, float size) const {
-  const float scale = stbtt_ScaleForMappingEmToPixels(&data_->info, size);
   std::vector<PlacedGlyph> glyphs;
   float pen = 0.0f;
   for (char32_t cp : decode_utf8(utf8)) {
     if (is_invisible_code_point(cp)) continue;
     PlacedGlyph placed;
     placed.code_point = cp;
-    placed.glyph = stbtt_FindGlyphIndex(&data_->info, static_cast<int>(cp));
+    for (size_t f = 0; f < data_->faces.size() && placed.glyph == 0; ++f) {
+      placed.glyph = stbtt_FindGlyphIndex(&data_->faces[f].info, static_cast<int>(cp));
+      placed.face = static_cast<int>(f);
+    }
+    if (placed.glyph == 0) placed.face = 0;
+    const stbtt_fontinfo& info = data_->faces[placed.face].info;
+    const float scale = stbtt_ScaleForMappingEmToPixels(&info, size);
     if (placed.glyph != 0) {
       int advance = 0, bearing = 0;
-      stbtt_GetGlyphHMetrics(&data_->info, placed.glyph, &advance, &bearing);
+      stbtt_GetGlyphHMetrics(&info, placed.glyph, &advance, &bearing);
       placed.advance = advance * scale;
     } else {
       placed.advance = kBoxAdvance * size;
     }
-    if (!glyphs.empty() && glyphs.back().glyph != 0 && placed.glyph != 0) {
+    if (!glyphs.empty() && glyphs.back().glyph != 0 && placed.glyph != 0 &&
+        glyphs.back().face == placed.face) {
       const float kern =
-          stbtt_GetGlyphKernAdvance(&data_->info, glyphs.back().glyph, placed.glyph) * scale;
+          stbtt_GetGlyphKernAdvance(&info, glyphs.back().glyph, placed.glyph) * scale;
       glyphs.back().advance += kern;
       pen += kern;
     }
@@ -136,8 +173,13 @@ std::string Font::fit(std::string_view utf8, float size, float max_width) const 
 }
 
 TextMask Font::render(std::string_view utf8, float size, float subpixel_x) const {
-  const float scale = stbtt_ScaleForMappingEmToPixels(&data_->info, size);
   const std::vector<PlacedGlyph> glyphs = layout(utf8, size);
+  const auto info_of = [&](const PlacedGlyph& g) -> const stbtt_fontinfo& {
+    return data_->faces[g.face].info;
+  };
+  const auto scale_of = [&](const PlacedGlyph& g) {
+    return stbtt_ScaleForMappingEmToPixels(&info_of(g), size);
+  };
 
   // Pass 1: the union of glyph boxes sizes the mask.
   std::vector<GlyphBox> boxes;
@@ -148,8 +190,9 @@ TextMask Font::render(std::string_view utf8, float size, float subpixel_x) const
     const float pen = g.x + subpixel_x;
     GlyphBox box{};
     if (g.glyph != 0) {
-      stbtt_GetGlyphBitmapBoxSubpixel(&data_->info, g.glyph, scale, scale, pen - std::floor(pen),
-                                      0.0f, &box.x0, &box.y0, &box.x1, &box.y1);
+      stbtt_GetGlyphBitmapBoxSubpixel(&info_of(g), g.glyph, scale_of(g), scale_of(g),
+                                      pen - std::floor(pen), 0.0f, &box.x0, &box.y0, &box.x1,
+                                      &box.y1);
       const int shift = static_cast<int>(std::floor(pen));
       box.x0 += shift;
       box.x1 += shift;
@@ -183,8 +226,9 @@ TextMask Font::render(std::string_view utf8, float size, float subpixel_x) const
     if (glyphs[i].glyph != 0) {
       glyph_pixels.assign(static_cast<size_t>(w) * h, 0);
       const float pen = glyphs[i].x + subpixel_x;
-      stbtt_MakeGlyphBitmapSubpixel(&data_->info, glyph_pixels.data(), w, h, w, scale, scale,
-                                    pen - std::floor(pen), 0.0f, glyphs[i].glyph);
+      const float scale = scale_of(glyphs[i]);
+      stbtt_MakeGlyphBitmapSubpixel(&info_of(glyphs[i]), glyph_pixels.data(), w, h, w, scale,
+                                    scale, pen - std::floor(pen), 0.0f, glyphs[i].glyph);
       for (int y = 0; y < h; ++y) {
         for (int x = 0; x < w; ++x) {
           uint8_t& dst = mask.coverage[static_cast<size_t>(top + y) * mask.width + left + x];

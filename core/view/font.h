@@ -1,6 +1,7 @@
 // TrueType text for the exporters: measuring and rasterizing UTF-8 labels with stb_truetype.
 // Sizes are em sizes in pixels, the same meaning as SVG's font-size, so a PNG and an SVG of one
-// figure lay out alike. Code points the font lacks (DejaVu has no CJK or emoji) draw as a box.
+// figure lay out alike. Code points the font lacks (DejaVu has no CJK or emoji) come from its
+// fallback faces (the GUI adds the fonts fontconfig finds), else draw as a box.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@ namespace attnviz {
 struct PlacedGlyph {
   char32_t code_point = 0;
   int glyph = 0;
+  int face = 0;          // 0: the font's own face; then its fallbacks, in the order added
   float x = 0.0f;        // pen position relative to the start of the line, pixels
   float advance = 0.0f;  // pixels, kerning with the next glyph included
 };
@@ -39,6 +41,9 @@ class Font {
   // configured at build time (package fonts-dejavu-core).
   static std::filesystem::path default_path();
   static Result<Font> load_default();
+  // A copy that takes the code points this font lacks from face `index` of another file (.ttf,
+  // .otf, or a .ttc collection). Errors name the file.
+  Result<Font> with_fallback(const std::filesystem::path& path, int index = 0) const;
 
   // Font-wide line metrics at an em size, in pixels; descent is positive (below the baseline).
   float ascent(float size) const;
@@ -46,7 +51,7 @@ class Font {
 
   std::vector<PlacedGlyph> layout(std::string_view utf8, float size) const;
   float measure(std::string_view utf8, float size) const;
-  bool has_glyph(char32_t code_point) const;
+  bool has_glyph(char32_t code_point) const;  // in any face
 
   // Anti-aliased coverage of a line; subpixel_x in [0, 1) shifts the pen right.
   TextMask render(std::string_view utf8, float size, float subpixel_x = 0.0f) const;

@@ -313,6 +313,86 @@ TEST(HeatmapScene, WindowHatchOnlyOutsideTheWindowAndALegend) {
   }
 }
 
+// Points along a path, `per_segment` samples per piece (lines, quadratics, cubics).
+std::vector<Point> path_points(const PathShape& path, int per_segment = 24) {
+  std::vector<Point> points;
+  Point from = path.start;
+  for (const PathSegment& segment : path.segments) {
+    for (int i = 1; i <= per_segment; ++i) {
+      const float t = static_cast<float>(i) / per_segment, u = 1.0f - t;
+      Point p;
+      if (segment.kind == PathSegment::Kind::kLine) {
+        p = {u * from.x + t * segment.end.x, u * from.y + t * segment.end.y};
+      } else if (segment.kind == PathSegment::Kind::kQuadratic) {
+        p = {u * u * from.x + 2 * u * t * segment.control1.x + t * t * segment.end.x,
+             u * u * from.y + 2 * u * t * segment.control1.y + t * t * segment.end.y};
+      } else {
+        p = bezier_point({from, segment.control1, segment.control2, segment.end}, t);
+      }
+      points.push_back(p);
+    }
+    from = segment.end;
+  }
+  return points;
+}
+
+// Issue 11: in the wrapped layout, arcs to keys on other lines swept diagonally across the
+// chips of the lines between. Every arc now stays off every chip but its own two ends.
+TEST(ArcsScene, ArcsToOtherLinesGoAroundTheChips) {
+  const int tokens = 48;
+  std::vector<Token> token_list;
+  for (int i = 0; i < tokens; ++i)
+    token_list.push_back({i, " word" + std::to_string(i), size_t(i), size_t(i + 1), false});
+  AttentionTrace t(token_list, 1, 1, true);
+  for (int q = 0; q < tokens; ++q) {
+    auto row = t.mutable_row(0, 0, q);
+    for (float& w : row) w = 1.0f / static_cast<float>(row.size());
+  }
+  const AttentionReader reader(t);
+  const ChipLabels labels = measure_chip_labels(reader.tokens(), nullptr, 16.0f);
+  ViewSpec spec;
+  spec.head_mode = HeadMode::kSingleHead;
+  spec.arc_min_weight = 0.0f;
+  spec.arc_top_k = 128;
+  ArcsSceneInput in;
+  in.reader = &reader;
+  in.spec = &spec;
+  in.labels = &labels;
+  in.width = 420.0f;
+  in.height = 600.0f;
+  for (int query : {tokens - 1, tokens / 2}) {
+    in.query = query;
+    const ArcsScene scene = build_arcs_scene(in);
+    ASSERT_GE(scene.flow.lines(), 4) << "the test needs a wrapped layout";
+    const std::vector<Rect>& boxes = scene.flow.boxes;
+    int arcs = 0, other_lines = 0;
+    for (const Shape& shape : scene.figure.shapes) {
+      const auto* path = std::get_if<PathShape>(&shape);
+      if (!path || path->segments.empty()) continue;
+      ++arcs;
+      const Point end = path->segments.back().end;
+      int key = -1;
+      for (int k = 0; k < tokens; ++k)
+        if (std::abs(end.y - boxes[k].y0) < 0.5f && end.x >= boxes[k].x0 - 8 &&
+            end.x <= boxes[k].x1 + 8)
+          key = k;
+      ASSERT_GE(key, 0) << "an arc of query " << query << " ends on no chip";
+      other_lines += scene.flow.line_of(key) != scene.flow.line_of(query);
+      for (const Point& p : path_points(*path)) {
+        for (int k = 0; k < tokens; ++k) {
+          if (k == key || k == query) continue;
+          const Rect& b = boxes[k];
+          EXPECT_FALSE(p.x > b.x0 + 1 && p.x < b.x1 - 1 && p.y > b.y0 + 1 && p.y < b.y1 - 1)
+              << "the arc " << query << " -> " << key << " crosses chip " << k << " at ("
+              << p.x << ", " << p.y << ")";
+        }
+      }
+    }
+    EXPECT_EQ(arcs, query + 1) << "one arc per visible key";
+    EXPECT_GT(other_lines, 10) << "most keys are on other lines";
+  }
+}
+
 TEST(ArcsScene, KeysOutsideTheQuerysWindowAreHatched) {
   const AttentionTrace t = windowed_trace();
   const AttentionReader reader(t);
