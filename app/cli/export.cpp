@@ -148,9 +148,7 @@ Result<ExportRequest> parse_request(const Args& args) {
     if (!session) return make_error(kBadSessionMark + session.error().message);
     request.session = std::move(session).value();
     request.text = request.session->text;
-    request.run.causal_mask = request.session->run.causal_mask;
-    request.run.scale_by_sqrt_dk = request.session->run.scale_by_sqrt_dk;
-    request.run.temperature = request.session->run.temperature;
+    request.run = request.session->run;  // what-ifs and ablations; the rest default
   } else if (cli.has("text") == cli.has("text-file")) {
     return make_error("give exactly one of --text TEXT or --text-file FILE");
   }

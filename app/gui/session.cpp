@@ -90,10 +90,7 @@ void apply_pending_open(App& app, DesktopWindow& window) {
   Session session = std::move(*su.pending_open);
   su.pending_open.reset();
   app.text.text = session.text;
-  app.run_options.causal_mask = session.run.causal_mask;
-  app.run_options.scale_by_sqrt_dk = session.run.scale_by_sqrt_dk;
-  app.run_options.temperature = session.run.temperature;
-  app.run_options.ablations = session.run.ablations;
+  app.run_options = session.run;  // the model's load reset them; a session holds only what-ifs
   if (session.view.theme != app.view.theme) app.flags.theme_changed = true;
   app.view = session.view;
   app.flags.select_tab = true;

@@ -5,16 +5,13 @@ strong key); a real click on "next strongest" scrolls the text to the strongest 
 it (arcs_jumped.K, on screen); a real click on another strong key's tick jumps there.
 Screenshots: minimap.png, jumped.png, jumped_tick.png."""
 import os
-import subprocess
 
 from gui_driver import (App, capture, center, click, fail, focus_app, items_with_prefix, move)
+from gui_driver import long_text, make_long_model
 
 LAYERS = 3
 PIN = 4900
 
-
-def long_text():
-    return "".join(f"The bank by the river was eroding, said witness {i}. " for i in range(240))
 
 
 def on_screen(layout, rect):
@@ -24,13 +21,10 @@ def on_screen(layout, rect):
 
 
 def run(binary, data, scratch):
-    model = os.path.join(scratch, "long-model")
-    here = os.path.dirname(os.path.realpath(__file__))
-    subprocess.run(["/usr/bin/python3", os.path.join(here, "make_long_model.py"), data, model,
-                    str(LAYERS)], check=True, timeout=120)
+    model = make_long_model(data, scratch, LAYERS)
     layout_path = os.path.join(scratch, "layout.json")
     env = {"XDG_CONFIG_HOME": os.path.join(scratch, "config")}
-    app = App(binary, ["--model", model, "--text", long_text(), "--pin", str(PIN)], layout_path,
+    app = App(binary, ["--model", model, "--text", long_text(240), "--pin", str(PIN)], layout_path,
               scratch, env)
     try:
         layout = app.wait_for(lambda l: l["state"]["trace_ready"] and not l["state"]["running"]

@@ -143,6 +143,22 @@ def changed_pixels(before, after, box, threshold=40):
     return int((difference > threshold).sum())
 
 
+def long_text(repeats):
+    """The long-text scenarios' text: one sentence numbered `repeats` times (about 20 tokens
+    each on the long model)."""
+    return "".join(f"The bank by the river was eroding, said witness {i}. " for i in range(repeats))
+
+
+def make_long_model(data, scratch, layers):
+    """A random Llama-shaped model with `layers` layers (make_long_model.py) in the scratch
+    folder; its path."""
+    model = os.path.join(scratch, "long-model")
+    here = os.path.dirname(os.path.realpath(__file__))
+    subprocess.run(["/usr/bin/python3", os.path.join(here, "make_long_model.py"), data, model,
+                    str(layers)], check=True, timeout=120)
+    return model
+
+
 def items_with_prefix(layout, prefix):
     found = {}
     for name, rect in layout["items"].items():

@@ -5,26 +5,20 @@ max)"); real wheel turns over the map zoom in until a cell is at least a pixel, 
 refines to the exact values of the visible region (heatmap_values.region); the zoom is the
 view's; hovering shows a tooltip. Screenshots: overview.png, zoomed.png, hover.png."""
 import os
-import subprocess
 import time
 
 from gui_driver import App, capture, center, changed_pixels, fail, focus_app, move, run as run_command
+from gui_driver import long_text, make_long_model
 
 LAYERS = 3
 
 
-def long_text():
-    return "".join(f"The bank by the river was eroding, said witness {i}. " for i in range(240))
-
 
 def run(binary, data, scratch):
-    model = os.path.join(scratch, "long-model")
-    here = os.path.dirname(os.path.realpath(__file__))
-    subprocess.run(["/usr/bin/python3", os.path.join(here, "make_long_model.py"), data, model,
-                    str(LAYERS)], check=True, timeout=120)
+    model = make_long_model(data, scratch, LAYERS)
     layout_path = os.path.join(scratch, "layout.json")
     env = {"XDG_CONFIG_HOME": os.path.join(scratch, "config")}
-    app = App(binary, ["--model", model, "--text", long_text(), "--tab", "heatmap"], layout_path,
+    app = App(binary, ["--model", model, "--text", long_text(240), "--tab", "heatmap"], layout_path,
               scratch, env)
     try:
         layout = app.wait_for(lambda l: l["state"]["trace_ready"] and not l["state"]["running"]

@@ -5,11 +5,10 @@ and says so; typing runs the text again to the end; a click on a late token pins
 appear left of it, and the strongest weight of its row (query_weights in the layout dump)
 is the one the views read."""
 import os
-import subprocess
-import time
 
 from gui_driver import (App, capture, center, changed_pixels, click, fail, focus_app,
                         items_with_prefix, key, move, run as run_command)
+from gui_driver import long_text, make_long_model
 
 LAYERS = 24
 
@@ -17,18 +16,12 @@ LAYERS = 24
 PIN = 2000  # --pin: the view opens scrolled to this token once the text has run
 
 
-def long_text():
-    return "".join(f"The bank by the river was eroding, said witness {i}. " for i in range(125))
-
 
 def run(binary, data, scratch):
-    model = os.path.join(scratch, "long-model")
-    here = os.path.dirname(os.path.realpath(__file__))
-    subprocess.run(["/usr/bin/python3", os.path.join(here, "make_long_model.py"), data, model,
-                    str(LAYERS)], check=True, timeout=120)
+    model = make_long_model(data, scratch, LAYERS)
     layout_path = os.path.join(scratch, "layout.json")
     env = {"XDG_CONFIG_HOME": os.path.join(scratch, "config")}
-    app = App(binary, ["--model", model, "--text", long_text(), "--pin", str(PIN)], layout_path,
+    app = App(binary, ["--model", model, "--text", long_text(125), "--pin", str(PIN)], layout_path,
               scratch, env)
     try:
         # The first run shows its layers; cancel it with a real click once one is done.

@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,6 +24,20 @@ namespace attnviz::test {
 
 inline std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(ATTNVIZ_TEST_DATA) / name;
+}
+
+// A JSON file of expected values in tests/data (written by a tests/reference script), parsed.
+inline nlohmann::json read_fixture_json(const std::string& name) {
+  std::ifstream in(fixture(name));
+  return nlohmann::json::parse(in);
+}
+
+// Tokens for a list of ids (the reference scripts' "input_ids"); the text is the id.
+inline std::vector<Token> tokens_of(const nlohmann::json& ids) {
+  std::vector<Token> tokens;
+  for (const auto& id : ids)
+    tokens.push_back(Token{id.get<int32_t>(), std::to_string(id.get<int>())});
+  return tokens;
 }
 
 // Loads a fixture model once per test program (loading the GPT-2 vocabulary takes a moment).

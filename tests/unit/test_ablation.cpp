@@ -17,18 +17,11 @@
 namespace attnviz {
 namespace {
 
-const nlohmann::json& expected() {
-  static const nlohmann::json json = [] {
-    std::ifstream in(test::fixture("ablation.json"));
-    return nlohmann::json::parse(in);
-  }();
-  return json;
-}
+using test::tokens_of;
 
-std::vector<Token> tokens_of(const nlohmann::json& ids) {
-  std::vector<Token> tokens;
-  for (const auto& id : ids) tokens.push_back(Token{id.get<int32_t>(), std::to_string(id.get<int>())});
-  return tokens;
+const nlohmann::json& expected() {
+  static const nlohmann::json json = test::read_fixture_json("ablation.json");
+  return json;
 }
 
 std::vector<HeadAblation> ablations_of(const nlohmann::json& list) {

@@ -19,18 +19,11 @@
 namespace attnviz {
 namespace {
 
-const nlohmann::json& expected() {
-  static const nlohmann::json json = [] {
-    std::ifstream in(test::fixture("value_weighted.json"));
-    return nlohmann::json::parse(in);
-  }();
-  return json;
-}
+using test::tokens_of;
 
-std::vector<Token> tokens_of(const nlohmann::json& ids) {
-  std::vector<Token> tokens;
-  for (const auto& id : ids) tokens.push_back(Token{id.get<int32_t>(), std::to_string(id.get<int>())});
-  return tokens;
+const nlohmann::json& expected() {
+  static const nlohmann::json json = test::read_fixture_json("value_weighted.json");
+  return json;
 }
 
 class ValueWeighted : public ::testing::TestWithParam<std::string> {};
