@@ -155,7 +155,10 @@ Result<Session> load_session(const fs::path& file) {
   if (!document.is_object() || !document.contains("format") || document["format"] != json(kFormat))
     return make_error(source + ": not an attnviz session (it has no \"format\": \"" + kFormat +
                       "\")");
-  const json& version = document["version"];
+  const auto version_it = document.find("version");
+  if (version_it == document.end())
+    return make_error(source + ": the session has no \"version\"; it is damaged");
+  const json& version = *version_it;
   if (!version.is_number_integer() || version.get<long long>() < 1)
     return make_error(source + ": the session's \"version\" should be a whole number from 1, got " +
                       json_excerpt(version, 20));

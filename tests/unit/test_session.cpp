@@ -186,6 +186,9 @@ TEST(Session, ABadSessionIsRefusedWithAMessageNamingTheFile) {
                  "saved by a newer attnviz (session format 2)");
   expect_refused("version0.attnviz", R"({"format": "attnviz-session", "version": 0})",
                  "\"version\"");
+  // Found by fuzz_session: a misspelt "version" key once read past a const object.
+  expect_refused("noversion.attnviz", R"({"format": "attnviz-session", "verrion": 2})",
+                 "has no \"version\"");
   expect_refused("settings.attnviz", R"({"theme": "dark"})", "not an attnviz session");
   expect_refused("truncated.attnviz", head + model + R"("text": "The ba)", "");
   expect_refused("no_view.attnviz", head + model + R"("text": "x"})", "has no \"view\"");
