@@ -23,6 +23,7 @@
 #include "core/model_discovery.h"
 #include "core/npy.h"
 #include "core/safetensors.h"
+#include "core/session.h"
 #include "core/tokenizer_loader.h"
 
 namespace attnviz {
@@ -263,6 +264,15 @@ TEST(FuzzRegressions, BpeVocabIdOf16777215) {
   auto tokenizer = load_tokenizer(regression("bpe-id-16777215"), TokenizerKind::kByteLevelBpe);
   EXPECT_ERROR_MENTIONS(tokenizer, "vocab.json: token 'b' has id 16777215");
   EXPECT_LT(peak_rss_kb() - before, 64 * 1024) << "kB of peak memory for a 24-byte vocab.json";
+}
+
+// Found by fuzz_session in CI's smoke run (seed 1, 1,806 executions): a session whose "version"
+// key is misspelt made load_session read document["version"] of a const object, a heap read
+// past nlohmann's map node (ASan heap-buffer-overflow). Fix: the key is looked up with find()
+// and its absence refused by name.
+TEST(FuzzRegressions, SessionWithoutVersion) {
+  auto session = load_session(regression("session-no-version.attnviz"));
+  EXPECT_ERROR_MENTIONS(session, "session-no-version.attnviz: the session has no \"version\"");
 }
 
 }  // namespace
