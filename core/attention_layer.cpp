@@ -136,18 +136,15 @@ struct RowNormalizer {
 // Vocabulary rows per panel: the (N, panel) logits of a few rows stay in cache.
 constexpr int kVocabPanel = 512;
 
-}  // namespace
+// Rows predicted at once: each thread's (rows, kVocabPanel) logits stay a few MB at any T.
+constexpr int kPredictRows = 1024;
 
-void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int first_row,
-                         const float* final_hidden, int rows, const WeightTensor& head,
-                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
-                         std::span<const int32_t> targets, float* target_probabilities) {
+void predict_rows(std::vector<std::vector<Prediction>>& predictions, int first_row,
+                  const float* final_hidden, int rows, const WeightTensor& head,
+                  const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
+                  std::span<const int32_t> targets, float* target_probabilities) {
   const int k = std::min(top_k, config.vocab_size);
-  if ((k <= 0 && targets.empty()) || rows <= 0) return;
   const size_t per_row = targets.size() / rows;  // M
-  assert((targets.empty() || (targets.size() == per_row * rows && per_row > 0 &&
-                              target_probabilities)) &&
-         "M targets per row, and where to put their probabilities");
   // Each target's logit, written by the one thread whose panel holds it.
   std::vector<float> target_logits(targets.size(), 0.0f);
   const int c = config.width, v = config.vocab_size;
@@ -220,6 +217,26 @@ void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int 
           static_cast<float>(std::exp(static_cast<double>(logit) - total.max) / total.sum);
       out[i] = Prediction{id, tokenizer.token_text(id), probability};
     }
+  }
+}
+
+}  // namespace
+
+void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int first_row,
+                         const float* final_hidden, int rows, const WeightTensor& head,
+                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
+                         std::span<const int32_t> targets, float* target_probabilities) {
+  if ((std::min(top_k, config.vocab_size) <= 0 && targets.empty()) || rows <= 0) return;
+  const size_t per_row = targets.size() / rows;  // M
+  assert((targets.empty() || (targets.size() == per_row * rows && per_row > 0 &&
+                              target_probabilities)) &&
+         "M targets per row, and where to put their probabilities");
+  for (int from = 0; from < rows; from += kPredictRows) {
+    const int count = std::min(kPredictRows, rows - from);
+    predict_rows(predictions, first_row + from,
+                 final_hidden + static_cast<size_t>(from) * config.width, count, head, config,
+                 tokenizer, top_k, targets.subspan(from * per_row, count * per_row),
+                 target_probabilities ? target_probabilities + from * per_row : nullptr);
   }
 }
 
