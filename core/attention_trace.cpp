@@ -266,6 +266,29 @@ void HeadRows::row(int query, std::span<float> out) const {
   weights_from_lse(scores, scores, count, trace_->row_lse(layer_, head_, query));
 }
 
+size_t HeadRows::rows(int begin, int end, std::vector<float>& out) const {
+  assert(begin >= 0 && begin < end && end <= trace_->tokens_count() && "HeadRows: rows");
+  const ScoreRule& r = trace_->rule(layer_);
+  const int t = trace_->tokens_count(), d = trace_->head_dim(), lanes = score_lanes();
+  const int block_first = r.first_key(begin), block_last = r.last_key(end - 1, t);
+  const int span = block_last - block_first + 1;
+  // Keys 0..block_last of every row, whole packets past the block's last key.
+  const size_t pitch = static_cast<size_t>(block_first + (span + lanes - 1) / lanes * lanes);
+  out.resize(pitch * (end - begin));
+  const size_t stride = static_cast<size_t>(trace_->shape().qkv_floats());
+  const float* q = trace_->qkv(layer_).data() + begin * stride + static_cast<size_t>(head_) * d;
+  score_block(out.data() + block_first, pitch, q, stride, end - begin, keys_t_.data(),
+              keys_stride_, block_first, span, d, r);
+  for (int query = begin; query < end; ++query) {
+    float* row = out.data() + (query - begin) * pitch;
+    const int first = r.first_key(query), count = r.last_key(query, t) - first + 1;
+    std::fill(row, row + first, 0.0f);
+    weights_from_lse(row + first, row + first, count, trace_->row_lse(layer_, head_, query));
+    std::fill(row + first + count, row + trace_->row_length(query), 0.0f);
+  }
+  return pitch;
+}
+
 HeadDetail AttentionTrace::head_detail(int layer, int head) const {
   return head_detail_rows(layer, head, 0, tokens_count());
 }

@@ -19,6 +19,10 @@ class HeadRows {
   HeadRows(const AttentionTrace& trace, int layer, int head);
   // out: row_length(query) floats, exact zeros outside the row's window.
   void row(int query, std::span<float> out) const;
+  // Rows [begin, end) at once (score_block: the keys read once per tile of rows), the same bits
+  // as row(): row q at out + (q − begin) · pitch, keys 0..row_length(q)−1, zeros outside its
+  // window. Returns the pitch; out is resized as needed.
+  size_t rows(int begin, int end, std::vector<float>& out) const;
 
  private:
   const AttentionTrace* trace_;

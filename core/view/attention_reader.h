@@ -73,6 +73,21 @@ class AttentionReader {
       visit(std::span<const float>(buffer));
     }
 
+    // visit(query, weights) for the queries [begin, end) in order; recomputed rows are scored
+    // together (HeadRows::rows), the same bits as visit_row.
+    template <class Visit>
+    void visit_rows(int begin, int end, std::vector<float>& buffer, Visit&& visit) const {
+      if (begin >= end) return;
+      if (!rows_) {
+        for (int q = begin; q < end; ++q) visit(q, trace_->row(layer_, head_, q));
+        return;
+      }
+      const size_t pitch = rows_->rows(begin, end, buffer);
+      for (int q = begin; q < end; ++q)
+        visit(q, std::span<const float>(buffer.data() + (q - begin) * pitch,
+                                        static_cast<size_t>(trace_->row_length(q))));
+    }
+
    private:
     const AttentionTrace* trace_;
     int layer_, head_;

@@ -161,15 +161,16 @@ void downsample_max(const AttentionReader& trace, int layer, int head, const Thu
       // Block by block, so the inner loop has no division (the grid pools L·H·T² weights).
       const size_t block = static_cast<size_t>(layout.block);
       const int end_query = std::min(t, (texel_row + 1) * layout.block);
-      for (int q = texel_row * layout.block; q < end_query; ++q)
-        rows.visit_row(q, buffer, [&](std::span<const float> row) {
-          for (size_t start = 0, c = 0; start < row.size(); start += block, ++c) {
-            const size_t end = std::min(row.size(), start + block);
-            float best = dst[c];
-            for (size_t k = start; k < end; ++k) best = std::max(best, row[k] * inverse);
-            dst[c] = best;
-          }
-        });
+      rows.visit_rows(texel_row * layout.block, end_query, buffer,
+                      [&](int, std::span<const float> row) {
+                        for (size_t start = 0, c = 0; start < row.size(); start += block, ++c) {
+                          const size_t end = std::min(row.size(), start + block);
+                          float best = dst[c];
+                          for (size_t k = start; k < end; ++k)
+                            best = std::max(best, row[k] * inverse);
+                          dst[c] = best;
+                        }
+                      });
     }
   }
 }
