@@ -20,7 +20,6 @@ namespace attnviz {
 namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MatrixMap = Eigen::Map<RowMatrix>;
 using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
@@ -61,16 +60,21 @@ void attend_layer(float* context, AttentionTrace& trace, const float* qkv, int l
     const int span = block_last - block_first + 1;
     float* probs =
         scratch.probs.data() + static_cast<size_t>(thread_index()) * kQueryBlock * keys_stride;
-    MatrixMap weights(probs, end - begin, span);  // (B, K), zeros outside each row's keys
+    // Rows `pitch` apart, a whole number of packets: score_block writes whole packets.
+    const size_t pitch = static_cast<size_t>((span + score_lanes() - 1) / score_lanes()) *
+                         score_lanes();
+    StridedMap weights(probs, end - begin, span, Eigen::OuterStride<>(pitch));  // (B, K)
     std::span<float> lse = trace.mutable_lse(layer, head);
 
+    // Pass 2: the block's scores through the rule, keys [block_first, block_last] for every
+    // row (keys a row does not see are computed, then zeroed).
+    score_block(probs, pitch, qkv + begin * stride + static_cast<size_t>(head) * d, stride,
+                end - begin, keys_t, keys_stride, block_first, span, d, rule);
     for (int q = begin; q < end; ++q) {
-      // Passes 2-4: scores through the rule, the row's log-sum-exp, weights exp(s − lse).
+      // Passes 3-4: the row's log-sum-exp over the keys it sees, weights exp(s − lse).
       const int first = rule.first_key(q), last = rule.last_key(q, t), count = last - first + 1;
-      float* row = probs + static_cast<size_t>(q - begin) * span;
+      float* row = probs + static_cast<size_t>(q - begin) * pitch;
       float* visible = row + (first - block_first);
-      const float* query = qkv + q * stride + static_cast<size_t>(head) * d;
-      score_keys(visible, query, keys_t, keys_stride, first, count, d, rule);
       lse[q] = log_sum_exp(visible, count);
       weights_from_lse(visible, visible, count, lse[q]);
       std::fill(row, visible, 0.0f);
@@ -132,18 +136,15 @@ struct RowNormalizer {
 // Vocabulary rows per panel: the (N, panel) logits of a few rows stay in cache.
 constexpr int kVocabPanel = 512;
 
-}  // namespace
+// Rows predicted at once: each thread's (rows, kVocabPanel) logits stay a few MB at any T.
+constexpr int kPredictRows = 1024;
 
-void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int first_row,
-                         const float* final_hidden, int rows, const WeightTensor& head,
-                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
-                         std::span<const int32_t> targets, float* target_probabilities) {
+void predict_rows(std::vector<std::vector<Prediction>>& predictions, int first_row,
+                  const float* final_hidden, int rows, const WeightTensor& head,
+                  const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
+                  std::span<const int32_t> targets, float* target_probabilities) {
   const int k = std::min(top_k, config.vocab_size);
-  if ((k <= 0 && targets.empty()) || rows <= 0) return;
   const size_t per_row = targets.size() / rows;  // M
-  assert((targets.empty() || (targets.size() == per_row * rows && per_row > 0 &&
-                              target_probabilities)) &&
-         "M targets per row, and where to put their probabilities");
   // Each target's logit, written by the one thread whose panel holds it.
   std::vector<float> target_logits(targets.size(), 0.0f);
   const int c = config.width, v = config.vocab_size;
@@ -216,6 +217,26 @@ void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int 
           static_cast<float>(std::exp(static_cast<double>(logit) - total.max) / total.sum);
       out[i] = Prediction{id, tokenizer.token_text(id), probability};
     }
+  }
+}
+
+}  // namespace
+
+void predict_next_tokens(std::vector<std::vector<Prediction>>& predictions, int first_row,
+                         const float* final_hidden, int rows, const WeightTensor& head,
+                         const ModelConfig& config, const Tokenizer& tokenizer, int top_k,
+                         std::span<const int32_t> targets, float* target_probabilities) {
+  if ((std::min(top_k, config.vocab_size) <= 0 && targets.empty()) || rows <= 0) return;
+  const size_t per_row = targets.size() / rows;  // M
+  assert((targets.empty() || (targets.size() == per_row * rows && per_row > 0 &&
+                              target_probabilities)) &&
+         "M targets per row, and where to put their probabilities");
+  for (int from = 0; from < rows; from += kPredictRows) {
+    const int count = std::min(kPredictRows, rows - from);
+    predict_rows(predictions, first_row + from,
+                 final_hidden + static_cast<size_t>(from) * config.width, count, head, config,
+                 tokenizer, top_k, targets.subspan(from * per_row, count * per_row),
+                 target_probabilities ? target_probabilities + from * per_row : nullptr);
   }
 }
 

@@ -38,6 +38,56 @@ inline void dot_chains(Packet* acc, const float* query, const float* keys_t, siz
   }
 }
 
+// A tile of Rows queries against Chains packets of keys from column `column`: the same
+// sequential FMA chain over d per (query, key) as dot_chains, each key packet loaded once for
+// all Rows queries.
+template <int Rows, int Chains>
+inline void dot_tile(Packet (&acc)[Rows][Chains], const float* const (&queries)[Rows],
+                     const float* keys_t, size_t stride, int column, int head_dim) {
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Chains; ++c) acc[r][c] = ei::pset1<Packet>(0.0f);
+  for (int d = 0; d < head_dim; ++d) {
+    const float* row = keys_t + d * stride + column;
+    Packet keys[Chains];
+    for (int c = 0; c < Chains; ++c) keys[c] = ei::ploadu<Packet>(row + c * kLanes);
+    for (int r = 0; r < Rows; ++r) {
+      const Packet q = ei::pset1<Packet>(queries[r][d]);
+      for (int c = 0; c < Chains; ++c) acc[r][c] = ei::pmadd(q, keys[c], acc[r][c]);
+    }
+  }
+}
+
+template <int Rows, int Chains>
+inline void score_tile(float* scores, size_t score_stride, const float* const (&queries)[Rows],
+                       const float* keys_t, size_t keys_t_stride, int first, int column,
+                       int head_dim, const ScoreRule& rule) {
+  Packet acc[Rows][Chains];
+  dot_tile<Rows, Chains>(acc, queries, keys_t, keys_t_stride, first + column, head_dim);
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Chains; ++c)
+      ei::pstoreu(scores + r * score_stride + column + c * kLanes, apply_rule(acc[r][c], rule));
+}
+
+// Query rows and key packets a score_block tile holds in registers (4 x 4 packets with the 32
+// AVX-512 registers, 4 x 2 with 16).
+constexpr int kTileRows = 4;
+constexpr int kTileChains = kLanes >= 16 ? 4 : 2;
+
+template <int Rows>
+void score_rows(float* scores, size_t score_stride, const float* query, size_t query_stride,
+                const float* keys_t, size_t keys_t_stride, int first, int count, int head_dim,
+                const ScoreRule& rule) {
+  const float* queries[Rows];
+  for (int r = 0; r < Rows; ++r) queries[r] = query + r * query_stride;
+  int j = 0;
+  for (; j + kTileChains * kLanes <= count; j += kTileChains * kLanes)
+    score_tile<Rows, kTileChains>(scores, score_stride, queries, keys_t, keys_t_stride, first, j,
+                                  head_dim, rule);
+  for (; j < count; j += kLanes)
+    score_tile<Rows, 1>(scores, score_stride, queries, keys_t, keys_t_stride, first, j, head_dim,
+                        rule);
+}
+
 }  // namespace
 
 int score_lanes() {
@@ -83,6 +133,28 @@ void score_keys(float* scores, const float* query, const float* keys_t, size_t k
       ei::pstoreu(lanes, s);
       std::memcpy(scores + j, lanes, sizeof(float) * (count - j));
     }
+  }
+}
+
+void score_block(float* scores, size_t score_stride, const float* queries, size_t query_stride,
+                 int rows, const float* keys_t, size_t keys_t_stride, int first, int count,
+                 int head_dim, const ScoreRule& rule) {
+  assert(score_stride >= static_cast<size_t>((count + kLanes - 1) / kLanes * kLanes) &&
+         "score_block: rows overlap");
+  // Key tiles of kKeyTile columns: a tile of keys_t (D x kKeyTile floats) stays in L1 while every
+  // query of the block scores against it, instead of each query streaming all of keys_t.
+  constexpr int kKeyTile = 256;
+  for (int tile = 0; tile < count; tile += kKeyTile) {
+    const int width = std::min(kKeyTile, count - tile);
+    float* out = scores + tile;
+    int r = 0;
+    for (; r + kTileRows <= rows; r += kTileRows)
+      score_rows<kTileRows>(out + r * score_stride, score_stride, queries + r * query_stride,
+                            query_stride, keys_t, keys_t_stride, first + tile, width, head_dim,
+                            rule);
+    for (; r < rows; ++r)
+      score_rows<1>(out + r * score_stride, score_stride, queries + r * query_stride, query_stride,
+                    keys_t, keys_t_stride, first + tile, width, head_dim, rule);
   }
 }
 

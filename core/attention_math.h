@@ -55,6 +55,14 @@ void transpose_keys(float* keys_t, size_t keys_t_stride, const float* keys, size
 void score_keys(float* scores, const float* query, const float* keys_t, size_t keys_t_stride,
                 int first, int count, int head_dim, const ScoreRule& rule);
 
+// score_keys for `rows` queries at once (query r at queries + r · query_stride) against keys
+// [first, first + count), row r into scores + r · score_stride: the same bits as score_keys per
+// row, with keys_t read once per tile of rows. Each row is written up to count rounded up to
+// score_lanes() (score_stride must be at least that; keys_t readable that far).
+void score_block(float* scores, size_t score_stride, const float* queries, size_t query_stride,
+                 int rows, const float* keys_t, size_t keys_t_stride, int first, int count,
+                 int head_dim, const ScoreRule& rule);
+
 // max + log(Σ exp(score − max)) over count scores.
 float log_sum_exp(const float* scores, int count);
 

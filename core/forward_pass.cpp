@@ -40,8 +40,7 @@ void ForwardScratch::reserve(const ModelConfig& config, int tokens, int rows, bo
   grow(normed, n * c);
   grow(attention, n * c);
   grow(mlp, n * c);
-  grow(final_hidden, n * c);
-  grow(moved, n * c);
+  grow(moved, std::min<size_t>(n, kMlpRows) * c);
   grow(context, n * static_cast<size_t>(config.query_width()));
   grow(mlp_hidden, std::min<size_t>(n, kMlpRows) * 2 * static_cast<size_t>(config.inner));
   const size_t qkv_floats = static_cast<size_t>(config.query_width() + 2 * config.kv_width());
@@ -257,24 +256,29 @@ void ForwardPass::value_norms(const float* qkv, int layer) {
     widen(scratch_.output_weights.data(), w.weight, scratch_.output_weights.size(), w.type);
     weight = scratch_.output_weights.data();
   }
+  // Rows in chunks of kMlpRows: one chunk's (rows, C) product at a time, not (N, C).
   for (int h = 0; h < heads; ++h) {
     const int g = h / groups;
-    ConstStridedMap values(qkv + static_cast<size_t>(p) * stride +
-                               static_cast<size_t>(heads + kv_heads + g) * d,
-                           n, d, Eigen::OuterStride<>(stride));  // (N, D) with the value bias
-    MatrixMap moved(scratch_.moved.data(), n, c);                // (N, C) v_j W_O^h
-    if (w.out_major) {  // (C, H·D): head h's columns, transposed
-      ConstStridedMap slice(weight + static_cast<size_t>(h) * d, c, d, Eigen::OuterStride<>(in));
-      moved.noalias() = values * slice.transpose();
-    } else {  // (H·D, C): head h's rows
-      ConstStridedMap slice(weight + static_cast<size_t>(h) * d * c, d, c, Eigen::OuterStride<>(c));
-      moved.noalias() = values * slice;
-    }
     float* norms = trace_.value_norms.data() + (static_cast<size_t>(layer) * heads + h) * t + p;
-    for (int r = 0; r < n; ++r) {
-      double sum = 0.0;
-      for (int i = 0; i < c; ++i) sum += static_cast<double>(moved(r, i)) * moved(r, i);
-      norms[r] = static_cast<float>(std::sqrt(sum));
+    for (int from = 0; from < n; from += kMlpRows) {
+      const int count = std::min(kMlpRows, n - from);
+      ConstStridedMap values(qkv + static_cast<size_t>(p + from) * stride +
+                                 static_cast<size_t>(heads + kv_heads + g) * d,
+                             count, d, Eigen::OuterStride<>(stride));  // with the value bias
+      MatrixMap moved(scratch_.moved.data(), count, c);              // v_j W_O^h
+      if (w.out_major) {  // (C, H·D): head h's columns, transposed
+        ConstStridedMap slice(weight + static_cast<size_t>(h) * d, c, d, Eigen::OuterStride<>(in));
+        moved.noalias() = values * slice.transpose();
+      } else {  // (H·D, C): head h's rows
+        ConstStridedMap slice(weight + static_cast<size_t>(h) * d * c, d, c,
+                              Eigen::OuterStride<>(c));
+        moved.noalias() = values * slice;
+      }
+      for (int r = 0; r < count; ++r) {
+        double sum = 0.0;
+        for (int i = 0; i < c; ++i) sum += static_cast<double>(moved(r, i)) * moved(r, i);
+        norms[from + r] = static_cast<float>(std::sqrt(sum));
+      }
     }
   }
 }

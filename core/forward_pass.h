@@ -35,7 +35,7 @@ using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 // the layer loop.
 struct ForwardScratch {
   AlignedFloats residual;      // (N, C) the residual stream of the computed rows
-  AlignedFloats normed;        // (N, C) a norm's output
+  AlignedFloats normed;        // (N, C) a norm's output, the final norm's too
   AlignedFloats attention;     // (N, C) the attention branch's output
   AlignedFloats mlp;           // (N, C) the MLP branch's output
   AlignedFloats context;       // (N, H·D) attention output before the projection
@@ -43,8 +43,7 @@ struct ForwardScratch {
   AlignedFloats qkv;           // (T, (H + 2G)·D) when the trace does not keep Q/K/V
   AlignedFloats keys_t;        // (G, D, S) one layer's keys transposed for the scores
   AlignedFloats probs;         // (threads, B, S) one block of weights per thread
-  AlignedFloats final_hidden;  // (N, C) after the final norm
-  AlignedFloats moved;         // (N, C) one head's v_j W_O^h, for the value norms
+  AlignedFloats moved;         // (min(N, kMlpRows), C) one head's v_j W_O^h, for the value norms
   AlignedFloats output_weights;  // (H·D, C) the output projection widened, when not float32
 
   void reserve(const ModelConfig& config, int tokens, int rows, bool own_qkv);

@@ -222,8 +222,9 @@ Result<std::shared_ptr<const AttentionTrace>> TransformerModel::run(std::span<co
   }
   const float* final_hidden = pass.residual();  // (N, C)
   if (final_norm) {
-    pass.norm(scratch_.final_hidden.data(), pass.residual(), weights_.final_norm);
-    final_hidden = scratch_.final_hidden.data();
+    // The layers are done with `normed`: the final norm's output reuses it.
+    pass.norm(scratch_.normed.data(), pass.residual(), weights_.final_norm);
+    final_hidden = scratch_.normed.data();
     store_hidden_state(*trace, config_.layers, final_hidden, plan);
   }
   std::vector<float> deferred;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
 #include <numeric>
 #include <span>
 
@@ -183,11 +184,33 @@ std::shared_ptr<AttentionTrace> aggregate_trace(const AttentionTrace& source,
 std::vector<float> whole_model_map(std::shared_ptr<const AttentionTrace> raw,
                                    TraceViewOptions options, AggregateMode mode) {
   if (!raw || raw->tokens_count() == 0 || raw->layers() == 0 || raw->heads() == 0) return {};
+  assert(whole_model_refusal(mode, raw->tokens_count(), raw->layers()).empty() &&
+         "whole_model_map: refused size; check whole_model_refusal first");
   AggregateChoice choice;
   choice.mode = mode;
   options.aggregate = choice;
   const DerivedTrace view = derive_trace(std::move(raw), options);
   return AttentionReader(*view.trace).head_map(0, 0);  // (T', T')
+}
+
+std::string whole_model_refusal(AggregateMode mode, int tokens, int layers) {
+  if (tokens <= kWholeModelMaxTokens) return "";
+  const bool rollout = mode == AggregateMode::kRollout;
+  const double t = tokens;
+  char cost[160];
+  std::snprintf(cost, sizeof cost, "a dense %d \u00D7 %d map (%.0f MB)%s", tokens, tokens,
+                t * t * sizeof(float) / 1e6, rollout ? " per layer" : "");
+  std::string why = std::string(rollout ? "Attention rollout" : "The mean of all layers") +
+                    " over " + std::to_string(tokens) + " tokens needs " + cost;
+  if (rollout) {
+    char products[64];
+    std::snprintf(products, sizeof products, " and L\u00B7T\u00B3 = %.1e multiply-adds",
+                  static_cast<double>(layers) * t * t * t);
+    why += products;
+  }
+  return why + "; attnviz computes whole-model maps up to " +
+         std::to_string(kWholeModelMaxTokens) +
+         " tokens. Pick a one-layer mode (Single, Multi, Mean or Max) or shorten the text.";
 }
 
 std::string describe_aggregate(const AggregateChoice& choice) {

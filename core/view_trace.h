@@ -98,6 +98,15 @@ std::shared_ptr<AttentionTrace> aggregate_trace(const AttentionTrace& source,
 std::vector<float> whole_model_map(std::shared_ptr<const AttentionTrace> raw,
                                    TraceViewOptions options, AggregateMode mode);
 
+// Tokens up to which a whole-model map is computed: it is a dense (T', T') map (64 MB at this
+// limit) and rollout multiplies L such maps (L·T'³ multiply-adds).
+inline constexpr int kWholeModelMaxTokens = 4096;
+
+// Why the whole-model map of `mode` is not computed for a view of `tokens` tokens of a model of
+// `layers` layers (its size and cost, and what to do instead); empty when it is computed. The
+// one rule the engine, the panels and the exporters follow.
+std::string whole_model_refusal(AggregateMode mode, int tokens, int layers);
+
 // "mean of layer 2", "max of layer 0 heads 1,3", "rollout", "mean of all heads", "L1 H3".
 std::string describe_aggregate(const AggregateChoice& choice);
 

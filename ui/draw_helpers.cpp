@@ -54,4 +54,12 @@ void expand_collapsed_on_title_click() {
     ImGui::SetWindowCollapsed(window, false);
 }
 
+void text_wrapped_coloured(ImVec4 colour, std::string_view text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, colour);
+  ImGui::PushTextWrapPos(0.0f);
+  ImGui::TextUnformatted(text.data(), text.data() + text.size());
+  ImGui::PopTextWrapPos();
+  ImGui::PopStyleColor();
+}
+
 }  // namespace attnviz::ui

@@ -5,8 +5,12 @@
 #include <imgui.h>
 
 #include <initializer_list>
+#include <string_view>
 
 namespace attnviz::ui {
+
+// A wrapped paragraph in `colour` (a warning, a refusal).
+void text_wrapped_coloured(ImVec4 colour, std::string_view text);
 
 // viridis(t) as an ImGui colour, t in [0, 1].
 ImU32 viridis_colour(float t, float alpha = 1.0f);

@@ -9,6 +9,7 @@
 
 #include "core/view/map_scene.h"
 #include "core/view/view_weights.h"
+#include "ui/draw_helpers.h"
 #include "ui/figure_painter.h"
 #include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
@@ -270,7 +271,10 @@ PictureSize draw_arcs_view(const ArcsPanelInput& in, ArcsPanelState& state, Acti
   }
   const std::optional<int> query = active_query(spec, *in.pointer);
   const bool whole_model = head_mode_info(spec.head_mode).whole_model;
-  if (whole_model && in.whole_map.empty()) {
+  if (whole_model && !in.whole_map_refusal.empty()) {
+    text_wrapped_coloured(to_imvec4(theme_colors(spec.theme).warning), in.whole_map_refusal);
+    name_item("whole_map_refusal");
+  } else if (whole_model && in.whole_map.empty()) {
     ImGui::TextDisabled("computing the %s\xE2\x80\xA6", head_mode_info(spec.head_mode).description);
   } else if (!query) {
     ImGui::TextDisabled(

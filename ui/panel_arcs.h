@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/view/arcs_scene.h"
@@ -23,6 +24,7 @@ struct ArcsPanelInput {
   const ViewSpec* spec = nullptr;
   const Pointer* pointer = nullptr;
   std::span<const float> whole_map;  // the whole-model map of the mode (empty: not ready)
+  std::string_view whole_map_refusal;  // why that map is not computed (empty: it is, or will be)
   const ChipLabels* labels = nullptr;
   std::span<const float> received;  // (T) attention received, tints chips without a query
   const Font* font = nullptr;

@@ -9,6 +9,7 @@
 
 #include "core/view/map_scene.h"
 #include "core/view/view_weights.h"
+#include "ui/draw_helpers.h"
 #include "ui/figure_painter.h"
 #include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
@@ -162,6 +163,9 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The heatmap cannot be drawn: %s", renderer.error().c_str());
     ImGui::PopStyleColor();
+  } else if (whole_model && !in.whole_map_refusal.empty()) {
+    text_wrapped_coloured(to_imvec4(theme_colors(spec.theme).warning), in.whole_map_refusal);
+    name_item("whole_map_refusal");
   } else if (whole_model && in.whole_map.empty()) {
     ImGui::TextDisabled("computing the %s\xE2\x80\xA6", head_mode_info(spec.head_mode).description);
   } else {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 
 #include "core/view/attention_reader.h"
 #include "core/view/view_spec.h"
@@ -19,6 +20,7 @@ struct HeatmapPanelInput {
   uint64_t trace_id = 0;
   const ViewSpec* spec = nullptr;
   std::span<const float> whole_map;
+  std::string_view whole_map_refusal;  // why that map is not computed (empty: it is, or will be)
   const Font* font = nullptr;
   float ui_scale = 1.0f;
 };

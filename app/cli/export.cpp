@@ -415,7 +415,12 @@ int run_export(const Args& args) {
       view.pinned_token = pinned;
     }
     std::vector<float> whole_map;
-    if (head_mode_info(view.head_mode).whole_model)
+    if (head_mode_info(view.head_mode).whole_model && view.kind != ViewKind::kGrid) {
+      const std::string refusal = whole_model_refusal(head_mode_info(view.head_mode).aggregate,
+                                                      (*trace)->tokens_count(), (*trace)->layers());
+      if (!refusal.empty()) return fail(refusal, kExitBadInput);
+    }
+    if (head_mode_info(view.head_mode).whole_model && view.kind != ViewKind::kGrid)
       whole_map =
           whole_model_map(*trace, view.token_view(), head_mode_info(view.head_mode).aggregate);
     FigureSpec spec;

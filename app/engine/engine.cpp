@@ -439,7 +439,9 @@ bool Engine::whole_map_step(std::unique_lock<std::mutex>& lock) {
   map->attention_id = raw.attention_id;
   map->options = options;
   map->mode = mode;
-  map->values = whole_model_map(raw.trace, options, head_mode_info(mode).aggregate);
+  const AggregateMode aggregate = head_mode_info(mode).aggregate;
+  map->refusal = whole_model_refusal(aggregate, raw.trace->tokens_count(), raw.trace->layers());
+  if (map->refusal.empty()) map->values = whole_model_map(raw.trace, options, aggregate);
   lock.lock();
   publish([&](EngineState& s) { s.whole_map = std::move(map); });
   return true;

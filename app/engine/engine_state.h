@@ -66,7 +66,8 @@ struct WholeMap {
   uint64_t attention_id = 0;  // of the raw trace it was computed from
   TraceViewOptions options;   // the view's words and hidden tokens
   HeadMode mode = HeadMode::kRollout;
-  std::vector<float> values;  // (T', T')
+  std::vector<float> values;  // (T', T'), empty when refused
+  std::string refusal;        // whole_model_refusal's reason when the map is not computed
 };
 
 struct ProbeResult {
@@ -194,6 +195,14 @@ struct EngineState {
         view->raw_id != raw.id || !(whole_map->options == view->options) || whole_map->mode != mode)
       return {};
     return whole_map->values;
+  }
+  // Why the whole-model map of `mode` is not computed for the view on screen (too many tokens),
+  // empty otherwise.
+  std::string_view whole_map_refusal(HeadMode mode) const {
+    if (!whole_map || !view || !raw || whole_map->attention_id != raw.attention_id ||
+        view->raw_id != raw.id || !(whole_map->options == view->options) || whole_map->mode != mode)
+      return {};
+    return whole_map->refusal;
   }
 };
 

@@ -251,6 +251,7 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"note", std::chrono::steady_clock::now() < app.flags.note_until ? app.flags.note : ""},
       {"view", view_spec_json(app.view)},
       {"whole_map_ready", !state.whole_map_for(app.view.head_mode).empty()},
+      {"whole_map_refusal", std::string(state.whole_map_refusal(app.view.head_mode))},
       {"query_weights", query_row},
       {"model", state.model ? state.model->folder.string() : std::string()},
       {"model_error", state.open_error},

@@ -58,6 +58,9 @@ void export_view(App& app) {
   const std::filesystem::path path =
       ui::export_path_for(state, app.view, shown.trace->heads(), format);
   const std::span<const float> whole_map = app.state->whole_map_for(app.view.head_mode);
+  if (const std::string_view refusal = app.state->whole_map_refusal(app.view.head_mode);
+      !refusal.empty() && app.view.kind != ViewKind::kGrid)
+    return report(state, false, "Export failed: " + std::string(refusal));
   Rect picture;
   if (Status written = export_figure(*shown.trace, app.view, whole_map, format,
                                      figure_spec(app, scale), path, app.font.get(), &picture);

@@ -217,6 +217,7 @@ void draw_center(App& app, const Columns& c, float scale) {
         input.spec = &app.view;
         input.pointer = &app.pointer;
         input.whole_map = whole_map;
+        input.whole_map_refusal = state.whole_map_refusal(app.view.head_mode);
         input.labels = &app.panels.labels.labels;
         input.received = app.panels.received.received;
         input.font = app.font.get();
@@ -232,6 +233,7 @@ void draw_center(App& app, const Columns& c, float scale) {
       input.trace_id = shown->id;
       input.spec = &app.view;
       input.whole_map = whole_map;
+      input.whole_map_refusal = state.whole_map_refusal(app.view.head_mode);
       input.font = app.font.get();
       input.ui_scale = scale;
       picture =

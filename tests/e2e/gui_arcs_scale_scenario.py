@@ -2,8 +2,10 @@
 text of about 5000 tokens, token 4900 pinned. Above the arcs a minimap strip shows where its
 weight lies along 0..T (the layout dump names arcs_minimap and a tick minimap_strongest.K per
 strong key); a real click on "next strongest" scrolls the text to the strongest key and outlines
-it (arcs_jumped.K, on screen); a real click on another strong key's tick jumps there.
-Screenshots: minimap.png, jumped.png, jumped_tick.png."""
+it (arcs_jumped.K, on screen); a real click on another strong key's tick jumps there. Rollout
+at this length is refused on screen with its cost (core's whole_model_refusal), then Multi
+brings the arcs back. Screenshots: minimap.png, jumped.png, jumped_tick.png,
+rollout_refused.png."""
 import os
 
 from gui_driver import (App, capture, center, click, fail, focus_app, items_with_prefix, move)
@@ -70,5 +72,22 @@ def run(binary, data, scratch):
                 fail(f"a click on key {target}'s tick jumped to key {landed}")
             move(5, 990)
             capture(os.path.join(scratch, "jumped_tick.png"))
+        # Rollout over 5000 tokens (a dense T x T map per layer, L*T^3 multiply-adds) is refused
+        # on screen with its size and cost, at once, and the app stays usable.
+        click(*center(layout["items"]["mode_rollout"]))
+        layout = app.wait_for(lambda l: "whole_map_refusal" in l["items"], "rollout refused", 30)
+        refusal = layout["state"]["whole_map_refusal"]
+        print(f"rollout: {refusal}")
+        for phrase in (f"over {layout['state']['tokens']} tokens", "MB) per layer",
+                       "up to 4096 tokens"):
+            if phrase not in refusal:
+                fail(f"the refusal does not say {phrase!r}: {refusal!r}")
+        if layout["state"]["running"]:
+            fail("the engine is busy after the refusal")
+        move(5, 990)
+        capture(os.path.join(scratch, "rollout_refused.png"))
+        click(*center(layout["items"]["mode_multi"]))
+        app.wait_for(lambda l: "arcs_minimap" in l["items"] and
+                     "whole_map_refusal" not in l["items"], "the arcs back in multi-head mode", 30)
     finally:
         app.kill()

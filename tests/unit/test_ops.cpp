@@ -403,5 +403,38 @@ TEST(AttentionMath, ScoresDoNotDependOnTheirNeighbours) {
   }
 }
 
+// score_block (the forward pass's tiles of queries x keys) gives each query exactly the bits
+// score_keys gives it alone: odd query counts, key counts that are not whole packets or tiles,
+// and rows that start inside a tile, with and without a soft-cap.
+TEST(AttentionMath, ScoreBlocksGiveEachRowsBitsAlone) {
+  const int d = 20, keys = 600, queries = 11;
+  const int lanes = score_lanes();
+  const size_t q_stride = d + 3;  // queries interleaved with other columns, as in Q|K|V rows
+  const auto q = random_values(static_cast<size_t>(queries) * q_stride, 7, 1.0f);
+  const auto k = random_values(static_cast<size_t>(keys) * d, 8, 1.0f);
+  const size_t stride = static_cast<size_t>((keys + lanes - 1) / lanes * lanes + 2 * lanes);
+  std::vector<float> keys_t(stride * d);
+  transpose_keys(keys_t.data(), stride, k.data(), d, keys, d);
+  for (const ScoreRule& rule :
+       {ScoreRule{0.3f, 0.0f, 1.0f, 0, true}, ScoreRule{0.3f, 1.5f, 0.5f, 0, true}})
+    for (const auto& [first, count] : {std::pair{0, keys}, std::pair{5, 257}, std::pair{300, 1},
+                                       std::pair{17, 583}}) {
+      for (int rows : {1, 3, 4, queries}) {
+        const size_t pitch = static_cast<size_t>((count + lanes - 1) / lanes * lanes);
+        std::vector<float> block(pitch * rows, -1.0f);
+        score_block(block.data(), pitch, q.data(), q_stride, rows, keys_t.data(), stride, first,
+                    count, d, rule);
+        for (int r = 0; r < rows; ++r) {
+          std::vector<float> alone(count);
+          score_keys(alone.data(), q.data() + r * q_stride, keys_t.data(), stride, first, count,
+                     d, rule);
+          for (int j = 0; j < count; ++j)
+            ASSERT_EQ(block[r * pitch + j], alone[j])
+                << "row " << r << " of " << rows << ", key " << first + j;
+        }
+      }
+    }
+}
+
 }  // namespace
 }  // namespace attnviz

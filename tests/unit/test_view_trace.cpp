@@ -308,5 +308,21 @@ TEST(DeriveTrace, OptionsCompareByValue) {
   EXPECT_FALSE(a == b);
 }
 
+// Whole-model maps (mean of all layers, rollout) are dense (T, T) and rollout costs L·T³: above
+// kWholeModelMaxTokens the one rule refuses them with their size and cost, for the engine, the
+// panels and the exporters alike.
+TEST(WholeModelMap, RefusedAboveTheLimitWithItsSizeAndCost) {
+  EXPECT_EQ(whole_model_refusal(AggregateMode::kRollout, kWholeModelMaxTokens, 30), "");
+  EXPECT_EQ(whole_model_refusal(AggregateMode::kAllMean, 12, 2), "");
+  const std::string rollout = whole_model_refusal(AggregateMode::kRollout, 8192, 30);
+  for (const char* phrase : {"Attention rollout over 8192 tokens", "8192 \u00D7 8192 map (268 MB)",
+                             "per layer", "1.6e+13 multiply-adds", "up to 4096 tokens",
+                             "Pick a one-layer mode"})
+    EXPECT_NE(rollout.find(phrase), std::string::npos) << phrase << " not in: " << rollout;
+  const std::string mean = whole_model_refusal(AggregateMode::kAllMean, 4097, 30);
+  EXPECT_NE(mean.find("The mean of all layers over 4097 tokens"), std::string::npos) << mean;
+  EXPECT_EQ(mean.find("multiply-adds"), std::string::npos) << mean;
+}
+
 }  // namespace
 }  // namespace attnviz
