@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <iterator>
 #include <cstring>
 #include <string>
 
@@ -95,9 +98,52 @@ Status check_writable_path(const fs::path& path) {
   return Ok{};
 }
 
-Status write_file_atomic(const fs::path& path, std::string_view bytes) {
-  if (Status check = check_writable_path(path); !check.ok()) return check;
+Result<uint64_t> free_disk_bytes(const fs::path& path) {
+  struct statvfs info {};
+  const fs::path folder = folder_of(path);
+  if (::statvfs(folder.c_str(), &info) != 0)
+    return make_error("cannot ask how much room the disk of " + quoted(folder) +
+                      " has: " + std::strerror(errno));
+  return static_cast<uint64_t>(info.f_bavail) * static_cast<uint64_t>(info.f_frsize);
+}
 
+std::string byte_size_text(uint64_t bytes) {
+  if (bytes < 1000) return std::to_string(bytes) + " bytes";
+  const char* units[] = {"kB", "MB", "GB", "TB", "PB", "EB"};
+  double value = static_cast<double>(bytes) / 1000.0;
+  size_t unit = 0;
+  while (value >= 999.95 && unit + 1 < std::size(units)) {
+    value /= 1000.0;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, value < 100 ? "%.1f %s" : "%.0f %s", value, units[unit]);
+  return text;
+}
+
+Status check_room_for(const fs::path& path, uint64_t bytes, std::string_view what) {
+  if (Status check = check_writable_path(path); !check.ok()) return check;
+  Result<uint64_t> free = free_disk_bytes(path);
+  if (!free.ok()) return write_error(path, free.error().message);
+  if (bytes <= *free) return Ok{};
+  return write_error(path, std::string(what) + " takes " + byte_size_text(bytes) +
+                               " but the disk of " + quoted(folder_of(path)) + " has " +
+                               byte_size_text(*free) + " free; nothing was written");
+}
+
+struct AtomicFileWriter::State {
+  fs::path path;
+  TempFile temp;
+  uint64_t written = 0;
+};
+
+AtomicFileWriter::AtomicFileWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&&) noexcept = default;
+AtomicFileWriter& AtomicFileWriter::operator=(AtomicFileWriter&&) noexcept = default;
+AtomicFileWriter::~AtomicFileWriter() = default;  // TempFile removes an uncommitted file
+
+Result<AtomicFileWriter> AtomicFileWriter::open(const fs::path& path) {
+  if (Status check = check_writable_path(path); !check.ok()) return check.error();
   mode_t mode = 0644;
   struct stat existing {};
   if (::stat(path.c_str(), &existing) == 0) mode = existing.st_mode & 07777;
@@ -108,16 +154,38 @@ Status write_file_atomic(const fs::path& path, std::string_view bytes) {
     return write_error(
         path, "cannot create a file in " + quoted(folder_of(path)) + ": " + std::strerror(errno));
   }
-  TempFile temp(pattern, fd);
-  if (::fchmod(temp.fd(), mode) != 0 || !write_all(temp.fd(), bytes) || ::fsync(temp.fd()) != 0) {
-    return write_error(path, std::strerror(errno));
-  }
-  if (!temp.close()) return write_error(path, std::strerror(errno));
-  if (::rename(temp.name().c_str(), path.c_str()) != 0) {
-    return write_error(path, std::strerror(errno));
-  }
+  auto state = std::unique_ptr<State>(new State{path, TempFile(pattern, fd), 0});
+  if (::fchmod(state->temp.fd(), mode) != 0) return write_error(path, std::strerror(errno));
+  return AtomicFileWriter(std::move(state));
+}
+
+Status AtomicFileWriter::write(std::string_view bytes) {
+  if (!state_ || state_->temp.fd() < 0)
+    return make_error("internal: write after commit or on a moved-from writer");
+  if (!write_all(state_->temp.fd(), bytes)) return write_error(state_->path, std::strerror(errno));
+  state_->written += bytes.size();
+  return Ok{};
+}
+
+uint64_t AtomicFileWriter::written() const { return state_ ? state_->written : 0; }
+
+Status AtomicFileWriter::commit() {
+  if (!state_ || state_->temp.fd() < 0)
+    return make_error("internal: commit twice or on a moved-from writer");
+  TempFile& temp = state_->temp;
+  if (::fsync(temp.fd()) != 0) return write_error(state_->path, std::strerror(errno));
+  if (!temp.close()) return write_error(state_->path, std::strerror(errno));
+  if (::rename(temp.name().c_str(), state_->path.c_str()) != 0)
+    return write_error(state_->path, std::strerror(errno));
   temp.release();
   return Ok{};
+}
+
+Status write_file_atomic(const fs::path& path, std::string_view bytes) {
+  Result<AtomicFileWriter> writer = AtomicFileWriter::open(path);
+  if (!writer.ok()) return writer.error();
+  if (Status written = writer->write(bytes); !written.ok()) return written;
+  return writer->commit();
 }
 
 }  // namespace attnviz

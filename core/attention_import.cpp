@@ -468,23 +468,4 @@ std::string tokens_to_json(std::span<const Token> tokens) {
   return list.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-Status save_attention_safetensors(const AttentionTrace& trace, const fs::path& path) {
-  TensorToWrite tensor;
-  tensor.name = "attentions";
-  tensor.dtype = DType::kF32;
-  const auto t = static_cast<uint64_t>(trace.tokens_count());
-  tensor.shape = {static_cast<uint64_t>(trace.layers()), static_cast<uint64_t>(trace.heads()), t,
-                  t};
-  const std::vector<float> dense = trace.dense();  // (L, H, T, T)
-  tensor.bytes.resize(dense.size() * sizeof(float));
-  std::memcpy(tensor.bytes.data(), dense.data(), tensor.bytes.size());
-  const std::map<std::string, std::string> metadata = {
-      {"format", "attnviz-attention"},
-      {"tokens", tokens_to_json(trace.tokens())},
-      {"model_name", trace.model_name},
-      {"causal", trace.causal() ? "true" : "false"},
-  };
-  return write_safetensors(path, std::span<const TensorToWrite>(&tensor, 1), metadata);
-}
-
 }  // namespace attnviz

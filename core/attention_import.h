@@ -42,7 +42,7 @@ Result<std::vector<Token>> load_tokens_json(const std::filesystem::path& path,
 //   .safetensors  the one tensor, or the one named "attentions" / "attention"; F32, F16, BF16;
 //   .json         nested lists, alone or as "attention" of an object (attnviz's JSON export);
 // with the tokens of `tokens_json`. An empty `tokens_json` takes the tokens from the file itself
-// (the safetensors metadata save_attention_safetensors writes, or the JSON's "tokens"). Checks: T
+// (the safetensors metadata export_data writes, or the JSON's "tokens"). Checks: T
 // equals the number of tokens, sizes within `limits` before reading the data, every value finite
 // and in [0, 1 + 1e-3]. The trace is causal when every weight above the diagonal is 0; it has no
 // Q/K/V and its model_name is the attention file's name.
@@ -57,11 +57,6 @@ Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> toke
                                                          std::span<const float> values,
                                                          const std::string& origin,
                                                          const ImportLimits& limits = {});
-
-// Writes attnviz's own attention file: tensor "attentions" F32 (L, H, T, T) and metadata
-// "format" = "attnviz-attention", "tokens" = the token list as JSON (id, text, start, end,
-// special), "model_name", "causal". load_attention_file(path, {}) reads it back.
-Status save_attention_safetensors(const AttentionTrace& trace, const std::filesystem::path& path);
 
 // The tokens as the JSON list load_tokens_json reads (shared with the writers).
 std::string tokens_to_json(std::span<const Token> tokens);

@@ -581,8 +581,11 @@ std::vector<std::string> TensorStore::names() const {
 namespace {
 
 // The header text, padded with spaces so that the data starts at a multiple of 8.
+// `check_bytes`: each tensor's bytes must match its shape (write_safetensors); a streamed file's
+// tensors carry no bytes (safetensors_prefix).
 Result<std::string> header_text(const fs::path& path, std::span<const TensorToWrite> tensors,
-                                const std::map<std::string, std::string>& metadata) {
+                                const std::map<std::string, std::string>& metadata,
+                                bool check_bytes) {
   std::string text = "{";
   try {
     if (!metadata.empty()) text += "\"__metadata__\":" + json(metadata).dump();
@@ -599,7 +602,7 @@ Result<std::string> header_text(const fs::path& path, std::span<const TensorToWr
           return tensor_error(path, tensor.name, "shape overflows the element count");
       if (!checked_multiply(elements, dtype_bits(tensor.dtype), &bits) || bits % 8 != 0)
         return tensor_error(path, tensor.name, "shape overflows the byte count");
-      if (tensor.bytes.size() != bits / 8)
+      if (check_bytes && tensor.bytes.size() != bits / 8)
         return tensor_error(path, tensor.name,
                             "has " + std::to_string(tensor.bytes.size()) + " bytes, but shape " +
                                 shape_text(tensor.shape) + " of " +
@@ -630,9 +633,19 @@ fs::path temporary_beside(const fs::path& path) {
 
 }  // namespace
 
+Result<std::string> safetensors_prefix(const fs::path& path, std::span<const TensorToWrite> tensors,
+                                       const std::map<std::string, std::string>& metadata) {
+  auto header = header_text(path, tensors, metadata, false);
+  if (!header) return header.error();
+  std::string prefix(kHeaderLengthBytes, '\0');
+  for (size_t i = 0; i < kHeaderLengthBytes; ++i)
+    prefix[i] = static_cast<char>((header->size() >> (8 * i)) & 0xFF);
+  return prefix + *header;
+}
+
 Status write_safetensors(const fs::path& path, std::span<const TensorToWrite> tensors,
                          const std::map<std::string, std::string>& metadata) {
-  auto header = header_text(path, tensors, metadata);
+  auto header = header_text(path, tensors, metadata, true);
   if (!header) return header.error();
   if (path.filename().empty()) return file_error(path, "is not a file name");
 

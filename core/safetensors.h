@@ -91,6 +91,13 @@ struct TensorToWrite {
 Status write_safetensors(const std::filesystem::path& path, std::span<const TensorToWrite> tensors,
                          const std::map<std::string, std::string>& metadata = {});
 
+// The bytes write_safetensors starts a file with (the header's length, then the header padded
+// to 8 bytes) for these tensors, reading only their names, types and shapes: a large tensor's
+// data can then be streamed after it in order.
+Result<std::string> safetensors_prefix(const std::filesystem::path& path,
+                                       std::span<const TensorToWrite> tensors,
+                                       const std::map<std::string, std::string>& metadata = {});
+
 // Conversions between float and the 16-bit float formats (round to nearest even).
 float half_to_float(uint16_t bits);
 uint16_t float_to_half(float value);

@@ -75,6 +75,7 @@ struct ShowAbout {};
 struct ShowModelCard {};
 struct Quit {};
 struct CancelRun {};
+struct CancelExport {};  // stop the data export being written
 struct ShowSessionDialog {  // File > Save session… / Open session…
   bool save = true;
 };
@@ -95,7 +96,7 @@ using Action =
                  action::SelectHead, action::SetKind, action::ToggleArcsLayout, action::ToggleTheme,
                  action::ToggleMergeWords, action::ToggleDiff, action::Export,
                  action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout,
-                 action::ShowModelCard, action::Quit, action::CancelRun,
+                 action::ShowModelCard, action::Quit, action::CancelRun, action::CancelExport,
                  action::ShowSessionDialog, action::SaveSession, action::OpenSession>;
 
 // Where panels push their actions during a frame.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <system_error>
 
@@ -29,6 +30,12 @@ ExportFormat export_format_of(const ExportUiState& state) {
   const std::vector<ExportFormat> formats = export_formats();
   return formats[std::clamp<size_t>(static_cast<size_t>(std::max(state.format, 0)), 0,
                                     formats.size() - 1)];
+}
+
+TensorSlice data_slice_of(const ExportUiState& state, const ViewSpec& spec) {
+  if (state.data_scope == 1) return {spec.layer, spec.layer, 0, -1};
+  if (state.data_scope == 2) return {spec.layer, spec.layer, spec.head, spec.head};
+  return {};
 }
 
 fs::path export_path_for(const ExportUiState& state, const ViewSpec& spec, int heads,
@@ -73,6 +80,10 @@ fs::path export_path_for(const ExportUiState& state, const ViewSpec& spec, int h
       name += 'x';
     }
   }
+  if (!is_figure_format(format) && state.data_scope > 0) {
+    name += "-" + letter_number('L', spec.layer);
+    if (state.data_scope == 2) name += "-" + letter_number('H', spec.head);
+  }
   std::string extension = ".";
   extension += export_format_name(format);
   const fs::path folder =
@@ -110,9 +121,11 @@ void draw_export_panel(ExportUiState& state, const ExportPanelInput& in, Actions
   const ExportFormat format = export_format_of(state);
   ImGui::SetNextItemWidth(-ImGui::CalcTextSize("format").x - ImGui::GetStyle().ItemSpacing.x * 2);
   if (ImGui::BeginCombo("format", export_format_label(format))) {
-    for (size_t i = 0; i < formats.size(); ++i)
+    for (size_t i = 0; i < formats.size(); ++i) {
       if (ImGui::Selectable(export_format_label(formats[i]), formats[i] == format))
         state.format = static_cast<int>(i);
+      name_item(std::string("export_format.") + export_format_name(formats[i]));
+    }
     ImGui::EndCombo();
   }
   name_item("export_format");
@@ -131,8 +144,40 @@ void draw_export_panel(ExportUiState& state, const ExportPanelInput& in, Actions
   ImGui::SetNextItemWidth(-ImGui::CalcTextSize("folder").x - ImGui::GetStyle().ItemSpacing.x * 2);
   ImGui::InputText("name", &state.file_stem);
   const bool data = !is_figure_format(format);
-  ImGui::TextDisabled("%s", data ? "all layers and heads of the trace" : view_name(in.spec->kind));
-  ImGui::BeginDisabled(!in.has_trace);
+  if (data) {
+    // What the file holds, each choice with its size: at 8k tokens every layer and head of a
+    // small model is tens of GB, one head a few hundred MB.
+    const std::string layer = letter_number('L', in.spec->layer);
+    const std::string head = layer + " " + letter_number('H', in.spec->head);
+    const char* labels[] = {"every layer and head", layer.c_str(), head.c_str()};
+    const char* keys[] = {"export_scope.all", "export_scope.layer", "export_scope.head"};
+    for (int scope = 0; scope < 3; ++scope) {
+      if (scope) ImGui::SameLine();
+      if (ImGui::RadioButton(labels[scope], state.data_scope == scope)) state.data_scope = scope;
+      name_item(keys[scope]);
+    }
+    if (in.has_trace && in.dims.tokens > 0) {
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextDisabled("%s",
+                          data_export_statement(in.dims, format, data_slice_of(state, *in.spec))
+                              .c_str());
+      ImGui::PopTextWrapPos();
+      name_item("export_size");
+    }
+  } else {
+    ImGui::TextDisabled("%s", view_name(in.spec->kind));
+  }
+  if (in.export_total > 0) {  // a data export is being written
+    const float fraction = static_cast<float>(in.export_done) / static_cast<float>(in.export_total);
+    char overlay[48];
+    std::snprintf(overlay, sizeof overlay, "%.0f%% written", 100.0f * fraction);
+    ImGui::ProgressBar(fraction, ImVec2(-ImGui::CalcTextSize("Cancel").x * 2.0f, 0), overlay);
+    name_item("export_progress");
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) out.push_back(action::CancelExport{});
+    name_item("export_cancel");
+  }
+  ImGui::BeginDisabled(!in.has_trace || (data && state.pending_export != 0));
   if (ImGui::Button("Export  (Ctrl+E)")) out.push_back(action::Export{false});
   name_item("export_button");
   ImGui::SameLine();

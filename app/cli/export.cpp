@@ -8,11 +8,14 @@
 #include <chrono>
 #include <climits>
 #include <cstdio>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <string_view>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -39,13 +42,15 @@ namespace {
 
 constexpr int kExitBadInput = 1;
 constexpr int kExitUsage = 2;
+// Data exports from this size on are stated before they are written and report progress.
+constexpr uint64_t kLargeData = 100'000'000;
 // Marks a parse error that is bad input (a damaged session file), not a usage error.
 constexpr const char* kBadSessionMark = "\x01session: ";
 
 constexpr const char* kUsage =
     "usage: attnviz export [--model DIR] (--text TEXT | --text-file FILE) --out FILE\n"
     "       attnviz export --session FILE.attnviz --out FILE [options below]\n"
-    "                      [--format png|svg|json|npy] [--layer L] [--head H | --grid]\n"
+    "                      [--format png|svg|json|npy|safetensors] [--layer L] [--head H | --grid]\n"
     "                      [--token I] [--scale 1|2|4] [--theme light|dark] [--timings]\n"
     "                      [--aggregate single|multi|mean|max|all-layers|rollout] [--heads H,H]\n"
     "                      [--min-weight W] [--top-k K] [--columns] [--view VIEW.json]\n"
@@ -66,7 +71,10 @@ constexpr const char* kUsage =
     "    and view, redrawn as the app exports it; the other options change the view\n"
     "  --merge-words: sub-word tokens merged into words (queries averaged, keys summed)\n"
     "  --hide-first / --hide-special: hide token 0 / special tokens, rows renormalized\n"
-    "  --token I counts the model's tokens (as `attnviz tokenize` lists them)\n";
+    "  --token I counts the model's tokens (as `attnviz tokenize` lists them)\n"
+    "  data (json, npy, safetensors): every layer and head, or the slice --layer L|A-B and\n"
+    "    --head H|A-B give; written streaming, its size stated first when large, refused when\n"
+    "    the disk has no room for it\n";
 
 int fail(const std::string& message, int code) {
   std::fprintf(stderr, "attnviz export: %s\n", message.c_str());
@@ -92,6 +100,7 @@ struct ExportRequest {
   bool layer_given = false, head_given = false, token_given = false;
   int token = 0;  // --token, counted in the model's tokens
   bool aggregate = false;  // --aggregate given (data formats: one pseudo-head)
+  TensorSlice slice;       // data formats: --layer / --head as ranges (default: everything)
   bool timings = false;
   std::optional<Session> session;  // --session: model, text, what-ifs and view
   RunOptions run;                  // the what-ifs (a session's; else the model's own math)
@@ -113,6 +122,25 @@ Result<std::vector<int>> parse_head_list(const std::string& text) {
     start = comma + 1;
   }
   return heads;
+}
+
+// "3" -> [3, 3]; "2-5" -> [2, 5]: the --layer and --head of a data export.
+Result<std::pair<int, int>> parse_index_range(const std::string& option, const std::string& text) {
+  const size_t dash = text.find('-', 1);
+  const std::string first = text.substr(0, dash), last = dash == std::string::npos
+                                                              ? first
+                                                              : text.substr(dash + 1);
+  auto number = [](const std::string& item, long* value) {
+    char* end = nullptr;
+    *value = std::strtol(item.c_str(), &end, 10);
+    return !item.empty() && std::isdigit(static_cast<unsigned char>(item[0])) && *end == '\0' &&
+           *value <= 1'000'000;
+  };
+  long a = 0, b = 0;
+  if (!number(first, &a) || !number(last, &b) || a > b)
+    return make_error("option --" + option + " expects a number or a range A-B (A <= B), got '" +
+                      text + "'");
+  return std::pair<int, int>(static_cast<int>(a), static_cast<int>(b));
 }
 
 Result<float> parse_fraction(const std::string& option, const std::string& text) {
@@ -176,8 +204,31 @@ Result<ExportRequest> parse_request(const Args& args) {
     if (!loaded) return loaded.error();
     view = std::move(loaded).value();
   }
-  auto layer = cli.integer("layer", 0, INT_MAX);
-  auto head = cli.integer("head", 0, INT_MAX);
+  // A data export without --aggregate writes a slice: --layer and --head may be ranges.
+  const bool data_slice = !is_figure_format(request.format) && !cli.has("aggregate") &&
+                          cli.value("weights").value_or("") != "rollout";
+  if (data_slice) {
+    for (const char* option : {"layer", "head"}) {
+      const std::optional<std::string> text = cli.value(option);
+      if (!text) continue;
+      auto range = parse_index_range(option, *text);
+      if (!range) return range.error();
+      const bool layers = std::string_view(option) == "layer";
+      (layers ? request.slice.layer_first : request.slice.head_first) = range->first;
+      (layers ? request.slice.layer_last : request.slice.head_last) = range->second;
+    }
+  }
+  const auto integer_unless_slice = [&](const char* option) -> Result<std::optional<long>> {
+    if (data_slice) return std::optional<long>();
+    const std::optional<std::string> text = cli.value(option);
+    if (text && text->find('-', 1) != std::string::npos)
+      return make_error(std::string("--") + option + " " + *text +
+                        ": a range is for data exports (json, npy, safetensors); a figure or "
+                        "--aggregate takes one " + option);
+    return cli.integer(option, 0, INT_MAX);
+  };
+  auto layer = integer_unless_slice("layer");
+  auto head = integer_unless_slice("head");
   auto token = cli.integer("token", 0, INT_MAX);
   auto scale = cli.integer("scale", 1, 4);
   auto top_k = cli.integer("top-k", 1, 4096);
@@ -370,6 +421,17 @@ int run_export(const Args& args) {
     return fail(s.error().message, kExitBadInput);
   }
 
+  // A data export that keeps the model's tokens and heads has its size now: a slice out of
+  // range or a disk without room is refused before a long run, not after it.
+  const TraceViewOptions token_view = request.view.token_view();
+  if (!is_figure_format(request.format) && !request.aggregate && !token_view.merge_words &&
+      !token_view.hide_first && !token_view.hide_special) {
+    const TensorDims dims{config.layers, config.heads, static_cast<int>(tokens.size())};
+    if (Status room = check_room_for_data(request.out, dims, request.format, request.slice);
+        !room.ok())
+      return fail(room.error().message, kExitBadInput);
+  }
+
   const auto forward_start = Clock::now();
   RunOptions options = request.run;
   options.keep_qkv = false;  // exports need only the weights
@@ -391,7 +453,27 @@ int run_export(const Args& args) {
     if (request.aggregate)
       view_options.aggregate = aggregate_choice(view, config.layers, config.heads);
     const DerivedTrace derived = derive_trace(*trace, view_options);
-    if (Status written = export_data(*derived.trace, request.format, request.out); !written.ok())
+    const AttentionTrace& data = *derived.trace;
+    if (Status s = check_slice(dims_of(data), request.slice); !s.ok())
+      return fail(s.error().message, kExitBadInput);
+    // A large tensor is stated before it is written, and its progress told as it goes.
+    const bool large =
+        data_export_size(dims_of(data), request.format, request.slice).bytes >= kLargeData;
+    if (large)
+      std::fprintf(stderr, "attnviz export: writing %s to %s\n",
+                   data_export_statement(dims_of(data), request.format, request.slice).c_str(),
+                   request.out.c_str());
+    int told = 0;  // tenths of the rows told so far
+    const RowProgress progress = [&told](int64_t done, int64_t total) {
+      const int tenths = static_cast<int>(done * 10 / std::max<int64_t>(total, 1));
+      if (tenths <= told) return true;
+      told = tenths;
+      std::fprintf(stderr, "attnviz export: %d%% of the rows written\n", tenths * 10);
+      return true;
+    };
+    if (Status written = export_data(data, request.format, request.out, request.slice,
+                                     large ? progress : RowProgress());
+        !written.ok())
       return fail(written.error().message, kExitBadInput);
   } else {
     const DerivedTrace derived = derive_trace(*trace, view.token_view());

@@ -64,11 +64,8 @@ int run_view_data(const Args& words) {
     return 1;
   }
   Status written = Ok{};
-  if (extension == ".safetensors") {
-    written = save_attention_safetensors(**trace, out);
-  } else if (extension == ".json" || extension == ".npy") {
-    written = export_data(**trace, extension == ".json" ? ExportFormat::kJson : ExportFormat::kNpy,
-                          out);
+  if (extension == ".safetensors" || extension == ".json" || extension == ".npy") {
+    written = export_data(**trace, *export_format_from_path(out), out);
   } else {
     std::fprintf(stderr,
                  "attnviz view-data: %s: unknown output type '%s'; use .json, .npy or "

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <system_error>
 
 #include "core/analysis/diff.h"
@@ -67,6 +69,15 @@ struct Engine::Requests {
   bool probe_pending = false;
   std::optional<DiffRequest> diff;
   bool hash_pending = false;
+  struct DataExport {
+    uint64_t number = 0;
+    std::shared_ptr<const AttentionTrace> trace;
+    ExportFormat format = ExportFormat::kNpy;
+    std::filesystem::path path;
+    TensorSlice slice;
+  };
+  std::deque<DataExport> data_exports;  // in the order asked
+  uint64_t export_numbers = 0;
 };
 
 struct Engine::Worker {
@@ -126,6 +137,55 @@ bool Engine::hash_step(std::unique_lock<std::mutex>& lock) {
   if (!files) result->error = files.error().message;
   lock.lock();
   publish([&](EngineState& s) { s.model_files = std::move(result); });
+  return true;
+}
+
+uint64_t Engine::export_data(std::shared_ptr<const AttentionTrace> trace, ExportFormat format,
+                             const std::filesystem::path& path, const TensorSlice& slice) {
+  uint64_t number = 0;
+  {
+    std::lock_guard lock(mutex_);
+    number = ++requests_->export_numbers;
+    requests_->data_exports.push_back({number, std::move(trace), format, path, slice});
+  }
+  wake_.notify_all();
+  return number;
+}
+
+bool Engine::export_step(std::unique_lock<std::mutex>& lock) {
+  if (requests_->data_exports.empty()) return false;
+  Requests::DataExport job = std::move(requests_->data_exports.front());
+  requests_->data_exports.pop_front();
+  lock.unlock();
+  auto result = std::make_shared<DataExportResult>();
+  result->number = job.number;
+  result->path = job.path;
+  result->statement = data_export_statement(dims_of(*job.trace), job.format, job.slice);
+  export_cancel_ = false;
+  export_done_ = 0;
+  export_total_ = 1;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_wake = start;
+  const Status written =
+      attnviz::export_data(*job.trace, job.format, job.path, job.slice,
+                           [&](int64_t done, int64_t total) {
+                             export_done_ = done;
+                             export_total_ = total;
+                             // The UI draws the progress bar: wake it a few times a second.
+                             const auto now = std::chrono::steady_clock::now();
+                             if (wake_ui_ && now - last_wake > std::chrono::milliseconds(200)) {
+                               last_wake = now;
+                               wake_ui_();
+                             }
+                             return !export_cancel_.load() && !stopping_.load();
+                           });
+  result->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!written.ok()) result->error = written.error().message;
+  export_total_ = 0;
+  export_done_ = 0;
+  lock.lock();
+  publish([&](EngineState& s) { s.data_export = std::move(result); });
   return true;
 }
 
@@ -231,9 +291,10 @@ void Engine::loop() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   std::unique_lock lock(mutex_);
   while (!requests_->stop) {
+    // A data export waits for the run and the view on screen, then goes before the rest.
     const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
-                        whole_map_step(lock) || roles_step(lock) || probe_step(lock) ||
-                        diff_step(lock) || hash_step(lock);
+                        export_step(lock) || whole_map_step(lock) || roles_step(lock) ||
+                        probe_step(lock) || diff_step(lock) || hash_step(lock);
     if (worked) {
       lock.unlock();
       if (wake_ui_) wake_ui_();

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "app/engine/engine_state.h"
+#include "core/export/exporter.h"
 #include "core/model.h"
 
 namespace attnviz {
@@ -64,6 +65,18 @@ class Engine {
   // engine stays ready for the next run_text.
   void cancel_run();
 
+  // A data file (JSON, NPY, safetensors) of a slice of `trace`, written streaming on the engine
+  // thread (core export_data: its size checked against the disk first); the export's number,
+  // which EngineState::data_export carries once it is done. One at a time: a new one waits.
+  uint64_t export_data(std::shared_ptr<const AttentionTrace> trace, ExportFormat format,
+                       const std::filesystem::path& path, const TensorSlice& slice);
+  // Stops the data export in progress; its temporary file is removed, the target untouched.
+  void cancel_export() { export_cancel_ = true; }
+  // Rows written and rows in all of the data export in progress; total 0 when none runs.
+  std::pair<int64_t, int64_t> export_progress() const {
+    return {export_done_.load(), export_total_.load()};
+  }
+
   // Progress of the run in progress, 0..1 (not worth a publish of its own).
   float progress() const { return progress_.load(); }
   // The same with layers, speed and time left (read every frame; no publish).
@@ -84,6 +97,7 @@ class Engine {
   bool probe_step(std::unique_lock<std::mutex>& lock);
   bool diff_step(std::unique_lock<std::mutex>& lock);
   bool hash_step(std::unique_lock<std::mutex>& lock);
+  bool export_step(std::unique_lock<std::mutex>& lock);
   // Publishes a copy of the current state changed by `edit` (under the lock), with a new id.
   void publish(const std::function<void(EngineState&)>& edit);
   uint64_t next_id() { return ++ids_; }
@@ -103,6 +117,8 @@ class Engine {
   std::atomic<uint64_t> run_generation_{0};  // +1 per run request: a stale run cancels itself
   std::atomic<bool> load_waiting_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> export_done_{0}, export_total_{0};
+  std::atomic<bool> export_cancel_{false};
   std::thread thread_;  // last: starts after every member above exists
 };
 

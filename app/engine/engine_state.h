@@ -156,6 +156,15 @@ struct ModelFilesResult {
   std::string error;  // hashing failed (a file unreadable): the message
 };
 
+// The last data export the engine finished (Engine::export_data), written or not.
+struct DataExportResult {
+  uint64_t number = 0;  // what Engine::export_data returned
+  std::filesystem::path path;
+  std::string statement;  // "layer 3, head 2: the (1, 1, T, T) float32 tensor: 268 MB"
+  std::string error;      // empty: written; "cancelled", or why not (no room, disk full)
+  double seconds = 0.0;
+};
+
 struct EngineState {
   uint64_t id = 0;  // +1 per publish
 
@@ -182,6 +191,7 @@ struct EngineState {
   std::shared_ptr<const ProbeResult> probe;   // of the current model
   std::shared_ptr<const DiffResult> diff;     // null: no diff requested
   std::shared_ptr<const ModelFilesResult> model_files;  // once asked for (hash_model_files)
+  std::shared_ptr<const DataExportResult> data_export;  // the last one finished
 
   // The view trace on screen (null before the first trace).
   const TraceRef* shown() const { return view && view->trace ? &view->trace : nullptr; }

@@ -290,6 +290,7 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
                               app.session.pending_check.has_value()},
       {"export_error", app.export_ui.message_is_error},
       {"export_path", app.export_ui.last_path},
+      {"export_writing", app.export_ui.pending_export != 0},
       {"export_picture", app.export_ui.last_picture},
       {"view_description", state.view ? state.view->derived.description : ""},
       {"diff_open", app.view.diff.open},
@@ -430,8 +431,9 @@ int run_gui(AppOptions options) {
   Clock::time_point last_run_request = loop_start - std::chrono::seconds(1);
   while (!desktop.should_close() && !should_exit(app, frame, loop_start)) {
     // A run just asked for counts as computing before the engine reports it running.
-    const bool computing =
-        app.state->running || !app.state->loading.empty() || ms_since(last_run_request) < 100.0;
+    const bool computing = app.state->running || !app.state->loading.empty() ||
+                           ms_since(last_run_request) < 100.0 ||
+                           app.engine->export_progress().second > 0;
     // Frames are paced, not drawn as fast as possible: 60 per second after input (vsync does
     // this on a GPU; a software renderer has none and would take the cores from the engine),
     // 10 while the engine computes (its progress shows after 100 ms; input still wakes the loop
@@ -453,6 +455,7 @@ int run_gui(AppOptions options) {
     const uint64_t state_before = app.state->id;
     sync_from_engine(app);
     update_sessions(app, desktop);
+    update_data_export(app);
     for (const std::string& path : desktop.take_dropped_paths()) {
       if (std::filesystem::path(path).extension() == kSessionExtension)
         app.actions.push_back(ui::action::OpenSession{path});

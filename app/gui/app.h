@@ -195,5 +195,7 @@ void push_shortcut_actions(App& app);
 
 // export.cpp: one figure or data file of the view on screen, or every head into a folder.
 void carry_out_export(App& app, bool every_head);
+// Once a frame: the message of a data export the engine has finished.
+void update_data_export(App& app);
 
 }  // namespace attnviz

@@ -66,6 +66,7 @@ struct Apply {
   }
   void operator()(const ui::action::LoadProbe&) const { app.engine->run_probe(); }
   void operator()(const ui::action::CancelRun&) const { app.engine->cancel_run(); }
+  void operator()(const ui::action::CancelExport&) const { app.engine->cancel_export(); }
   void operator()(const ui::action::ShowProbeText&) const {
     if (!app.state || !app.state->probe) return;
     // Token 0 stands for how every text starts (<|endoftext|>, [CLS]); the rest is text.

@@ -47,11 +47,16 @@ void export_view(App& app) {
   const TraceRef& shown = *app.state->shown();
   const auto start = std::chrono::steady_clock::now();
   if (!is_figure_format(format)) {
+    // Written streaming on the engine thread (tens of GB at long texts); the panel shows its
+    // progress and a Cancel button, update_data_export the result.
+    if (state.pending_export != 0)
+      return report(state, false, "A data file is being written: wait for it, or cancel it");
+    const TensorSlice slice = ui::data_slice_of(state, app.view);
     const std::filesystem::path path = ui::export_path_for(state, app.view, 0, format);
-    if (Status written = export_data(*shown.trace, format, path); !written)
-      return report(state, false, "Export failed: " + written.error().message);
-    state.last_path = path.string();
-    return report(state, true, "Saved " + path.string());
+    state.pending_export = app.engine->export_data(shown.trace, format, path, slice);
+    return report(state, true,
+                  "Writing " + data_export_statement(dims_of(*shown.trace), format, slice) +
+                      " to " + path.string() + "\xE2\x80\xA6");
   }
   if (!app.font) return report(state, false, "Export failed: the DejaVu Sans font was not found");
   const int scale = format == ExportFormat::kPng ? state.scale : 1;
@@ -120,6 +125,21 @@ void export_every_head(App& app) {
 }
 
 }  // namespace
+
+void update_data_export(App& app) {
+  ui::ExportUiState& state = app.export_ui;
+  const auto& result = app.state->data_export;
+  if (state.pending_export == 0 || !result || result->number != state.pending_export) return;
+  state.pending_export = 0;
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f s", result->seconds);
+  if (result->error == "cancelled")
+    return report(state, false, "Export cancelled; nothing was written");
+  if (!result->error.empty()) return report(state, false, "Export failed: " + result->error);
+  state.last_path = result->path.string();
+  report(state, true, "Saved " + result->path.string() + " (" + result->statement + ", " +
+                          seconds + ")");
+}
 
 void carry_out_export(App& app, bool every_head) {
   app.export_message_until_text = false;

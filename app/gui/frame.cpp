@@ -321,7 +321,13 @@ void draw_right_column(App& app, const Columns& c, float scale) {
       }
       break;
     case DetailsTab::kExport:
-      ui::draw_export_panel(app.export_ui, {&app.view, shown != nullptr}, app.actions);
+      {
+        const auto [done, total] = app.engine->export_progress();
+        ui::draw_export_panel(app.export_ui,
+                              {&app.view, shown != nullptr,
+                               shown ? dims_of(*shown->trace) : TensorDims{}, done, total},
+                              app.actions);
+      }
       break;
   }
 }

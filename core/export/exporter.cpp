@@ -23,11 +23,12 @@ struct FormatInfo {
   const char* name;
   const char* label;
 };
-constexpr std::array<FormatInfo, 4> kFormats = {{
+constexpr std::array<FormatInfo, 5> kFormats = {{
     {ExportFormat::kPng, "png", "PNG"},
     {ExportFormat::kSvg, "svg", "SVG"},
     {ExportFormat::kJson, "json", "JSON (tokens + weights)"},
     {ExportFormat::kNpy, "npy", "NPY (L, H, T, T)"},
+    {ExportFormat::kSafetensors, "safetensors", "safetensors (L, H, T, T)"},
 }};
 
 const FormatInfo& info(ExportFormat format) {
@@ -68,21 +69,54 @@ Result<ExportFormat> export_format_from_path(const std::filesystem::path& path) 
   std::string extension = path.extension().string();
   if (extension.empty()) {
     return make_error("cannot tell the format of '" + path.string() +
-                      "': give it an extension (.png, .svg, .json, .npy) or use --format");
+                      "': give it an extension (.png, .svg, .json, .npy, .safetensors) or use "
+                      "--format");
   }
   Result<ExportFormat> format = parse_export_format(extension.substr(1));
   if (!format.ok()) {
     return make_error("unknown file extension '" + extension + "' in '" + path.string() +
-                      "': use .png, .svg, .json or .npy, or give --format");
+                      "': use .png, .svg, .json, .npy or .safetensors, or give --format");
   }
   return format;
 }
 
+DataSize data_export_size(TensorDims dims, ExportFormat format, const TensorSlice& slice) {
+  const uint64_t weights = slice_weight_bytes(dims, slice) / sizeof(float);
+  if (format == ExportFormat::kJson) return {weights * 2, false};  // "0," is the shortest
+  const uint64_t header = format == ExportFormat::kNpy ? 128 : 0;  // safetensors: its tokens
+  return {header + weights * sizeof(float), format != ExportFormat::kSafetensors};
+}
+
+std::string data_export_statement(TensorDims dims, ExportFormat format,
+                                  const TensorSlice& slice) {
+  const DataSize size = data_export_size(dims, format, slice);
+  return slice_description(dims, slice) + ": " + (size.exact ? "" : "at least ") +
+         byte_size_text(size.bytes);
+}
+
+Status check_room_for_data(const std::filesystem::path& path, TensorDims dims,
+                           ExportFormat format, const TensorSlice& slice) {
+  if (Status s = check_slice(dims, slice); !s.ok()) return s;
+  return check_room_for(path, data_export_size(dims, format, slice).bytes,
+                        slice_description(dims, slice));
+}
+
 Status export_data(const AttentionTrace& trace, ExportFormat format,
-                   const std::filesystem::path& path) {
-  if (format == ExportFormat::kJson) return write_attention_json(trace, path);
-  if (format == ExportFormat::kNpy) return write_attention_npy(trace, path);
-  return make_error(std::string(export_format_name(format)) + " is a figure format, not data");
+                   const std::filesystem::path& path, const TensorSlice& slice,
+                   const RowProgress& progress) {
+  if (is_figure_format(format))
+    return make_error(std::string(export_format_name(format)) + " is a figure format, not data");
+  if (Status room = check_room_for_data(path, dims_of(trace), format, slice); !room.ok())
+    return room;
+  Result<AtomicFileWriter> file = AtomicFileWriter::open(path);
+  if (!file.ok()) return file.error();
+  const ByteSink sink = [&file](std::string_view bytes) { return file->write(bytes); };
+  Status written = format == ExportFormat::kJson ? write_attention_json(trace, slice, sink, progress)
+                   : format == ExportFormat::kNpy
+                       ? write_attention_npy(trace, slice, sink, progress)
+                       : write_attention_safetensors(trace, slice, sink, progress);
+  if (!written.ok()) return written;  // the writer removes its temporary file
+  return file->commit();
 }
 
 Status export_figure(const AttentionReader& reader, const ViewSpec& view,

@@ -1,6 +1,6 @@
 // One entry point for every export format, shared by `attnviz export` and the app's Export
 // panel: figures (PNG, SVG) of a view (a trace and its ViewSpec, core/export/figures.h), data
-// (JSON, NPY) of a whole trace. Every format is written atomically, so a failed export leaves
+// (JSON, NPY, safetensors) of a whole trace or a slice of its layers and heads, streamed. Every format is written atomically, so a failed export leaves
 // the target as it was.
 #pragma once
 
@@ -11,19 +11,20 @@
 
 #include "core/attention_trace.h"
 #include "core/export/figures.h"
+#include "core/export/tensor_data.h"
 #include "core/result.h"
 #include "core/view/font.h"
 #include "core/view/view_spec.h"
 
 namespace attnviz {
 
-enum class ExportFormat { kPng, kSvg, kJson, kNpy };
+enum class ExportFormat { kPng, kSvg, kJson, kNpy, kSafetensors };
 
 // Every format, in the order the app lists them.
 std::vector<ExportFormat> export_formats();
 const char* export_format_name(ExportFormat format);   // "png": extensions and --format
 const char* export_format_label(ExportFormat format);  // "PNG", "NPY (L, H, T, T)": the menu
-// "png", "svg", "json" or "npy" (any case).
+// "png", "svg", "json", "npy" or "safetensors" (any case).
 Result<ExportFormat> parse_export_format(std::string_view name);
 // The format named by the file's extension; an Error lists the known extensions.
 Result<ExportFormat> export_format_from_path(const std::filesystem::path& path);
@@ -39,8 +40,27 @@ Status export_figure(const AttentionReader& reader, const ViewSpec& view,
                      const std::filesystem::path& path, const Font* font = nullptr,
                      Rect* picture = nullptr);
 
-// Writes the whole trace's (L, H, T, T) weights as JSON (with the tokens) or NPY.
+// The size of a data export: exact for NPY and safetensors; for JSON the least it can take
+// (two characters a weight), since its numbers' lengths are known only once written.
+struct DataSize {
+  uint64_t bytes = 0;
+  bool exact = true;
+};
+DataSize data_export_size(TensorDims dims, ExportFormat format, const TensorSlice& slice = {});
+// "the (30, 9, 8192, 8192) float32 tensor: 72.5 GB" ("at least" for JSON).
+std::string data_export_statement(TensorDims dims, ExportFormat format,
+                                  const TensorSlice& slice = {});
+// check_room_for with the export's size: lets a command refuse before a long run.
+Status check_room_for_data(const std::filesystem::path& path, TensorDims dims,
+                           ExportFormat format, const TensorSlice& slice = {});
+
+// Writes a slice of the trace's weights (all of them by default) as JSON (with the tokens), NPY
+// or safetensors, streamed a block of rows at a time: memory stays at a few MB whatever the
+// tensor's size. Refused before anything is written when the slice is out of range or the disk
+// has no room for it (the Error states the size and the free space). `progress` hears after
+// every block of rows.
 Status export_data(const AttentionTrace& trace, ExportFormat format,
-                   const std::filesystem::path& path);
+                   const std::filesystem::path& path, const TensorSlice& slice = {},
+                   const RowProgress& progress = {});
 
 }  // namespace attnviz

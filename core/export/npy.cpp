@@ -1,10 +1,6 @@
 #include "core/export/npy.h"
 
-#include <bit>
-#include <cstring>
-
-#include "core/atomic_file.h"
-#include "core/view/attention_reader.h"
+#include <array>
 
 namespace attnviz {
 
@@ -27,37 +23,22 @@ std::string npy_header_f32(std::span<const int64_t> shape) {
   return header + dict;
 }
 
-std::string attention_npy(const AttentionTrace& trace) {
-  const AttentionReader reader(trace);
-  const int t = trace.tokens_count();
-  const int64_t shape[4] = {trace.layers(), trace.heads(), t, t};
-  std::string file = npy_header_f32(shape);
-  const size_t header = file.size();
-  // Written row by row into the file buffer (no dense copy): masked keys stay 0.
-  file.resize(header + static_cast<size_t>(trace.layers()) * trace.heads() * t * t * sizeof(float),
-              '\0');
-  char* out = file.data() + header;
-  for (int l = 0; l < trace.layers(); ++l) {
-    for (int h = 0; h < trace.heads(); ++h) {
-      for (int q = 0; q < t; ++q, out += static_cast<size_t>(t) * sizeof(float)) {
-        reader.visit_row(l, h, q, [out](std::span<const float> row) {  // visible keys
-          if constexpr (std::endian::native == std::endian::little) {
-            std::memcpy(out, row.data(), row.size() * sizeof(float));
-          } else {
-            for (size_t k = 0; k < row.size(); ++k) {
-              const uint32_t bits = std::bit_cast<uint32_t>(row[k]);
-              for (int b = 0; b < 4; ++b) out[k * 4 + b] = static_cast<char>(bits >> (8 * b));
-            }
-          }
-        });
-      }
-    }
-  }
-  return file;
+Status write_attention_npy(const AttentionTrace& trace, const TensorSlice& slice,
+                           const ByteSink& sink, const RowProgress& progress) {
+  if (Status s = check_slice(dims_of(trace), slice); !s.ok()) return s;
+  const std::array<int64_t, 4> shape = slice_shape(dims_of(trace), slice);
+  if (Status written = sink(npy_header_f32(shape)); !written.ok()) return written;
+  return stream_slice_f32(trace, slice, sink, progress);
 }
 
-Status write_attention_npy(const AttentionTrace& trace, const std::filesystem::path& path) {
-  return write_file_atomic(path, attention_npy(trace));
+std::string attention_npy(const AttentionTrace& trace) {
+  std::string file;
+  const Status done = write_attention_npy(trace, {}, [&file](std::string_view bytes) -> Status {
+    file.append(bytes);
+    return Ok{};
+  });
+  (void)done;  // the whole slice is always valid, and appending cannot fail
+  return file;
 }
 
 }  // namespace attnviz

@@ -1,5 +1,5 @@
 // NPY export of attention: format version 1.0, float32 little-endian, C order, shape
-// (L, H, T, T), rows = queries; masked weights are 0. numpy.load reads it directly.
+// (L, H, T, T) or a slice of it, rows = queries; masked weights are 0. numpy.load reads it directly.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/attention_trace.h"
+#include "core/export/tensor_data.h"
 #include "core/result.h"
 
 namespace attnviz {
@@ -17,9 +18,11 @@ namespace attnviz {
 // bytes (numpy's ARRAY_ALIGN).
 std::string npy_header_f32(std::span<const int64_t> shape);
 
-// A whole .npy file of the trace's (L, H, T, T) weights.
-std::string attention_npy(const AttentionTrace& trace);
+// An .npy file of a slice's (L', H', T, T) weights, streamed through `sink`.
+Status write_attention_npy(const AttentionTrace& trace, const TensorSlice& slice,
+                           const ByteSink& sink, const RowProgress& progress = {});
 
-Status write_attention_npy(const AttentionTrace& trace, const std::filesystem::path& path);
+// A whole .npy file of the trace's (L, H, T, T) weights, in memory (small traces, tests).
+std::string attention_npy(const AttentionTrace& trace);
 
 }  // namespace attnviz

@@ -27,6 +27,17 @@ run 0 export --model "$DATA/bert-tiny/model" --text "$TEXT" --out bert.npy
 run 0 export --model "$DATA/bert-tiny/model" --text "$TEXT" --out bert.png --grid
 printf '%s' "$TEXT" >text.txt
 run 0 export --model "$MODEL" --text-file text.txt --out from_file.npy
+# Slices of the data: --layer/--head as numbers or ranges, in every data format.
+run 0 export --model "$MODEL" --text "$TEXT" --out slice.npy --layer 1 --head 1-3
+run 0 export --model "$MODEL" --text "$TEXT" --out slice.json --layer 0-1 --head 2
+run 0 export --model "$MODEL" --text "$TEXT" --out slice.safetensors --layer 0 --head 0-3
+run 1 export --model "$MODEL" --text "$TEXT" --out bad_slice.npy --layer 0-2
+expect_stderr "layers 0-2 are out of range: this trace has layers 0 to 1"
+run 2 export --model "$MODEL" --text "$TEXT" --out bad_slice.npy --head 3-1
+expect_stderr "a range A-B (A <= B), got '3-1'"
+run 2 export --model "$MODEL" --text "$TEXT" --out bad_slice.png --layer 0-1
+expect_stderr "a range is for data exports"
+for f in bad_slice.npy bad_slice.png; do [ ! -e "$f" ] || fail "$f written on failure"; done
 
 $PY - "$SCRATCH" "$DATA" <<'PYEOF' || fail "python checks of the exported files"
 import json, struct, sys, zlib
@@ -86,6 +97,20 @@ check(np.all(np.triu(npy, 1) == 0), "npy has weight above the diagonal of a caus
 check(np.array_equal(npy, from_json), "npy and json differ by %g" % np.abs(npy - from_json).max())
 check(np.array_equal(npy, np.load(scratch + "/npy_by_flag.bin")), "--format npy differs")
 check(np.array_equal(npy, np.load(scratch + "/from_file.npy")), "--text-file differs from --text")
+
+# Slices are exactly those blocks of the whole tensor.
+check(np.array_equal(np.load(scratch + "/slice.npy"), npy[1:2, 1:4]), "npy slice L1 H1-3")
+doc = json.load(open(scratch + "/slice.json"))
+check(doc["shape"] == [2, 1, 9, 9] and doc["first_layer"] == 0 and doc["first_head"] == 2,
+      "json slice header %s" % {k: doc[k] for k in ("shape", "first_layer", "first_head")})
+check(np.array_equal(np.array(doc["attention"], dtype=np.float32), npy[0:2, 2:3]), "json slice")
+raw = open(scratch + "/slice.safetensors", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+check(header["attentions"]["shape"] == [1, 4, 9, 9] and header["__metadata__"]["first_layer"] == "0",
+      "safetensors slice header %s" % header["attentions"])
+sliced = np.frombuffer(raw[8 + n:], dtype="<f4").reshape(1, 4, 9, 9)
+check(np.array_equal(sliced, npy[0:1]), "safetensors slice")
 
 # Against Hugging Face's attentions for the same text (reference.safetensors, text0).
 raw = open(data + "/gpt2-tiny/reference.safetensors", "rb").read()

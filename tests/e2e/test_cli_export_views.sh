@@ -68,9 +68,9 @@ diff = np.abs(got[0, 0] - rollout)
 print(f"rollout: max difference {diff.max():.2e}")
 assert diff.max() < 1e-5
 
-got = np.load("head.npy")
-assert got.shape == (L, H, T - 1, T - 1), got.shape
-diff = np.abs(got[0, 2] - hide_first(att[0, 2]))
+got = np.load("head.npy")  # a data export's --layer/--head are its slice
+assert got.shape == (1, 1, T - 1, T - 1), got.shape
+diff = np.abs(got[0, 0] - hide_first(att[0, 2]))
 print(f"hide first, layer 0 head 2: max difference {diff.max():.2e}")
 assert diff.max() < 1e-5
 PYEOF

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/attention_import.h"
+#include "core/export/exporter.h"
 #include "core/safetensors.h"
 
 namespace attnviz {
@@ -262,7 +263,7 @@ TEST_F(ImportTest, SafetensorsRoundTrip) {
   auto original = load_attention_file(dir_ / "causal_lhtt.npy", dir_ / "tokens_object.json");
   ASSERT_TRUE(original.ok()) << original.error().message;
   const fs::path path = dir_ / "round.safetensors";
-  ASSERT_TRUE(save_attention_safetensors(**original, path).ok());
+  ASSERT_TRUE(export_data(**original, ExportFormat::kSafetensors, path).ok());
   // Tokens from the file's own metadata.
   auto back = load_attention_file(path, {});
   ASSERT_TRUE(back.ok()) << back.error().message;

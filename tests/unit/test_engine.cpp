@@ -17,6 +17,7 @@
 #include "app/engine/engine.h"
 #include "core/analysis/head_roles.h"
 #include "core/attention_import.h"
+#include "core/export/exporter.h"
 #include "core/model_config.h"
 #include "core/safetensors.h"
 #include "core/weight_registry.h"
@@ -148,7 +149,8 @@ TEST(Engine, AModelOpenedAfterAnImportedFileShowsItsRunsAgain) {
       std::filesystem::temp_directory_path() / ("attnviz_engine_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto imported = direct_run("Imported attention, five tokens.");
-  ASSERT_TRUE(save_attention_safetensors(*imported, dir / "imported.safetensors").ok());
+  ASSERT_TRUE(
+      export_data(*imported, ExportFormat::kSafetensors, dir / "imported.safetensors").ok());
 
   Engine engine({});
   engine.open(kGpt2);
