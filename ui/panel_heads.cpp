@@ -226,7 +226,9 @@ void draw_heads_panel(const HeadsPanelInput& context, Actions& out) {
     return;
   }
   if (context.layers == 0 || context.heads == 0) {
-    ImGui::TextDisabled("no model yet");
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", context.waiting.c_str());
+    ImGui::PopTextWrapPos();
     ImGui::End();
     return;
   }

@@ -23,6 +23,8 @@ struct HeadsPanelInput {
   // The shown trace (null: none): its kv heads group the toggles ("kv 0: h0 h1 h2" under
   // grouped-query attention), its windows label each layer local or global.
   const AttentionTrace* trace = nullptr;
+  // What the panel says while there is no trace ("loading the model…", a cancelled run).
+  std::string waiting = "no model yet";
 };
 
 // "global", or "local (window W)" for a layer with a sliding window; empty without a window on

@@ -193,6 +193,10 @@ void draw_help_windows(App& app);
 // Keyboard shortcuts become actions; the same table is the Help window's list.
 void push_shortcut_actions(App& app);
 
+// frame.cpp: what a view without a trace says it waits for (the model loading, the first run,
+// or nothing: a cancelled or failed first run, no text); the panels and the layout dump.
+std::string waiting_text(const EngineState& state);
+
 // export.cpp: one figure or data file of the view on screen, or every head into a folder.
 void carry_out_export(App& app, bool every_head);
 // Once a frame: the message of a data export the engine has finished.

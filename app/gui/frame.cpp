@@ -22,6 +22,18 @@
 
 namespace attnviz {
 
+// What a view without a trace waits for, in one sentence for every panel: the model loading,
+// the first run, or nothing (a cancelled first run, a failed one, no text).
+std::string waiting_text(const EngineState& state) {
+  if (!state.loading.empty() || (!state.model && !state.imported))
+    return "loading the model\xE2\x80\xA6";
+  if (state.running) return "running the text\xE2\x80\xA6";
+  if (!state.run_note.empty())
+    return "nothing to show: " + state.run_note + ". Edit the text to run it again.";
+  if (!state.run_error.empty()) return "nothing to show: the run failed (see the Text panel).";
+  return "no attention yet: type some text.";
+}
+
 namespace {
 
 double ms_since(std::chrono::steady_clock::time_point start) {
@@ -166,9 +178,12 @@ Tab draw_tab_strip(const char* id, ImVec2 pos, float width, float height,
   return chosen;
 }
 
-void draw_waiting_window(const char* name, const char* what = "loading the model\xE2\x80\xA6") {
-  if (ImGui::Begin(name, nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize))
-    ImGui::TextDisabled("%s", what);
+void draw_waiting_window(const char* name, const EngineState& state) {
+  if (ImGui::Begin(name, nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize)) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", waiting_text(state).c_str());
+    ImGui::PopTextWrapPos();
+  }
   ImGui::End();
 }
 
@@ -201,7 +216,8 @@ void draw_center(App& app, const Columns& c, float scale) {
   if (!shown) {
     draw_waiting_window(app.view.kind == ViewKind::kArcs      ? "Arcs"
                         : app.view.kind == ViewKind::kHeatmap ? "Heatmap"
-                                                              : "Model grid");
+                                                              : "Model grid",
+                        state);
     return;
   }
   const AttentionReader reader(*shown->trace);
@@ -278,7 +294,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
                                &app.run_options};
       ui::draw_inspector_panel(input, app.panels.inspector, app.actions);
     } else {
-      draw_waiting_window("Inspector");
+      draw_waiting_window("Inspector", *app.state);
     }
     top += inspector_height;
   }
@@ -295,7 +311,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
       if (shown) {
         ui::draw_predictions_panel(*shown->trace, app.view, !state.imported, app.actions);
       } else {
-        draw_waiting_window("Predictions");
+        draw_waiting_window("Predictions", *app.state);
       }
       break;
     case DetailsTab::kHeadRoles: {
@@ -309,7 +325,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
       if (state.raw) {
         ui::draw_head_roles_panel(input, app.panels.head_roles, app.actions);
       } else {
-        draw_waiting_window("Head roles");
+        draw_waiting_window("Head roles", *app.state);
       }
       break;
     }
@@ -317,7 +333,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
       if (state.raw) {
         ui::draw_cost_panel(*state.raw.trace);
       } else {
-        draw_waiting_window("Cost");
+        draw_waiting_window("Cost", *app.state);
       }
       break;
     case DetailsTab::kExport:
@@ -484,7 +500,8 @@ void draw_frame(App& app, const DesktopWindow& window) {
       shown ? shown->trace->heads() : 0,
       scale,
       state.view && !state.view->derived.derived ? state.roles_table() : nullptr,
-      shown ? shown->trace.get() : nullptr};
+      shown ? shown->trace.get() : nullptr,
+      waiting_text(state)};
   ui::draw_heads_panel(heads, app.actions);
 
   draw_center(app, c, scale);

@@ -45,6 +45,10 @@ def run(binary, data, scratch):
             fail(f"the run was not stopped midway: {note}")
         if layout["state"]["trace_ready"]:
             fail("a cancelled first run left a trace on screen")
+        waiting = layout["state"]["waiting"]
+        print(f"the views say: {waiting}")
+        if "cancelled" not in waiting or "loading" in waiting:
+            fail(f"after a cancelled first run the views say '{waiting}', not that it was cancelled")
 
         # Type at the end of the text: the run starts again and completes.
         click(*center(layout["items"]["text_box"]))
