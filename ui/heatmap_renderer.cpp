@@ -187,7 +187,8 @@ void* HeatmapRenderer::render_view(const MapWindow& window, int pixel_width, int
 
 const GridAtlas& HeatmapRenderer::grid_atlas(uint64_t trace_id, const AttentionReader& reader,
                                              bool per_head_contrast, int tile_pixels,
-                                             const MapStyle& style) {
+                                             const MapStyle& style, const MapAtlas* computed,
+                                             const std::vector<float>* computed_head_max) {
   tile_pixels = std::clamp(tile_pixels, 8, 1024);
   const bool values_current =
       trace_id == grid_trace_ && per_head_contrast == grid_per_head_ && atlas_.heads > 0;
@@ -204,7 +205,13 @@ const GridAtlas& HeatmapRenderer::grid_atlas(uint64_t trace_id, const AttentionR
   if (!values_current) {
     grid_trace_ = trace_id;
     grid_per_head_ = per_head_contrast;
-    atlas_.values = attnviz::grid_atlas(reader, per_head_contrast, kGridMaxTexels, atlas_.head_max);
+    if (computed && computed_head_max) {
+      atlas_.values = *computed;
+      atlas_.head_max = *computed_head_max;
+    } else {
+      atlas_.values =
+          attnviz::grid_atlas(reader, per_head_contrast, kGridMaxTexels, atlas_.head_max);
+    }
     atlas_.layers = reader.layers();
     atlas_.heads = reader.heads();
     atlas_values_.upload_r32f(atlas_.values.width, atlas_.values.height, atlas_.values.values);

@@ -81,10 +81,13 @@ class HeatmapRenderer {
   void* render_view(const MapWindow& window, int pixel_width, int pixel_height,
                     const MapStyle& style);
 
-  // The grid atlas of a trace: values rebuilt when the trace or the contrast change, colours
-  // re-rendered when the tile size (framebuffer pixels per thumbnail side) changes.
+  // The grid atlas of a trace: values rebuilt when the trace or the contrast change (from
+  // `computed` when the engine made them, else here), colours re-rendered when the tile size
+  // (framebuffer pixels per thumbnail side) changes.
   const GridAtlas& grid_atlas(uint64_t trace_id, const AttentionReader& reader,
-                              bool per_head_contrast, int tile_pixels, const MapStyle& style);
+                              bool per_head_contrast, int tile_pixels, const MapStyle& style,
+                              const MapAtlas* computed = nullptr,
+                              const std::vector<float>* computed_head_max = nullptr);
   // One head of the atlas coloured at `pixels` x `pixels` (the hover preview); nullptr on error.
   void* render_grid_preview(int layer, int head, int pixels);
 

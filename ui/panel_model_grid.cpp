@@ -98,9 +98,18 @@ void draw_model_grid_panel(const GridPanelInput& in, HeatmapRenderer& renderer, 
   scene_input.kv_heads = reader.kv_heads();
   scene_input.windows = reader.windows();
   const GridScene scene = build_grid_scene(scene_input);
+  if (in.thumbnails_on_engine && !in.thumbnails) {
+    ImGui::TextDisabled("computing the thumbnails of %d heads (%d tokens, weights recomputed)"
+                        "\xE2\x80\xA6",
+                        reader.layers() * reader.heads(), reader.tokens_count());
+    name_item("grid_computing");
+    ImGui::End();
+    return;
+  }
   const GridAtlas& atlas =
       renderer.grid_atlas(in.trace_id, reader, spec.grid_per_head_contrast,
-                          static_cast<int>(scene.tile * s * framebuffer + 0.5f), scene.style);
+                          static_cast<int>(scene.tile * s * framebuffer + 0.5f), scene.style,
+                          in.thumbnails, in.thumbnails_head_max);
   if (atlas.texture == nullptr) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("The grid cannot be drawn: %s", renderer.error().c_str());

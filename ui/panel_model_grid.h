@@ -25,6 +25,11 @@ struct GridPanelInput {
   const HeadRoleTable* roles = nullptr;  // null: no labels under the tiles
   const Font* font = nullptr;
   float ui_scale = 1.0f;
+  // Recomputed weights (a long text): the engine pools the thumbnails; until they come the
+  // panel says so instead of computing them in the frame.
+  bool thumbnails_on_engine = false;
+  const MapAtlas* thumbnails = nullptr;  // the engine's, for this trace and contrast
+  const std::vector<float>* thumbnails_head_max = nullptr;
 };
 
 // (L, H) role labels of a table that fits the trace; empty otherwise.

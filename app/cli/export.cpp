@@ -50,7 +50,8 @@ constexpr const char* kBadSessionMark = "\x01session: ";
 constexpr const char* kUsage =
     "usage: attnviz export [--model DIR] (--text TEXT | --text-file FILE) --out FILE\n"
     "       attnviz export --session FILE.attnviz --out FILE [options below]\n"
-    "                      [--format png|svg|json|npy|safetensors] [--layer L] [--head H | --grid]\n"
+    "                      [--format png|svg|json|npy|safetensors] [--layer L]\n"
+    "                      [--head H | --grid]\n"
     "                      [--token I] [--scale 1|2|4] [--theme light|dark] [--timings]\n"
     "                      [--aggregate single|multi|mean|max|all-layers|rollout] [--heads H,H]\n"
     "                      [--min-weight W] [--top-k K] [--columns] [--view VIEW.json]\n"

@@ -293,7 +293,8 @@ void Engine::loop() {
   while (!requests_->stop) {
     // A data export waits for the run and the view on screen, then goes before the rest.
     const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
-                        export_step(lock) || whole_map_step(lock) || roles_step(lock) ||
+                        export_step(lock) || grid_step(lock) || whole_map_step(lock) ||
+                        roles_step(lock) ||
                         probe_step(lock) || diff_step(lock) || hash_step(lock);
     if (worked) {
       lock.unlock();
@@ -505,6 +506,25 @@ bool Engine::whole_map_step(std::unique_lock<std::mutex>& lock) {
   if (map->refusal.empty()) map->values = whole_model_map(raw.trace, options, aggregate);
   lock.lock();
   publish([&](EngineState& s) { s.whole_map = std::move(map); });
+  return true;
+}
+
+bool Engine::grid_step(std::unique_lock<std::mutex>& lock) {
+  const ViewRequest& request = requests_->view;
+  const auto& view = published_->view;
+  if (!request.grid || !view || !view->trace || view->raw_id != published_->raw.id ||
+      !grid_on_engine(*view->trace.trace))
+    return false;
+  const bool contrast = request.grid_per_head_contrast;
+  if (published_->grid_for(view->trace.id, contrast)) return false;
+  const TraceRef trace = view->trace;
+  lock.unlock();
+  auto grid = std::make_shared<GridThumbnails>();
+  grid->trace_id = trace.id;
+  grid->per_head_contrast = contrast;
+  grid->values = grid_atlas(*trace.trace, contrast, kGridMaxTexels, grid->head_max);
+  lock.lock();
+  publish([&](EngineState& s) { s.grid = std::move(grid); });
   return true;
 }
 

@@ -98,6 +98,7 @@ class Engine {
   bool diff_step(std::unique_lock<std::mutex>& lock);
   bool hash_step(std::unique_lock<std::mutex>& lock);
   bool export_step(std::unique_lock<std::mutex>& lock);
+  bool grid_step(std::unique_lock<std::mutex>& lock);
   // Publishes a copy of the current state changed by `edit` (under the lock), with a new id.
   void publish(const std::function<void(EngineState&)>& edit);
   uint64_t next_id() { return ++ids_; }

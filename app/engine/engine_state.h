@@ -21,6 +21,7 @@
 #include "core/model_card.h"
 #include "core/model_config.h"
 #include "core/session.h"
+#include "core/view/map_picture.h"
 #include "core/view/view_spec.h"
 #include "core/view_trace.h"
 
@@ -48,10 +49,24 @@ struct ModelInfo {
 struct ViewRequest {
   TraceViewOptions token_view;  // words, hidden tokens
   HeadMode head_mode = HeadMode::kMultiHead;
+  bool grid = false;  // the model grid is on screen: its thumbnails (recomputed weights)
+  bool grid_per_head_contrast = false;
   bool operator==(const ViewRequest& o) const {
-    return token_view == o.token_view && head_mode == o.head_mode;
+    return token_view == o.token_view && head_mode == o.head_mode && grid == o.grid &&
+           grid_per_head_contrast == o.grid_per_head_contrast;
   }
 };
+
+// The model grid's thumbnails of a view trace whose weights are recomputed on demand (a long
+// text): every head's rows recomputed and pooled, seconds at 8k tokens, so on the engine thread
+// (core/view grid_atlas). Stored weights pool in milliseconds and are done in the frame.
+struct GridThumbnails {
+  uint64_t trace_id = 0;  // the TraceRef::id of the view trace
+  bool per_head_contrast = false;
+  MapAtlas values;
+  std::vector<float> head_max;  // (L, H)
+};
+inline bool grid_on_engine(const AttentionTrace& trace) { return !trace.stores_weights(); }
 
 // The view of the raw trace: the derived trace (words, hidden tokens) and, for a whole-model
 // head mode, its (T', T') map.
@@ -192,6 +207,14 @@ struct EngineState {
   std::shared_ptr<const DiffResult> diff;     // null: no diff requested
   std::shared_ptr<const ModelFilesResult> model_files;  // once asked for (hash_model_files)
   std::shared_ptr<const DataExportResult> data_export;  // the last one finished
+  std::shared_ptr<const GridThumbnails> grid;            // of `view`, when the grid asks
+
+  // The grid's thumbnails of the view on screen, null when not (yet) computed.
+  const GridThumbnails* grid_for(uint64_t trace_id, bool per_head_contrast) const {
+    return grid && grid->trace_id == trace_id && grid->per_head_contrast == per_head_contrast
+               ? grid.get()
+               : nullptr;
+  }
 
   // The view trace on screen (null before the first trace).
   const TraceRef* shown() const { return view && view->trace ? &view->trace : nullptr; }

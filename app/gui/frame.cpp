@@ -264,6 +264,11 @@ void draw_center(App& app, const Columns& c, float scale) {
       input.roles = state.view && !state.view->derived.derived ? state.roles_table() : nullptr;
       input.font = app.font.get();
       input.ui_scale = scale;
+      input.thumbnails_on_engine = grid_on_engine(*shown->trace);
+      if (const GridThumbnails* grid = state.grid_for(shown->id, app.view.grid_per_head_contrast)) {
+        input.thumbnails = &grid->values;
+        input.thumbnails_head_max = &grid->head_max;
+      }
       ui::draw_model_grid_panel(input, *app.heatmap_renderer, app.actions);
       break;
     }

@@ -3,7 +3,8 @@ and a text of about 4000 tokens whose weights are recomputed on demand. In the E
 clicks choose NPY and the view's head ("L1 H0"); the panel states the file's size; Export writes it on the engine
 thread and the result equals `attnviz export --layer 1 --head 0` bit for bit. Then every layer
 and head is exported as JSON (several GB) and a real click on Cancel stops it: the panel says so, and
-neither the file nor a temporary file is left."""
+neither the file nor a temporary file is left. Last, the Model grid tab draws every head's
+thumbnail, pooled on the engine thread."""
 import os
 import re
 
@@ -95,5 +96,15 @@ def run(binary, data, scratch):
         left = [f for f in os.listdir(out) if f.endswith((".npy", ".json")) or ".tmp-" in f]
         if left:
             fail(f"a cancelled export left files: {left}")
+
+        # The model grid of recomputed weights: its thumbnails come from the engine thread (the
+        # panel says it computes them meanwhile), then every head is drawn.
+        click(*center(layout["items"]["tab.Model grid"]))
+        first = app.wait_for(lambda l: "grid_computing" in l["items"] or "grid_picture" in
+                             l["items"], "the grid tab", 60)
+        layout = app.wait_for(lambda l: "grid_picture" in l["items"], "the grid's thumbnails", 120)
+        print(f"grid drawn ({'after' if 'grid_computing' in first['items'] else 'without'} "
+              "a 'computing the thumbnails' frame)")
+        capture(os.path.join(scratch, "grid.png"))
     finally:
         app.kill()

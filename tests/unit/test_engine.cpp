@@ -12,6 +12,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <thread>
 
 #include "app/engine/engine.h"
@@ -22,6 +23,7 @@
 #include "core/safetensors.h"
 #include "core/weight_registry.h"
 #include "core/view/attention_reader.h"
+#include "core/view/map_picture.h"
 #include "core/view_trace.h"
 
 namespace attnviz {
@@ -302,6 +304,41 @@ TEST(Engine, ACancelledLongRunStopsAndTheNextRunIsCorrect) {
         for (int k = 0; k < t; ++k) worst = std::max(worst, std::fabs(row_a[k] - row_b[k]));
       }
   EXPECT_LE(worst, 1e-6f);
+
+  // The grid of this on-demand trace: its thumbnails come from the engine, equal to pooling it
+  // directly.
+  ASSERT_TRUE(grid_on_engine(got));
+  ViewRequest grid_view;
+  grid_view.grid = true;
+  engine.set_view(grid_view);
+  state = wait_for(
+      engine, [](const EngineState& s) { return s.shown() && s.grid_for(s.shown()->id, false); },
+      600);
+  ASSERT_TRUE(state) << "no grid thumbnails from the engine";
+  std::vector<float> head_max;
+  const MapAtlas direct = grid_atlas(*state->shown()->trace, false, kGridMaxTexels, head_max);
+  const GridThumbnails* grid = state->grid_for(state->shown()->id, false);
+  EXPECT_EQ(grid->values.width, direct.width);
+  EXPECT_TRUE(grid->values.values == direct.values) << "the engine's thumbnails differ";
+  EXPECT_TRUE(grid->head_max == head_max);
+
+  // A data export through the engine: the same bytes as export_data, its number in the state.
+  const std::filesystem::path npy = folder / "slice.npy", direct_npy = folder / "direct.npy";
+  const uint64_t number =
+      engine.export_data(state->shown()->trace, ExportFormat::kNpy, npy, {2, 3, 1, 1});
+  state = wait_for(
+      engine, [number](const EngineState& s) { return s.data_export && s.data_export->number == number; },
+      600);
+  ASSERT_TRUE(state) << "the engine did not finish the export";
+  EXPECT_EQ(state->data_export->error, "");
+  EXPECT_NE(state->data_export->statement.find("layers 2-3, head 1"), std::string::npos)
+      << state->data_export->statement;
+  ASSERT_TRUE(export_data(got, ExportFormat::kNpy, direct_npy, {2, 3, 1, 1}).ok());
+  auto bytes = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_TRUE(bytes(npy) == bytes(direct_npy));
   std::filesystem::remove_all(folder);
 }
 
