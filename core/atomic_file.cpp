@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 namespace attnviz {
@@ -167,7 +167,9 @@ Status AtomicFileWriter::write(std::string_view bytes) {
   return Ok{};
 }
 
-uint64_t AtomicFileWriter::written() const { return state_ ? state_->written : 0; }
+uint64_t AtomicFileWriter::written() const {
+  return state_ ? state_->written : 0;
+}
 
 Status AtomicFileWriter::commit() {
   if (!state_ || state_->temp.fd() < 0)

@@ -75,7 +75,7 @@ struct ShowAbout {};
 struct ShowModelCard {};
 struct Quit {};
 struct CancelRun {};
-struct CancelExport {};  // stop the data export being written
+struct CancelExport {};     // stop the data export being written
 struct ShowSessionDialog {  // File > Save session… / Open session…
   bool save = true;
 };

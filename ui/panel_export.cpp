@@ -158,9 +158,8 @@ void draw_export_panel(ExportUiState& state, const ExportPanelInput& in, Actions
     }
     if (in.has_trace && in.dims.tokens > 0) {
       ImGui::PushTextWrapPos(0);
-      ImGui::TextDisabled("%s",
-                          data_export_statement(in.dims, format, data_slice_of(state, *in.spec))
-                              .c_str());
+      ImGui::TextDisabled(
+          "%s", data_export_statement(in.dims, format, data_slice_of(state, *in.spec)).c_str());
       ImGui::PopTextWrapPos();
       name_item("export_size");
     }

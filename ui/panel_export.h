@@ -1,8 +1,9 @@
 // The export panel: the format (PNG 1×/2×/4×, SVG, JSON, NPY, safetensors), what a data file
-// holds (every layer and head, the view's layer, or its head, each with its size), the folder (editable; default the
-// current directory or $HOME) and the file name, a button for the view on screen and one for
-// every head, and the result. The export itself is an action: the dispatcher renders the view's
-// ViewSpec through the core exporters, so the app and `attnviz export` draw the same figures.
+// holds (every layer and head, the view's layer, or its head, each with its size), the folder
+// (editable; default the current directory or $HOME) and the file name, a button for the view on
+// screen and one for every head, and the result. The export itself is an action: the dispatcher
+// renders the view's ViewSpec through the core exporters, so the app and `attnviz export` draw the
+// same figures.
 #pragma once
 
 #include <filesystem>

@@ -99,9 +99,10 @@ void draw_model_grid_panel(const GridPanelInput& in, HeatmapRenderer& renderer, 
   scene_input.windows = reader.windows();
   const GridScene scene = build_grid_scene(scene_input);
   if (in.thumbnails_on_engine && !in.thumbnails) {
-    ImGui::TextDisabled("computing the thumbnails of %d heads (%d tokens, weights recomputed)"
-                        "\xE2\x80\xA6",
-                        reader.layers() * reader.heads(), reader.tokens_count());
+    ImGui::TextDisabled(
+        "computing the thumbnails of %d heads (%d tokens, weights recomputed)"
+        "\xE2\x80\xA6",
+        reader.layers() * reader.heads(), reader.tokens_count());
     name_item("grid_computing");
     ImGui::End();
     return;

@@ -22,8 +22,8 @@ struct TextState {
 struct ExportUiState {
   std::string folder;  // editable; default current directory or $HOME
   std::string file_stem = "attention";
-  int format = 0;       // 0 PNG, 1 SVG, 2 JSON, 3 NPY, 4 safetensors
-  int data_scope = 0;   // data formats: 0 every layer and head, 1 the view's layer, 2 its head
+  int format = 0;      // 0 PNG, 1 SVG, 2 JSON, 3 NPY, 4 safetensors
+  int data_scope = 0;  // data formats: 0 every layer and head, 1 the view's layer, 2 its head
   uint64_t pending_export = 0;  // the engine's number of the data export being written, 0: none
   int scale = 2;        // PNG scale: 1, 2 or 4
   std::string message;  // the last result, shown in the panel and the status bar

@@ -4,37 +4,37 @@
 //
 // Legend: L layers, H heads, T tokens, P positions.
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cstdio>
-#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
-#include <string>
 #include <vector>
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "core/analysis/head_roles.h"
 #include "core/analysis/ablation.h"
+#include "core/analysis/head_roles.h"
 #include "core/analysis/model_input.h"
 #include "core/atomic_file.h"
+#include "core/export/exporter.h"
 #include "core/export/figures.h"
 #include "core/json_read.h"
-#include "core/session.h"
-#include "core/view/view_weights.h"
-#include "core/export/exporter.h"
-#include "core/view/font.h"
-#include "core/view/text.h"
 #include "core/model.h"
 #include "core/models/architecture.h"
+#include "core/session.h"
 #include "core/trace_cost.h"
+#include "core/view/font.h"
+#include "core/view/text.h"
+#include "core/view/view_weights.h"
 #include "core/view_trace.h"
 
 namespace attnviz {
@@ -128,9 +128,8 @@ Result<std::vector<int>> parse_head_list(const std::string& text) {
 // "3" -> [3, 3]; "2-5" -> [2, 5]: the --layer and --head of a data export.
 Result<std::pair<int, int>> parse_index_range(const std::string& option, const std::string& text) {
   const size_t dash = text.find('-', 1);
-  const std::string first = text.substr(0, dash), last = dash == std::string::npos
-                                                              ? first
-                                                              : text.substr(dash + 1);
+  const std::string first = text.substr(0, dash),
+                    last = dash == std::string::npos ? first : text.substr(dash + 1);
   auto number = [](const std::string& item, long* value) {
     char* end = nullptr;
     *value = std::strtol(item.c_str(), &end, 10);
@@ -225,7 +224,8 @@ Result<ExportRequest> parse_request(const Args& args) {
     if (text && text->find('-', 1) != std::string::npos)
       return make_error(std::string("--") + option + " " + *text +
                         ": a range is for data exports (json, npy, safetensors); a figure or "
-                        "--aggregate takes one " + option);
+                        "--aggregate takes one " +
+                        option);
     return cli.integer(option, 0, INT_MAX);
   };
   auto layer = integer_unless_slice("layer");

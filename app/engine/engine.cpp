@@ -166,21 +166,19 @@ bool Engine::export_step(std::unique_lock<std::mutex>& lock) {
   export_total_ = 1;
   const auto start = std::chrono::steady_clock::now();
   auto last_wake = start;
-  const Status written =
-      attnviz::export_data(*job.trace, job.format, job.path, job.slice,
-                           [&](int64_t done, int64_t total) {
-                             export_done_ = done;
-                             export_total_ = total;
-                             // The UI draws the progress bar: wake it a few times a second.
-                             const auto now = std::chrono::steady_clock::now();
-                             if (wake_ui_ && now - last_wake > std::chrono::milliseconds(200)) {
-                               last_wake = now;
-                               wake_ui_();
-                             }
-                             return !export_cancel_.load() && !stopping_.load();
-                           });
-  result->seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const Status written = attnviz::export_data(
+      *job.trace, job.format, job.path, job.slice, [&](int64_t done, int64_t total) {
+        export_done_ = done;
+        export_total_ = total;
+        // The UI draws the progress bar: wake it a few times a second.
+        const auto now = std::chrono::steady_clock::now();
+        if (wake_ui_ && now - last_wake > std::chrono::milliseconds(200)) {
+          last_wake = now;
+          wake_ui_();
+        }
+        return !export_cancel_.load() && !stopping_.load();
+      });
+  result->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!written.ok()) result->error = written.error().message;
   export_total_ = 0;
   export_done_ = 0;
@@ -292,9 +290,8 @@ void Engine::loop() {
   std::unique_lock lock(mutex_);
   while (!requests_->stop) {
     // A data export waits for the run and the view on screen, then goes before the rest.
-    const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
-                        export_step(lock) || grid_step(lock) || whole_map_step(lock) ||
-                        roles_step(lock) ||
+    const bool worked = load_step(lock) || run_step(lock) || view_step(lock) || export_step(lock) ||
+                        grid_step(lock) || whole_map_step(lock) || roles_step(lock) ||
                         probe_step(lock) || diff_step(lock) || hash_step(lock);
     if (worked) {
       lock.unlock();

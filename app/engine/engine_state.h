@@ -66,7 +66,9 @@ struct GridThumbnails {
   MapAtlas values;
   std::vector<float> head_max;  // (L, H)
 };
-inline bool grid_on_engine(const AttentionTrace& trace) { return !trace.stores_weights(); }
+inline bool grid_on_engine(const AttentionTrace& trace) {
+  return !trace.stores_weights();
+}
 
 // The view of the raw trace: the derived trace (words, hidden tokens) and, for a whole-model
 // head mode, its (T', T') map.
@@ -207,7 +209,7 @@ struct EngineState {
   std::shared_ptr<const DiffResult> diff;     // null: no diff requested
   std::shared_ptr<const ModelFilesResult> model_files;  // once asked for (hash_model_files)
   std::shared_ptr<const DataExportResult> data_export;  // the last one finished
-  std::shared_ptr<const GridThumbnails> grid;            // of `view`, when the grid asks
+  std::shared_ptr<const GridThumbnails> grid;           // of `view`, when the grid asks
 
   // The grid's thumbnails of the view on screen, null when not (yet) computed.
   const GridThumbnails* grid_for(uint64_t trace_id, bool per_head_contrast) const {

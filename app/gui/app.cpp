@@ -178,8 +178,8 @@ void sync_from_engine(App& app) {
     for (std::optional<int>* token : {&pointer.hovered_token, &pointer.hovered_key})
       if (*token && **token >= trace.tokens_count()) token->reset();
   }
-  app.engine->set_view({app.view.token_view(), app.view.head_mode,
-                        app.view.kind == ViewKind::kGrid, app.view.grid_per_head_contrast});
+  app.engine->set_view({app.view.token_view(), app.view.head_mode, app.view.kind == ViewKind::kGrid,
+                        app.view.grid_per_head_contrast});
   std::optional<DiffRequest> diff;
   if (app.view.diff.open && state.shown()) {
     const AttentionTrace& a = *state.shown()->trace;

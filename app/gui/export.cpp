@@ -137,8 +137,8 @@ void update_data_export(App& app) {
     return report(state, false, "Export cancelled; nothing was written");
   if (!result->error.empty()) return report(state, false, "Export failed: " + result->error);
   state.last_path = result->path.string();
-  report(state, true, "Saved " + result->path.string() + " (" + result->statement + ", " +
-                          seconds + ")");
+  report(state, true,
+         "Saved " + result->path.string() + " (" + result->statement + ", " + seconds + ")");
 }
 
 void carry_out_export(App& app, bool every_head) {

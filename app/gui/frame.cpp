@@ -341,15 +341,13 @@ void draw_right_column(App& app, const Columns& c, float scale) {
         draw_waiting_window("Cost", *app.state);
       }
       break;
-    case DetailsTab::kExport:
-      {
-        const auto [done, total] = app.engine->export_progress();
-        ui::draw_export_panel(app.export_ui,
-                              {&app.view, shown != nullptr,
-                               shown ? dims_of(*shown->trace) : TensorDims{}, done, total},
-                              app.actions);
-      }
-      break;
+    case DetailsTab::kExport: {
+      const auto [done, total] = app.engine->export_progress();
+      ui::draw_export_panel(
+          app.export_ui,
+          {&app.view, shown != nullptr, shown ? dims_of(*shown->trace) : TensorDims{}, done, total},
+          app.actions);
+    } break;
   }
 }
 

@@ -87,15 +87,14 @@ DataSize data_export_size(TensorDims dims, ExportFormat format, const TensorSlic
   return {header + weights * sizeof(float), format != ExportFormat::kSafetensors};
 }
 
-std::string data_export_statement(TensorDims dims, ExportFormat format,
-                                  const TensorSlice& slice) {
+std::string data_export_statement(TensorDims dims, ExportFormat format, const TensorSlice& slice) {
   const DataSize size = data_export_size(dims, format, slice);
   return slice_description(dims, slice) + ": " + (size.exact ? "" : "at least ") +
          byte_size_text(size.bytes);
 }
 
-Status check_room_for_data(const std::filesystem::path& path, TensorDims dims,
-                           ExportFormat format, const TensorSlice& slice) {
+Status check_room_for_data(const std::filesystem::path& path, TensorDims dims, ExportFormat format,
+                           const TensorSlice& slice) {
   if (Status s = check_slice(dims, slice); !s.ok()) return s;
   return check_room_for(path, data_export_size(dims, format, slice).bytes,
                         slice_description(dims, slice));
@@ -111,10 +110,10 @@ Status export_data(const AttentionTrace& trace, ExportFormat format,
   Result<AtomicFileWriter> file = AtomicFileWriter::open(path);
   if (!file.ok()) return file.error();
   const ByteSink sink = [&file](std::string_view bytes) { return file->write(bytes); };
-  Status written = format == ExportFormat::kJson ? write_attention_json(trace, slice, sink, progress)
-                   : format == ExportFormat::kNpy
-                       ? write_attention_npy(trace, slice, sink, progress)
-                       : write_attention_safetensors(trace, slice, sink, progress);
+  Status written =
+      format == ExportFormat::kJson  ? write_attention_json(trace, slice, sink, progress)
+      : format == ExportFormat::kNpy ? write_attention_npy(trace, slice, sink, progress)
+                                     : write_attention_safetensors(trace, slice, sink, progress);
   if (!written.ok()) return written;  // the writer removes its temporary file
   return file->commit();
 }

@@ -1,7 +1,7 @@
 // One entry point for every export format, shared by `attnviz export` and the app's Export
 // panel: figures (PNG, SVG) of a view (a trace and its ViewSpec, core/export/figures.h), data
-// (JSON, NPY, safetensors) of a whole trace or a slice of its layers and heads, streamed. Every format is written atomically, so a failed export leaves
-// the target as it was.
+// (JSON, NPY, safetensors) of a whole trace or a slice of its layers and heads, streamed. Every
+// format is written atomically, so a failed export leaves the target as it was.
 #pragma once
 
 #include <filesystem>
@@ -51,8 +51,8 @@ DataSize data_export_size(TensorDims dims, ExportFormat format, const TensorSlic
 std::string data_export_statement(TensorDims dims, ExportFormat format,
                                   const TensorSlice& slice = {});
 // check_room_for with the export's size: lets a command refuse before a long run.
-Status check_room_for_data(const std::filesystem::path& path, TensorDims dims,
-                           ExportFormat format, const TensorSlice& slice = {});
+Status check_room_for_data(const std::filesystem::path& path, TensorDims dims, ExportFormat format,
+                           const TensorSlice& slice = {});
 
 // Writes a slice of the trace's weights (all of them by default) as JSON (with the tokens), NPY
 // or safetensors, streamed a block of rows at a time: memory stays at a few MB whatever the

@@ -1,5 +1,6 @@
 // NPY export of attention: format version 1.0, float32 little-endian, C order, shape
-// (L, H, T, T) or a slice of it, rows = queries; masked weights are 0. numpy.load reads it directly.
+// (L, H, T, T) or a slice of it, rows = queries; masked weights are 0. numpy.load reads it
+// directly.
 #pragma once
 
 #include <cstdint>

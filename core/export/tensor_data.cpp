@@ -17,8 +17,7 @@ constexpr size_t kBlockBytes = 1 << 20;  // what a sink receives at a time
 constexpr int kBlockRows = 64;           // rows recomputed together (HeadRows::rows)
 
 std::string range_text(int first, int last) {
-  return first == last ? std::to_string(first)
-                       : std::to_string(first) + "-" + std::to_string(last);
+  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
 }
 
 Status check_range(const char* what, int first, int last, int count) {
@@ -59,8 +58,7 @@ bool TensorSlice::is_whole(TensorDims dims) const {
 
 Status check_slice(TensorDims dims, const TensorSlice& slice) {
   const TensorSlice r = slice.resolved(dims);
-  if (Status s = check_range("layers", r.layer_first, r.layer_last, dims.layers); !s.ok())
-    return s;
+  if (Status s = check_range("layers", r.layer_first, r.layer_last, dims.layers); !s.ok()) return s;
   return check_range("heads", r.head_first, r.head_last, dims.heads);
 }
 
@@ -82,8 +80,7 @@ std::string slice_description(TensorDims dims, const TensorSlice& slice) {
   std::string text;
   if (!slice.is_whole(dims)) {
     text = (r.layers() == 1 ? "layer " : "layers ") + range_text(r.layer_first, r.layer_last) +
-           (r.heads() == 1 ? ", head " : ", heads ") + range_text(r.head_first, r.head_last) +
-           ": ";
+           (r.heads() == 1 ? ", head " : ", heads ") + range_text(r.head_first, r.head_last) + ": ";
   }
   return text + "the (" + std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + ", " +
          std::to_string(shape[2]) + ", " + std::to_string(shape[3]) + ") float32 tensor";
@@ -117,8 +114,8 @@ Status visit_slice_rows(const AttentionTrace& trace, const TensorSlice& slice,
   return Ok{};
 }
 
-Status stream_slice_f32(const AttentionTrace& trace, const TensorSlice& slice,
-                        const ByteSink& sink, const RowProgress& progress) {
+Status stream_slice_f32(const AttentionTrace& trace, const TensorSlice& slice, const ByteSink& sink,
+                        const RowProgress& progress) {
   const size_t t = static_cast<size_t>(trace.tokens_count());
   const std::vector<float> zeros(t, 0.0f);
   std::string block;
@@ -145,7 +142,8 @@ Status write_attention_safetensors(const AttentionTrace& trace, const TensorSlic
   TensorToWrite tensor;
   tensor.name = "attentions";
   tensor.dtype = DType::kF32;
-  for (int64_t size : slice_shape(dims_of(trace), slice)) tensor.shape.push_back(static_cast<uint64_t>(size));
+  for (int64_t size : slice_shape(dims_of(trace), slice))
+    tensor.shape.push_back(static_cast<uint64_t>(size));
   const std::map<std::string, std::string> metadata = {
       {"format", "attnviz-attention"},
       {"tokens", tokens_to_json(trace.tokens())},

@@ -67,8 +67,8 @@ Status visit_slice_rows(const AttentionTrace& trace, const TensorSlice& slice,
 
 // The slice's rows as float32 little-endian, each padded with zeros to T keys, into `sink` in
 // blocks of about 1 MB: the data of an NPY or safetensors file.
-Status stream_slice_f32(const AttentionTrace& trace, const TensorSlice& slice,
-                        const ByteSink& sink, const RowProgress& progress = {});
+Status stream_slice_f32(const AttentionTrace& trace, const TensorSlice& slice, const ByteSink& sink,
+                        const RowProgress& progress = {});
 
 // A safetensors file of one F32 tensor "attentions" (L', H', T, T) with the metadata the
 // importer reads back (format, tokens, model_name, causal, and the slice's first layer and

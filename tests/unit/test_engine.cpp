@@ -5,7 +5,6 @@
 //
 // Legend: L layers, H heads, T tokens.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -21,10 +20,10 @@
 #include "core/export/exporter.h"
 #include "core/model_config.h"
 #include "core/safetensors.h"
-#include "core/weight_registry.h"
 #include "core/view/attention_reader.h"
 #include "core/view/map_picture.h"
 #include "core/view_trace.h"
+#include "core/weight_registry.h"
 
 namespace attnviz {
 namespace {
@@ -327,7 +326,8 @@ TEST(Engine, ACancelledLongRunStopsAndTheNextRunIsCorrect) {
   const uint64_t number =
       engine.export_data(state->shown()->trace, ExportFormat::kNpy, npy, {2, 3, 1, 1});
   state = wait_for(
-      engine, [number](const EngineState& s) { return s.data_export && s.data_export->number == number; },
+      engine,
+      [number](const EngineState& s) { return s.data_export && s.data_export->number == number; },
       600);
   ASSERT_TRUE(state) << "the engine did not finish the export";
   EXPECT_EQ(state->data_export->error, "");

@@ -34,8 +34,8 @@ AttentionTrace make_trace() {
   std::vector<Token> tokens;
   for (int i = 0; i < 6; ++i) {
     const std::string text = " w" + std::to_string(i);
-    tokens.push_back({100 + i, text, static_cast<size_t>(3 * i), static_cast<size_t>(3 * i + 3),
-                      false});
+    tokens.push_back(
+        {100 + i, text, static_cast<size_t>(3 * i), static_cast<size_t>(3 * i + 3), false});
   }
   AttentionTrace trace(tokens, 3, 4, true);
   trace.model_name = "slices";
@@ -125,8 +125,8 @@ TEST_F(ExportSlices, JsonSliceStatesWhereItStartsAndHoldsThoseRows) {
 
 TEST_F(ExportSlices, SafetensorsReadsBackWithItsTokens) {
   const AttentionTrace trace = make_trace();
-  ASSERT_TRUE(export_data(trace, ExportFormat::kSafetensors, dir_ / "s.safetensors", {0, 1, 3, 3})
-                  .ok());
+  ASSERT_TRUE(
+      export_data(trace, ExportFormat::kSafetensors, dir_ / "s.safetensors", {0, 1, 3, 3}).ok());
   auto back = load_attention_file(dir_ / "s.safetensors", {});
   ASSERT_TRUE(back.ok()) << back.error().message;
   ASSERT_EQ((*back)->layers(), 2);
@@ -178,11 +178,10 @@ TEST_F(ExportSlices, ADiskWithoutRoomIsRefusedWithTheSizes) {
 TEST_F(ExportSlices, StreamsInBlocksAndStopsAtTheSinksError) {
   const AttentionTrace trace = make_trace();
   int calls = 0;
-  const Status stopped =
-      write_attention_npy(trace, {}, [&calls](std::string_view) -> Status {
-        ++calls;
-        return make_error("disk full");
-      });
+  const Status stopped = write_attention_npy(trace, {}, [&calls](std::string_view) -> Status {
+    ++calls;
+    return make_error("disk full");
+  });
   ASSERT_FALSE(stopped.ok());
   EXPECT_EQ(stopped.error().message, "disk full");
   EXPECT_EQ(calls, 1) << "the header's error stops the export";
