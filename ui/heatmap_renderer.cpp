@@ -10,18 +10,6 @@
 
 namespace attnviz::ui {
 
-MapKey map_key(uint64_t trace_id, const ViewSpec& spec, bool whole_map_ready) {
-  MapKey key;
-  key.trace_id = trace_id;
-  key.mode = spec.head_mode;
-  const HeadModeInfo& mode = head_mode_info(spec.head_mode);
-  if (!mode.whole_model) key.layer = spec.layer;
-  if (spec.head_mode == HeadMode::kSingleHead) key.head = spec.head;
-  if (mode.uses_enabled_heads) key.heads = spec.enabled_heads;
-  key.whole_map_ready = mode.whole_model && whole_map_ready;
-  return key;
-}
-
 void GridAtlas::uv(int layer, int head, float out_uv0[2], float out_uv1[2]) const {
   const float u0 = static_cast<float>(head) / heads, u1 = static_cast<float>(head + 1) / heads;
   // Tile rows go down from the top in layer order; the texture's rows go bottom-up.

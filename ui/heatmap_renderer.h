@@ -19,16 +19,8 @@
 
 namespace attnviz::ui {
 
-// What a heatmap's map depends on: the trace (by id) and the parts of the spec that choose it.
-struct MapKey {
-  uint64_t trace_id = 0;
-  HeadMode mode = HeadMode::kSingleHead;
-  int layer = 0, head = 0;
-  std::vector<char> heads;
-  bool whole_map_ready = false;
-  bool operator==(const MapKey&) const = default;
-};
-MapKey map_key(uint64_t trace_id, const ViewSpec& spec, bool whole_map_ready);
+using attnviz::map_key;
+using attnviz::MapKey;
 
 // What a heatmap shows, kept on the CPU and on the GPU: the whole (T, T) map, a pooled
 // overview or an exact region (core/view/heatmap_values.h), for a map key and a plan.

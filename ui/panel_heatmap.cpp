@@ -172,8 +172,16 @@ PictureSize draw_heatmap_panel(const HeatmapPanelInput& in, HeatmapRenderer& ren
     // The overview first (its max sets the colour bar), then what the scene's plan shows: the
     // overview, or the exact cells of the region zoomed into.
     const MapKey key = map_key(in.trace_id, spec, !in.whole_map.empty());
-    const HeatmapValues& overview = renderer.overview(
-        key, tokens, [&] { return heatmap_overview(reader, spec, in.whole_map); });
+    if (in.overview_on_engine && !in.overview) {
+      ImGui::TextDisabled("computing the pooled overview (%d tokens, weights recomputed)\xE2\x80\xA6",
+                          tokens);
+      name_item("heatmap_computing");
+      ImGui::End();
+      return size;
+    }
+    const HeatmapValues& overview = renderer.overview(key, tokens, [&] {
+      return in.overview ? *in.overview : heatmap_overview(reader, spec, in.whole_map);
+    });
     draw_toolbar(in, overview, out);
     const float s = in.ui_scale;
     const ImVec2 origin = ImGui::GetCursorScreenPos();

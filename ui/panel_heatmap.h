@@ -23,6 +23,10 @@ struct HeatmapPanelInput {
   std::string_view whole_map_refusal;  // why that map is not computed (empty: it is, or will be)
   const Font* font = nullptr;
   float ui_scale = 1.0f;
+  // Recomputed weights (a long text): the engine pools the overview; until it comes the panel
+  // says so instead of computing it in the frame.
+  bool overview_on_engine = false;
+  const HeatmapValues* overview = nullptr;  // the engine's, for this trace and selection
 };
 
 struct HeatmapPanelState {

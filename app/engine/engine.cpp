@@ -290,8 +290,9 @@ void Engine::loop() {
   std::unique_lock lock(mutex_);
   while (!requests_->stop) {
     // A data export waits for the run and the view on screen, then goes before the rest.
-    const bool worked = load_step(lock) || run_step(lock) || view_step(lock) || export_step(lock) ||
-                        grid_step(lock) || whole_map_step(lock) || roles_step(lock) ||
+    const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
+                        overview_step(lock) || export_step(lock) || grid_step(lock) ||
+                        whole_map_step(lock) || roles_step(lock) ||
                         probe_step(lock) || diff_step(lock) || hash_step(lock);
     if (worked) {
       lock.unlock();
@@ -503,6 +504,34 @@ bool Engine::whole_map_step(std::unique_lock<std::mutex>& lock) {
   if (map->refusal.empty()) map->values = whole_model_map(raw.trace, options, aggregate);
   lock.lock();
   publish([&](EngineState& s) { s.whole_map = std::move(map); });
+  return true;
+}
+
+bool Engine::overview_step(std::unique_lock<std::mutex>& lock) {
+  const ViewRequest& request = requests_->view;
+  const auto& view = published_->view;
+  if (!request.heatmap || !view || !view->trace || view->raw_id != published_->raw.id ||
+      !overview_on_engine(*view->trace.trace, request.head_mode))
+    return false;
+  const AttentionTrace& trace = *view->trace.trace;
+  if (request.layer < 0 || request.layer >= trace.layers() || request.head < 0 ||
+      request.head >= trace.heads())
+    return false;  // a request of the previous model: the next frame sends this one's
+  ViewSpec spec;
+  spec.head_mode = request.head_mode;
+  spec.layer = request.layer;
+  spec.head = request.head;
+  spec.enabled_heads = request.enabled_heads;
+  spec.enabled_heads.resize(static_cast<size_t>(trace.heads()), 1);
+  const MapKey key = map_key(view->trace.id, spec, false);
+  if (published_->overview_for(key)) return false;
+  const TraceRef shown = view->trace;
+  lock.unlock();
+  auto overview = std::make_shared<HeatmapOverview>();
+  overview->key = key;
+  overview->values = heatmap_overview(*shown.trace, spec, {});
+  lock.lock();
+  publish([&](EngineState& s) { s.overview = std::move(overview); });
   return true;
 }
 

@@ -99,6 +99,7 @@ class Engine {
   bool hash_step(std::unique_lock<std::mutex>& lock);
   bool export_step(std::unique_lock<std::mutex>& lock);
   bool grid_step(std::unique_lock<std::mutex>& lock);
+  bool overview_step(std::unique_lock<std::mutex>& lock);
   // Publishes a copy of the current state changed by `edit` (under the lock), with a new id.
   void publish(const std::function<void(EngineState&)>& edit);
   uint64_t next_id() { return ++ids_; }

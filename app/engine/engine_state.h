@@ -21,6 +21,7 @@
 #include "core/model_card.h"
 #include "core/model_config.h"
 #include "core/session.h"
+#include "core/view/heatmap_values.h"
 #include "core/view/map_picture.h"
 #include "core/view/view_spec.h"
 #include "core/view_trace.h"
@@ -51,11 +52,29 @@ struct ViewRequest {
   HeadMode head_mode = HeadMode::kMultiHead;
   bool grid = false;  // the model grid is on screen: its thumbnails (recomputed weights)
   bool grid_per_head_contrast = false;
+  // The heatmap is on screen: its pooled overview (recomputed weights), of this layer, head and
+  // enabled heads.
+  bool heatmap = false;
+  int layer = 0, head = 0;
+  std::vector<char> enabled_heads;
   bool operator==(const ViewRequest& o) const {
     return token_view == o.token_view && head_mode == o.head_mode && grid == o.grid &&
-           grid_per_head_contrast == o.grid_per_head_contrast;
+           grid_per_head_contrast == o.grid_per_head_contrast && heatmap == o.heatmap &&
+           layer == o.layer && head == o.head && enabled_heads == o.enabled_heads;
   }
 };
+
+// The heatmap's pooled overview of a view trace whose weights are recomputed on demand, for a
+// one-layer head mode: every row of the head(s) recomputed, seconds at 32k tokens, so on the
+// engine thread (core/view heatmap_overview). Stored weights and whole-model maps (already
+// dense) are pooled in the frame.
+struct HeatmapOverview {
+  MapKey key;  // the view trace's id and what the mode reads of the spec
+  HeatmapValues values;
+};
+inline bool overview_on_engine(const AttentionTrace& trace, HeadMode mode) {
+  return !trace.stores_weights() && !head_mode_info(mode).whole_model;
+}
 
 // The model grid's thumbnails of a view trace whose weights are recomputed on demand (a long
 // text): every head's rows recomputed and pooled, seconds at 8k tokens, so on the engine thread
@@ -210,6 +229,12 @@ struct EngineState {
   std::shared_ptr<const ModelFilesResult> model_files;  // once asked for (hash_model_files)
   std::shared_ptr<const DataExportResult> data_export;  // the last one finished
   std::shared_ptr<const GridThumbnails> grid;           // of `view`, when the grid asks
+  std::shared_ptr<const HeatmapOverview> overview;      // of `view`, when the heatmap asks
+
+  // The heatmap's overview for `key`, null when not (yet) computed.
+  const HeatmapValues* overview_for(const MapKey& key) const {
+    return overview && overview->key == key ? &overview->values : nullptr;
+  }
 
   // The grid's thumbnails of the view on screen, null when not (yet) computed.
   const GridThumbnails* grid_for(uint64_t trace_id, bool per_head_contrast) const {

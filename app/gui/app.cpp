@@ -178,8 +178,10 @@ void sync_from_engine(App& app) {
     for (std::optional<int>* token : {&pointer.hovered_token, &pointer.hovered_key})
       if (*token && **token >= trace.tokens_count()) token->reset();
   }
-  app.engine->set_view({app.view.token_view(), app.view.head_mode, app.view.kind == ViewKind::kGrid,
-                        app.view.grid_per_head_contrast});
+  app.engine->set_view({app.view.token_view(), app.view.head_mode,
+                        app.view.kind == ViewKind::kGrid, app.view.grid_per_head_contrast,
+                        app.view.kind == ViewKind::kHeatmap, app.view.layer, app.view.head,
+                        app.view.enabled_heads});
   std::optional<DiffRequest> diff;
   if (app.view.diff.open && state.shown()) {
     const AttentionTrace& a = *state.shown()->trace;

@@ -252,6 +252,12 @@ void draw_center(App& app, const Columns& c, float scale) {
       input.whole_map_refusal = state.whole_map_refusal(app.view.head_mode);
       input.font = app.font.get();
       input.ui_scale = scale;
+      input.overview_on_engine = overview_on_engine(*shown->trace, app.view.head_mode);
+      if (input.overview_on_engine) {
+        ViewSpec keyed = app.view;  // as the engine keys it: a flag for every head
+        keyed.enabled_heads.resize(static_cast<size_t>(shown->trace->heads()), 1);
+        input.overview = state.overview_for(map_key(shown->id, keyed, false));
+      }
       picture =
           ui::draw_heatmap_panel(input, *app.heatmap_renderer, app.panels.heatmap, app.actions);
       break;

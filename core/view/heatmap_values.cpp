@@ -139,6 +139,18 @@ HeatmapValues pooled_view_map(const AttentionReader& reader, const ViewSpec& spe
   return values;
 }
 
+MapKey map_key(uint64_t trace_id, const ViewSpec& spec, bool whole_map_ready) {
+  MapKey key;
+  key.trace_id = trace_id;
+  key.mode = spec.head_mode;
+  const HeadModeInfo& mode = head_mode_info(spec.head_mode);
+  if (!mode.whole_model) key.layer = spec.layer;
+  if (spec.head_mode == HeadMode::kSingleHead) key.head = spec.head;
+  if (mode.uses_enabled_heads) key.heads = spec.enabled_heads;
+  key.whole_map_ready = mode.whole_model && whole_map_ready;
+  return key;
+}
+
 HeatmapValues heatmap_overview(const AttentionReader& reader, const ViewSpec& spec,
                                std::span<const float> whole_map) {
   const int t = reader.tokens_count();

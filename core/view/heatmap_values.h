@@ -9,8 +9,10 @@
 // Maps are (T, T), rows = queries.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/view/attention_reader.h"
 #include "core/view/map_geometry.h"
@@ -55,6 +57,19 @@ int overview_block(int tokens);
 // visible cells (so panning inside it keeps it).
 HeatmapPlan plan_heatmap(int tokens, const HeatmapTransform& transform,
                          const HeatmapPlan* region = nullptr);
+
+// What a heatmap's map depends on: the trace (by id) and the parts of the spec that choose it
+// (the layer unless the mode is whole-model, the head in single-head mode, the enabled heads in
+// the modes that use them).
+struct MapKey {
+  uint64_t trace_id = 0;
+  HeadMode mode = HeadMode::kSingleHead;
+  int layer = 0, head = 0;
+  std::vector<char> heads;
+  bool whole_map_ready = false;
+  bool operator==(const MapKey&) const = default;
+};
+MapKey map_key(uint64_t trace_id, const ViewSpec& spec, bool whole_map_ready);
 
 // The view's map pooled in blocks of `block` cells (block 1: the whole map). Values are the
 // max (or mean) of each block's cells inside the map (masked cells are 0), as view_map would

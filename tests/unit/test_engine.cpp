@@ -21,6 +21,7 @@
 #include "core/model_config.h"
 #include "core/safetensors.h"
 #include "core/view/attention_reader.h"
+#include "core/view/heatmap_values.h"
 #include "core/view/map_picture.h"
 #include "core/view_trace.h"
 #include "core/weight_registry.h"
@@ -320,6 +321,26 @@ TEST(Engine, ACancelledLongRunStopsAndTheNextRunIsCorrect) {
   EXPECT_EQ(grid->values.width, direct.width);
   EXPECT_TRUE(grid->values.values == direct.values) << "the engine's thumbnails differ";
   EXPECT_TRUE(grid->head_max == head_max);
+
+  // The heatmap's pooled overview of one head, from the engine: equal to pooling it directly.
+  ViewRequest heatmap_view;
+  heatmap_view.heatmap = true;
+  heatmap_view.head_mode = HeadMode::kSingleHead;
+  heatmap_view.layer = 3;
+  heatmap_view.head = 2;
+  engine.set_view(heatmap_view);
+  ViewSpec spec;
+  spec.head_mode = HeadMode::kSingleHead;
+  spec.layer = 3;
+  spec.head = 2;
+  spec.enabled_heads.assign(static_cast<size_t>(got.heads()), 1);
+  const MapKey key = map_key(state->shown()->id, spec, false);
+  state = wait_for(engine, [&key](const EngineState& s) { return s.overview_for(key) != nullptr; },
+                   600);
+  ASSERT_TRUE(state) << "no heatmap overview from the engine";
+  const HeatmapValues pooled = heatmap_overview(*state->shown()->trace, spec, {});
+  EXPECT_TRUE(state->overview_for(key)->atlas.values == pooled.atlas.values);
+  EXPECT_EQ(state->overview_for(key)->max_value, pooled.max_value);
 
   // A data export through the engine: the same bytes as export_data, its number in the state.
   const std::filesystem::path npy = folder / "slice.npy", direct_npy = folder / "direct.npy";
