@@ -182,6 +182,14 @@ Result<RopeConfig> read_rope_config(const ConfigFields& fields, const RopeFieldN
   ATTNVIZ_ASSIGN_OR_RETURN(dict_original,
                            scaling.number("original_max_position_embeddings", false, type));
   rope.original_max_positions = max_positions;
+  // A whole number of positions within the positions cap, checked before the conversion (81e92
+  // would not fit an int: found by fuzz_model_config, undefined behaviour under UBSan).
+  if (dict_original && !(*dict_original >= 1.0 && *dict_original <= SizeLimits::kPositions &&
+                         *dict_original == std::floor(*dict_original)))
+    return scaling.error("has original_max_position_embeddings " +
+                         json_excerpt(scaling.at("original_max_position_embeddings")) +
+                         "; it must be a whole number from 1 to " +
+                         std::to_string(SizeLimits::kPositions));
   if (dict_original) rope.original_max_positions = static_cast<int>(*dict_original);
   if (top_original && !dict_original) rope.original_max_positions = *top_original;
   // Phi3Config always has original_max_position_embeddings (4096 by default), and

@@ -236,6 +236,16 @@ TEST(FuzzRegressions, ConfigJsonNested100000Levels) {
   EXPECT_ERROR_MENTIONS(config, "config.json");
 }
 
+// Found by fuzz_model_config (a 30-minute run, 1.45 M executions): a llama3 rope_scaling whose
+// original_max_position_embeddings is 81e92 was converted to int, undefined behaviour (UBSan:
+// "8.1e+93 is outside the range of representable values of type 'int'"). It is refused now.
+TEST(FuzzRegressions, RopeOriginalPositionsBeyondInt) {
+  auto config = load_model_config(regression("config-rope-original-81e92") / "config.json");
+  EXPECT_ERROR_MENTIONS(config, "original_max_position_embeddings");
+  EXPECT_ERROR_MENTIONS(config, "whole number from 1 to 1048576");
+  EXPECT_ERROR_MENTIONS(config, "config.json");
+}
+
 // Issue 16, by hand: a tokenizer.json whose normalizer is nested 100,000 levels deep crashed
 // in normalizer.dump().substr(0, 80) for the error message (`attnviz tokenize`: SIGSEGV). The
 // tokenizer loader now reads through core/json_read.h, which refuses the nesting.
