@@ -57,6 +57,11 @@ inline std::string group_text(std::span<const Token> tokens, TokenGroup group) {
   return joined_text(tokens, group.first, group.end);
 }
 
+// What a tooltip says under a token's text, one rule for every panel: "id 162, bytes 6..7",
+// ", special", and for a piece of a character its share of it: "byte 1 of 3 of "日" (U+65E5)"
+// (or "of an incomplete character" when the text ends inside it).
+std::string token_details(std::span<const Token> tokens, size_t index);
+
 // Ids of the tokens a model treats specially; -1 when the tokenizer has none.
 struct SpecialTokenIds {
   int32_t bos = -1;

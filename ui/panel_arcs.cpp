@@ -102,8 +102,7 @@ void weight_tooltip(const ArcsPanelInput& in, const std::vector<ArcSeries>& seri
   ImGui::BeginTooltip();
   const Token& token = reader.tokens()[key];
   ImGui::Text("token %d: \"%s\"", key, chip_label(token, 64).c_str());
-  ImGui::TextDisabled("id %d, bytes %zu..%zu%s", token.id, token.start, token.end,
-                      token.special ? ", special" : "");
+  ImGui::TextDisabled("%s", token_details(reader.tokens(), static_cast<size_t>(key)).c_str());
   ImGui::Text("attention from token %d \"%s\":", query, chip_label(reader.tokens()[query]).c_str());
   for (const ArcSeries& s : series) {
     query_weights(reader, *in.spec, in.whole_map, query, s.head, row);
@@ -127,8 +126,7 @@ void token_tooltip(const ArcsPanelInput& in, int token) {
   const Token& t = in.reader->tokens()[token];
   ImGui::BeginTooltip();
   ImGui::Text("token %d: \"%s\"", token, chip_label(t, 64).c_str());
-  ImGui::TextDisabled("id %d, bytes %zu..%zu%s", t.id, t.start, t.end,
-                      t.special ? ", special" : "");
+  ImGui::TextDisabled("%s", token_details(in.reader->tokens(), static_cast<size_t>(token)).c_str());
   ImGui::TextDisabled(in.spec->pinned_token == token ? "pinned: click again to unpin"
                                                      : "click to pin its arcs");
   ImGui::EndTooltip();

@@ -158,8 +158,7 @@ void draw_chips(const TextPanelInput& in, TextPanelState& state, Actions& out) {
     const Token& token = reader.tokens()[*under_mouse];
     ImGui::BeginTooltip();
     ImGui::Text("token %d: \"%s\"", *under_mouse, chip_label(token, 64).c_str());
-    ImGui::TextDisabled("id %d, bytes %zu..%zu%s", token.id, token.start, token.end,
-                        token.special ? ", special" : "");
+    ImGui::TextDisabled("%s", token_details(reader.tokens(), static_cast<size_t>(*under_mouse)).c_str());
     if (query) {
       std::vector<float> weights(reader.tokens_count());
       ViewSpec combined = spec;

@@ -197,6 +197,42 @@ TEST(TokenizerJson, ByteFallbackPiecesShowAsBytesAndMergeForDisplay) {
   EXPECT_EQ(qwen->decode(ids_of(split.value())), "\U0001F600");
 }
 
+// Every tooltip's line under a token says what share of a character a piece holds (issue 11,
+// item 7: byte pieces showed only their id).
+TEST(TokenizerJson, TokenDetailsSayAPiecesShareOfItsCharacter) {
+  auto tokenizer = load_style("spm");
+  ASSERT_TRUE(tokenizer);
+  auto tokens = tokenizer->encode("a \U0001F600!");  // <s>, "a", " ", 4 byte pieces, "!"
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 8u);
+  EXPECT_EQ(token_details(tokens.value(), 0), "id 1, bytes 0..0, special");
+  EXPECT_EQ(token_details(tokens.value(), 4),
+            "id " + std::to_string((*tokens)[4].id) +
+                ", bytes 3..4, byte 2 of 4 of \"\U0001F600\" (U+1F600)");
+  EXPECT_EQ(token_details(tokens.value(), 7).find("of"), std::string::npos);
+  // A text cut inside the character: the pieces it kept cannot spell it.
+  EXPECT_NE(token_details(std::span(tokens.value()).first(5), 4).find("byte 2 of 2 of an incomplete character"),
+            std::string::npos);
+
+  // Byte-level BPE may put several bytes of one character in one token.
+  auto qwen = load_style("qwen");
+  ASSERT_TRUE(qwen);
+  auto split = qwen->encode("\u65E5");  // 日: E6 97 A5
+  ASSERT_TRUE(split.ok());
+  ASSERT_GT(split->size(), 1u);
+  size_t first_byte = 1;
+  for (size_t i = 0; i < split->size(); ++i) {
+    const size_t own = (*split)[i].bytes.size();
+    const std::string share = own == 1 ? "byte " + std::to_string(first_byte)
+                                       : "bytes " + std::to_string(first_byte) + "-" +
+                                             std::to_string(first_byte + own - 1);
+    EXPECT_NE(token_details(split.value(), i).find(share + " of 3 of \"\u65E5\" (U+65E5)"),
+              std::string::npos)
+        << token_details(split.value(), i);
+    first_byte += own;
+  }
+}
+
 // NFC composes e + U+0301 + U+0301 into é + U+0301 (one changed run of 5 typed bytes), and
 // Qwen's regex then cuts between é (a letter) and U+0301 (a mark): the run belongs to the first
 // token; the pieces after it get empty spans at its end, so spans never overlap.
