@@ -52,6 +52,42 @@ bool looks_special(const std::string& text) {
   return false;
 }
 
+// The bytes a piece's text spells as "<0xE6><0x97>", or nullopt for any other text.
+std::optional<std::string> bytes_of_piece(std::string_view text) {
+  if (text.empty() || text.size() % 6 != 0) return std::nullopt;
+  std::string bytes;
+  for (size_t i = 0; i < text.size(); i += 6) {
+    if (text.substr(i, 3) != "<0x" || text[i + 5] != '>' || !std::isxdigit(static_cast<unsigned char>(text[i + 3])) ||
+        !std::isxdigit(static_cast<unsigned char>(text[i + 4])))
+      return std::nullopt;
+    bytes.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 3, 2)), nullptr, 16)));
+  }
+  return bytes;
+}
+
+// "partial": true with "char_start" <= "start" <= "end" <= "char_end" and a text of <0xNN>
+// bytes: a piece of a character, as token_to_json writes it.
+Status read_piece(const json& entry, const json& partial, bool has_span, const std::string& where,
+                  Token& token) {
+  if (!partial.is_boolean()) return make_error(where + ": \"partial\" must be true or false");
+  if (!partial.get<bool>()) return Ok{};
+  auto char_start = entry.find("char_start"), char_end = entry.find("char_end");
+  if (!has_span || char_start == entry.end() || char_end == entry.end() ||
+      !char_start->is_number_unsigned() || !char_end->is_number_unsigned() ||
+      char_start->get<uint64_t>() > token.start || token.end > char_end->get<uint64_t>())
+    return make_error(where + ": a \"partial\" token needs \"start\", \"end\" and "
+                              "\"char_start\" <= start <= end <= \"char_end\"");
+  std::optional<std::string> bytes = bytes_of_piece(token.text);
+  if (!bytes || bytes->size() != token.end - token.start)
+    return make_error(where + ": a \"partial\" token's text spells its bytes as <0xNN>, one "
+                              "for each byte from start to end");
+  token.partial = true;
+  token.bytes = std::move(*bytes);
+  token.char_start = char_start->get<uint64_t>();
+  token.char_end = char_end->get<uint64_t>();
+  return Ok{};
+}
+
 Result<std::vector<Token>> tokens_from_json(const json& document, const std::string& origin) {
   const json* list = &document;
   if (document.is_object()) {
@@ -99,6 +135,10 @@ Result<std::vector<Token>> tokens_from_json(const json& document, const std::str
         token.special = special->get<bool>();
         has_special = true;
       }
+      if (auto partial = entry.find("partial"); partial != entry.end()) {
+        Status piece = read_piece(entry, *partial, has_span, where, token);
+        if (!piece) return piece.error();
+      }
     } else {
       return make_error(where + " is neither a string nor an object with \"text\"");
     }
@@ -110,6 +150,9 @@ Result<std::vector<Token>> tokens_from_json(const json& document, const std::str
   if (!all_spans) {
     size_t offset = 0;
     for (Token& token : tokens) {
+      token.partial = false;  // its character's span means nothing over laid-out spans
+      token.bytes.clear();
+      token.char_start = token.char_end = 0;
       token.start = offset;
       token.end = token.special ? offset : offset + token.text.size();
       offset = token.end;
@@ -457,15 +500,24 @@ Result<std::shared_ptr<AttentionTrace>> load_attention_file(const fs::path& atte
   return trace;
 }
 
+nlohmann::ordered_json token_to_json(const Token& token) {
+  nlohmann::ordered_json entry = {{"id", token.id},
+                                  {"text", token.text},
+                                  {"start", token.start},
+                                  {"end", token.end},
+                                  {"special", token.special}};
+  if (token.partial) {
+    entry["partial"] = true;
+    entry["char_start"] = token.char_start;
+    entry["char_end"] = token.char_end;
+  }
+  return entry;
+}
+
 std::string tokens_to_json(std::span<const Token> tokens) {
-  json list = json::array();
-  for (const Token& token : tokens)
-    list.push_back({{"id", token.id},
-                    {"text", token.text},
-                    {"start", token.start},
-                    {"end", token.end},
-                    {"special", token.special}});
-  return list.dump(-1, ' ', false, json::error_handler_t::replace);
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const Token& token : tokens) list.push_back(token_to_json(token));
+  return list.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace attnviz

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,7 +32,9 @@ struct ImportLimits {
 //     that text), so duplicate and induction detectors still see repeats;
 //   - start/end: used when every entry has both, else spans are laid out over the
 //     concatenated texts;
-//   - special: when absent, true for texts like "[CLS]", "<|endoftext|>", "<s>".
+//   - special: when absent, true for texts like "[CLS]", "<|endoftext|>", "<s>";
+//   - partial, char_start, char_end: a piece of a character, its text the bytes it holds as
+//     "<0xE6><0x97>", [char_start, char_end) the whole characters (kept only with spans).
 // At most limits.max_tokens tokens' worth of JSON values are read (an export's "attention" is
 // skipped, not built).
 Result<std::vector<Token>> load_tokens_json(const std::filesystem::path& path,
@@ -57,6 +60,11 @@ Result<std::shared_ptr<AttentionTrace>> trace_from_dense(std::vector<Token> toke
                                                          std::span<const float> values,
                                                          const std::string& origin,
                                                          const ImportLimits& limits = {});
+
+// One token as every writer spells it (JSON and safetensors exports, `tokenize --json`):
+// {"id", "text", "start", "end", "special"}, plus for a piece of a character "partial": true,
+// "char_start", "char_end". load_tokens_json reads it back to the same Token.
+nlohmann::ordered_json token_to_json(const Token& token);
 
 // The tokens as the JSON list load_tokens_json reads (shared with the writers).
 std::string tokens_to_json(std::span<const Token> tokens);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/attention_import.h"
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "core/json_read.h"
@@ -55,22 +56,13 @@ std::string plain_listing(const std::vector<Token>& tokens) {
 }
 
 std::string json_listing(const std::string& model_name, const std::vector<Token>& tokens) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const Token& t : tokens) {
-    nlohmann::json token = {
-        {"id", t.id}, {"text", t.text}, {"start", t.start}, {"end", t.end}, {"special", t.special}};
-    // A token holding some bytes of a character: the span of the whole character.
-    if (t.partial) {
-      token["partial"] = true;
-      token["char_start"] = t.char_start;
-      token["char_end"] = t.char_end;
-    }
-    list.push_back(std::move(token));
-  }
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  // A token holding some bytes of a character also gives the span of the whole character.
+  for (const Token& t : tokens) list.push_back(token_to_json(t));
   // A folder name with bytes that are not UTF-8 is written escaped ("\\xFF"); token texts are
   // UTF-8 already, and anything that is not is replaced by U+FFFD rather than thrown.
-  const nlohmann::json root = {{"model", escape_invalid_utf8(model_name)}, {"tokens", list}};
-  return root.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const nlohmann::ordered_json root = {{"model", escape_invalid_utf8(model_name)}, {"tokens", list}};
+  return root.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 int fail(const std::string& message, int code) {

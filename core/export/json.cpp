@@ -5,6 +5,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/attention_import.h"
+
 namespace attnviz {
 namespace {
 
@@ -43,13 +45,7 @@ Status write_attention_json(const AttentionTrace& trace, const TensorSlice& slic
   options["temperature"] = trace.options.temperature;
   head["options"] = options;
   nlohmann::ordered_json tokens = nlohmann::ordered_json::array();
-  for (const Token& token : trace.tokens()) {
-    tokens.push_back({{"id", token.id},
-                      {"text", token.text},
-                      {"start", token.start},
-                      {"end", token.end},
-                      {"special", token.special}});
-  }
+  for (const Token& token : trace.tokens()) tokens.push_back(token_to_json(token));
   head["tokens"] = tokens;
   head["shape"] = shape;
 

@@ -278,6 +278,56 @@ TEST_F(ImportTest, SafetensorsRoundTrip) {
   EXPECT_EQ((*with_file)->tokens()[0].id, 0);
 }
 
+// A byte piece of a character keeps its bytes and its character's span through the JSON and
+// safetensors exports and back (issue 11, item 7): "caf" + the two bytes of "é" + " ok".
+TEST_F(ImportTest, PiecesOfACharacterRoundTrip) {
+  std::vector<Token> tokens = {{5, "caf", 0, 3}, {6, "<0xC3>", 3, 4}, {7, "<0xA9>", 4, 5},
+                               {8, " ok", 5, 8}};
+  for (int i : {1, 2}) {
+    tokens[i].partial = true;
+    tokens[i].bytes = i == 1 ? "\xC3" : "\xA9";
+    tokens[i].char_start = 3;
+    tokens[i].char_end = 5;
+  }
+  const std::vector<uint64_t> shape = {4, 4};
+  std::vector<float> weights(16, 0.0f);
+  for (int q = 0; q < 4; ++q)
+    for (int k = 0; k <= q; ++k) weights[q * 4 + k] = 1.0f / static_cast<float>(q + 1);
+  auto trace = trace_from_dense(tokens, shape, weights, "pieces");
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  for (ExportFormat format : {ExportFormat::kJson, ExportFormat::kSafetensors}) {
+    const fs::path path =
+        dir_ / (format == ExportFormat::kJson ? "pieces.json" : "pieces.safetensors");
+    ASSERT_TRUE(export_data(**trace, format, path).ok());
+    auto back = load_attention_file(path, {});
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ((*back)->tokens(), tokens) << path;
+  }
+  // A written piece reads back; a piece that cannot be one is refused with its reason.
+  auto write = [&](const std::string& name, const std::string& entry) {
+    std::ofstream(dir_ / name) << "[" << entry << "]";
+    return load_tokens_json(dir_ / name);
+  };
+  EXPECT_TRUE(write("piece_ok.json", R"({"text": "<0xC3>", "start": 0, "end": 1, "partial": true,
+                                         "char_start": 0, "char_end": 2})")
+                  .ok());
+  for (const auto& [entry, fragment] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"text": "\u00e9", "start": 0, "end": 2, "partial": true, "char_start": 0,
+                "char_end": 2})",
+            "spells its bytes as <0xNN>"},
+           {R"({"text": "<0xC3>", "start": 0, "end": 1, "partial": true})", "\"char_start\""},
+           {R"({"text": "<0xC3>", "start": 1, "end": 2, "partial": true, "char_start": 2,
+                "char_end": 3})",
+            "char_start\" <= start"},
+           {R"({"text": "<0xC3>", "start": 0, "end": 1, "partial": 1})", "true or false"},
+       }) {
+    auto refused = write("piece_bad.json", entry);
+    ASSERT_FALSE(refused.ok()) << entry;
+    EXPECT_NE(refused.error().message.find(fragment), std::string::npos)
+        << refused.error().message;
+  }
+}
+
 TEST_F(ImportTest, SafetensorsFromOtherWriters) {
   const std::vector<float> raw_values = raw("bidir_htt.f32");  // (4, 5, 5)
   TensorToWrite half{"attention", DType::kF16, {4, 5, 5}, {}};
