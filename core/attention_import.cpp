@@ -13,6 +13,7 @@
 #include "core/json_read.h"
 #include "core/npy.h"
 #include "core/safetensors.h"
+#include "core/unicode.h"
 
 namespace attnviz {
 namespace {
@@ -52,16 +53,24 @@ bool looks_special(const std::string& text) {
   return false;
 }
 
-// The bytes a piece's text spells as "<0xE6><0x97>", or nullopt for any other text.
+// The bytes a piece's text shows: its whole characters as they are and each other byte as
+// "<0xE6>" (unicode::display_bytes); nullopt when the text is not such a display or shows
+// whole characters only.
 std::optional<std::string> bytes_of_piece(std::string_view text) {
-  if (text.empty() || text.size() % 6 != 0) return std::nullopt;
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
   std::string bytes;
-  for (size_t i = 0; i < text.size(); i += 6) {
-    if (text.substr(i, 3) != "<0x" || text[i + 5] != '>' || !std::isxdigit(static_cast<unsigned char>(text[i + 3])) ||
-        !std::isxdigit(static_cast<unsigned char>(text[i + 4])))
-      return std::nullopt;
-    bytes.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 3, 2)), nullptr, 16)));
+  for (size_t i = 0; i < text.size();) {
+    if (text.substr(i, 3) == "<0x" && i + 6 <= text.size() && hex(text[i + 3]) && hex(text[i + 4]) &&
+        text[i + 5] == '>') {
+      bytes.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 3, 2)), nullptr, 16)));
+      i += 6;
+    } else {
+      bytes.push_back(text[i++]);
+    }
   }
+  // A piece holds at least one byte of a character it does not complete.
+  if (unicode::validate_utf8(bytes).ok() || unicode::display_bytes(bytes) != text)
+    return std::nullopt;
   return bytes;
 }
 
@@ -79,8 +88,8 @@ Status read_piece(const json& entry, const json& partial, bool has_span, const s
                               "\"char_start\" <= start <= end <= \"char_end\"");
   std::optional<std::string> bytes = bytes_of_piece(token.text);
   if (!bytes || bytes->size() != token.end - token.start)
-    return make_error(where + ": a \"partial\" token's text spells its bytes as <0xNN>, one "
-                              "for each byte from start to end");
+    return make_error(where + ": a \"partial\" token's text shows the bytes from start to end, "
+                              "those of no whole character as <0xNN>");
   token.partial = true;
   token.bytes = std::move(*bytes);
   token.char_start = char_start->get<uint64_t>();

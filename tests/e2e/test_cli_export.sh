@@ -198,6 +198,37 @@ expect_stderr "0 to 8"
 run 2 export --model "$MODEL" --text "$TEXT" --out x.png --bogus
 expect_no_file x.png
 
+# ---- non-ASCII text (issue 11, item 7): the JSON export stores no U+FFFD; byte pieces are
+# "<0xNN>" with their character's span, and the pieces put back together spell the text ----
+UNICODE_TEXT="café 日本 שלום"
+run 0 export --model "$MODEL" --text "$UNICODE_TEXT" --out unicode.json
+$PY - "$UNICODE_TEXT" <<'PYEOF' || fail "non-ASCII tokens in the JSON export"
+import json, re, sys
+text = sys.argv[1].encode()
+tokens = json.load(open("unicode.json"))["tokens"]
+assert not any("\ufffd" in t["text"] for t in tokens), [t["text"] for t in tokens]
+pieces = [t for t in tokens if t.get("partial")]
+assert len(pieces) >= 6, "expected byte pieces for é, CJK and Hebrew: %s" % tokens
+rebuilt = b""
+for t in tokens:
+    if t.get("partial"):
+        assert t["char_start"] <= t["start"] < t["end"] <= t["char_end"], t
+        piece = re.sub(rb"<0x([0-9A-F]{2})>", lambda m: bytes([int(m.group(1), 16)]),
+                       t["text"].encode())
+        assert piece == text[t["start"]:t["end"]], t
+        rebuilt += piece
+    else:
+        rebuilt += t["text"].encode()
+assert rebuilt == text, (rebuilt, text)
+PYEOF
+# ... and reads back with its pieces: view-data writes the same tokens again.
+run 0 view-data --attention unicode.json --out unicode_again.json
+$PY -c "
+import json
+a, b = (json.load(open(f))['tokens'] for f in ('unicode.json', 'unicode_again.json'))
+assert a == b, (a, b)
+" || fail "the tokens of a non-ASCII JSON export did not read back as written"
+
 # ---- a 1 MB text: truncated to the model's positions with a warning ----
 $PY -c "
 words = 'the river bank was slowly eroding under the weight of the winter rain '.split()
