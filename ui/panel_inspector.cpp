@@ -186,8 +186,10 @@ bool draw_what_ifs(bool model_causal, RunOptions& options) {
     if (causal == model_causal) options.causal_mask.reset();
     changed = true;
   }
+  name_item("what_if_causal_mask");
   ImGui::SameLine();
   if (ImGui::Checkbox("divide by sqrt(d_k)", &options.scale_by_sqrt_dk)) changed = true;
+  name_item("what_if_sqrt_dk");
   ImGui::SetNextItemWidth(std::min(260.0f, ImGui::GetContentRegionAvail().x));
   if (ImGui::SliderFloat("temperature", &options.temperature, 0.05f, 5.0f, "%.2f",
                          ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp))

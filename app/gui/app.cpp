@@ -270,6 +270,7 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"run_progress", run_progress.running ? run_progress_label(run_progress) : ""},
       {"run_layers_done", run_progress.running ? run_progress.layers_done : -1},
       {"run_note", state.run_note},
+      {"what_if", shown ? what_if_description(shown->trace->options) : std::string()},
       {"waiting", state.shown() ? std::string() : waiting_text(state)},
       {"truncation", ui::truncation_message(state)},
       {"roles_ready", state.roles_table() != nullptr},

@@ -389,6 +389,7 @@ void draw_status_bar(App& app, float height) {
     if (const std::string what_if = what_if_description(shown->trace->options); !what_if.empty()) {
       ImGui::SameLine(0, 20);
       ImGui::TextColored(ui::to_imvec4(theme_colors(app.view.theme).warning), "%s", what_if.c_str());
+      ui::name_item("status_what_if");
     }
   } else if (state.model && !state.run_note.empty()) {
     ImGui::TextDisabled("%s", state.run_note.c_str());

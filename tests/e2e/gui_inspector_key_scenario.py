@@ -5,7 +5,10 @@
    strongest one (the key stayed on a later, masked token before);
 3. appending to the text keeps the pin (the same token is still there);
 4. replacing the text, or loading another model (bert-tiny), whose token at the pinned index is
-   another one, drops the pin (it carried over to a different token before)."""
+   another one, drops the pin (it carried over to a different token before).
+Also the what-if label (issue 11, item 13): the Inspector's "causal mask" switch turned off on
+GPT-2 is named "causal mask off (what-if)" (it read "bidirectional (encoder)"), above every view
+(Arcs, Heatmap, Model grid) and in the status bar, not only in the Inspector; on again, it goes."""
 import os
 import time
 
@@ -91,6 +94,41 @@ def run(binary, data, scratch):
         if s["pinned"] != new_query:
             fail(f"appending text dropped or moved the pin: {s['pinned']} (was {new_query})")
         print(f"appended text: pin {new_query} kept ({s['tokens']} tokens)")
+
+        # What-if: the causal mask off, named on every view and in the status bar.
+        layout = app.wait_stable("the appended text's picture")
+        move(*center(layout["items"]["inspector_value_norm"]))
+        for _ in range(12):  # the switches are at the Inspector's bottom
+            run_command(["xdotool", "click", "5"])
+            time.sleep(0.05)
+        layout = app.wait_stable("the Inspector scrolled")
+        click(*center(layout["items"]["what_if_causal_mask"]))
+        s = state_is(app, "the run without the causal mask", lambda s: s["what_if"] != ""
+                     and not s["running"], 60)
+        if "causal mask off" not in s["what_if"] or "bidirectional" in s["what_if"]:
+            fail(f"GPT-2 without its mask is described as {s['what_if']!r}")
+        for tab, picture in (("Heatmap", "heatmap_picture"), ("Model grid", "grid_picture"),
+                             ("Arcs", "arcs_picture")):
+            click(*center(app.layout()["items"]["tab." + tab]))
+            app.wait_for(lambda l: picture in l["items"], f"the {tab} tab", 20)
+            layout = app.wait_stable(f"the {tab} view")
+            missing = [n for n in ("what_if_banner", "status_what_if") if n not in layout["items"]]
+            if missing:
+                fail(f"the {tab} view with the mask off lacks {missing}")
+            if shots:
+                capture(os.path.join(shots, f"newcomer_13_what_if_{tab.split()[-1].lower()}.png"))
+        print(f"mask off: {s['what_if']!r} above Heatmap, Model grid and Arcs and in the status bar")
+        move(*center(layout["items"]["inspector_value_norm"]))
+        for _ in range(12):
+            run_command(["xdotool", "click", "5"])
+            time.sleep(0.05)
+        layout = app.wait_stable("the Inspector scrolled again")
+        click(*center(layout["items"]["what_if_causal_mask"]))
+        s = state_is(app, "the run with the mask again", lambda s: s["what_if"] == ""
+                     and not s["running"], 60)
+        layout = app.wait_stable("the real computation's view")
+        if "what_if_banner" in layout["items"] or "status_what_if" in layout["items"]:
+            fail("the what-if label stayed after the mask came back")
 
         # 4a. Another text: the token at the pinned index is another one, so the pin goes.
         replace_text(app, layout, "Completely unrelated words arrive here instead, friend.")
