@@ -83,6 +83,15 @@ def keyboard_and_models(binary, data, scratch):
         if bad not in s["model_error"] and "config.json" not in s["model_error"]:
             fail(f"the error does not name the folder or the missing file: {s['model_error']}")
         print(f"bad model folder: \"{s['model_error'][:100]}\"; previous model kept")
+        # The error goes below the path box and leaves it where it was (issue 11, item 15: a
+        # load error pushed the path box out of the Model pane).
+        layout = app.wait_stable("the load error's layout")
+        error_box, path_after = layout["items"].get("model_error"), layout["items"]["model_path"]
+        if error_box is None or error_box[1] < path_after[3]:
+            fail(f"the load error {error_box} is not below the path box {path_after}")
+        # (The pane may grow a scroll bar for a long error: the box narrows by its width.)
+        if path_after[:2] != path_box[:2] or not 0 <= path_box[2] - path_after[2] <= 20:
+            fail(f"the load error moved the path box from {path_box} to {path_after}")
 
         # A model folder dropped on the window (XDND, as a file manager sends it) loads.
         dropped = os.path.join(data, "bert-tiny", "model")
