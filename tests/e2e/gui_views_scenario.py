@@ -7,10 +7,12 @@ GPT-2 snapshot and an unsupported llama) and a click on the GPT-2 loads it."""
 import json
 import os
 import subprocess
+import time
 
 import numpy as np
 
-from gui_driver import App, capture, center, click, fail, focus_app, key, move, run as run_command
+from gui_driver import App, capture, center, changed_pixels, click, fail, focus_app, key, move
+from gui_driver import run as run_command
 
 TEXT = "The riverbank was eroding quickly."
 OTHER = "The riverbank was flooding quickly."
@@ -172,7 +174,20 @@ def run(binary, data, scratch):
         item = "picker_model.attnviz/gpt2-tiny"
         layout = app.wait_for(lambda l: item in l["items"], "the model picker listing the cache", 20)
         move(5, 990)
-        capture(os.path.join(scratch, "picker.png"))
+        time.sleep(0.5)
+        before = capture(os.path.join(scratch, "picker.png"))
+        # It stays in front when a view tab is clicked (issue 11, item 17: the views drew over it).
+        row = layout["items"][item]
+        for tab in ("tab.Heatmap", "tab.Model grid", "tab.Arcs"):
+            click(*center(layout["items"][tab]))
+            move(5, 990)
+            time.sleep(0.6)
+            after = capture(os.path.join(scratch, "picker_after.png"))
+            covered = changed_pixels(before, after, row)
+            if covered > (row[2] - row[0]) * (row[3] - row[1]) // 20:
+                fail(f"clicking {tab} drew over Models on this computer: {covered} pixels of its "
+                     f"row changed (see {scratch}/picker_after.png)")
+        print("Models on this computer: still in front after clicking Heatmap, Model grid, Arcs")
         click(*center(layout["items"][item]))
         layout = app.wait_for(lambda l: l["state"]["model"].endswith("snapshots/0123abc")
                               and not l["state"]["loading"] and l["state"]["trace_ready"],
