@@ -199,9 +199,11 @@ void draw_diff_panel(DiffPanelState& state, const DiffPanelInput& in, Actions& o
 
   // What the maps are (issue 11: the window named no layer, head or token).
   ImGui::Text("%s", view_source_label(spec, a.heads()).c_str());
+  name_item("diff_source_label");
   ImGui::SameLine();
   ImGui::TextDisabled("\xC2\xB7 rows: query tokens (top to bottom) \xC2\xB7 columns: key tokens "
                       "(left to right) \xC2\xB7 hover a cell for its tokens");
+  name_item("diff_axes_label");
   auto weight_text = [](const AttentionTrace& trace, const std::vector<float>& map, int cells) {
     return [&trace, &map, cells](int q, int k) {
       return "query " + std::to_string(q) + " " + quoted(trace.tokens()[q].text) +

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/view/map_geometry.h"
+#include "ui/layout_hook.h"
 
 namespace attnviz::ui {
 
@@ -16,12 +17,14 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view
   const int tokens = trace.tokens_count();
   if (tokens == 0) {
     ImGui::TextDisabled("Type some text to see what the model predicts next.");
+    name_item("predictions_type_text");
     return;
   }
   if (trace.predictions.empty()) {
     ImGui::TextWrapped(
         "No next-token predictions: this model has no language-model head "
         "(e.g. BERT), or the attention was imported.");
+    name_item("predictions_no_lm_head");
     return;
   }
   int position = tokens - 1;

@@ -98,6 +98,11 @@ def run(binary, data, scratch):
         time.sleep(1.0)
         layout = app.layout()
         diff_map = layout["items"]["diff_map_a"]
+        # Its maps are named (issue 11, item 19: no layer, head or axis labels): what is shown
+        # (layer, head or mode) and which axis holds queries, above the maps.
+        for label in ("diff_source_label", "diff_axes_label"):
+            if label not in layout["items"] or layout["items"][label][3] > diff_map[1]:
+                fail(f"the Diff window lacks its {label} above the maps")
         time.sleep(0.5)
         before = capture(os.path.join(scratch, "diff_before.png"))
         for tab in ("tab.Heatmap", "tab.Model grid", "tab.Head roles", "tab.Cost"):
@@ -150,7 +155,11 @@ def run(binary, data, scratch):
         labels = app.layout()["state"]["roles_labels"]
         if any(labels):
             fail(f"with no text, heads still carry role labels: {labels}")
-        print(f"empty text: {len(labels)} heads, no role labels")
+        items = app.layout()["items"]
+        if "predictions_type_text" not in items or "predictions_no_lm_head" in items:
+            fail("with no text, Predictions does not ask for text (it claimed there was no LM "
+                 "head)")
+        print(f"empty text: {len(labels)} heads, no role labels; Predictions asks for text")
         if shots:
             capture(os.path.join(shots, "newcomer_19_empty_text.png"))
 
