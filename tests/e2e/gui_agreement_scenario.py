@@ -84,6 +84,20 @@ def run(binary, data, scratch):
         if layout["state"]["truncation"] != expected:
             fail(f"with words merged the status says {layout['state']['truncation']!r}, expected {expected!r}")
         print(f"words merged ({layout['state']['tokens']} words): still {expected!r}")
+        # One long word, merged: the message said "the model's 1 positions" (the word count).
+        one_word = "supercalifragilistic" * 30
+        click(*center(layout["items"]["text_box"]))
+        key("ctrl+a")
+        run_command(["xdotool", "type", "--delay", "2", one_word])
+        cli_word = heads_json(binary, gpt2, "--text", one_word)
+        expected = f"text cut to the model's 128 positions (had {cli_word['text_tokens']} tokens)"
+        layout = app.wait_for(lambda l: l["state"]["text"] == one_word and l["state"]["tokens"] == 1
+                              and not l["state"]["running"], "the one long word, merged", 60)
+        if layout["state"]["truncation"] != expected:
+            fail(f"one merged word: the status says {layout['state']['truncation']!r}, expected "
+                 f"{expected!r}")
+        print(f"one {len(one_word)}-character word merged: {expected!r}")
+        layout = app.wait_stable("the one word's view")
         click(*center(layout["items"]["view_merge_words"]))
         app.wait_for(lambda l: l["state"]["tokens"] == 128, "the tokens again", 20)
 
