@@ -58,6 +58,23 @@ expect_exit 0 "$BIN" heads --model "$DATA/gpt2-tiny/model" --probe induction --s
 cmp -s "$SCRATCH/out" "$SCRATCH/probe1" || fail "heads --probe with a fixed seed is not repeatable"
 "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['input']=='induction_probe' and d['probe']['first_token_id']==50256 and d['tokens']==41, d" "$SCRATCH/out" \
   || fail "heads --probe: wrong probe description"
+# One probe, one number (issue 11, item 8): the README's induction scores of the built-in model
+# are what `attnviz heads --probe induction` prints (the app's Head roles table is checked
+# against the command in test_gui_cli_agree).
+README="$(dirname "$0")/../../README.md"
+expect_exit 0 "$BIN" heads --probe induction --json
+$PY - "$SCRATCH/out" "$README" <<'PYEOF' || fail "README's induction scores differ from attnviz heads --probe induction"
+import json, re, sys
+heads = {(h["layer"], h["head"]): h["induction"] for h in json.load(open(sys.argv[1]))["heads"]}
+text = " ".join(open(sys.argv[2], encoding="utf-8").read().split())
+match = re.search(r"layer 2 heads 1 and 2 are induction heads \((0\.\d+) and (0\.\d+) on the "
+                  r"induction probe of `attnviz heads --probe induction`", text)
+assert match, "the README no longer states the built-in model's induction scores"
+said = (float(match.group(1)), float(match.group(2)))
+got = (round(heads[(2, 1)], 3), round(heads[(2, 2)], 3))
+assert said == got, f"README says {said}, attnviz heads --probe induction gives {got}"
+print(f"README's induction scores {said} = attnviz heads --probe induction")
+PYEOF
 expect_exit 2 "$BIN" heads --model "$DATA/gpt2-tiny/model" --text hi --probe induction
 expect_exit 2 "$BIN" heads --model "$DATA/gpt2-tiny/model" --probe copying
 expect_exit 1 "$BIN" heads --model "$DATA/gpt2-tiny/model" --repeat 500
