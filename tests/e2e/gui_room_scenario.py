@@ -57,6 +57,14 @@ def run(binary, data, scratch):
     app = start(binary, model, scratch, env, "layout1.json")
     try:
         layout = app.wait_stable("the first picture")
+        # A first start (no settings) opens a window that fits the screen.
+        screen = [int(v) for v in run_command(["xdotool", "getdisplaygeometry"]).split()]
+        _, first = window_geometry()
+        if first["X"] < 0 or first["Y"] < 0 or first["X"] + first["WIDTH"] > screen[0] or \
+                first["Y"] + first["HEIGHT"] > screen[1]:
+            fail(f"the first window {first} does not fit the {screen[0]}x{screen[1]} screen")
+        print(f"first start: a {first['WIDTH']}x{first['HEIGHT']} window on a "
+              f"{screen[0]}x{screen[1]} screen")
         splitter = layout["items"]["splitter.right"]
         inspector_left = layout["items"]["tab.Predictions"][0]
         x, y = center(splitter)
