@@ -141,9 +141,12 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
   }
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg |
                                      ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
-                                     ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+                                     ImGuiTableFlags_ScrollX | ImGuiTableFlags_Resizable |
+                                     ImGuiTableFlags_SizingFixedFit;
+  // Columns keep the width of their numbers: a narrow column scrolls sideways, layer and head
+  // staying in view, instead of squeezing the scores to 1-2 characters (issue 11).
   if (ImGui::BeginTable("##head_roles", kColumnCount, kFlags)) {
-    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupScrollFreeze(2, 1);
     ImGui::TableSetupColumn("layer", ImGuiTableColumnFlags_DefaultSort);
     ImGui::TableSetupColumn("head");
     ImGui::TableSetupColumn("prev", ImGuiTableColumnFlags_PreferSortDescending);
@@ -152,7 +155,7 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
     ImGui::TableSetupColumn("first", ImGuiTableColumnFlags_PreferSortDescending);
     ImGui::TableSetupColumn("dist");
     ImGui::TableSetupColumn("entropy");
-    ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableSetupColumn("label");
     ImGui::TableHeadersRow();
     update_order(roles, in.trace_id, state);
 
