@@ -59,8 +59,12 @@ for name in "${harnesses[@]}"; do
   rm -rf "$merged"
   mkdir -p "$merged" "tests/fuzz/corpus/$name"
   [ -d "tests/fuzz/seeds/$name" ] && cp "tests/fuzz/seeds/$name"/* "$merged"/ 2>/dev/null || true
-  nice -n 19 "$harness" -merge=1 -use_counters=0 -max_len=65536 -timeout=10 -malloc_limit_mb=256 \
-    -rss_limit_mb=2048 "$merged" "tests/fuzz/corpus/$name" "$runs/$name/new" \
+  # At nice 19 on a busy machine an input that takes 2 s can take a minute of wall time: the
+  # merge allows 120 s an input, and whatever it still stops on goes to the run's folder.
+  mkdir -p "$runs/$name"
+  nice -n 19 "$harness" -merge=1 -use_counters=0 -max_len=65536 -timeout=120 -malloc_limit_mb=256 \
+    -rss_limit_mb=2048 -artifact_prefix="$runs/$name/merge-" \
+    "$merged" "tests/fuzz/corpus/$name" "$runs/$name/new" \
     >"$runs/$name.merge.log" 2>&1 || echo "fuzz: $name: merge failed (see $runs/$name.merge.log)"
   if [ -d "tests/fuzz/seeds/$name" ]; then
     for seed in "tests/fuzz/seeds/$name"/*; do rm -f "$merged/$(basename "$seed")"; done
