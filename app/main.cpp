@@ -29,6 +29,8 @@ const char* kUsage =
     "  attnviz export --session FILE.attnviz --out FILE   a session's figure, headless\n"
     "  attnviz heads [--model DIR] [--text TEXT | --probe induction] [--repeat R] [--seed S]\n"
     "                [--exclude-first-token] [--exclude-current-token] [--json]\n"
+    "  attnviz lens [--model DIR] --text TEXT [--position I] [--width W] [--top-k K] [--json]\n"
+    "                the logit lens: each layer's top next token around position I\n"
     "  attnviz models [--dir DIR] [--json]     models in the Hugging Face cache, supported or not\n"
     "  attnviz models --card DIR [--json]      one model's card: family, heads, positions, windows\n"
     "  attnviz view-data --attention FILE [--tokens TOKENS.json] --out FILE.json|.npy|.safetensors\n"

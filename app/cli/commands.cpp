@@ -11,6 +11,7 @@ const std::vector<Command>& commands() {
       {"tokenize", run_tokenize},
       {"export", run_export},
       {"heads", run_heads},
+      {"lens", run_lens},
       {"models", run_models},
       {"view-data", run_view_data},
 #ifdef ATTNVIZ_GUI

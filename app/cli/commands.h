@@ -23,6 +23,7 @@ int run_desktop_app(const Args& args);
 int run_tokenize(const Args& args);  // cli_tokenize.cpp
 int run_export(const Args& args);    // cli_export.cpp
 int run_heads(const Args& args);     // cli_heads.cpp
+int run_lens(const Args& args);      // cli/lens.cpp
 int run_models(const Args& args);    // cli_models.cpp
 int run_view_data(const Args& args); // cli_view_data.cpp
 int run_view(const Args& args);      // gui_view.cpp: imported attention in the desktop app
