@@ -65,6 +65,9 @@ class Model {
     return trace;
   }
 
+  // Whether read_out can read next-token probabilities (a language-model head; BERT has none).
+  virtual bool has_lm_head() const { return false; }
+
   // The LM head on rows of a residual stream (issue 14: the logit lens, the probability of the
   // token that actually follows): each row of `rows` (C floats) through the final norm (unless
   // `normed`: the rows already are final hidden states, as hidden_states[L] of a trace), the

@@ -41,7 +41,8 @@ struct SessionModel {
 };
 
 // The window around the views: its size, the side columns' widths (fractions of the window),
-// and the tab of the details column ("predictions", "head-roles", "cost", "export").
+// and the tab of the details column ("predictions", "logit-lens", "head-roles", "cost",
+// "export").
 struct SessionWindow {
   int width = 0, height = 0;  // 0: leave the window as it is
   float left_column = 0.24f;

@@ -42,6 +42,7 @@ class TransformerModel final : public Model {
       const std::shared_ptr<const AttentionTrace>& trace) override;
   Result<std::vector<ReadOut>> read_out(std::span<const float> rows, bool normed, int top_k,
                                         std::span<const int32_t> targets = {}) const override;
+  bool has_lm_head() const override { return row_.lm_head && weights_.lm_head; }
 
  private:
   // Final hidden states (after the final norm) of a trace's pending positions.

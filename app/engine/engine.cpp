@@ -68,6 +68,7 @@ struct Engine::Requests {
   ViewRequest view;
   bool probe_pending = false;
   std::optional<DiffRequest> diff;
+  std::optional<LensRequest> lens;
   bool hash_pending = false;
   struct DataExport {
     uint64_t number = 0;
@@ -272,6 +273,15 @@ void Engine::set_diff(std::optional<DiffRequest> request) {
   wake_.notify_all();
 }
 
+void Engine::set_lens(std::optional<LensRequest> request) {
+  {
+    std::lock_guard lock(mutex_);
+    if (requests_->lens == request) return;
+    requests_->lens = request;
+  }
+  wake_.notify_all();
+}
+
 std::shared_ptr<const EngineState> Engine::state() const {
   std::lock_guard lock(mutex_);
   return published_;
@@ -292,7 +302,7 @@ void Engine::loop() {
     // A data export waits for the run and the view on screen, then goes before the rest.
     const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
                         overview_step(lock) || export_step(lock) || grid_step(lock) ||
-                        whole_map_step(lock) || roles_step(lock) ||
+                        whole_map_step(lock) || roles_step(lock) || lens_step(lock) ||
                         probe_step(lock) || diff_step(lock) || hash_step(lock);
     if (worked) {
       lock.unlock();
@@ -427,6 +437,11 @@ bool Engine::run_step(std::unique_lock<std::mutex>& lock) {
     // The attention goes on screen first; the predictions follow.
     RunOptions options = request.options;
     options.defer_predictions = true;
+    // The logit lens reads the residual stream: kept while it is small (kLensHiddenBudget).
+    options.keep_hidden_states =
+        model->has_lm_head() &&
+        hidden_states_bytes(model->config(), static_cast<int>(input.tokens.size())) <=
+            kLensHiddenBudget;
     result = model->run(input.tokens, options, previous.get(), progress);
     forward_running_ = false;
   }
@@ -577,6 +592,37 @@ bool Engine::roles_step(std::unique_lock<std::mutex>& lock) {
   }
   if (probe_fits) set_induction_from_probe(roles->table, probe->scores);
   publish([&](EngineState& s) { s.roles = std::move(roles); });
+  return true;
+}
+
+bool Engine::lens_step(std::unique_lock<std::mutex>& lock) {
+  const TraceRef raw = published_->raw;
+  if (!requests_->lens || !raw) return false;
+  const LensRequest request = *requests_->lens;
+  if (published_->lens_for(request)) return false;
+  auto result = std::make_shared<LensResult>();
+  result->attention_id = raw.attention_id;
+  result->request = request;
+  if (published_->imported) {
+    result->note = "imported attention has no model to read its residual stream through";
+  } else if (raw.trace != worker_->last_trace || !worker_->model) {
+    return false;  // a new model's run is coming
+  } else if (!worker_->model->has_lm_head()) {
+    result->note = "this model has no language-model head (" + raw.trace->model_name +
+                   "): there is no next token to read the residual stream as";
+  } else {
+    std::shared_ptr<Model> model = worker_->model;
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    const auto [first, last] = lens_window(raw.trace->tokens_count(), request.position, request.width);
+    auto lens = logit_lens(*model, *raw.trace, first, last, request.top_k);
+    result->ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count();
+    lock.lock();
+    if (lens) result->lens = std::move(lens).value();
+    if (!lens) result->note = lens.error().message;
+  }
+  publish([&](EngineState& s) { s.lens = std::move(result); });
   return true;
 }
 

@@ -55,6 +55,9 @@ class Engine {
   // The SHA-256 of the loaded model's files, once per model, for sessions: published as
   // EngineState::model_files after everything the views wait for.
   void hash_model_files();
+  // The logit lens of a window of the raw trace on screen (the Logit lens tab asks every frame
+  // while it is shown; nullopt when it is not). Cheap to call; only a change starts work.
+  void set_lens(std::optional<LensRequest> request);
   // The diff's second run and maps; nullopt closes it.
   void set_diff(std::optional<DiffRequest> request);
 
@@ -96,6 +99,7 @@ class Engine {
   bool roles_step(std::unique_lock<std::mutex>& lock);
   bool probe_step(std::unique_lock<std::mutex>& lock);
   bool diff_step(std::unique_lock<std::mutex>& lock);
+  bool lens_step(std::unique_lock<std::mutex>& lock);
   bool hash_step(std::unique_lock<std::mutex>& lock);
   bool export_step(std::unique_lock<std::mutex>& lock);
   bool grid_step(std::unique_lock<std::mutex>& lock);

@@ -16,6 +16,7 @@
 
 #include "core/analysis/aggregate.h"
 #include "core/analysis/head_roles.h"
+#include "core/analysis/logit_lens.h"
 #include "core/analysis/model_input.h"
 #include "core/attention_trace.h"
 #include "core/model_card.h"
@@ -120,6 +121,23 @@ struct RolesResult {
   uint64_t attention_id = 0;    // of the raw trace
   uint64_t probe_model_id = 0;  // the model whose probe scores are in it (0: none)
   HeadRoleTable table;
+};
+
+// The logit lens of a window of the raw trace on screen (core/analysis/logit_lens.h): the
+// positions around `position` (a raw token), `width` of them, `top_k` tokens a cell.
+struct LensRequest {
+  int position = 0;
+  int width = 5;
+  int top_k = 10;
+  bool operator==(const LensRequest&) const = default;
+};
+
+struct LensResult {
+  uint64_t attention_id = 0;  // of the raw trace it read
+  LensRequest request;
+  std::optional<LogitLens> lens;
+  std::string note;  // why there is no lens (no LM head, a text too long to keep the stream)
+  double ms = 0.0;   // the read-outs' time
 };
 
 // The diff: the view on screen (A) against a second text with the same model, or the same
@@ -230,6 +248,14 @@ struct EngineState {
   std::shared_ptr<const DataExportResult> data_export;  // the last one finished
   std::shared_ptr<const GridThumbnails> grid;           // of `view`, when the grid asks
   std::shared_ptr<const HeatmapOverview> overview;      // of `view`, when the heatmap asks
+  std::shared_ptr<const LensResult> lens;               // of `raw`, when the lens tab asks
+
+  // The lens of the raw trace on screen for `request`, null when not (yet) computed.
+  const LensResult* lens_for(const LensRequest& request) const {
+    return lens && raw && lens->attention_id == raw.attention_id && lens->request == request
+               ? lens.get()
+               : nullptr;
+  }
 
   // The heatmap's overview for `key`, null when not (yet) computed.
   const HeatmapValues* overview_for(const MapKey& key) const {

@@ -198,6 +198,33 @@ void sync_from_engine(App& app) {
 
 // The app's state for end-to-end tests (--dump-layout): what is on screen, as numbers.
 // run_asked: this frame asked the engine for a run; the state, taken before, does not say so yet.
+// The logit lens on screen, for tests: its window, rows and every cell's top token.
+nlohmann::json lens_state(const EngineState& state) {
+  if (!state.lens || !state.raw || state.lens->attention_id != state.raw.attention_id)
+    return nullptr;
+  const LensResult& result = *state.lens;
+  nlohmann::json out = {{"position", result.request.position},
+                        {"width", result.request.width},
+                        {"note", result.note}};
+  if (!result.lens) return out;
+  const LogitLens& lens = *result.lens;
+  nlohmann::json tops = nlohmann::json::array();  // [row][position - first] = [id, probability]
+  for (int row = 0; row < lens.rows; ++row) {
+    nlohmann::json cells = nlohmann::json::array();
+    for (int q = lens.first; q <= lens.last; ++q) {
+      const LensCell& cell = lens.at(row, q);
+      cells.push_back(cell.top.empty() ? nlohmann::json(nullptr)
+                                       : nlohmann::json({cell.top[0].id, cell.top[0].probability}));
+    }
+    tops.push_back(std::move(cells));
+  }
+  out["first"] = lens.first;
+  out["last"] = lens.last;
+  out["rows"] = lens.rows;
+  out["tops"] = std::move(tops);
+  return out;
+}
+
 nlohmann::json layout_state(const App& app, bool run_asked) {
   const EngineState& state = *app.state;
   const TraceRef* shown = state.shown();
@@ -298,6 +325,7 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"export_writing", app.export_ui.pending_export != 0},
       {"export_picture", app.export_ui.last_picture},
       {"view_description", state.view ? state.view->derived.description : ""},
+      {"lens", lens_state(state)},
       {"diff_open", app.view.diff.open},
       {"diff_aligned", diff ? diff->aligned : 0},
       {"diff_max_change", diff ? diff->max_change : 0.0f},

@@ -26,6 +26,7 @@
 #include "ui/panel_head_roles.h"
 #include "ui/panel_heatmap.h"
 #include "ui/panel_inspector.h"
+#include "ui/panel_lens.h"
 #include "ui/panel_model_picker.h"
 #include "ui/panel_text.h"
 #include "app/gui/fallback_fonts.h"
@@ -54,7 +55,7 @@ struct AppOptions {
   std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
 };
 
-enum class DetailsTab { kPredictions, kHeadRoles, kCost, kExport };
+enum class DetailsTab { kPredictions, kLens, kHeadRoles, kCost, kExport };
 
 // Sessions (core/session.h) in the app: the File menu's dialogs, a save that waits for the
 // model files' fingerprints, an opened session waiting for its model, and what was said.
@@ -79,6 +80,7 @@ struct Panels {
   ui::HeatmapPanelState heatmap;
   ui::InspectorState inspector;
   ui::HeadRolesPanelState head_roles;
+  ui::LensPanelState lens;
   ui::ModelPickerState model_picker;
   ui::DiffPanelState diff;
   ui::LabelsCache labels;

@@ -76,6 +76,7 @@ struct Columns {
 // The centre keeps at least this share of the width; a side column at least its minimum in
 // the settings' clamp (ui/settings.cpp), so a narrow window still shows every column.
 constexpr float kMinCentreFraction = 0.25f;
+constexpr int kLensTopK = 10;  // tokens a lens cell lists (its tooltip, the chosen cell)
 
 Columns compute_columns(const App& app, float status_height, float scale) {
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
@@ -312,11 +313,21 @@ void draw_right_column(App& app, const Columns& c, float scale) {
   const float strip = ImGui::GetFrameHeight() + 8 * scale;
   app.flags.details_tab = draw_tab_strip<DetailsTab>("##details", {x, top}, c.right, strip,
                                                      {{"Predictions", DetailsTab::kPredictions},
+                                                      {"Logit lens", DetailsTab::kLens},
                                                       {"Head roles", DetailsTab::kHeadRoles},
                                                       {"Cost", DetailsTab::kCost},
                                                       {"Export", DetailsTab::kExport}},
                                                      app.flags.details_tab, false);
   place({x, top + strip}, {c.right, c.origin.y + c.size.y - top - strip});
+  // The lens is read only while its tab is shown, around the pin (or the last token).
+  const DerivedTrace* derived = state.view ? &state.view->derived : nullptr;
+  const int lens_at = state.raw ? ui::lens_position(app.view.pinned_token, derived,
+                                                    state.raw.trace->tokens_count())
+                                : 0;
+  const LensRequest lens_request{lens_at, app.panels.lens.width, kLensTopK};
+  app.engine->set_lens(app.flags.details_tab == DetailsTab::kLens && state.raw
+                           ? std::optional<LensRequest>(lens_request)
+                           : std::nullopt);
   switch (app.flags.details_tab) {
     case DetailsTab::kPredictions:
       if (shown) {
@@ -325,6 +336,21 @@ void draw_right_column(App& app, const Columns& c, float scale) {
         draw_waiting_window("Predictions", *app.state);
       }
       break;
+    case DetailsTab::kLens: {
+      ui::LensPanelInput input;
+      input.raw = state.raw ? state.raw.trace.get() : nullptr;
+      if (const LensResult* result = state.lens_for(lens_request)) {
+        input.lens = result->lens ? &*result->lens : nullptr;
+        input.note = result->note;
+        input.ms = result->ms;
+      }
+      input.position = lens_at;
+      input.pinned = app.view.pinned_token.has_value();
+      input.derived = derived;
+      input.what_if = input.raw && !input.raw->options.reproduces_model();
+      ui::draw_lens_panel(input, app.panels.lens, app.actions);
+      break;
+    }
     case DetailsTab::kHeadRoles: {
       ui::HeadRolesPanelInput input;
       input.roles = state.roles_table();

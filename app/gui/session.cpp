@@ -23,6 +23,7 @@ constexpr std::pair<DetailsTab, const char*> kDetailsTabs[] = {
     {DetailsTab::kHeadRoles, "head-roles"},
     {DetailsTab::kCost, "cost"},
     {DetailsTab::kExport, "export"},
+    {DetailsTab::kLens, "logit-lens"},
 };
 
 DetailsTab details_tab_from_key(const std::string& key) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/atomic_file.h"
+
 namespace attnviz {
 
 Result<LogitLens> logit_lens(const Model& model, const AttentionTrace& trace, int first, int last,
@@ -21,7 +23,10 @@ Result<LogitLens> logit_lens(const Model& model, const AttentionTrace& trace, in
   const int rows = trace.layers() + 1;
   const size_t layer_floats = static_cast<size_t>(t) * c;
   if (trace.hidden_states.empty() || trace.hidden_states.size() != rows * layer_floats)
-    return make_error("this run did not keep its residual stream, which the lens reads");
+    return make_error("this run did not keep its residual stream, which the lens reads: (" +
+                      std::to_string(rows) + ", " + std::to_string(t) + ", " + std::to_string(c) +
+                      ") floats, " + byte_size_text(rows * layer_floats * sizeof(float)) +
+                      " (the app keeps it up to " + byte_size_text(kLensHiddenBudget) + ")");
 
   LogitLens lens;
   lens.first = first;

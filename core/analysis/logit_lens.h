@@ -54,8 +54,9 @@ Result<LogitLens> logit_lens(const Model& model, const AttentionTrace& trace, in
 std::pair<int, int> lens_window(int tokens, int position, int width);
 
 // Whether a run of T tokens keeps its residual stream for the lens: (L+1)·T·C floats within
-// kLensHiddenBudget bytes. The app's runs keep it then; longer texts get no lens and say why.
-inline constexpr size_t kLensHiddenBudget = size_t{96} << 20;
+// kLensHiddenBudget bytes (GPT-2 small at T = 1024: 41 MB). The app's runs of models with an LM
+// head keep it then; longer texts get no lens, and the lens says why.
+inline constexpr size_t kLensHiddenBudget = size_t{100} * 1000 * 1000;
 size_t hidden_states_bytes(const ModelConfig& config, int tokens);
 
 }  // namespace attnviz

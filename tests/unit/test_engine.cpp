@@ -95,6 +95,50 @@ TEST(Engine, RunsTheTextDerivesTheViewAndComputesRollout) {
   for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], expected[i]) << i;
 }
 
+// The Logit lens tab's request: the engine reads the raw trace's kept residual stream, the same
+// cells as a direct logit_lens; a new window or a new text gets a new lens; BERT gets a note.
+TEST(Engine, TheLensReadsTheRunOnScreenAndNamesWhyWhenItCannot) {
+  Engine engine({});
+  engine.open(kGpt2);
+  engine.run_text(kText, {});
+  ASSERT_TRUE(wait_for(engine, [](const EngineState& s) { return s.raw && !s.running; }));
+  const LensRequest request{3, 5, 10};
+  engine.set_lens(request);
+  auto state = wait_for(engine, [&](const EngineState& s) { return s.lens_for(request); });
+  ASSERT_TRUE(state) << "no lens from the engine";
+  const LensResult& result = *state->lens_for(request);
+  ASSERT_TRUE(result.lens) << result.note;
+  EXPECT_EQ(result.lens->first, 1);
+  EXPECT_EQ(result.lens->last, 5);
+  ASSERT_FALSE(state->raw.trace->hidden_states.empty()) << "the app's runs keep the stream";
+  auto model = Model::load(kGpt2);
+  ASSERT_TRUE(model.ok());
+  auto direct = logit_lens(**model, *state->raw.trace, 1, 5, 10);
+  ASSERT_TRUE(direct.ok());
+  for (int row = 0; row < direct->rows; ++row)
+    for (int q = 1; q <= 5; ++q) {
+      EXPECT_EQ(result.lens->at(row, q).top[0].id, direct->at(row, q).top[0].id);
+      EXPECT_FLOAT_EQ(result.lens->at(row, q).next, direct->at(row, q).next);
+    }
+
+  engine.run_text("Another text entirely, for the lens.", {});
+  state = wait_for(engine, [&](const EngineState& s) {
+    return s.raw && s.raw.trace->tokens()[0].text == "Another" && s.lens_for(request);
+  });
+  ASSERT_TRUE(state) << "no lens for the new text";
+
+  engine.open(std::filesystem::path(ATTNVIZ_TEST_DATA) / "bert-tiny" / "model");
+  state = wait_for(engine, [&](const EngineState& s) {
+    return s.model && s.model->config.model_type == "bert" && s.raw && !s.running &&
+           s.raw.trace->hidden_states.empty() && s.lens_for(request);
+  });
+  ASSERT_TRUE(state) << "no note for BERT";
+  EXPECT_FALSE(state->lens_for(request)->lens);
+  EXPECT_NE(state->lens_for(request)->note.find("no language-model head"), std::string::npos)
+      << state->lens_for(request)->note;
+  engine.set_lens(std::nullopt);
+}
+
 // Whoever reads the state between a request and its trace (the frame, --dump-layout, a typing
 // benchmark) sees it running, never the old text's trace as if it were the new one's.
 TEST(Engine, ARunIsRunningFromItsRequestUntilItsTraceIsOut) {
