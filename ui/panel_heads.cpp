@@ -3,8 +3,10 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
+#include "core/analysis/ablation.h"
 #include "ui/imgui_colors.h"
 #include "ui/layout_hook.h"
 
@@ -114,6 +116,41 @@ void draw_mode_selector(const ViewSpec& view, Actions& out) {
   }
 }
 
+// The right-click menu of head (layer, head): switch it off by zero or mean ablation, or back
+// on; switch every head back on. Each choice is the app's what-ifs with that change.
+void draw_ablation_menu(int layer, int head, const HeadAblation* ablated,
+                        const RunOptions& options, Actions& out) {
+  ImGui::TextDisabled("head %d.%d in the model", layer, head);
+  auto with = [&](std::optional<HeadAblation::Kind> kind) {
+    RunOptions next = options;
+    std::erase_if(next.ablations, [&](const HeadAblation& a) {
+      return a.layer == layer && a.head == head;
+    });
+    if (kind) next.ablations.push_back({layer, head, *kind});
+    out.push_back(action::SetRunOptions{next});
+  };
+  const bool zero = ablated && ablated->kind == HeadAblation::Kind::kZero;
+  const bool mean = ablated && ablated->kind == HeadAblation::Kind::kMean;
+  if (ImGui::MenuItem("Switch off: output zero", nullptr, zero, !zero))
+    with(HeadAblation::Kind::kZero);
+  name_item("ablate_zero");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("zero ablation: the head's output z (before W_O) becomes 0");
+  if (ImGui::MenuItem("Switch off: output its mean", nullptr, mean, !mean))
+    with(HeadAblation::Kind::kMean);
+  name_item("ablate_mean");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("mean ablation: z becomes its mean over this text's positions");
+  if (ImGui::MenuItem("Switch back on", nullptr, false, ablated != nullptr)) with(std::nullopt);
+  name_item("ablate_off");
+  if (ImGui::MenuItem("Switch every head back on", nullptr, false, !options.ablations.empty())) {
+    RunOptions next = options;
+    next.ablations.clear();
+    out.push_back(action::SetRunOptions{next});
+  }
+  name_item("ablate_none");
+}
+
 void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Actions& out) {
   const float size = ImGui::GetFrameHeight() * 1.25f;
   // With roles, each toggle is a little wider and taller: the number above, the role below.
@@ -180,6 +217,19 @@ void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Act
       draw_list->AddText({(a.x + b.x - number.x) * 0.5f, a.y + gap}, ink, label.c_str());
       draw_list->AddText({(a.x + b.x - text.x) * 0.5f, b.y - gap - text.y}, ink, short_label.c_str());
     }
+    const HeadAblation* ablated = nullptr;
+    if (context.run_options)
+      for (const HeadAblation& a : context.run_options->ablations)
+        if (a.layer == view.layer && a.head == h) ablated = &a;
+    if (ablated) {  // switched off in the model: struck out
+      const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+      ImGui::GetWindowDrawList()->AddLine({a.x + 3, b.y - 3}, {b.x - 3, a.y + 3},
+                                          IM_COL32(230, 60, 50, 255), 2.5f);
+    }
+    if (context.run_options && ImGui::BeginPopupContextItem("ablate")) {
+      draw_ablation_menu(view.layer, h, ablated, *context.run_options, out);
+      ImGui::EndPopup();
+    }
     if (on && view.head == h && !single) {  // the focused head: a ring
       const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
       ImGui::GetWindowDrawList()->AddRect({a.x - 2, a.y - 2}, {b.x + 2, b.y + 2},
@@ -190,6 +240,12 @@ void draw_head_toggles(const ViewSpec& view, const HeadsPanelInput& context, Act
       ImGui::BeginTooltip();
       ImGui::Text("head %d of layer %d\nclick: %s \xC2\xB7 double-click: solo \xC2\xB7 key %d", h, view.layer,
                   single ? "show this head" : "toggle", h + 1);
+      if (ablated)
+        ImGui::TextColored(ImVec4(0.95f, 0.45f, 0.4f, 1.0f),
+                           "switched off in the model (%s ablation): right-click to switch it on",
+                           ablation_kind_key(ablated->kind));
+      else if (context.run_options)
+        ImGui::TextDisabled("right-click: switch it off in the model (ablation)");
       if (group > 1)
         ImGui::Text("reads kv head %d (%s)", h / group,
                     kv_group_label(*context.trace, h / group).c_str());

@@ -1,6 +1,8 @@
 // The head bar: the layer selector, the head mode (every mode of the head-mode table), and one
 // coloured toggle per head of the current layer with "all" and "none"; double-click solos a
-// head. In single-head mode a click selects the head drawn. Clicks become actions; the pure
+// head. In single-head mode a click selects the head drawn. A right-click switches a head off
+// in the model (zero or mean ablation, core/analysis/ablation.h) or back on: a what-if the app
+// re-runs the text with, drawn as a struck-out toggle. Clicks become actions; the pure
 // helpers below are what the dispatcher applies for them (and for the keyboard).
 #pragma once
 
@@ -25,6 +27,9 @@ struct HeadsPanelInput {
   const AttentionTrace* trace = nullptr;
   // What the panel says while there is no trace ("loading the model…", a cancelled run).
   std::string waiting = "no model yet";
+  // The what-ifs the app runs with (their ablations are drawn and edited here); null: imported
+  // attention, which has no model to switch heads off in.
+  const RunOptions* run_options = nullptr;
 };
 
 // "global", or "local (window W)" for a layer with a sliding window; empty without a window on

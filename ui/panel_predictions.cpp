@@ -12,8 +12,46 @@ namespace attnviz::ui {
 
 namespace {
 
+// Before -> after for each token either run ranks high; a click appends it as a row does.
+void draw_prediction_changes(const PredictionChangesInput& input, const std::string* actual,
+                             bool can_append, Actions& out) {
+  if (!input.changes) {
+    if (!input.note.empty()) {
+      ImGui::TextDisabled("No before \xE2\x86\x92 after: %s.", input.note.c_str());
+    } else {
+      ImGui::TextDisabled("running the model without the ablation for before \xE2\x86\x92 after\xE2\x80\xA6");
+    }
+    return;
+  }
+  ImGui::TextDisabled("after the ablation (before it, the change):");
+  const float bar_width = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.45f);
+  for (size_t i = 0; i < input.changes->size(); ++i) {
+    const PredictionChange& change = (*input.changes)[i];
+    ImGui::PushID(static_cast<int>(i));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const float height = ImGui::GetTextLineHeightWithSpacing();
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const bool follows = actual != nullptr && change.text == *actual;
+    draw->AddRectFilled(at, ImVec2(at.x + bar_width * std::clamp(change.after, 0.0f, 1.0f), at.y + height),
+                        follows ? IM_COL32(80, 160, 90, 150) : IM_COL32(70, 110, 190, 150));
+    // Where the bar ended before the ablation: a tick.
+    const float was = at.x + bar_width * std::clamp(change.before, 0.0f, 1.0f);
+    draw->AddLine(ImVec2(was, at.y), ImVec2(was, at.y + height), IM_COL32(240, 200, 80, 255), 2.0f);
+    char label[200];
+    std::snprintf(label, sizeof label, "%5.1f%%  %-12s (%4.1f%%, %+.1f)", 100.0 * change.after,
+                  token_label(change.text, 24).c_str(), 100.0 * change.before,
+                  100.0 * (change.after - change.before));
+    if (ImGui::Selectable(label, false) && can_append) out.push_back(action::AppendText{change.text});
+    name_item("prediction_change." + std::to_string(i));
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("p(\"%s\"): %.4f in the model's own run, %.4f with the heads switched off",
+                        token_label(change.text, 32).c_str(), change.before, change.after);
+    ImGui::PopID();
+  }
+}
+
 void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view, bool can_append,
-                               Actions& out) {
+                               Actions& out, const PredictionChangesInput* changes) {
   const int tokens = trace.tokens_count();
   if (tokens == 0) {
     ImGui::TextDisabled("Type some text to see what the model predicts next.");
@@ -38,6 +76,14 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view
     ImGui::TextDisabled("the text continues with \"%s\"", token_label(*actual, 24).c_str());
   if (!trace.options.reproduces_model())
     ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.3f, 1.0f), "(under a what-if: not the real model)");
+  if (changes && !trace.options.ablations.empty()) {
+    if (changes->position == position) {
+      draw_prediction_changes(*changes, actual, can_append, out);
+    } else {
+      draw_prediction_changes({}, actual, can_append, out);
+    }
+    return;
+  }
 
   const float bar_width = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.45f);
   const auto& predictions = trace.predictions[position];
@@ -83,10 +129,10 @@ void draw_predictions_contents(const AttentionTrace& trace, const ViewSpec& view
 }  // namespace
 
 void draw_predictions_panel(const AttentionTrace& trace, const ViewSpec& spec, bool can_append,
-                            Actions& out) {
+                            Actions& out, const PredictionChangesInput* changes) {
   if (ImGui::Begin("Predictions")) {
     ImGui::PushTextWrapPos(0.0f);  // lines wrap at the column's edge
-    draw_predictions_contents(trace, spec, can_append, out);
+    draw_predictions_contents(trace, spec, can_append, out, changes);
     ImGui::PopTextWrapPos();
   }
   ImGui::End();

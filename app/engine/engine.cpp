@@ -1,4 +1,5 @@
 #include "app/engine/engine.h"
+#include "app/engine/engine_internal.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -54,40 +55,6 @@ bool DiffRequest::operator==(const DiffRequest& o) const {
   return source == o.source && text_b == o.text_b && model_b == o.model_b &&
          main_text == o.main_text && token_view == o.token_view && choice == o.choice;
 }
-
-struct Engine::Requests {
-  bool stop = false;
-  std::optional<std::filesystem::path> open;
-  std::optional<std::pair<std::shared_ptr<const AttentionTrace>, std::string>> imported;
-  struct Run {
-    std::string text;
-    RunOptions options;
-  };
-  std::optional<Run> latest_run;  // kept to run again on a new model
-  bool run_pending = false;
-  ViewRequest view;
-  bool probe_pending = false;
-  std::optional<DiffRequest> diff;
-  std::optional<LensRequest> lens;
-  bool hash_pending = false;
-  struct DataExport {
-    uint64_t number = 0;
-    std::shared_ptr<const AttentionTrace> trace;
-    ExportFormat format = ExportFormat::kNpy;
-    std::filesystem::path path;
-    TensorSlice slice;
-  };
-  std::deque<DataExport> data_exports;  // in the order asked
-  uint64_t export_numbers = 0;
-};
-
-struct Engine::Worker {
-  std::shared_ptr<Model> model;                      // runs happen on the engine thread only
-  std::shared_ptr<const AttentionTrace> last_trace;  // of `model`, for the prefix cache
-  std::shared_ptr<Model> diff_model;                 // the diff's second model
-  std::string diff_key;                              // folder + text of diff_raw
-  std::shared_ptr<const AttentionTrace> diff_raw;    // the diff's second run
-};
 
 Engine::Engine(std::function<void()> wake_ui)
     : wake_ui_(std::move(wake_ui)),
@@ -273,15 +240,6 @@ void Engine::set_diff(std::optional<DiffRequest> request) {
   wake_.notify_all();
 }
 
-void Engine::set_lens(std::optional<LensRequest> request) {
-  {
-    std::lock_guard lock(mutex_);
-    if (requests_->lens == request) return;
-    requests_->lens = request;
-  }
-  wake_.notify_all();
-}
-
 std::shared_ptr<const EngineState> Engine::state() const {
   std::lock_guard lock(mutex_);
   return published_;
@@ -302,7 +260,8 @@ void Engine::loop() {
     // A data export waits for the run and the view on screen, then goes before the rest.
     const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
                         overview_step(lock) || export_step(lock) || grid_step(lock) ||
-                        whole_map_step(lock) || roles_step(lock) || lens_step(lock) ||
+                        whole_map_step(lock) || baseline_step(lock) || changes_step(lock) ||
+                        roles_step(lock) || lens_step(lock) ||
                         probe_step(lock) || diff_step(lock) || hash_step(lock);
     if (worked) {
       lock.unlock();
@@ -460,9 +419,11 @@ bool Engine::run_step(std::unique_lock<std::mutex>& lock) {
   }
   std::shared_ptr<const AttentionTrace> trace = result.value();
   worker_->last_trace = trace;
+  if (request.options.ablations.empty()) worker_->baseline = trace;
   const uint64_t id = next_id();
   publish([&](EngineState& s) {
     s.raw = {id, id, trace};
+    if (request.options.ablations.empty()) s.baseline = {};
     s.input = input;
     s.run_error.clear();
     s.run_note.clear();
@@ -592,37 +553,6 @@ bool Engine::roles_step(std::unique_lock<std::mutex>& lock) {
   }
   if (probe_fits) set_induction_from_probe(roles->table, probe->scores);
   publish([&](EngineState& s) { s.roles = std::move(roles); });
-  return true;
-}
-
-bool Engine::lens_step(std::unique_lock<std::mutex>& lock) {
-  const TraceRef raw = published_->raw;
-  if (!requests_->lens || !raw) return false;
-  const LensRequest request = *requests_->lens;
-  if (published_->lens_for(request)) return false;
-  auto result = std::make_shared<LensResult>();
-  result->attention_id = raw.attention_id;
-  result->request = request;
-  if (published_->imported) {
-    result->note = "imported attention has no model to read its residual stream through";
-  } else if (raw.trace != worker_->last_trace || !worker_->model) {
-    return false;  // a new model's run is coming
-  } else if (!worker_->model->has_lm_head()) {
-    result->note = "this model has no language-model head (" + raw.trace->model_name +
-                   "): there is no next token to read the residual stream as";
-  } else {
-    std::shared_ptr<Model> model = worker_->model;
-    lock.unlock();
-    const auto start = std::chrono::steady_clock::now();
-    const auto [first, last] = lens_window(raw.trace->tokens_count(), request.position, request.width);
-    auto lens = logit_lens(*model, *raw.trace, first, last, request.top_k);
-    result->ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                     .count();
-    lock.lock();
-    if (lens) result->lens = std::move(lens).value();
-    if (!lens) result->note = lens.error().message;
-  }
-  publish([&](EngineState& s) { s.lens = std::move(result); });
   return true;
 }
 

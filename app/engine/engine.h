@@ -58,6 +58,10 @@ class Engine {
   // The logit lens of a window of the raw trace on screen (the Logit lens tab asks every frame
   // while it is shown; nullopt when it is not). Cheap to call; only a change starts work.
   void set_lens(std::optional<LensRequest> request);
+  // The raw token whose predictions the Predictions tab shows: while the run on screen has heads
+  // ablated, the engine runs the model's own pass of the text once (EngineState::baseline) and
+  // reads both at that position (EngineState::changes_for). nullopt: not shown.
+  void set_changes(std::optional<int> position);
   // The diff's second run and maps; nullopt closes it.
   void set_diff(std::optional<DiffRequest> request);
 
@@ -100,6 +104,8 @@ class Engine {
   bool probe_step(std::unique_lock<std::mutex>& lock);
   bool diff_step(std::unique_lock<std::mutex>& lock);
   bool lens_step(std::unique_lock<std::mutex>& lock);
+  bool baseline_step(std::unique_lock<std::mutex>& lock);
+  bool changes_step(std::unique_lock<std::mutex>& lock);
   bool hash_step(std::unique_lock<std::mutex>& lock);
   bool export_step(std::unique_lock<std::mutex>& lock);
   bool grid_step(std::unique_lock<std::mutex>& lock);

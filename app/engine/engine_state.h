@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/ablation.h"
 #include "core/analysis/aggregate.h"
 #include "core/analysis/head_roles.h"
 #include "core/analysis/logit_lens.h"
@@ -140,6 +141,16 @@ struct LensResult {
   double ms = 0.0;   // the read-outs' time
 };
 
+// What the heads switched off on screen do to the next token at one position: each of both
+// runs' top tokens with its probability in the model's own run (before) and in the ablated run
+// on screen (after), read through the LM head (core/analysis/ablation.h prediction_changes).
+struct ChangesResult {
+  uint64_t attention_id = 0;  // of the ablated raw trace
+  int position = 0;           // a raw token
+  std::vector<PredictionChange> changes;  // most likely after the ablation first
+  std::string note;                       // why there are none
+};
+
 // The diff: the view on screen (A) against a second text with the same model, or the same
 // text with a second model (B), for the maps the spec selects.
 struct DiffRequest {
@@ -249,6 +260,18 @@ struct EngineState {
   std::shared_ptr<const GridThumbnails> grid;           // of `view`, when the grid asks
   std::shared_ptr<const HeatmapOverview> overview;      // of `view`, when the heatmap asks
   std::shared_ptr<const LensResult> lens;               // of `raw`, when the lens tab asks
+  // While `raw` runs with heads ablated: the model's own run of the same tokens, and the
+  // change of the predictions at the position the Predictions tab shows.
+  TraceRef baseline;
+  std::shared_ptr<const ChangesResult> changes;
+
+  // The before → after of `position` for the ablated raw trace on screen, null when not (yet).
+  const ChangesResult* changes_for(int position) const {
+    return changes && raw && changes->attention_id == raw.attention_id &&
+                   changes->position == position
+               ? changes.get()
+               : nullptr;
+  }
 
   // The lens of the raw trace on screen for `request`, null when not (yet) computed.
   const LensResult* lens_for(const LensRequest& request) const {

@@ -225,6 +225,16 @@ nlohmann::json lens_state(const EngineState& state) {
   return out;
 }
 
+// An ablation's before -> after on screen, for tests: its position and [id, before, after].
+nlohmann::json changes_state(const EngineState& state) {
+  if (!state.changes || !state.raw || state.changes->attention_id != state.raw.attention_id)
+    return nullptr;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const PredictionChange& c : state.changes->changes)
+    rows.push_back({c.id, c.before, c.after});
+  return {{"position", state.changes->position}, {"rows", rows}, {"note", state.changes->note}};
+}
+
 nlohmann::json layout_state(const App& app, bool run_asked) {
   const EngineState& state = *app.state;
   const TraceRef* shown = state.shown();
@@ -326,6 +336,7 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"export_picture", app.export_ui.last_picture},
       {"view_description", state.view ? state.view->derived.description : ""},
       {"lens", lens_state(state)},
+      {"changes", changes_state(state)},
       {"diff_open", app.view.diff.open},
       {"diff_aligned", diff ? diff->aligned : 0},
       {"diff_max_change", diff ? diff->max_change : 0.0f},

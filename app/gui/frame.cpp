@@ -328,10 +328,26 @@ void draw_right_column(App& app, const Columns& c, float scale) {
   app.engine->set_lens(app.flags.details_tab == DetailsTab::kLens && state.raw
                            ? std::optional<LensRequest>(lens_request)
                            : std::nullopt);
+  // An ablation's before -> after, at the same position, while Predictions is shown.
+  app.engine->set_changes(app.flags.details_tab == DetailsTab::kPredictions && state.raw
+                              ? std::optional<int>(lens_at)
+                              : std::nullopt);
   switch (app.flags.details_tab) {
     case DetailsTab::kPredictions:
       if (shown) {
-        ui::draw_predictions_panel(*shown->trace, app.view, !state.imported, app.actions);
+        ui::PredictionChangesInput changes;
+        if (derived && derived->derived && !derived->raw_tokens) {
+          changes.position = app.view.pinned_token.value_or(shown->trace->tokens_count() - 1);
+          changes.note = "it reads the raw tokens: turn off merged words and hidden tokens";
+        } else if (const ChangesResult* result = state.changes_for(lens_at)) {
+          changes.position = result->position;
+          changes.changes = result->changes.empty() ? nullptr : &result->changes;
+          changes.note = result->note;
+        } else {
+          changes.position = lens_at;
+        }
+        ui::draw_predictions_panel(*shown->trace, app.view, !state.imported, app.actions,
+                                   &changes);
       } else {
         draw_waiting_window("Predictions", *app.state);
       }
@@ -537,7 +553,8 @@ void draw_frame(App& app, const DesktopWindow& window) {
       scale,
       state.view && !state.view->derived.derived ? state.roles_table() : nullptr,
       shown ? shown->trace.get() : nullptr,
-      waiting_text(state)};
+      waiting_text(state),
+      state.imported ? nullptr : &app.run_options};
   ui::draw_heads_panel(heads, app.actions);
 
   draw_center(app, c, scale);
