@@ -86,6 +86,14 @@ struct OpenSession {  // a .attnviz file: its model, text, what-ifs, view and la
   std::string path;
 };  // stop the run in progress (the last finished one stays on screen)
 
+struct RankHeads {  // the head-importance table: every head ablated alone, p(target) at position
+  int position = 0;
+  int32_t target = 0;
+  std::string target_text;
+  HeadAblation::Kind kind = HeadAblation::Kind::kZero;
+};
+struct CancelRankHeads {};
+
 }  // namespace action
 
 using Action =
@@ -97,7 +105,8 @@ using Action =
                  action::ToggleMergeWords, action::ToggleDiff, action::Export,
                  action::OpenModelPicker, action::ToggleShortcuts, action::ShowAbout,
                  action::ShowModelCard, action::Quit, action::CancelRun, action::CancelExport,
-                 action::ShowSessionDialog, action::SaveSession, action::OpenSession>;
+                 action::ShowSessionDialog, action::SaveSession, action::OpenSession,
+                 action::RankHeads, action::CancelRankHeads>;
 
 // Where panels push their actions during a frame.
 using Actions = std::vector<Action>;

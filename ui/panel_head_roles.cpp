@@ -17,6 +17,7 @@ namespace {
 enum Column {
   kLayer,
   kHead,
+  kEffect,
   kPrevious,
   kDuplicate,
   kInduction,
@@ -27,8 +28,13 @@ enum Column {
   kColumnCount
 };
 
-double sort_key(const HeadRole& role, int column) {
+double sort_key(const HeadRole& role, int column, const std::vector<HeadImportance>* importance,
+                int heads) {
   switch (column) {
+    case kEffect: {
+      const size_t index = static_cast<size_t>(role.layer) * heads + role.head;
+      return importance && index < importance->size() ? (*importance)[index].delta_log_p() : 0.0;
+    }
     case kLayer:
       return role.layer;
     case kHead:
@@ -51,9 +57,11 @@ double sort_key(const HeadRole& role, int column) {
 }
 
 // Rebuilds the row order when the sort spec or the trace changed.
-void update_order(const HeadRoleTable& roles, uint64_t print, HeadRolesPanelState& state) {
+void update_order(const HeadRoleTable& roles, uint64_t print, HeadRolesPanelState& state,
+                  const std::vector<HeadImportance>* importance) {
   const size_t count = roles.roles.size();
-  bool dirty = state.order.size() != count || state.sorted_trace != print;
+  bool dirty = state.order.size() != count || state.sorted_trace != print ||
+               state.sorted_importance != importance;
   if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
     if (specs->SpecsCount > 0) {
       state.sort_column = specs->Specs[0].ColumnIndex;
@@ -64,6 +72,7 @@ void update_order(const HeadRoleTable& roles, uint64_t print, HeadRolesPanelStat
   }
   if (!dirty) return;
   state.sorted_trace = print;
+  state.sorted_importance = importance;
   state.order.resize(count);
   std::iota(state.order.begin(), state.order.end(), 0);
   const int column = state.sort_column;
@@ -72,7 +81,8 @@ void update_order(const HeadRoleTable& roles, uint64_t print, HeadRolesPanelStat
     const HeadRole& x = roles.roles[a];
     const HeadRole& y = roles.roles[b];
     if (column == kLabel) return descending ? x.label > y.label : x.label < y.label;
-    const double kx = sort_key(x, column), ky = sort_key(y, column);
+    const double kx = sort_key(x, column, importance, roles.heads),
+                 ky = sort_key(y, column, importance, roles.heads);
     return descending ? kx > ky : kx < ky;
   });
 }
@@ -86,6 +96,75 @@ void score_cell(double value) {
       at, ImVec2(at.x + width * static_cast<float>(std::clamp(value, 0.0, 1.0)), at.y + height),
       IM_COL32(90, 140, 220, 90));
   ImGui::Text("%.3f", value);
+}
+
+// Δ log p of one head: a red bar to the left for a head the prediction needs, green to the
+// right for one whose removal helps it; the probabilities in the tooltip.
+void effect_cell(const HeadImportance& h, const std::string& target) {
+  const double delta = h.delta_log_p();
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float height = ImGui::GetTextLineHeight();
+  const float share = static_cast<float>(std::min(1.0, std::abs(delta) / 3.0));
+  ImGui::GetWindowDrawList()->AddRectFilled(
+      at, ImVec2(at.x + width * share, at.y + height),
+      delta < 0 ? IM_COL32(220, 80, 70, 110) : IM_COL32(80, 170, 90, 110));
+  ImGui::Text("%+.3f", delta);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("head %d.%d switched off alone: p(\"%s\") %.4f -> %.4f\n"
+                      "log p changes by %+.3f",
+                      h.layer, h.head, target.c_str(), h.before, h.after, delta);
+}
+
+// "Rank heads": the target, zero or mean, the button; or the ranking's progress and Cancel.
+void draw_rank_controls(const HeadRolesPanelInput& in, HeadRolesPanelState& state, Actions& out) {
+  if (in.rank_total > 0) {
+    char label[64];
+    std::snprintf(label, sizeof label, "%d of %d runs", in.rank_done, in.rank_total);
+    ImGui::ProgressBar(static_cast<float>(in.rank_done) / static_cast<float>(in.rank_total),
+                       ImVec2(ImGui::GetContentRegionAvail().x * 0.6f, 0), label);
+    name_item("rank_progress");
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) out.push_back(action::CancelRankHeads{});
+    name_item("rank_cancel");
+    return;
+  }
+  if (in.rank_position < 0 || in.rank_targets.empty()) {
+    ImGui::TextDisabled("Rank heads: a model with an LM head ranks them by their effect on a "
+                        "prediction.");
+    return;
+  }
+  state.target_choice =
+      std::clamp(state.target_choice, 0, static_cast<int>(in.rank_targets.size()) - 1);
+  const auto& [target, text] = in.rank_targets[state.target_choice];
+  const bool rank = ImGui::Button("Rank heads");
+  name_item("rank_heads");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Switch each head off alone (%d runs of the text) and fill the effect "
+                      "column: the change in log p(\"%s\") after \"%s\" (%d). Sort it to put "
+                      "the heads this prediction needs first.",
+                      in.roles ? in.roles->layers * in.roles->heads : 0, text.c_str(),
+                      in.rank_position_text.c_str(), in.rank_position);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("\"abcdefghij\"  ").x);
+  if (ImGui::BeginCombo("##rank_target", ("\"" + text + "\"").c_str())) {
+    for (int i = 0; i < static_cast<int>(in.rank_targets.size()); ++i) {
+      const std::string item = "\"" + in.rank_targets[i].second + "\"";
+      if (ImGui::Selectable((item + "##" + std::to_string(i)).c_str(), i == state.target_choice))
+        state.target_choice = i;
+    }
+    ImGui::EndCombo();
+  }
+  name_item("rank_target");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("mean").x + ImGui::GetFrameHeight() +
+                          ImGui::GetStyle().FramePadding.x * 2.0f);
+  ImGui::Combo("##rank_kind", &state.kind, "zero\0mean\0");
+  name_item("rank_kind");
+  if (rank)
+    out.push_back(action::RankHeads{in.rank_position, target, text,
+                                    state.kind == 1 ? HeadAblation::Kind::kMean
+                                                    : HeadAblation::Kind::kZero});
 }
 
 }  // namespace
@@ -134,6 +213,14 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
   }
+  draw_rank_controls(in, state, out);
+  if (!in.importance_caption.empty()) {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextDisabled("effect: %s", in.importance_caption.c_str());
+    ImGui::PopTextWrapPos();
+    name_item("importance_caption");
+  }
+  if (!in.importance_note.empty()) ImGui::TextDisabled("Rank heads: %s.", in.importance_note.c_str());
   if (roles.roles.front().label.empty()) {  // fewer than kMinTokensForLabel tokens
     ImGui::TextDisabled("Type at least two tokens to see what each head does.");
     ImGui::End();
@@ -149,6 +236,7 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
     ImGui::TableSetupScrollFreeze(2, 1);
     ImGui::TableSetupColumn("layer", ImGuiTableColumnFlags_DefaultSort);
     ImGui::TableSetupColumn("head");
+    ImGui::TableSetupColumn("effect", ImGuiTableColumnFlags_PreferSortAscending);
     ImGui::TableSetupColumn("prev", ImGuiTableColumnFlags_PreferSortDescending);
     ImGui::TableSetupColumn("dup", ImGuiTableColumnFlags_PreferSortDescending);
     ImGui::TableSetupColumn("induction", ImGuiTableColumnFlags_PreferSortDescending);
@@ -157,7 +245,8 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
     ImGui::TableSetupColumn("entropy");
     ImGui::TableSetupColumn("label");
     ImGui::TableHeadersRow();
-    update_order(roles, in.trace_id, state);
+    update_order(roles, in.trace_id, state, in.importance);
+    const std::string target = in.importance_caption.empty() ? "" : in.importance_target;
 
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(state.order.size()));
@@ -173,6 +262,14 @@ void draw_head_roles_panel(const HeadRolesPanelInput& in, HeadRolesPanelState& s
           out.push_back(action::SelectHead{role.layer, role.head});
         ImGui::TableNextColumn();
         ImGui::Text("%d", role.head);
+        ImGui::TableNextColumn();
+        const size_t index = static_cast<size_t>(role.layer) * roles.heads + role.head;
+        if (in.importance && index < in.importance->size()) {
+          effect_cell((*in.importance)[index], target);
+          name_item("effect." + std::to_string(role.layer) + "." + std::to_string(role.head));
+        } else {
+          ImGui::TextDisabled("-");
+        }
         ImGui::TableNextColumn();
         score_cell(role.previous_token);
         ImGui::TableNextColumn();

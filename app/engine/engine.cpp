@@ -261,6 +261,7 @@ void Engine::loop() {
     const bool worked = load_step(lock) || run_step(lock) || view_step(lock) ||
                         overview_step(lock) || export_step(lock) || grid_step(lock) ||
                         whole_map_step(lock) || baseline_step(lock) || changes_step(lock) ||
+                        importance_step(lock) ||
                         roles_step(lock) || lens_step(lock) ||
                         probe_step(lock) || diff_step(lock) || hash_step(lock);
     if (worked) {

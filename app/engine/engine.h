@@ -62,6 +62,15 @@ class Engine {
   // ablated, the engine runs the model's own pass of the text once (EngineState::baseline) and
   // reads both at that position (EngineState::changes_for). nullopt: not shown.
   void set_changes(std::optional<int> position);
+  // The head-importance table of the raw trace on screen: L·H runs of its text, each with one
+  // head ablated (core/analysis/ablation.h head_importance), published as
+  // EngineState::importance. A new text, a load or cancel_rank_heads stops it.
+  void rank_heads(const ImportanceRequest& request);
+  void cancel_rank_heads() { importance_cancel_ = true; }
+  // Runs done and runs in all of the table being computed; total 0 when none is.
+  std::pair<int, int> rank_progress() const {
+    return {importance_done_.load(), importance_total_.load()};
+  }
   // The diff's second run and maps; nullopt closes it.
   void set_diff(std::optional<DiffRequest> request);
 
@@ -106,6 +115,7 @@ class Engine {
   bool lens_step(std::unique_lock<std::mutex>& lock);
   bool baseline_step(std::unique_lock<std::mutex>& lock);
   bool changes_step(std::unique_lock<std::mutex>& lock);
+  bool importance_step(std::unique_lock<std::mutex>& lock);
   bool hash_step(std::unique_lock<std::mutex>& lock);
   bool export_step(std::unique_lock<std::mutex>& lock);
   bool grid_step(std::unique_lock<std::mutex>& lock);
@@ -131,6 +141,8 @@ class Engine {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> export_done_{0}, export_total_{0};
   std::atomic<bool> export_cancel_{false};
+  std::atomic<int> importance_done_{0}, importance_total_{0};
+  std::atomic<bool> importance_cancel_{false};
   std::thread thread_;  // last: starts after every member above exists
 };
 

@@ -30,6 +30,7 @@ struct Engine::Requests {
   std::optional<DiffRequest> diff;
   std::optional<LensRequest> lens;
   std::optional<int> changes;  // the Predictions tab's position
+  std::optional<ImportanceRequest> importance;  // a head-importance table to compute
   bool hash_pending = false;
   struct DataExport {
     uint64_t number = 0;

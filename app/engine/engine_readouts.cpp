@@ -26,6 +26,15 @@ void Engine::set_changes(std::optional<int> position) {
   wake_.notify_all();
 }
 
+void Engine::rank_heads(const ImportanceRequest& request) {
+  {
+    std::lock_guard lock(mutex_);
+    requests_->importance = request;
+    importance_cancel_ = false;
+  }
+  wake_.notify_all();
+}
+
 namespace {
 
 bool same_tokens(const AttentionTrace& a, const AttentionTrace& b) {
@@ -99,6 +108,44 @@ bool Engine::changes_step(std::unique_lock<std::mutex>& lock) {
     if (!changes) result->note = changes.error().message;
   }
   publish([&](EngineState& s) { s.changes = std::move(result); });
+  return true;
+}
+
+bool Engine::importance_step(std::unique_lock<std::mutex>& lock) {
+  const TraceRef raw = published_->raw;
+  if (!requests_->importance || !raw || published_->running) return false;
+  const ImportanceRequest request = *requests_->importance;
+  requests_->importance.reset();
+  auto result = std::make_shared<ImportanceResult>();
+  result->attention_id = raw.attention_id;
+  result->request = request;
+  if (published_->imported || raw.trace != worker_->last_trace || !worker_->model) {
+    result->note = "it runs the model: imported attention has none";
+  } else {
+    std::shared_ptr<Model> model = worker_->model;
+    const std::vector<Token> tokens = raw.trace->tokens();
+    const uint64_t generation = run_generation_.load();
+    importance_done_ = 0;
+    importance_total_ = model->config().layers * model->config().heads;
+    lock.unlock();
+    if (wake_ui_) wake_ui_();
+    const auto start = std::chrono::steady_clock::now();
+    auto heads = head_importance(
+        *model, tokens, request.position, request.target, request.kind,
+        [this, generation](int done, int) {
+          importance_done_ = done;
+          if (wake_ui_) wake_ui_();  // the progress bar moves
+          return !importance_cancel_ && run_generation_.load() == generation && !load_waiting_ &&
+                 !stopping_;
+        });
+    result->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    lock.lock();
+    importance_total_ = 0;
+    if (heads) result->heads = std::move(heads).value();
+    if (!heads) result->note = heads.error().message;
+  }
+  publish([&](EngineState& s) { s.importance = std::move(result); });
   return true;
 }
 

@@ -151,6 +151,24 @@ struct ChangesResult {
   std::string note;                       // why there are none
 };
 
+// The head-importance table's question: every head ablated alone (`kind`), what happens to
+// p(target | tokens 0..position) of the raw trace on screen.
+struct ImportanceRequest {
+  int position = 0;  // a raw token
+  int32_t target = 0;
+  std::string target_text;
+  HeadAblation::Kind kind = HeadAblation::Kind::kZero;
+  bool operator==(const ImportanceRequest&) const = default;
+};
+
+struct ImportanceResult {
+  uint64_t attention_id = 0;  // of the raw trace it ran the text of
+  ImportanceRequest request;
+  std::vector<HeadImportance> heads;  // (L·H) layer-major; empty when cancelled or refused
+  std::string note;                   // "cancelled", or why not
+  double seconds = 0.0;
+};
+
 // The diff: the view on screen (A) against a second text with the same model, or the same
 // text with a second model (B), for the maps the spec selects.
 struct DiffRequest {
@@ -264,6 +282,7 @@ struct EngineState {
   // change of the predictions at the position the Predictions tab shows.
   TraceRef baseline;
   std::shared_ptr<const ChangesResult> changes;
+  std::shared_ptr<const ImportanceResult> importance;  // the last head-importance table
 
   // The before → after of `position` for the ablated raw trace on screen, null when not (yet).
   const ChangesResult* changes_for(int position) const {

@@ -235,6 +235,19 @@ nlohmann::json changes_state(const EngineState& state) {
   return {{"position", state.changes->position}, {"rows", rows}, {"note", state.changes->note}};
 }
 
+// The head-importance table, for tests: its question and [layer, head, before, after].
+nlohmann::json importance_state(const EngineState& state) {
+  if (!state.importance) return nullptr;
+  const ImportanceResult& result = *state.importance;
+  nlohmann::json heads = nlohmann::json::array();
+  for (const HeadImportance& h : result.heads) heads.push_back({h.layer, h.head, h.before, h.after});
+  return {{"position", result.request.position},
+          {"target", result.request.target},
+          {"kind", ablation_kind_key(result.request.kind)},
+          {"heads", heads},
+          {"note", result.note}};
+}
+
 nlohmann::json layout_state(const App& app, bool run_asked) {
   const EngineState& state = *app.state;
   const TraceRef* shown = state.shown();
@@ -337,6 +350,7 @@ nlohmann::json layout_state(const App& app, bool run_asked) {
       {"view_description", state.view ? state.view->derived.description : ""},
       {"lens", lens_state(state)},
       {"changes", changes_state(state)},
+      {"importance", importance_state(state)},
       {"diff_open", app.view.diff.open},
       {"diff_aligned", diff ? diff->aligned : 0},
       {"diff_max_change", diff ? diff->max_change : 0.0f},

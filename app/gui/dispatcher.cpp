@@ -66,6 +66,10 @@ struct Apply {
   }
   void operator()(const ui::action::LoadProbe&) const { app.engine->run_probe(); }
   void operator()(const ui::action::CancelRun&) const { app.engine->cancel_run(); }
+  void operator()(const ui::action::RankHeads& a) const {
+    app.engine->rank_heads({a.position, a.target, a.target_text, a.kind});
+  }
+  void operator()(const ui::action::CancelRankHeads&) const { app.engine->cancel_rank_heads(); }
   void operator()(const ui::action::CancelExport&) const { app.engine->cancel_export(); }
   void operator()(const ui::action::ShowProbeText&) const {
     if (!app.state || !app.state->probe) return;

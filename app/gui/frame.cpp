@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "app/gui/app.h"
 #include "app/gui/window.h"
@@ -177,6 +178,42 @@ Tab draw_tab_strip(const char* id, ImVec2 pos, float width, float height,
   ImGui::End();
   ImGui::PopStyleVar();
   return chosen;
+}
+
+// The head-importance part of the Head roles tab: the table computed for the trace on screen,
+// the ranking in progress, and what a new ranking would ask (the token after `position`, then
+// the model's top predictions there).
+void fill_ranking(const App& app, const EngineState& state, int position,
+                  ui::HeadRolesPanelInput& input) {
+  std::tie(input.rank_done, input.rank_total) = app.engine->rank_progress();
+  if (const auto& result = state.importance;
+      result && state.raw && result->attention_id == state.raw.attention_id) {
+    if (!result->heads.empty()) {
+      input.importance = &result->heads;
+      input.importance_target = result->request.target_text;
+      char caption[256];
+      std::snprintf(caption, sizeof caption,
+                    "change in log p(\"%s\") after \"%s\" (%d) with each head switched off "
+                    "alone (%s ablation, %zu runs, %.1f s)",
+                    result->request.target_text.c_str(),
+                    state.raw.trace->tokens()[result->request.position].text.c_str(),
+                    result->request.position, ablation_kind_key(result->request.kind),
+                    result->heads.size() + 1, result->seconds);
+      input.importance_caption = caption;
+    }
+    input.importance_note = result->note;
+  }
+  if (!state.raw || state.imported || !state.model) return;
+  const AttentionTrace& raw = *state.raw.trace;
+  if (position < 0 || position >= raw.tokens_count() || raw.predictions.empty()) return;
+  input.rank_position = position;
+  input.rank_position_text = raw.tokens()[position].text;
+  if (position + 1 < raw.tokens_count())
+    input.rank_targets.push_back({raw.tokens()[position + 1].id, raw.tokens()[position + 1].text});
+  if (position < static_cast<int>(raw.predictions.size()))
+    for (const Prediction& p : raw.predictions[position])
+      if (input.rank_targets.empty() || p.id != input.rank_targets.front().first)
+        input.rank_targets.push_back({p.id, p.text});
 }
 
 void draw_waiting_window(const char* name, const EngineState& state) {
@@ -375,6 +412,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
       input.can_probe = state.model && !state.imported;
       input.probe_ready = state.probe && state.probe->model_id == state.model_id;
       input.probe_repeat = state.probe ? state.probe->repeat_length : 0;
+      fill_ranking(app, state, lens_at, input);
       if (state.raw) {
         ui::draw_head_roles_panel(input, app.panels.head_roles, app.actions);
       } else {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace attnviz {
 
@@ -140,6 +141,63 @@ Result<std::vector<std::vector<PredictionChange>>> prediction_changes(
     });
   }
   return changes;
+}
+
+double HeadImportance::delta_log_p() const {
+  return std::log(static_cast<double>(std::max(after, 1e-30f))) -
+         std::log(static_cast<double>(std::max(before, 1e-30f)));
+}
+
+Result<std::vector<HeadImportance>> head_importance(Model& model, std::span<const Token> tokens,
+                                                    int position, int32_t target,
+                                                    HeadAblation::Kind kind,
+                                                    const ImportanceProgress& progress) {
+  const ModelConfig& config = model.config();
+  const int t = static_cast<int>(tokens.size());
+  if (!model.has_lm_head())
+    return make_error("the model " + config.name + " has no LM head: no probability to change");
+  if (position < 0 || position >= t)
+    return make_error("position " + std::to_string(position) + " is outside the text of " +
+                      std::to_string(t) + " tokens");
+  if (target < 0 || target >= config.vocab_size)
+    return make_error("target id " + std::to_string(target) + " is outside the vocabulary");
+  RunOptions options;
+  options.keep_hidden_states = true;
+  options.keep_qkv = false;
+  options.top_predictions = 0;
+  options.weights = RunOptions::Weights::kOnDemand;  // no (L, H, T, T) store per run
+  // p(target) at `position` of one run (the final hidden state read through the LM head).
+  const auto probability = [&](std::span<const Token> input,
+                               const RunOptions& run_options) -> Result<float> {
+    auto trace = model.run(input, run_options);
+    if (!trace) return trace.error();
+    const size_t c = static_cast<size_t>(config.width);
+    const size_t at = (static_cast<size_t>(config.layers) * input.size() + position) * c;
+    const std::span<const float> row(std::span<const float>((*trace)->hidden_states).subspan(at, c));
+    const int32_t targets[1] = {target};
+    auto read = model.read_out(row, /*normed=*/true, 0, targets);
+    if (!read) return read.error();
+    return read->front().target_probabilities.at(0);
+  };
+  const bool prefix = config.causal() && kind == HeadAblation::Kind::kZero;
+  const std::span<const Token> input = prefix ? tokens.first(position + 1) : tokens;
+  auto before = probability(input, options);
+  if (!before) return before.error();
+  const int total = config.layers * config.heads;
+  std::vector<HeadImportance> heads;
+  heads.reserve(total);
+  for (int layer = 0; layer < config.layers; ++layer) {
+    for (int head = 0; head < config.heads; ++head) {
+      if (progress && !progress(layer * config.heads + head, total)) return make_error("cancelled");
+      RunOptions ablated = options;
+      ablated.ablations = {{layer, head, kind}};
+      auto after = probability(input, ablated);
+      if (!after) return after.error();
+      heads.push_back({layer, head, *before, *after});
+    }
+  }
+  if (progress) progress(total, total);
+  return heads;
 }
 
 }  // namespace attnviz

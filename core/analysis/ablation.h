@@ -6,6 +6,7 @@
 // Legend: L layers, T tokens, C width, R the induction probe's repeat length.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -53,6 +54,27 @@ struct PredictionChange {
 Result<std::vector<std::vector<PredictionChange>>> prediction_changes(
     const Model& model, const AttentionTrace& before, const AttentionTrace& after, int first,
     int last, int top_k);
+
+// What switching one head off does to one prediction (the head-importance table): p(target |
+// tokens 0..position) in the model's own run and with only (layer, head) ablated.
+struct HeadImportance {
+  int layer = 0, head = 0;
+  float before = 0.0f, after = 0.0f;
+  // The change in log-probability: negative when the head helped the target.
+  double delta_log_p() const;
+};
+
+// Called after each run with (runs done, runs in all); false cancels.
+using ImportanceProgress = std::function<bool(int done, int total)>;
+
+// Every head of `model` ablated alone (`kind`), in layer-major order: L·H runs of `tokens` plus
+// the model's own. Only tokens 0..position are run when that cannot change the answer (a causal
+// model and zero ablation; a mean ablation's mean covers the whole text). Errors: no LM head, a
+// position or target outside the text or vocabulary, "cancelled".
+Result<std::vector<HeadImportance>> head_importance(Model& model, std::span<const Token> tokens,
+                                                    int position, int32_t target,
+                                                    HeadAblation::Kind kind,
+                                                    const ImportanceProgress& progress = {});
 
 // The induction probe's copying positions: q = R+1 .. 2R−1 of the repeat, whose next token is
 // a copy of the one that followed the same token in the first half (core/analysis/

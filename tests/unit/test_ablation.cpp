@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/analysis/ablation.h"
 #include "model_test_support.h"
 
 namespace attnviz {
@@ -205,6 +206,64 @@ TEST(AblationRuns, TheWhatIfNamesTheHeads) {
   EXPECT_TRUE(options.same_math(same));
   same.ablations.back().kind = HeadAblation::Kind::kZero;
   EXPECT_FALSE(options.same_math(same));
+}
+
+// The head-importance table: each head ablated alone gives the probability a full run of the
+// whole text with that ablation gives (the prefix shortcut of causal zero ablation changes
+// nothing), for zero and mean ablation; cancelling stops it; bad inputs are named.
+TEST(HeadImportance, EachHeadAloneMatchesAFullAblatedRun) {
+  const std::shared_ptr<Model> model = gpt2();
+  ASSERT_TRUE(model);
+  const std::vector<Token> tokens = tokens_of(expected().at("gpt2-tiny").at("input_ids"));
+  const int position = 4;
+  const int32_t target = tokens[position + 1].id;
+  RunOptions options;
+  options.keep_hidden_states = true;
+  auto plain = test::run_ok(*model, tokens, options);
+  ASSERT_TRUE(plain);
+  const float own = next_token_probabilities(*model, *plain, position, position)->front();
+  for (const HeadAblation::Kind kind : {HeadAblation::Kind::kZero, HeadAblation::Kind::kMean}) {
+    std::vector<std::pair<int, int>> calls;
+    auto table = head_importance(*model, tokens, position, target, kind, [&](int done, int total) {
+      calls.push_back({done, total});
+      return true;
+    });
+    ASSERT_TRUE(table.ok()) << table.error().message;
+    const int layers = model->config().layers, heads = model->config().heads;
+    ASSERT_EQ(static_cast<int>(table->size()), layers * heads);
+    EXPECT_EQ(calls.back(), std::make_pair(layers * heads, layers * heads));
+    double strongest = 0.0;
+    for (const HeadImportance& h : *table) {
+      EXPECT_NEAR(h.before, own, 1e-5);
+      RunOptions ablated = options;
+      ablated.ablations = {{h.layer, h.head, kind}};
+      auto trace = test::run_ok(*model, tokens, ablated);
+      ASSERT_TRUE(trace);
+      const float want = next_token_probabilities(*model, *trace, position, position)->front();
+      EXPECT_NEAR(h.after, want, 1e-5) << h.layer << "." << h.head;
+      EXPECT_NEAR(h.delta_log_p(), std::log(static_cast<double>(h.after) / h.before), 1e-9);
+      strongest = std::max(strongest, std::abs(h.delta_log_p()));
+    }
+    EXPECT_GT(strongest, 1e-4) << "no head changes the prediction: the table would be blank";
+  }
+
+  int runs = 0;
+  auto cancelled = head_importance(*model, tokens, position, target, HeadAblation::Kind::kZero,
+                                   [&](int, int) { return ++runs <= 3; });
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.error().message, "cancelled");
+  EXPECT_EQ(runs, 4);
+
+  EXPECT_FALSE(head_importance(*model, tokens, static_cast<int>(tokens.size()), target,
+                               HeadAblation::Kind::kZero).ok());
+  EXPECT_FALSE(head_importance(*model, tokens, position, model->config().vocab_size,
+                               HeadAblation::Kind::kZero).ok());
+  const std::shared_ptr<Model> bert = test::fixture_model("bert-tiny");
+  ASSERT_TRUE(bert);
+  auto encoder = head_importance(*bert, tokens_of(nlohmann::json::parse("[101, 2023, 102]")), 1,
+                                 2023, HeadAblation::Kind::kZero);
+  ASSERT_FALSE(encoder.ok());
+  EXPECT_NE(encoder.error().message.find("no LM head"), std::string::npos);
 }
 
 }  // namespace
