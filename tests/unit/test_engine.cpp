@@ -274,6 +274,53 @@ std::filesystem::path write_long_model(const std::filesystem::path& folder) {
   return folder;
 }
 
+// Rank heads on the long model (64 runs of a long text): the progress counts runs, Cancel stops
+// it with a note and no table; a second ranking of a short text completes with every head.
+TEST(Engine, RankingHeadsShowsProgressAndStopsWhenCancelled) {
+  const auto folder = write_long_model(std::filesystem::temp_directory_path() /
+                                       ("attnviz_engine_rank_" + std::to_string(::getpid())));
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "The bank by the river was eroding, said " + std::to_string(i) + ". ";
+  Engine engine({});
+  engine.open(folder);
+  engine.run_text(text, {});
+  auto state = wait_for(engine, [](const EngineState& s) {
+    return s.raw && !s.running && !s.raw.trace->predictions_pending();
+  }, 600);
+  ASSERT_TRUE(state) << "no run of the long text";
+  const int t = state->raw.trace->tokens_count();
+  ImportanceRequest request{t - 2, state->raw.trace->tokens()[t - 1].id, "", HeadAblation::Kind::kMean};
+  engine.rank_heads(request);
+  std::pair<int, int> progress{0, 0};
+  for (int i = 0; i < 600000 && progress.first < 1; ++i) {
+    progress = engine.rank_progress();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  ASSERT_GE(progress.first, 1) << "no run of the ranking within a minute";
+  EXPECT_EQ(progress.second, 16 * 4);
+  engine.cancel_rank_heads();
+  state = wait_for(engine, [](const EngineState& s) { return s.importance != nullptr; }, 600);
+  ASSERT_TRUE(state) << "the cancelled ranking never reported";
+  EXPECT_EQ(state->importance->note, "cancelled");
+  EXPECT_TRUE(state->importance->heads.empty());
+  EXPECT_EQ(engine.rank_progress().second, 0);
+
+  engine.run_text("The bank by the river.", {});
+  state = wait_for(engine, [](const EngineState& s) {
+    return s.raw && !s.running && s.raw.trace->tokens_count() < 12;
+  }, 600);
+  ASSERT_TRUE(state);
+  const int short_t = state->raw.trace->tokens_count();
+  request = {short_t - 2, state->raw.trace->tokens()[short_t - 1].id, "", HeadAblation::Kind::kZero};
+  engine.rank_heads(request);
+  state = wait_for(engine, [&](const EngineState& s) {
+    return s.importance && s.importance->request == request;
+  }, 600);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->importance->heads.size(), 64u) << state->importance->note;
+  std::filesystem::remove_all(folder);
+}
+
 // A long run shows where it is (layer k of L, tokens per second, time left); cancelling it stops
 // it before its last layer, keeps nothing of it on screen, and the next run completes with the
 // weights a direct run of the same model computes.
