@@ -16,6 +16,7 @@
 #include "core/analysis/model_input.h"
 #include "core/attention_import.h"
 #include "core/model.h"
+#include "core/view/map_geometry.h"
 
 namespace attnviz {
 namespace {
@@ -39,29 +40,6 @@ int fail(const std::string& message) {
   return 1;
 }
 
-// A token's text in a table cell: at most `width` bytes, control characters and newlines shown
-// as escapes; cut at a UTF-8 boundary.
-std::string cell_text(const std::string& text, size_t width) {
-  std::string out;
-  for (size_t i = 0; i < text.size() && out.size() < width;) {
-    const unsigned char ch = static_cast<unsigned char>(text[i]);
-    if (ch == '\n') {
-      out += "\\n";
-    } else if (ch < 0x20 || ch == 0x7f) {
-      out += "\\x" + std::string(1, "0123456789abcdef"[ch >> 4]) + "0123456789abcdef"[ch & 15];
-    } else {
-      size_t length = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
-      length = std::min(length, text.size() - i);
-      if (out.size() + length > width) break;
-      out.append(text, i, length);
-      i += length;
-      continue;
-    }
-    ++i;
-  }
-  return out;
-}
-
 std::string row_name(int row, int rows) {
   if (row == 0) return "embeddings";
   if (row == rows - 1) return "layer " + std::to_string(row) + " (output)";
@@ -72,7 +50,7 @@ void print_lens(const LogitLens& lens, const std::vector<Token>& tokens) {
   constexpr int kColumn = 16;
   std::printf("%-18s", "");
   for (int q = lens.first; q <= lens.last; ++q) {
-    const std::string head = std::to_string(q) + " '" + cell_text(tokens[q].text, 9) + "'";
+    const std::string head = std::to_string(q) + " '" + token_label(tokens[q].text, 9) + "'";
     std::printf(" %-*s", kColumn, head.c_str());
   }
   std::printf("\n");
@@ -81,7 +59,7 @@ void print_lens(const LogitLens& lens, const std::vector<Token>& tokens) {
     for (int q = lens.first; q <= lens.last; ++q) {
       const Prediction& top = lens.at(row, q).top.front();
       char cell[64];
-      std::snprintf(cell, sizeof cell, "'%s' %.0f%%", cell_text(top.text, 8).c_str(),
+      std::snprintf(cell, sizeof cell, "'%s' %.0f%%", token_label(top.text, 8).c_str(),
                     100.0 * top.probability);
       std::printf(" %-*s", kColumn, cell);
     }
@@ -94,7 +72,7 @@ void print_lens(const LogitLens& lens, const std::vector<Token>& tokens) {
     if (std::isnan(next)) {
       std::snprintf(cell, sizeof cell, "-");
     } else {
-      std::snprintf(cell, sizeof cell, "%.4f '%s'", next, cell_text(tokens[q + 1].text, 6).c_str());
+      std::snprintf(cell, sizeof cell, "%.4f '%s'", next, token_label(tokens[q + 1].text, 6).c_str());
     }
     std::printf(" %-*s", kColumn, cell);
   }
