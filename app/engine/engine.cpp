@@ -332,11 +332,13 @@ bool Engine::load_step(std::unique_lock<std::mutex>& lock) {
   }
   worker_->model = model;
   worker_->last_trace.reset();
+  worker_->baseline.reset();  // the old model's run is no "before" for the new one
   publish([&](EngineState& s) {
     s.loading.clear();
     s.open_error.clear();
     s.model = model_info(*model);
     ++s.model_id;
+    s.baseline = {};
     // The model's runs are on screen again (after an imported file, too).
     s.imported = false;
     s.imported_source.clear();

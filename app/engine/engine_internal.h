@@ -51,6 +51,7 @@ struct Engine::Worker {
   std::shared_ptr<const AttentionTrace> diff_raw;    // the diff's second run
   // The last run without ablations: the "before" of an ablation of the same tokens.
   std::shared_ptr<const AttentionTrace> baseline;
+  uint64_t baseline_failed = 0;  // the ablated trace whose baseline run failed (not retried)
 };
 
 }  // namespace attnviz

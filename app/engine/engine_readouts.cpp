@@ -62,7 +62,8 @@ bool Engine::baseline_step(std::unique_lock<std::mutex>& lock) {
     return b && same_tokens(*b, *raw.trace) && b->options.same_math(plain) &&
            b->hidden_states.empty() == raw.trace->hidden_states.empty();
   };
-  if (fits(published_->baseline.trace)) return false;
+  if (fits(published_->baseline.trace) || worker_->baseline_failed == raw.attention_id)
+    return false;
   std::shared_ptr<const AttentionTrace> baseline = worker_->baseline;
   if (!fits(baseline)) {
     std::shared_ptr<Model> model = worker_->model;
@@ -75,7 +76,12 @@ bool Engine::baseline_step(std::unique_lock<std::mutex>& lock) {
       return run_generation_.load() == generation && !load_waiting_ && !stopping_;
     });
     lock.lock();
-    if (!run) return true;  // cancelled by a newer request; tried again after it
+    if (!run) {
+      // Cancelled by a newer request: tried again after it. Failed: not again for this trace.
+      if (run_generation_.load() == generation && !load_waiting_ && !stopping_)
+        worker_->baseline_failed = raw.attention_id;
+      return true;
+    }
     baseline = std::move(run).value();
     worker_->baseline = baseline;
   }
