@@ -180,18 +180,6 @@ void draw_lens_contents(const LensPanelInput& input, LensPanelState& state, Acti
 
 }  // namespace
 
-int lens_position(const std::optional<int>& pinned_view_token, const DerivedTrace* derived,
-                  int raw_tokens) {
-  if (raw_tokens <= 0) return 0;
-  if (!pinned_view_token) return raw_tokens - 1;
-  int raw = *pinned_view_token;
-  if (derived && derived->derived && !derived->raw_tokens) {
-    if (raw < 0 || raw >= static_cast<int>(derived->source_end.size())) return raw_tokens - 1;
-    raw = derived->source_end[raw] - 1;
-  }
-  return std::clamp(raw, 0, raw_tokens - 1);
-}
-
 void draw_lens_panel(const LensPanelInput& input, LensPanelState& state, Actions& out) {
   if (ImGui::Begin("Logit lens")) {
     ImGui::PushTextWrapPos(0.0f);

@@ -37,11 +37,6 @@ struct LensPanelInput {
   bool what_if = false;                   // the run is under a what-if, not the real model
 };
 
-// The raw token the lens window is around: the pinned view token's last raw token (a merged
-// word's prediction is its last piece's), else the text's last token.
-int lens_position(const std::optional<int>& pinned_view_token, const DerivedTrace* derived,
-                  int raw_tokens);
-
 void draw_lens_panel(const LensPanelInput& input, LensPanelState& state, Actions& out);
 
 }  // namespace attnviz::ui

@@ -1,5 +1,7 @@
 #include "ui/selection.h"
 
+#include <algorithm>
+
 namespace attnviz::ui {
 
 namespace {
@@ -46,6 +48,18 @@ Selection reduce_selection(const Selection& current, const SelectionEvent& event
       break;
   }
   return next;
+}
+
+int pinned_raw_token(const std::optional<int>& pinned_view_token, const DerivedTrace* derived,
+                     int raw_tokens) {
+  if (raw_tokens <= 0) return 0;
+  if (!pinned_view_token) return raw_tokens - 1;
+  int raw = *pinned_view_token;
+  if (derived && derived->derived && !derived->raw_tokens) {
+    if (raw < 0 || raw >= static_cast<int>(derived->source_end.size())) return raw_tokens - 1;
+    raw = derived->source_end[raw] - 1;
+  }
+  return std::clamp(raw, 0, raw_tokens - 1);
 }
 
 }  // namespace attnviz::ui

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/view/view_spec.h"
+#include "core/view_trace.h"
 
 namespace attnviz::ui {
 
@@ -52,5 +53,11 @@ inline void apply_selection(ViewSpec& spec, Pointer& pointer, const SelectionEve
   spec.pinned_token = next.pinned;
   pointer.hovered_token = next.hovered;
 }
+
+// The raw token a pin stands for, for what reads raw tokens (the logit lens, an ablation's
+// before -> after, Rank heads): the pinned view token's last raw token (a merged word predicts
+// from its last piece), else the text's last token. `derived` may be null (nothing derived).
+int pinned_raw_token(const std::optional<int>& pinned_view_token, const DerivedTrace* derived,
+                     int raw_tokens);
 
 }  // namespace attnviz::ui

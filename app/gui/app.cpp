@@ -196,8 +196,6 @@ void sync_from_engine(App& app) {
   app.engine->set_diff(std::move(diff));
 }
 
-// The app's state for end-to-end tests (--dump-layout): what is on screen, as numbers.
-// run_asked: this frame asked the engine for a run; the state, taken before, does not say so yet.
 // The logit lens on screen, for tests: its window, rows and every cell's top token.
 nlohmann::json lens_state(const EngineState& state) {
   if (!state.lens || !state.raw || state.lens->attention_id != state.raw.attention_id)
@@ -248,6 +246,8 @@ nlohmann::json importance_state(const EngineState& state) {
           {"note", result.note}};
 }
 
+// The app's state for end-to-end tests (--dump-layout): what is on screen, as numbers.
+// run_asked: this frame asked the engine for a run; the state, taken before, does not say so yet.
 nlohmann::json layout_state(const App& app, bool run_asked) {
   const EngineState& state = *app.state;
   const TraceRef* shown = state.shown();

@@ -356,18 +356,19 @@ void draw_right_column(App& app, const Columns& c, float scale) {
                                                       {"Export", DetailsTab::kExport}},
                                                      app.flags.details_tab, false);
   place({x, top + strip}, {c.right, c.origin.y + c.size.y - top - strip});
-  // The lens is read only while its tab is shown, around the pin (or the last token).
+  // The raw token of the pin (or the last token): the lens, before -> after and Rank heads read
+  // there. The lens is read only while its tab is shown.
   const DerivedTrace* derived = state.view ? &state.view->derived : nullptr;
-  const int lens_at = state.raw ? ui::lens_position(app.view.pinned_token, derived,
-                                                    state.raw.trace->tokens_count())
-                                : 0;
-  const LensRequest lens_request{lens_at, app.panels.lens.width, kLensTopK};
+  const int pinned_raw = state.raw ? ui::pinned_raw_token(app.view.pinned_token, derived,
+                                                          state.raw.trace->tokens_count())
+                                   : 0;
+  const LensRequest lens_request{pinned_raw, app.panels.lens.width, kLensTopK};
   app.engine->set_lens(app.flags.details_tab == DetailsTab::kLens && state.raw
                            ? std::optional<LensRequest>(lens_request)
                            : std::nullopt);
   // An ablation's before -> after, at the same position, while Predictions is shown.
   app.engine->set_changes(app.flags.details_tab == DetailsTab::kPredictions && state.raw
-                              ? std::optional<int>(lens_at)
+                              ? std::optional<int>(pinned_raw)
                               : std::nullopt);
   switch (app.flags.details_tab) {
     case DetailsTab::kPredictions:
@@ -376,12 +377,12 @@ void draw_right_column(App& app, const Columns& c, float scale) {
         if (derived && derived->derived && !derived->raw_tokens) {
           changes.position = app.view.pinned_token.value_or(shown->trace->tokens_count() - 1);
           changes.note = "it reads the raw tokens: turn off merged words and hidden tokens";
-        } else if (const ChangesResult* result = state.changes_for(lens_at)) {
+        } else if (const ChangesResult* result = state.changes_for(pinned_raw)) {
           changes.position = result->position;
           changes.changes = result->changes.empty() ? nullptr : &result->changes;
           changes.note = result->note;
         } else {
-          changes.position = lens_at;
+          changes.position = pinned_raw;
         }
         ui::draw_predictions_panel(*shown->trace, app.view, !state.imported, app.actions,
                                    &changes);
@@ -397,7 +398,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
         input.note = result->note;
         input.ms = result->ms;
       }
-      input.position = lens_at;
+      input.position = pinned_raw;
       input.pinned = app.view.pinned_token.has_value();
       input.derived = derived;
       input.what_if = input.raw && !input.raw->options.reproduces_model();
@@ -412,7 +413,7 @@ void draw_right_column(App& app, const Columns& c, float scale) {
       input.can_probe = state.model && !state.imported;
       input.probe_ready = state.probe && state.probe->model_id == state.model_id;
       input.probe_repeat = state.probe ? state.probe->repeat_length : 0;
-      fill_ranking(app, state, lens_at, input);
+      fill_ranking(app, state, pinned_raw, input);
       if (state.raw) {
         ui::draw_head_roles_panel(input, app.panels.head_roles, app.actions);
       } else {

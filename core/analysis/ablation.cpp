@@ -171,9 +171,8 @@ Result<std::vector<HeadImportance>> head_importance(Model& model, std::span<cons
                                const RunOptions& run_options) -> Result<float> {
     auto trace = model.run(input, run_options);
     if (!trace) return trace.error();
-    const size_t c = static_cast<size_t>(config.width);
-    const size_t at = (static_cast<size_t>(config.layers) * input.size() + position) * c;
-    const std::span<const float> row(std::span<const float>((*trace)->hidden_states).subspan(at, c));
+    const std::span<const float> row = final_rows(**trace, position, position, config.width);
+    if (row.empty()) return make_error(kNoHiddenStates);
     const int32_t targets[1] = {target};
     auto read = model.read_out(row, /*normed=*/true, 0, targets);
     if (!read) return read.error();

@@ -160,5 +160,22 @@ TEST(ViewWeights, ReceivedAttentionIsTheMeanOverReaders) {
   EXPECT_FLOAT_EQ(received[2], 0.25f);
 }
 
+TEST(PinnedRawToken, AMergedWordReadsFromItsLastPieceAndNoPinIsTheLastToken) {
+  EXPECT_EQ(pinned_raw_token(std::nullopt, nullptr, 6), 5);
+  EXPECT_EQ(pinned_raw_token(2, nullptr, 6), 2);
+  EXPECT_EQ(pinned_raw_token(9, nullptr, 6), 5);
+  DerivedTrace words;
+  words.derived = true;
+  words.raw_tokens = false;
+  words.source_first = {0, 1, 4};  // "The" | "b"+"ank"+"s" | "."
+  words.source_end = {1, 4, 5};
+  EXPECT_EQ(pinned_raw_token(1, &words, 5), 3);
+  EXPECT_EQ(pinned_raw_token(2, &words, 5), 4);
+  EXPECT_EQ(pinned_raw_token(7, &words, 5), 4) << "a stale pin reads the last token";
+  DerivedTrace weighted;  // value weights derive a trace but keep the raw tokens
+  weighted.derived = true;
+  EXPECT_EQ(pinned_raw_token(1, &weighted, 5), 1);
+}
+
 }  // namespace
 }  // namespace attnviz::ui
